@@ -1,0 +1,164 @@
+//! The `cunxiang` command line: `serve` (the default), `migrate` and `import-regions`.
+//! Failures come back as one error that `main` prints as a single line.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use cunxiang_storage::DatabaseTarget;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::import::{ImportError, import_regions};
+use crate::server::{self, Prepared};
+use crate::settings::Settings;
+use crate::telemetry;
+
+/// Cunxiang (村享): village issue reporting — intake, routing, supervision and feedback.
+#[derive(Debug, Parser)]
+#[command(name = "cunxiang", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP server (the default). Configuration comes from the environment.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load a region tree from a CSV file (columns code,name,parent_code[,level]).
+    ImportRegions {
+        /// The CSV file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Do not seed the demo county into an empty database.
+    #[arg(long)]
+    no_demo: bool,
+}
+
+/// Runs the command the user asked for.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    telemetry::init(settings.log_format);
+    match cli.command {
+        None => serve(settings, &cli.serve),
+        Some(Command::Serve(args)) => serve(settings, &args),
+        Some(Command::Migrate) => migrate(&settings),
+        Some(Command::ImportRegions { file }) => import(&settings, &file),
+    }
+}
+
+fn serve(mut settings: Settings, args: &ServeArgs) -> anyhow::Result<()> {
+    if args.no_demo {
+        settings.demo = false;
+    }
+    let Prepared {
+        state,
+        database,
+        demo,
+    } = server::prepare(settings)?;
+    actix_web::rt::System::new().block_on(async move {
+        let (server, addrs) = server::bind(state)?;
+        let url = addrs
+            .first()
+            .map_or_else(String::new, |a| format!("http://{a}"));
+        println!(
+            "Cunxiang {} is listening on {url}",
+            env!("CARGO_PKG_VERSION")
+        );
+        println!("  database   {database}");
+        match demo {
+            Some(d) => println!(
+                "  demo data  余江区 ({}) seeded: {} regions, {} grids, {} units, {} categories",
+                crate::demo::COUNTY_CODE,
+                d.regions,
+                d.grids,
+                d.units,
+                d.categories
+            ),
+            None => println!(
+                "  demo data  not seeded (the database already holds regions, or --no-demo)"
+            ),
+        }
+        println!(
+            "  try        curl '{url}/v1/regions?parent={}'",
+            crate::demo::COUNTY_CODE
+        );
+        println!(
+            "  log-in     none needed yet: this version serves public organisation data read-only"
+        );
+        println!("  contract   {url}/openapi.yaml");
+        println!("  stop       Ctrl-C or SIGTERM (in-flight requests finish first)");
+        server.await.context("server failed")
+    })
+}
+
+fn open(settings: &Settings) -> anyhow::Result<cunxiang_storage::DbConn> {
+    let target = DatabaseTarget::parse(&settings.database_url)?;
+    let mut conn = target.connect()?;
+    cunxiang_storage::migrate::run_pending(&mut conn)?;
+    Ok(conn)
+}
+
+fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let target = DatabaseTarget::parse(&settings.database_url)?;
+    let mut conn = target.connect()?;
+    let applied = cunxiang_storage::migrate::run_pending(&mut conn)?;
+    if applied.is_empty() {
+        println!("{}: up to date", target.redacted());
+    } else {
+        println!("{}: applied {}", target.redacted(), applied.join(", "));
+    }
+    Ok(())
+}
+
+fn import(settings: &Settings, file: &PathBuf) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mut conn = open(settings)?;
+    let bar = ProgressBar::hidden();
+    let result = import_regions(
+        &mut conn,
+        &text,
+        &mut |n| {
+            bar.set_length(n as u64);
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} regions {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+        },
+        &mut || bar.inc(1),
+    );
+    bar.finish_and_clear();
+    match result {
+        Ok(s) => {
+            println!(
+                "{}: {} new, {} renamed, {} unchanged",
+                file.display(),
+                s.inserted,
+                s.renamed,
+                s.unchanged
+            );
+            Ok(())
+        }
+        Err(ImportError::Invalid(problems)) => {
+            for p in &problems {
+                eprintln!("{}:{}: {}", file.display(), p.line, p.message);
+            }
+            bail!(
+                "{}: {} problem(s), nothing imported",
+                file.display(),
+                problems.len()
+            )
+        }
+        Err(ImportError::Storage(e)) => Err(e).context("import failed, nothing imported"),
+    }
+}

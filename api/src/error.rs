@@ -1,0 +1,151 @@
+//! The API's error type and the JSON error shape every failure answers with:
+//! `{"error": {"code": "snake_case_code", "message": "human text", "details": {…}}}`.
+//! Internal causes are logged, never sent.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::{Value, json};
+
+/// A failure to report to the caller.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable machine-readable code.
+    pub code: &'static str,
+    /// Human-readable explanation.
+    pub message: String,
+    /// Structured extra information (field names, line numbers …), `{}` when none.
+    pub details: Value,
+}
+
+impl ApiError {
+    /// An error with the given status, code and message and no details.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            details: json!({}),
+        }
+    }
+
+    /// Attaches structured details.
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// 400 with code `invalid_parameter`, naming the parameter.
+    pub fn invalid_parameter(name: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_parameter", message)
+            .with_details(json!({ "parameter": name }))
+    }
+
+    /// 404 with the given code.
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    /// 500: the cause is logged here and replaced by a generic message.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "internal error",
+        )
+    }
+
+    /// 503: a dependency (the database) is unavailable; the cause is logged.
+    pub fn unavailable(cause: impl std::fmt::Display) -> Self {
+        tracing::warn!(error = %cause, "service unavailable");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "service temporarily unavailable",
+        )
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> Value {
+        json!({ "error": { "code": self.code, "message": self.message, "details": self.details } })
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(self.body())
+    }
+}
+
+impl From<cunxiang_storage::StorageError> for ApiError {
+    fn from(e: cunxiang_storage::StorageError) -> Self {
+        use cunxiang_storage::StorageError as S;
+        match e {
+            S::Pool(_) | S::Connect { .. } => ApiError::unavailable(e),
+            S::NotFound(what) => ApiError::not_found("not_found", format!("{what} not found")),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+/// The code for a status when the failure did not come from an [`ApiError`] (actix's own
+/// responses, rewritten by the error-shape middleware).
+pub fn code_for_status(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad_request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        406 => "not_acceptable",
+        408 => "request_timeout",
+        409 => "conflict",
+        411 => "length_required",
+        413 => "payload_too_large",
+        414 => "uri_too_long",
+        415 => "unsupported_media_type",
+        422 => "unprocessable_entity",
+        429 => "too_many_requests",
+        431 => "request_header_fields_too_large",
+        500..=599 => "internal_error",
+        _ => "error",
+    }
+}
+
+/// Whether a response already carries a JSON body (and so needs no rewriting).
+pub fn is_json(headers: &actix_web::http::header::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+/// The `Content-Type` of every error body.
+pub fn json_content_type() -> HeaderValue {
+    HeaderValue::from_static("application/json")
+}

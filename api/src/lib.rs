@@ -1,0 +1,19 @@
+//! Cunxiang's HTTP API and command line: routes, extractors, error shapes, start-up, the demo
+//! county and the `cunxiang` subcommands. Handlers stay thin: they parse, load (storage),
+//! decide (core) and respond.
+
+pub mod cli;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod import;
+pub mod middleware;
+pub mod region_csv;
+pub mod routes;
+pub mod server;
+pub mod settings;
+pub mod state;
+pub mod telemetry;
+
+pub use error::ApiError;
+pub use settings::Settings;

@@ -1,0 +1,60 @@
+//! Middleware: the JSON error shape for failures that did not come from a handler (unknown
+//! paths, actix's own rejections, errors returned by extractors), and the `X-Request-Id`
+//! response header carrying the id `tracing-actix-web` gave the request's log span.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, HttpResponse};
+use tracing_actix_web::RequestId;
+
+use crate::error::{ApiError, code_for_status, is_json};
+
+/// Name of the response header that carries the request id.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Rewrites any 4xx/5xx response whose body is not JSON into the JSON error shape, keeping
+/// headers such as `Allow` and `Retry-After`.
+pub async fn error_shape(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    // Handler and extractor errors arrive here as responses; an `Err` could only come from an
+    // inner middleware, and none of ours produce one.
+    let res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) || is_json(res.headers()) {
+        return Ok(res);
+    }
+    let (req, old) = res.into_parts();
+    let message = match status {
+        StatusCode::NOT_FOUND => format!("no resource at {}", req.path()),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            format!("method {} is not allowed on {}", req.method(), req.path())
+        }
+        other => other.canonical_reason().unwrap_or("error").to_owned(),
+    };
+    let error = ApiError::new(status, code_for_status(status), message);
+    let mut new = HttpResponse::build(status).json(error.body());
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            new.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    Ok(ServiceResponse::new(req, new))
+}
+
+/// Copies the request id into the `X-Request-Id` response header.
+pub async fn request_id_header(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let id = req.extensions().get::<RequestId>().copied();
+    let mut res = next.call(req).await?;
+    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
+        res.headers_mut().insert(REQUEST_ID, value);
+    }
+    Ok(res)
+}

@@ -1,0 +1,124 @@
+//! Start-up and the HTTP server: check the data dir, open and migrate the database, seed the
+//! demo, then build the actix app from the route table with its middleware and error shapes.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use cunxiang_storage::DatabaseTarget;
+use tracing_actix_web::TracingLogger;
+
+use crate::demo::{self, DemoSummary};
+use crate::extract::{json_config, path_config, query_config};
+use crate::middleware::{error_shape, request_id_header};
+use crate::routes;
+use crate::settings::Settings;
+use crate::state::AppState;
+
+/// Why the server could not start; each prints as one line naming the problem.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The data directory cannot be created or written.
+    #[error("data directory {path} is not writable: {reason}")]
+    DataDir {
+        /// The directory.
+        path: String,
+        /// What the OS said.
+        reason: String,
+    },
+    /// The database URL, connection or migrations failed.
+    #[error(transparent)]
+    Storage(#[from] cunxiang_storage::StorageError),
+    /// Seeding the demo county failed.
+    #[error("demo data: {0:#}")]
+    Demo(anyhow::Error),
+    /// The listening socket could not be bound.
+    #[error("cannot listen on {bind}: {reason}")]
+    Bind {
+        /// The address asked for.
+        bind: String,
+        /// What the OS said.
+        reason: String,
+    },
+}
+
+/// A database ready to serve: opened, migrated and (when asked) seeded.
+pub struct Prepared {
+    /// State for the handlers.
+    pub state: AppState,
+    /// Where the database is, safe to print.
+    pub database: String,
+    /// What the demo seed created, `None` when the database already had data or demo is off.
+    pub demo: Option<DemoSummary>,
+}
+
+/// Checks the data directory, opens the pool, applies migrations and seeds the demo county
+/// into an empty database. Blocking: call it before the runtime starts or off its workers.
+pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
+    ensure_writable(&settings.data_dir)?;
+    let target = DatabaseTarget::parse(&settings.database_url)?;
+    let pool = cunxiang_storage::connect_pool(&target, settings.db_pool_size)?;
+    let mut conn = pool.get().map_err(cunxiang_storage::StorageError::from)?;
+    let applied = cunxiang_storage::migrate::run_pending(&mut conn)?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "applied migrations");
+    }
+    let demo = if settings.demo {
+        demo::seed_if_empty(&mut conn).map_err(StartError::Demo)?
+    } else {
+        None
+    };
+    drop(conn);
+    let database = target.redacted();
+    Ok(Prepared {
+        state: AppState {
+            pool,
+            settings: Arc::new(settings),
+        },
+        database,
+        demo,
+    })
+}
+
+fn ensure_writable(dir: &Path) -> Result<(), StartError> {
+    let fail = |e: std::io::Error| StartError::DataDir {
+        path: dir.display().to_string(),
+        reason: e.to_string(),
+    };
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let probe = dir.join(".write-test");
+    std::fs::write(&probe, b"ok").map_err(fail)?;
+    std::fs::remove_file(&probe).map_err(fail)
+}
+
+/// Binds the listening socket and returns the (not yet awaited) server with the addresses it
+/// listens on. Must be called inside an actix/tokio runtime.
+pub fn bind(state: AppState) -> Result<(actix_web::dev::Server, Vec<SocketAddr>), StartError> {
+    let settings = state.settings.clone();
+    let data = web::Data::new(state);
+    let json_limit = settings.json_limit;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(json_config(json_limit))
+            .app_data(query_config())
+            .app_data(path_config())
+            .configure(routes::configure)
+            .default_service(web::to(|| async { HttpResponse::NotFound().finish() }))
+            .wrap(from_fn(error_shape))
+            .wrap(Compress::default())
+            .wrap(from_fn(request_id_header))
+            .wrap(TracingLogger::default())
+    })
+    .workers(settings.workers)
+    .shutdown_timeout(settings.shutdown_timeout_secs)
+    .bind(&settings.bind)
+    .map_err(|e| StartError::Bind {
+        bind: settings.bind.clone(),
+        reason: e.to_string(),
+    })?;
+    let addrs = server.addrs();
+    Ok((server.run(), addrs))
+}

@@ -1,0 +1,15 @@
+//! Cunxiang's pure domain: the organisation model (regions, grids, units, categories) and the
+//! rules over it. No I/O, no SQL, no HTTP: plain types and functions that the storage and api
+//! crates load into and decide with.
+
+pub mod category;
+pub mod grid;
+pub mod region;
+pub mod region_import;
+pub mod unit;
+
+pub use category::{Category, CategoryError};
+pub use grid::{BoundingBox, Grid, GridGeometry, GridGeometryError, parse_geometry};
+pub use region::{Region, RegionLevel};
+pub use region_import::{ExistingRegion, ImportProblem, RegionRecord, ValidRegion};
+pub use unit::{Unit, UnitKind};

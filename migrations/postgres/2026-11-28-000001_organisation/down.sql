@@ -1,0 +1,4 @@
+DROP TABLE categories;
+DROP TABLE units;
+DROP TABLE grids;
+DROP TABLE regions;

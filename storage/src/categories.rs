@@ -1,0 +1,84 @@
+//! Categories: the kinds of report with their starting level and time limits.
+
+use cunxiang_core::{Category, RegionLevel};
+use diesel::prelude::*;
+
+use crate::conn::DbConn;
+use crate::error::{Result, StorageError};
+use crate::schema::categories;
+use crate::time;
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = categories)]
+struct CategoryRow {
+    code: String,
+    name: String,
+    name_en: String,
+    start_level: String,
+    accept_within_minutes: i32,
+    resolve_within_minutes: i32,
+    evidence_required: bool,
+    department: Option<String>,
+    sort_order: i32,
+    active: bool,
+    created_at: chrono::NaiveDateTime,
+}
+
+impl CategoryRow {
+    fn into_core(self) -> Result<Category> {
+        let start_level =
+            RegionLevel::parse(&self.start_level).ok_or_else(|| StorageError::Corrupt {
+                table: "categories",
+                reason: format!("start_level {:?}", self.start_level),
+            })?;
+        Ok(Category {
+            code: self.code,
+            name: self.name,
+            name_en: self.name_en,
+            start_level,
+            accept_within_minutes: self.accept_within_minutes,
+            resolve_within_minutes: self.resolve_within_minutes,
+            evidence_required: self.evidence_required,
+            department: self.department,
+            sort_order: self.sort_order,
+            active: self.active,
+        })
+    }
+}
+
+/// Inserts one category (already validated with `Category::validate`).
+pub fn insert(conn: &mut DbConn, category: &Category) -> Result<()> {
+    let row = CategoryRow {
+        code: category.code.clone(),
+        name: category.name.clone(),
+        name_en: category.name_en.clone(),
+        start_level: category.start_level.as_str().to_owned(),
+        accept_within_minutes: category.accept_within_minutes,
+        resolve_within_minutes: category.resolve_within_minutes,
+        evidence_required: category.evidence_required,
+        department: category.department.clone(),
+        sort_order: category.sort_order,
+        active: category.active,
+        created_at: time::to_db(time::now()),
+    };
+    diesel::insert_into(categories::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Every category in picker order (`sort_order`, then code); inactive ones only when asked.
+pub fn list(conn: &mut DbConn, include_inactive: bool) -> Result<Vec<Category>> {
+    let mut query = categories::table
+        .select(CategoryRow::as_select())
+        .order((categories::sort_order, categories::code))
+        .into_boxed();
+    if !include_inactive {
+        query = query.filter(categories::active.eq(true));
+    }
+    query
+        .load(conn)?
+        .into_iter()
+        .map(CategoryRow::into_core)
+        .collect()
+}

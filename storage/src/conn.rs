@@ -1,0 +1,303 @@
+//! Connections: `DATABASE_URL` → backend, the `DbConn` over SQLite and PostgreSQL, and the pool.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel::sqlite::SqliteConnection;
+
+use crate::error::{Result, StorageError};
+
+/// One database connection, SQLite or PostgreSQL; every query in this crate takes it.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    /// A PostgreSQL connection (production).
+    Postgres(PgConnection),
+    /// A SQLite connection (embedded default).
+    Sqlite(SqliteConnection),
+}
+
+/// Which database engine a connection talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+impl DbConn {
+    /// The engine behind this connection.
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConn::Postgres(_) => Backend::Postgres,
+            DbConn::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+/// Pragmas every SQLite connection gets: enforced foreign keys, waiting instead of failing on a
+/// locked database, write-ahead logging, and the fsync level WAL makes safe.
+const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
+
+/// Runs `f` in one transaction: committed when it returns `Ok`, rolled back otherwise.
+pub fn transaction<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(f)
+}
+
+/// Seconds libpq waits for a PostgreSQL server before giving up, unless the URL says otherwise.
+const PG_CONNECT_TIMEOUT_SECS: u32 = 10;
+
+/// Where the database is, decided from `DATABASE_URL`'s scheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    /// `sqlite://PATH` (relative to the working directory) or `sqlite:///ABSOLUTE/PATH`.
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// `postgres://…` or `postgresql://…`, passed to libpq.
+    Postgres {
+        /// The connection URL.
+        url: String,
+    },
+}
+
+impl DatabaseTarget {
+    /// Reads a `DATABASE_URL`. Anything but `sqlite://` and `postgres(ql)://` is an error that
+    /// names the scheme (never the whole URL, which may hold a password).
+    pub fn parse(url: &str) -> Result<Self> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() || path == ":memory:" {
+                return Err(StorageError::BadUrl(
+                    "DATABASE_URL sqlite:// needs a file path (an in-memory database would be \
+                     a different database on every pooled connection)"
+                        .into(),
+                ));
+            }
+            return Ok(DatabaseTarget::Sqlite {
+                path: PathBuf::from(path),
+            });
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseTarget::Postgres {
+                url: url.to_owned(),
+            });
+        }
+        let scheme = url.split_once("://").map_or("(none)", |(s, _)| s);
+        Err(StorageError::BadUrl(format!(
+            "DATABASE_URL has unknown scheme {scheme:?}: use sqlite://PATH or postgres://USER@HOST/DB"
+        )))
+    }
+
+    /// The engine this target names.
+    pub fn backend(&self) -> Backend {
+        match self {
+            DatabaseTarget::Sqlite { .. } => Backend::Sqlite,
+            DatabaseTarget::Postgres { .. } => Backend::Postgres,
+        }
+    }
+
+    /// A form safe for logs: the PostgreSQL password, if any, replaced by `***`.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseTarget::Sqlite { path } => format!("sqlite://{}", path.display()),
+            DatabaseTarget::Postgres { url } => match url::Url::parse(url) {
+                Ok(mut parsed) => {
+                    if parsed.password().is_some() {
+                        // Cannot fail on a URL that already has a password.
+                        let _ = parsed.set_password(Some("***"));
+                    }
+                    parsed.to_string()
+                }
+                Err(_) => "postgres://(unparseable URL)".into(),
+            },
+        }
+    }
+
+    /// Opens one connection, configured as every pooled one is.
+    pub fn connect(&self) -> Result<DbConn> {
+        let fail = |reason: String| StorageError::Connect {
+            target: self.redacted(),
+            reason,
+        };
+        match self {
+            DatabaseTarget::Sqlite { path } => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
+                }
+                let file = path
+                    .to_str()
+                    .ok_or_else(|| fail("path is not UTF-8".into()))?;
+                let mut conn =
+                    SqliteConnection::establish(file).map_err(|e| fail(e.to_string()))?;
+                conn.batch_execute(SQLITE_PRAGMAS)
+                    .map_err(|e| fail(e.to_string()))?;
+                Ok(DbConn::Sqlite(conn))
+            }
+            DatabaseTarget::Postgres { url } => {
+                let url = with_connect_timeout(url);
+                let conn = PgConnection::establish(&url)
+                    .map_err(|e| fail(e.to_string().trim().replace('\n', " ")))?;
+                Ok(DbConn::Postgres(conn))
+            }
+        }
+    }
+}
+
+/// Adds libpq's `connect_timeout` so an unreachable server fails in seconds, not minutes.
+fn with_connect_timeout(url: &str) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_owned();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}connect_timeout={PG_CONNECT_TIMEOUT_SECS}")
+}
+
+/// The r2d2 manager: connects to the target chosen from the URL's scheme (diesel's own manager
+/// would try each backend in turn and lose the real error).
+#[derive(Debug, Clone)]
+pub struct Manager {
+    target: DatabaseTarget,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = StorageError;
+
+    fn connect(&self) -> Result<DbConn> {
+        self.target.connect()
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<()> {
+        conn.batch_execute("SELECT 1").map_err(StorageError::from)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        r2d2::R2D2Connection::is_broken(conn)
+    }
+}
+
+/// A pool of connections.
+pub type Pool = r2d2::Pool<Manager>;
+/// A connection checked out of the pool.
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+/// Opens the pool. One connection is made first, so a bad path or unreachable server fails
+/// here with the driver's own words.
+pub fn connect_pool(target: &DatabaseTarget, max_size: u32) -> Result<Pool> {
+    drop(target.connect()?);
+    r2d2::Pool::builder()
+        .max_size(max_size.max(1))
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(10))
+        .build(Manager {
+            target: target.clone(),
+        })
+        .map_err(|e| StorageError::Connect {
+            target: target.redacted(),
+            reason: e.to_string(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scheme_picks_the_backend() {
+        assert_eq!(
+            DatabaseTarget::parse("sqlite://data/cunxiang.db").unwrap(),
+            DatabaseTarget::Sqlite {
+                path: "data/cunxiang.db".into()
+            }
+        );
+        assert_eq!(
+            DatabaseTarget::parse("sqlite:///var/lib/cx.db").unwrap(),
+            DatabaseTarget::Sqlite {
+                path: "/var/lib/cx.db".into()
+            }
+        );
+        for url in ["postgres://u@h/db", "postgresql://u@h/db"] {
+            assert_eq!(
+                DatabaseTarget::parse(url).unwrap().backend(),
+                Backend::Postgres
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_schemes_are_named_without_the_secret() {
+        let err = DatabaseTarget::parse("mysql://root:hunter2@db/cx")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("\"mysql\""), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(DatabaseTarget::parse("sqlite://").is_err());
+        assert!(DatabaseTarget::parse("sqlite://:memory:").is_err());
+        assert!(DatabaseTarget::parse("data/cx.db").is_err());
+    }
+
+    #[test]
+    fn passwords_never_reach_the_logs() {
+        let t = DatabaseTarget::parse("postgres://cx:hunter2@db.local:5432/cx").unwrap();
+        assert_eq!(t.redacted(), "postgres://cx:***@db.local:5432/cx");
+    }
+
+    #[test]
+    fn a_connect_timeout_is_added_once() {
+        assert_eq!(
+            with_connect_timeout("postgres://h/db"),
+            "postgres://h/db?connect_timeout=10"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?sslmode=require"),
+            "postgres://h/db?sslmode=require&connect_timeout=10"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?connect_timeout=3"),
+            "postgres://h/db?connect_timeout=3"
+        );
+    }
+
+    #[test]
+    fn sqlite_connections_get_the_pragmas() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = DatabaseTarget::Sqlite {
+            path: dir.path().join("sub/cx.db"),
+        };
+        let pool = connect_pool(&target, 2).unwrap();
+        let mut conn = pool.get().unwrap();
+        let DbConn::Sqlite(c) = &mut *conn else {
+            panic!("not sqlite")
+        };
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            v: String,
+        }
+        let pragma = |c: &mut SqliteConnection, name: &str| -> String {
+            diesel::sql_query(format!(
+                "SELECT CAST({name} AS TEXT) AS v FROM pragma_{name}"
+            ))
+            .get_result::<Row>(c)
+            .unwrap()
+            .v
+        };
+        assert_eq!(pragma(c, "foreign_keys"), "1");
+        assert_eq!(pragma(c, "journal_mode"), "wal");
+        assert_eq!(pragma(c, "synchronous"), "1");
+        assert_eq!(pragma(c, "busy_timeout"), "5000");
+    }
+}

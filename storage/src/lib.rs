@@ -1,0 +1,18 @@
+//! Cunxiang's persistence: one diesel code base over SQLite (embedded default) and PostgreSQL
+//! (production). The only crate that names diesel; rows become `cunxiang_core` types at its edge.
+//! Every function here is synchronous and blocking: callers run them off the async runtime.
+
+pub mod categories;
+pub mod conn;
+pub mod error;
+pub mod grids;
+pub mod migrate;
+pub mod page;
+pub mod regions;
+mod schema;
+pub mod time;
+pub mod units;
+
+pub use conn::{Backend, DatabaseTarget, DbConn, Pool, PooledConn, connect_pool};
+pub use error::StorageError;
+pub use page::Page;

@@ -1,0 +1,118 @@
+//! Units: the bodies that handle reports, listed by region subtree and kind.
+
+use cunxiang_core::{Unit, UnitKind};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::conn::DbConn;
+use crate::error::{Result, StorageError};
+use crate::page::Page;
+use crate::regions::parse_id;
+use crate::schema::{regions, units};
+use crate::time;
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = units)]
+struct UnitRow {
+    id: String,
+    name: String,
+    kind: String,
+    region_id: String,
+    grid_id: Option<String>,
+    department: Option<String>,
+    created_at: chrono::NaiveDateTime,
+}
+
+impl UnitRow {
+    fn into_core(self) -> Result<Unit> {
+        let kind = UnitKind::parse(&self.kind).ok_or_else(|| StorageError::Corrupt {
+            table: "units",
+            reason: format!("kind {:?}", self.kind),
+        })?;
+        Ok(Unit {
+            id: parse_id("units", &self.id)?,
+            name: self.name,
+            kind,
+            region_id: parse_id("units", &self.region_id)?,
+            grid_id: self
+                .grid_id
+                .as_deref()
+                .map(|g| parse_id("units", g))
+                .transpose()?,
+            department: self.department,
+            created_at: time::from_db(self.created_at),
+        })
+    }
+}
+
+/// A unit to insert.
+#[derive(Debug, Clone)]
+pub struct NewUnit {
+    /// Name.
+    pub name: String,
+    /// Kind of body.
+    pub kind: UnitKind,
+    /// The region it serves.
+    pub region_id: Uuid,
+    /// For a grid team, its grid.
+    pub grid_id: Option<Uuid>,
+    /// Line of work, for departments and stations.
+    pub department: Option<String>,
+}
+
+/// Inserts one unit.
+pub fn insert(conn: &mut DbConn, new: &NewUnit) -> Result<Unit> {
+    let row = UnitRow {
+        id: Uuid::now_v7().to_string(),
+        name: new.name.clone(),
+        kind: new.kind.as_str().to_owned(),
+        region_id: new.region_id.to_string(),
+        grid_id: new.grid_id.map(|g| g.to_string()),
+        department: new.department.clone(),
+        created_at: time::to_db(time::now()),
+    };
+    diesel::insert_into(units::table)
+        .values(&row)
+        .execute(conn)?;
+    row.into_core()
+}
+
+/// Filters for [`list`].
+#[derive(Debug, Clone, Default)]
+pub struct UnitFilter<'a> {
+    /// Only units serving a region inside the subtree with this materialised path.
+    pub within_path: Option<&'a str>,
+    /// Only units of this kind.
+    pub kind: Option<UnitKind>,
+}
+
+/// One page of units in id order.
+pub fn list(
+    conn: &mut DbConn,
+    filter: &UnitFilter<'_>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Page<Unit>> {
+    let mut query = units::table
+        .select(UnitRow::as_select())
+        .order(units::id)
+        .into_boxed();
+    if let Some(path) = filter.within_path {
+        let subtree = regions::table
+            .filter(regions::path.like(format!("{path}%")))
+            .select(regions::id);
+        query = query.filter(units::region_id.eq_any(subtree));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(units::kind.eq(kind.as_str()));
+    }
+    if let Some(after) = after {
+        query = query.filter(units::id.gt(after.to_owned()));
+    }
+    let rows: Vec<UnitRow> = query.limit(limit + 1).load(conn)?;
+    let units = rows
+        .into_iter()
+        .map(UnitRow::into_core)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(units, limit, |u| u.id.to_string()))
+}
