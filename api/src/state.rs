@@ -27,7 +27,7 @@ impl AppState {
     {
         let pool = self.pool.clone();
         web::block(move || {
-            let mut conn = pool.get().map_err(|e| ApiError::unavailable(e))?;
+            let mut conn = pool.get().map_err(ApiError::unavailable)?;
             f(&mut conn)
         })
         .await?

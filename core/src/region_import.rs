@@ -144,28 +144,28 @@ fn validate_one(
             format!("level {given:?} is not one of county, township, village, group")
         })?,
     };
-    if let Some(from_code) = code_level {
-        if from_code != level {
-            return Err(format!(
-                "level {} does not match code {} (a {} code)",
-                level.as_str(),
-                record.code,
-                from_code.as_str()
-            ));
-        }
+    if let Some(from_code) = code_level
+        && from_code != level
+    {
+        return Err(format!(
+            "level {} does not match code {} (a {} code)",
+            level.as_str(),
+            record.code,
+            from_code.as_str()
+        ));
     }
     if code.is_none() && level != RegionLevel::Group {
         return Err(format!("a {} needs a code", level.as_str()));
     }
     let parent_code = check_parent(record, level, seen_codes, existing)?;
-    if let (Some(c), Some(stored)) = (&code, code.as_deref().and_then(existing)) {
-        if stored.level != level || stored.parent_code != parent_code {
-            return Err(format!(
-                "code {c} is already stored as a {} under {}; moving a region is not supported",
-                stored.level.as_str(),
-                stored.parent_code.as_deref().unwrap_or("nothing")
-            ));
-        }
+    if let (Some(c), Some(stored)) = (&code, code.as_deref().and_then(existing))
+        && (stored.level != level || stored.parent_code != parent_code)
+    {
+        return Err(format!(
+            "code {c} is already stored as a {} under {}; moving a region is not supported",
+            stored.level.as_str(),
+            stored.parent_code.as_deref().unwrap_or("nothing")
+        ));
     }
     Ok(ValidRegion {
         line: record.line,

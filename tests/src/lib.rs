@@ -1,1 +1,14 @@
-//! x
+//! Test harness for Cunxiang's integration suite: a fresh database per test (a SQLite file in
+//! a temporary directory, or a new PostgreSQL database when `CUNXIANG_TEST_POSTGRES_URL` is
+//! set), the real server on port 0, and the contract (`openapi.yaml`) to check responses with.
+
+// Test support: a failed expectation should panic loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod contract;
+pub mod db;
+pub mod server;
+
+pub use contract::Contract;
+pub use db::{Backend, TestDb, backends};
+pub use server::TestServer;

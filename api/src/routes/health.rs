@@ -3,11 +3,9 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
+use super::OPENAPI_YAML;
 use crate::error::ApiError;
 use crate::state::AppState;
-
-/// The contract for third-party frontends, served as written.
-pub const OPENAPI_YAML: &str = include_str!("../../../openapi.yaml");
 
 /// `GET /healthz`: the process is up.
 pub async fn healthz() -> HttpResponse {

@@ -11,6 +11,10 @@ mod params;
 mod regions;
 mod units;
 
+/// The contract for third-party frontends (`openapi.yaml` at the repository root), served as
+/// written at `GET /openapi.yaml`.
+pub const OPENAPI_YAML: &str = include_str!("../../../openapi.yaml");
+
 /// One endpoint: method, path template (actix and OpenAPI share the `{name}` syntax), and a
 /// function that attaches the handler to a route.
 pub struct Endpoint {

@@ -1,0 +1,173 @@
+//! The `cunxiang` binary as an operator meets it: start-up failures print one clear line (no
+//! panic trace), `migrate` and `import-regions` work and import all or nothing, and SIGTERM
+//! stops the server gracefully.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn cunxiang(data_dir: &Path, database_url: Option<&str>) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cunxiang"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "warn")
+        .env("CUNXIANG_DATA_DIR", data_dir)
+        .env("CUNXIANG_BIND", "127.0.0.1:0")
+        .stdin(Stdio::null());
+    if let Some(url) = database_url {
+        cmd.env("DATABASE_URL", url);
+    }
+    cmd
+}
+
+fn stderr_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The process failed with exactly one line on stderr containing `needle`.
+fn assert_one_clear_line(out: &Output, needle: &str) {
+    let err = stderr_of(out);
+    assert!(!out.status.success(), "should fail: {err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line expected, got:\n{err}"
+    );
+    assert!(err.contains(needle), "{needle:?} not in {err:?}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn an_unknown_database_scheme_is_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cunxiang(dir.path(), Some("mysql://root:secret@localhost/cx"))
+        .output()
+        .unwrap();
+    assert_one_clear_line(&out, "unknown scheme \"mysql\"");
+    assert!(!stderr_of(&out).contains("secret"));
+}
+
+#[test]
+fn an_unreachable_postgres_is_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = "postgres://cx:secret@127.0.0.1:1/cunxiang";
+    let out = cunxiang(dir.path(), Some(url)).output().unwrap();
+    assert_one_clear_line(
+        &out,
+        "cannot connect to postgres://cx:***@127.0.0.1:1/cunxiang",
+    );
+    assert!(!stderr_of(&out).contains("secret"));
+}
+
+#[test]
+fn an_unwritable_data_dir_is_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let out = cunxiang(&file.join("data"), None).output().unwrap();
+    assert_one_clear_line(&out, "is not writable");
+}
+
+#[test]
+fn migrate_applies_then_reports_up_to_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = || cunxiang(dir.path(), None).arg("migrate").output().unwrap();
+    let first = run();
+    assert!(first.status.success(), "{}", stderr_of(&first));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("applied"));
+    let second = run();
+    assert!(String::from_utf8_lossy(&second.stdout).contains("up to date"));
+}
+
+#[test]
+fn import_regions_is_all_or_nothing_and_names_the_bad_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "code,name,parent_code,level\n360603,余江区,,county\n360603102,潢溪镇,360603,\n\
+         360603102203,渡口村,360603102\n360603102204,,360603102,\n",
+    )
+    .unwrap();
+    let out = cunxiang(dir.path(), None)
+        .args(["import-regions"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("bad.csv:4: expected 4 fields, found 3"),
+        "{err}"
+    );
+    assert!(err.contains("nothing imported"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+
+    // The same rows without the broken ones: all three are new, so nothing came in before.
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        "code,name,parent_code,level\n360603,余江区,,county\n360603102,潢溪镇,360603,\n\
+         360603102203,渡口村,360603102,\n",
+    )
+    .unwrap();
+    let out = cunxiang(dir.path(), None)
+        .arg("import-regions")
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("3 new, 0 renamed, 0 unchanged"));
+
+    let again = cunxiang(dir.path(), None)
+        .arg("import-regions")
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("0 new, 0 renamed, 3 unchanged"));
+}
+
+#[test]
+fn import_regions_loads_the_demo_county_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = concat!(env!("CARGO_MANIFEST_DIR"), "/demo/regions-360603.csv");
+    let out = cunxiang(dir.path(), None)
+        .arg("import-regions")
+        .arg(csv)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("193 new"));
+}
+
+#[test]
+fn sigterm_stops_the_server_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = cunxiang(dir.path(), None)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let url = first.trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "server did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

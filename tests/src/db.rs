@@ -1,0 +1,89 @@
+//! One fresh database per test, on each backend the run covers.
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use tempfile::TempDir;
+
+/// A database engine the suite runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file in a temporary directory.
+    Sqlite,
+    /// A new database on the server named by `CUNXIANG_TEST_POSTGRES_URL`.
+    Postgres,
+}
+
+/// The backends this run covers: SQLite always (unless `CUNXIANG_TEST_ONLY=postgres`), and
+/// PostgreSQL when `CUNXIANG_TEST_POSTGRES_URL` is set.
+pub fn backends() -> Vec<Backend> {
+    let only = std::env::var("CUNXIANG_TEST_ONLY").unwrap_or_default();
+    let mut list = Vec::new();
+    if only != "postgres" {
+        list.push(Backend::Sqlite);
+    }
+    if postgres_admin_url().is_some() && only != "sqlite" {
+        list.push(Backend::Postgres);
+    }
+    list
+}
+
+fn postgres_admin_url() -> Option<String> {
+    std::env::var("CUNXIANG_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// A database that exists for one test and is removed afterwards.
+pub struct TestDb {
+    /// Which engine.
+    pub backend: Backend,
+    /// `DATABASE_URL` for the server.
+    pub url: String,
+    /// A scratch directory (the SQLite file and the server's data dir live here).
+    pub dir: TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// Creates an empty database.
+    pub fn new(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}", dir.path().join("cunxiang.db").display());
+                TestDb {
+                    backend,
+                    url,
+                    dir,
+                    postgres: None,
+                }
+            }
+            Backend::Postgres => {
+                let admin = postgres_admin_url().expect("CUNXIANG_TEST_POSTGRES_URL");
+                let name = format!("cx_test_{}", uuid::Uuid::now_v7().simple());
+                let mut conn = PgConnection::establish(&admin).expect("connect to PostgreSQL");
+                conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                    .expect("create db");
+                let mut url = url::Url::parse(&admin).expect("postgres URL");
+                url.set_path(&name);
+                TestDb {
+                    backend,
+                    url: url.to_string(),
+                    dir,
+                    postgres: Some((admin, name)),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.postgres
+            && let Ok(mut conn) = PgConnection::establish(admin)
+        {
+            let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+            let _ = conn.batch_execute(&sql);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! The real server, started in-process on port 0 with its own data dir and database.
+
+use std::net::SocketAddr;
+
+use cunxiang_api::Settings;
+use cunxiang_api::server;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::db::{Backend, TestDb};
+
+/// A running server and the database behind it; stopped and removed on drop.
+pub struct TestServer {
+    // First field: dropped first, so the server stops before its database goes.
+    system: StopOnDrop,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The database (kept alive as long as the server).
+    pub db: TestDb,
+    /// An HTTP client for the test to use.
+    pub client: reqwest::Client,
+}
+
+/// Stops the server's actix system when dropped.
+struct StopOnDrop(actix_web::rt::System);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.stop();
+    }
+}
+
+/// Settings for a test server: port 0, one worker, the given database, data dir in `db.dir`.
+pub fn test_settings(db: &TestDb) -> Settings {
+    let mut settings = Settings::from_lookup(|_| None).expect("default settings");
+    settings.bind = "127.0.0.1:0".into();
+    settings.database_url = db.url.clone();
+    settings.data_dir = db.dir.path().join("data");
+    settings.workers = 1;
+    settings.db_pool_size = 4;
+    settings.shutdown_timeout_secs = 1;
+    settings
+}
+
+impl TestServer {
+    /// Starts a server with the demo county on a fresh database.
+    pub async fn start(backend: Backend) -> Self {
+        Self::start_on(TestDb::new(backend), |_| {}).await
+    }
+
+    /// Starts a server on `db`, letting the test adjust the settings first.
+    pub async fn start_on(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> Self {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut settings = test_settings(&db);
+        adjust(&mut settings);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let prepared = match server::prepare(settings) {
+                Ok(p) => p,
+                Err(e) => {
+                    let _ = tx.send(Err(e.to_string()));
+                    return;
+                }
+            };
+            actix_web::rt::System::new().block_on(async move {
+                match server::bind(prepared.state) {
+                    Ok((srv, addrs)) => {
+                        let _ = tx.send(Ok((addrs[0], actix_web::rt::System::current())));
+                        let _ = srv.await;
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e.to_string()));
+                    }
+                }
+            });
+        });
+        let started: Result<(SocketAddr, actix_web::rt::System), String> =
+            tokio::task::spawn_blocking(move || rx.recv().expect("server thread ended"))
+                .await
+                .expect("join");
+        let (addr, system) = started.unwrap_or_else(|e| panic!("server did not start: {e}"));
+        TestServer {
+            system: StopOnDrop(system),
+            base: format!("http://{addr}"),
+            db,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// The absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// GET `path`; returns the status and the body parsed as JSON (`Value::Null` if it is not).
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let res = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request");
+        let status = res.status();
+        let text = res.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Stops the server and hands back its database (for restarting on the same data).
+    pub fn stop(self) -> TestDb {
+        drop(self.system);
+        // The server thread closes its pool as it ends; give it a moment before reuse.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        self.db
+    }
+}

@@ -1,0 +1,10 @@
+//! Cunxiang's integration suite: the real server on port 0 with its own database, driven over
+//! HTTP like a phone would, on SQLite and (with `CUNXIANG_TEST_POSTGRES_URL`) PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod contract;
+mod demo;
+mod errors;
+mod health;
+mod migrations;
+mod organisation;
