@@ -1,6 +1,7 @@
 //! The `cunxiang` command line: `serve` (the default), `migrate` and `import-regions`.
 //! Failures come back as one error that `main` prints as a single line.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
@@ -69,35 +70,35 @@ fn serve(mut settings: Settings, args: &ServeArgs) -> anyhow::Result<()> {
         let url = addrs
             .first()
             .map_or_else(String::new, |a| format!("http://{a}"));
-        println!(
-            "Cunxiang {} is listening on {url}",
-            env!("CARGO_PKG_VERSION")
-        );
-        println!("  database   {database}");
-        match demo {
-            Some(d) => println!(
-                "  demo data  余江区 ({}) seeded: {} regions, {} grids, {} units, {} categories",
-                crate::demo::COUNTY_CODE,
-                d.regions,
-                d.grids,
-                d.units,
-                d.categories
-            ),
-            None => println!(
-                "  demo data  not seeded (the database already holds regions, or --no-demo)"
-            ),
-        }
-        println!(
-            "  try        curl '{url}/v1/regions?parent={}'",
-            crate::demo::COUNTY_CODE
-        );
-        println!(
-            "  log-in     none needed yet: this version serves public organisation data read-only"
-        );
-        println!("  contract   {url}/openapi.yaml");
-        println!("  stop       Ctrl-C or SIGTERM (in-flight requests finish first)");
+        print_banner(&url, &database, demo);
         server.await.context("server failed")
     })
+}
+
+/// Tells the person who started the server where it listens and what to try. Written with
+/// errors ignored: a closed stdout must not bring the server down.
+fn print_banner(url: &str, database: &str, demo: Option<crate::demo::DemoSummary>) {
+    let county = crate::demo::COUNTY_CODE;
+    let demo_line = match demo {
+        Some(d) => format!(
+            "余江区 ({county}) seeded: {} regions, {} grids, {} units, {} categories",
+            d.regions, d.grids, d.units, d.categories
+        ),
+        None => "not seeded (the database already holds regions, or --no-demo)".to_owned(),
+    };
+    let banner = format!(
+        "Cunxiang {version} is listening on {url}\n\
+         \x20 database   {database}\n\
+         \x20 demo data  {demo_line}\n\
+         \x20 try        curl '{url}/v1/regions?parent={county}'\n\
+         \x20 log-in     none needed yet: this version serves public organisation data read-only\n\
+         \x20 contract   {url}/openapi.yaml\n\
+         \x20 stop       Ctrl-C or SIGTERM (in-flight requests finish first)\n",
+        version = env!("CARGO_PKG_VERSION"),
+    );
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(banner.as_bytes());
+    let _ = out.flush();
 }
 
 fn open(settings: &Settings) -> anyhow::Result<cunxiang_storage::DbConn> {

@@ -3,7 +3,8 @@
 //! stops the server gracefully.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -20,6 +21,52 @@ fn cunxiang(data_dir: &Path, database_url: Option<&str>) -> Command {
         cmd.env("DATABASE_URL", url);
     }
     cmd
+}
+
+/// A database for one test: a SQLite file in `dir` (unless `CUNXIANG_TEST_ONLY=postgres`) and,
+/// when `CUNXIANG_TEST_POSTGRES_URL` is set, a fresh PostgreSQL database dropped afterwards.
+struct TestDatabase {
+    url: Option<String>,
+    postgres: Option<(String, String)>,
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        use diesel::Connection;
+        use diesel::connection::SimpleConnection;
+        if let Some((admin, name)) = &self.postgres
+            && let Ok(mut conn) = diesel::PgConnection::establish(admin)
+        {
+            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+        }
+    }
+}
+
+fn test_databases() -> Vec<TestDatabase> {
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+    let mut list = Vec::new();
+    if std::env::var("CUNXIANG_TEST_ONLY").as_deref() != Ok("postgres") {
+        list.push(TestDatabase {
+            url: None,
+            postgres: None,
+        });
+    }
+    if let Ok(admin) = std::env::var("CUNXIANG_TEST_POSTGRES_URL")
+        && !admin.is_empty()
+    {
+        let name = format!("cx_cli_{}", uuid::Uuid::now_v7().simple());
+        let mut conn = diesel::PgConnection::establish(&admin).unwrap();
+        conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .unwrap();
+        let mut url = url::Url::parse(&admin).unwrap();
+        url.set_path(&name);
+        list.push(TestDatabase {
+            url: Some(url.to_string()),
+            postgres: Some((admin, name)),
+        });
+    }
+    list
 }
 
 fn stderr_of(out: &Output) -> String {
@@ -83,50 +130,47 @@ fn migrate_applies_then_reports_up_to_date() {
 
 #[test]
 fn import_regions_is_all_or_nothing_and_names_the_bad_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let bad = dir.path().join("bad.csv");
-    std::fs::write(
-        &bad,
-        "code,name,parent_code,level\n360603,余江区,,county\n360603102,潢溪镇,360603,\n\
-         360603102203,渡口村,360603102\n360603102204,,360603102,\n",
-    )
-    .unwrap();
-    let out = cunxiang(dir.path(), None)
-        .args(["import-regions"])
-        .arg(&bad)
-        .output()
+    for db in test_databases() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = |file: &Path| {
+            cunxiang(dir.path(), db.url.as_deref())
+                .arg("import-regions")
+                .arg(file)
+                .output()
+                .unwrap()
+        };
+        let bad = dir.path().join("bad.csv");
+        std::fs::write(
+            &bad,
+            "code,name,parent_code,level\n360603,余江区,,county\n360603102,潢溪镇,360603,\n\
+             360603102203,渡口村,360603102\n360603102204,,360603102,\n",
+        )
         .unwrap();
-    let err = stderr_of(&out);
-    assert!(!out.status.success());
-    assert!(
-        err.contains("bad.csv:4: expected 4 fields, found 3"),
-        "{err}"
-    );
-    assert!(err.contains("nothing imported"), "{err}");
-    assert!(!err.contains("panicked"), "{err}");
+        let out = run(&bad);
+        let err = stderr_of(&out);
+        assert!(!out.status.success());
+        assert!(
+            err.contains("bad.csv:4: expected 4 fields, found 3"),
+            "{err}"
+        );
+        assert!(err.contains("nothing imported"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
 
-    // The same rows without the broken ones: all three are new, so nothing came in before.
-    let good = dir.path().join("good.csv");
-    std::fs::write(
-        &good,
-        "code,name,parent_code,level\n360603,余江区,,county\n360603102,潢溪镇,360603,\n\
-         360603102203,渡口村,360603102,\n",
-    )
-    .unwrap();
-    let out = cunxiang(dir.path(), None)
-        .arg("import-regions")
-        .arg(&good)
-        .output()
+        // The same rows without the broken ones: all three are new, so nothing came in before.
+        let good = dir.path().join("good.csv");
+        std::fs::write(
+            &good,
+            "code,name,parent_code,level\n360603,余江区,,county\n360603102,潢溪镇,360603,\n\
+             360603102203,渡口村,360603102,\n",
+        )
         .unwrap();
-    assert!(out.status.success(), "{}", stderr_of(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("3 new, 0 renamed, 0 unchanged"));
+        let out = run(&good);
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("3 new, 0 renamed, 0 unchanged"));
 
-    let again = cunxiang(dir.path(), None)
-        .arg("import-regions")
-        .arg(&good)
-        .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&again.stdout).contains("0 new, 0 renamed, 3 unchanged"));
+        let again = run(&good);
+        assert!(String::from_utf8_lossy(&again.stdout).contains("0 new, 0 renamed, 3 unchanged"));
+    }
 }
 
 #[test]
@@ -155,6 +199,14 @@ fn sigterm_stops_the_server_gracefully() {
         .unwrap();
     let url = first.trim().rsplit(' ').next().unwrap().to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    // A request that is answered proves the server (and its signal handling) is running.
+    let mut stream = TcpStream::connect(url.trim_start_matches("http://")).unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     let status = Command::new("kill")
         .arg("-TERM")
         .arg(child.id().to_string())
