@@ -1,6 +1,7 @@
 //! Middleware: the JSON error shape for failures that did not come from a handler (unknown
 //! paths, actix's own rejections, errors returned by extractors), and the `X-Request-Id`
-//! response header carrying the id `tracing-actix-web` gave the request's log span.
+//! response header carrying the id `tracing-actix-web` gave the request's log span, with an
+//! access-log line per request.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -46,13 +47,24 @@ pub async fn error_shape(
     Ok(ServiceResponse::new(req, new))
 }
 
-/// Copies the request id into the `X-Request-Id` response header.
-pub async fn request_id_header(
+/// Copies the request id into the `X-Request-Id` response header and writes one access-log
+/// line per request (method, path without the query string, status, milliseconds) inside the
+/// request's span, so it carries the request id.
+pub async fn request_id_and_log(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let id = req.extensions().get::<RequestId>().copied();
+    let (method, path) = (req.method().clone(), req.path().to_owned());
+    let started = std::time::Instant::now();
     let mut res = next.call(req).await?;
+    tracing::info!(
+        %method,
+        %path,
+        status = res.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
     if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
         res.headers_mut().insert(REQUEST_ID, value);
     }

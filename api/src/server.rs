@@ -12,7 +12,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::demo::{self, DemoSummary};
 use crate::extract::{json_config, path_config, query_config};
-use crate::middleware::{error_shape, request_id_header};
+use crate::middleware::{error_shape, request_id_and_log};
 use crate::routes;
 use crate::settings::Settings;
 use crate::state::AppState;
@@ -109,7 +109,7 @@ pub fn bind(state: AppState) -> Result<(actix_web::dev::Server, Vec<SocketAddr>)
             .default_service(web::to(|| async { HttpResponse::NotFound().finish() }))
             .wrap(from_fn(error_shape))
             .wrap(Compress::default())
-            .wrap(from_fn(request_id_header))
+            .wrap(from_fn(request_id_and_log))
             .wrap(TracingLogger::default())
     })
     .workers(settings.workers)
