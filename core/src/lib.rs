@@ -4,11 +4,15 @@
 
 pub mod category;
 pub mod grid;
+pub mod identity;
+pub mod permission;
 pub mod region;
 pub mod region_import;
 pub mod unit;
 
 pub use category::{Category, CategoryError};
+pub use identity::{ApiClient, AuditEntry, Role, User, UserStatus};
+pub use permission::{Actor, Permission, Target, can};
 pub use grid::{BoundingBox, Grid, GridGeometry, GridGeometryError, parse_geometry};
 pub use region::{Region, RegionLevel};
 pub use region_import::{ExistingRegion, ImportProblem, RegionRecord, ValidRegion};

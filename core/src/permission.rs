@@ -1,0 +1,115 @@
+//! Authorisation as one pure function: `can(actor, permission, target)`. Staff authority covers
+//! the region subtrees of the units they belong to; admins have authority everywhere.
+
+use uuid::Uuid;
+
+use crate::identity::Role;
+
+/// Something a caller may want to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Read the organisation model (regions, grids, units, categories). Public.
+    ReadOrganisation,
+    /// Change the organisation model (import regions and grids, edit units and categories).
+    ManageOrganisation,
+    /// Read a user's account (with the phone number masked).
+    ReadUser,
+    /// Create a user, change her role, units or status.
+    ManageUser,
+    /// Create, rotate or disable API clients.
+    ManageClients,
+    /// Read the audit log.
+    ReadAudit,
+}
+
+impl Permission {
+    /// Every permission, for exhaustive tests.
+    pub const ALL: [Permission; 6] = [
+        Self::ReadOrganisation,
+        Self::ManageOrganisation,
+        Self::ReadUser,
+        Self::ManageUser,
+        Self::ManageClients,
+        Self::ReadAudit,
+    ];
+}
+
+/// The authenticated caller as far as authorisation is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The user's id.
+    pub id: Uuid,
+    /// Her role.
+    pub role: Role,
+    /// Materialised paths (`/<county>/<township>/…/`) of the regions her units serve.
+    pub authority: Vec<String>,
+}
+
+/// What a permission is exercised on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// Nothing in particular (listing, deployment-wide actions).
+    Deployment,
+    /// A user account: her id, role (after the change, for `ManageUser`) and the paths of the
+    /// regions her units serve (empty for a villager).
+    User {
+        /// The account.
+        id: Uuid,
+        /// Her role.
+        role: Role,
+        /// Region paths of her units.
+        regions: &'a [String],
+    },
+}
+
+impl Actor {
+    /// Whether the region with this materialised path lies within the actor's authority.
+    pub fn covers(&self, region_path: &str) -> bool {
+        self.role == Role::Admin || self.authority.iter().any(|a| region_path.starts_with(a))
+    }
+
+    fn covers_all(&self, regions: &[String]) -> bool {
+        !regions.is_empty() && regions.iter().all(|r| self.covers(r))
+    }
+}
+
+/// Whether `actor` may exercise `permission` on `target`.
+///
+/// - Everyone may read the organisation model; only admins change it, manage API clients
+///   and read the audit log.
+/// - Admins read and manage every account.
+/// - Supervisors read and manage accounts whose units all lie within their authority, and
+///   may hand out only the roles below their own (villager, grid worker, unit staff).
+/// - Grid workers and unit staff read accounts within their authority (their colleagues).
+/// - Villagers read only their own account; nobody manages their own account's role.
+/// - Accounts without a unit (villagers) lie in no region: beyond their owner, only admins.
+pub fn can(actor: &Actor, permission: Permission, target: &Target<'_>) -> bool {
+    use Permission::*;
+    match permission {
+        ReadOrganisation => true,
+        ManageOrganisation | ManageClients | ReadAudit => actor.role == Role::Admin,
+        ReadUser => match target {
+            Target::Deployment => actor.role != Role::Villager,
+            Target::User { id, regions, .. } => {
+                *id == actor.id
+                    || actor.role == Role::Admin
+                    || (actor.role != Role::Villager && actor.covers_all(regions))
+            }
+        },
+        ManageUser => match target {
+            Target::Deployment => matches!(actor.role, Role::Admin | Role::Supervisor),
+            Target::User { id, role, regions } => match actor.role {
+                Role::Admin => *id != actor.id || *role == Role::Admin,
+                Role::Supervisor => {
+                    *id != actor.id
+                        && matches!(role, Role::Villager | Role::GridWorker | Role::UnitStaff)
+                        && actor.covers_all(regions)
+                }
+                _ => false,
+            },
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

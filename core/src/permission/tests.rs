@@ -1,0 +1,133 @@
+//! The permission table, tested over every role × permission.
+
+use super::*;
+
+const COUNTY: &str = "/c/";
+const TOWN_A: &str = "/c/a/";
+const TOWN_B: &str = "/c/b/";
+const VILLAGE_A1: &str = "/c/a/1/";
+
+fn actor(role: Role, authority: &[&str]) -> Actor {
+    Actor {
+        id: Uuid::from_u128(1),
+        role,
+        authority: authority.iter().map(|s| (*s).to_owned()).collect(),
+    }
+}
+
+/// The actor each role is tested as: staff serve township A (supervisor: township A's 综治中心).
+fn as_role(role: Role) -> Actor {
+    match role {
+        Role::Villager => actor(role, &[]),
+        Role::Admin => actor(role, &[COUNTY]),
+        Role::GridWorker | Role::UnitStaff | Role::Supervisor => actor(role, &[TOWN_A]),
+    }
+}
+
+fn paths(p: &[&str]) -> Vec<String> {
+    p.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// The expected answer for every (role, permission) on three targets:
+/// (a grid worker in village A1, a grid worker in township B, a villager without units).
+#[test]
+fn every_role_and_permission() {
+    use Permission::*;
+    use Role::*;
+    let in_a = paths(&[VILLAGE_A1]);
+    let in_b = paths(&[TOWN_B]);
+    let nowhere = paths(&[]);
+    let other = Uuid::from_u128(2);
+    let worker_a = Target::User { id: other, role: GridWorker, regions: &in_a };
+    let worker_b = Target::User { id: other, role: GridWorker, regions: &in_b };
+    let villager = Target::User { id: other, role: Villager, regions: &nowhere };
+    // (role, permission, deployment, worker in A, worker in B, villager)
+    let table: &[(Role, Permission, bool, bool, bool, bool)] = &[
+        (Villager, ReadOrganisation, true, true, true, true),
+        (Villager, ManageOrganisation, false, false, false, false),
+        (Villager, ReadUser, false, false, false, false),
+        (Villager, ManageUser, false, false, false, false),
+        (Villager, ManageClients, false, false, false, false),
+        (Villager, ReadAudit, false, false, false, false),
+        (GridWorker, ReadOrganisation, true, true, true, true),
+        (GridWorker, ManageOrganisation, false, false, false, false),
+        (GridWorker, ReadUser, true, true, false, false),
+        (GridWorker, ManageUser, false, false, false, false),
+        (GridWorker, ManageClients, false, false, false, false),
+        (GridWorker, ReadAudit, false, false, false, false),
+        (UnitStaff, ReadOrganisation, true, true, true, true),
+        (UnitStaff, ManageOrganisation, false, false, false, false),
+        (UnitStaff, ReadUser, true, true, false, false),
+        (UnitStaff, ManageUser, false, false, false, false),
+        (UnitStaff, ManageClients, false, false, false, false),
+        (UnitStaff, ReadAudit, false, false, false, false),
+        (Supervisor, ReadOrganisation, true, true, true, true),
+        (Supervisor, ManageOrganisation, false, false, false, false),
+        (Supervisor, ReadUser, true, true, false, false),
+        (Supervisor, ManageUser, true, true, false, false),
+        (Supervisor, ManageClients, false, false, false, false),
+        (Supervisor, ReadAudit, false, false, false, false),
+        (Admin, ReadOrganisation, true, true, true, true),
+        (Admin, ManageOrganisation, true, true, true, true),
+        (Admin, ReadUser, true, true, true, true),
+        (Admin, ManageUser, true, true, true, true),
+        (Admin, ManageClients, true, true, true, true),
+        (Admin, ReadAudit, true, true, true, true),
+    ];
+    assert_eq!(table.len(), Role::ALL.len() * Permission::ALL.len(), "every pair listed once");
+    for role in Role::ALL {
+        for permission in Permission::ALL {
+            let rows: Vec<_> =
+                table.iter().filter(|r| r.0 == role && r.1 == permission).collect();
+            assert_eq!(rows.len(), 1, "{role:?} × {permission:?}");
+            let (_, _, deployment, a, b, v) = *rows[0];
+            let who = as_role(role);
+            let got = (
+                can(&who, permission, &Target::Deployment),
+                can(&who, permission, &worker_a),
+                can(&who, permission, &worker_b),
+                can(&who, permission, &villager),
+            );
+            assert_eq!(got, (deployment, a, b, v), "{role:?} × {permission:?}");
+        }
+    }
+}
+
+#[test]
+fn supervisors_cannot_hand_out_their_own_rank_or_above() {
+    let sup = as_role(Role::Supervisor);
+    let in_a = paths(&[VILLAGE_A1]);
+    for (role, allowed) in [
+        (Role::Villager, true),
+        (Role::GridWorker, true),
+        (Role::UnitStaff, true),
+        (Role::Supervisor, false),
+        (Role::Admin, false),
+    ] {
+        let target = Target::User { id: Uuid::from_u128(9), role, regions: &in_a };
+        assert_eq!(can(&sup, Permission::ManageUser, &target), allowed, "{role:?}");
+    }
+}
+
+#[test]
+fn a_user_with_units_in_two_townships_needs_authority_over_both() {
+    let sup = as_role(Role::Supervisor);
+    let both = paths(&[VILLAGE_A1, TOWN_B]);
+    let target = Target::User { id: Uuid::from_u128(9), role: Role::GridWorker, regions: &both };
+    assert!(!can(&sup, Permission::ReadUser, &target));
+    assert!(!can(&sup, Permission::ManageUser, &target));
+}
+
+#[test]
+fn everyone_reads_her_own_account_but_cannot_promote_herself() {
+    let me = as_role(Role::Villager);
+    let own = Target::User { id: me.id, role: Role::Villager, regions: &[] };
+    assert!(can(&me, Permission::ReadUser, &own));
+    let sup = as_role(Role::Supervisor);
+    let in_a = paths(&[VILLAGE_A1]);
+    let self_edit = Target::User { id: sup.id, role: Role::Supervisor, regions: &in_a };
+    assert!(!can(&sup, Permission::ManageUser, &self_edit));
+    let admin = as_role(Role::Admin);
+    let demote_self = Target::User { id: admin.id, role: Role::GridWorker, regions: &in_a };
+    assert!(!can(&admin, Permission::ManageUser, &demote_self), "the last admin stays admin");
+}
