@@ -35,6 +35,24 @@ enum Command {
         /// The CSV file.
         file: PathBuf,
     },
+    /// Create a staff account (admin, supervisor, unit_staff, grid_worker).
+    CreateUser {
+        /// Log-in name.
+        #[arg(long)]
+        username: String,
+        /// Password (at least 10 characters).
+        #[arg(long)]
+        password: String,
+        /// Role: admin, supervisor, unit_staff or grid_worker.
+        #[arg(long)]
+        role: String,
+        /// Unit the account belongs to (repeat for several); required except for admins.
+        #[arg(long = "unit")]
+        units: Vec<uuid::Uuid>,
+        /// Name shown to others (default: the username).
+        #[arg(long)]
+        display_name: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -53,6 +71,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Serve(args)) => serve(settings, &args),
         Some(Command::Migrate) => migrate(&settings),
         Some(Command::ImportRegions { file }) => import(&settings, &file),
+        Some(Command::CreateUser {
+            username,
+            password,
+            role,
+            units,
+            display_name,
+        }) => crate::create_user::run(&settings, &username, &password, &role, &units, display_name),
     }
 }
 
@@ -65,24 +90,25 @@ fn serve(mut settings: Settings, args: &ServeArgs) -> anyhow::Result<()> {
         database,
         demo,
     } = server::prepare(settings)?;
+    let state_logins = login_help(&state.settings);
     actix_web::rt::System::new().block_on(async move {
         let (server, addrs) = server::bind(state)?;
         let url = addrs
             .first()
             .map_or_else(String::new, |a| format!("http://{a}"));
-        print_banner(&url, &database, demo);
+        print_banner(&url, &database, demo, &state_logins);
         server.await.context("server failed")
     })
 }
 
 /// Tells the person who started the server where it listens and what to try. Written with
 /// errors ignored: a closed stdout must not bring the server down.
-fn print_banner(url: &str, database: &str, demo: Option<crate::demo::DemoSummary>) {
+fn print_banner(url: &str, database: &str, demo: Option<crate::demo::DemoSummary>, logins: &str) {
     let county = crate::demo::COUNTY_CODE;
     let demo_line = match demo {
         Some(d) => format!(
-            "余江区 ({county}) seeded: {} regions, {} grids, {} units, {} categories",
-            d.regions, d.grids, d.units, d.categories
+            "余江区 ({county}) seeded: {} regions, {} grids, {} units, {} categories, {} staff",
+            d.regions, d.grids, d.units, d.categories, d.users
         ),
         None => "not seeded (the database already holds regions, or --no-demo)".to_owned(),
     };
@@ -91,7 +117,7 @@ fn print_banner(url: &str, database: &str, demo: Option<crate::demo::DemoSummary
          \x20 database   {database}\n\
          \x20 demo data  {demo_line}\n\
          \x20 try        curl '{url}/v1/regions?parent={county}'\n\
-         \x20 log-in     none needed yet: this version serves public organisation data read-only\n\
+         {logins}\
          \x20 contract   {url}/openapi.yaml\n\
          \x20 stop       Ctrl-C or SIGTERM (in-flight requests finish first)\n",
         version = env!("CARGO_PKG_VERSION"),
@@ -99,6 +125,32 @@ fn print_banner(url: &str, database: &str, demo: Option<crate::demo::DemoSummary
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(banner.as_bytes());
     let _ = out.flush();
+}
+
+/// How to log in: the demo staff accounts (when this data dir has them), the configured test
+/// phone, and the curl line for a password log-in.
+fn login_help(settings: &Settings) -> String {
+    let mut help = String::new();
+    match crate::demo::logins(&settings.data_dir) {
+        Some(text) => {
+            help.push_str(
+                "  log-in     staff (POST /v1/auth/login {\"username\",\"password\"}):\n",
+            );
+            for line in text.lines().filter(|l| !l.starts_with('#')) {
+                help.push_str(&format!("               {line}\n"));
+            }
+        }
+        None => help.push_str(
+            "  log-in     create staff with `cunxiang create-user`; villagers use /v1/auth/otp\n",
+        ),
+    }
+    if let Some((phone, code)) = settings.test_phones.first() {
+        help.push_str(&format!(
+            "  villager   test phone {phone}, code {} (POST /v1/auth/otp, then /v1/auth/login)\n",
+            code.0
+        ));
+    }
+    help
 }
 
 fn open(settings: &Settings) -> anyhow::Result<cunxiang_storage::DbConn> {

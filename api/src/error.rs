@@ -18,6 +18,8 @@ pub struct ApiError {
     pub message: String,
     /// Structured extra information (field names, line numbers …), `{}` when none.
     pub details: Value,
+    /// Extra response headers (`Retry-After`, `WWW-Authenticate`).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl ApiError {
@@ -28,7 +30,32 @@ impl ApiError {
             code,
             message: message.into(),
             details: json!({}),
+            headers: Vec::new(),
         }
+    }
+
+    /// Adds a response header.
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// 401: no or bad credentials; tells the client to use a bearer token.
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, code, message).with_header("WWW-Authenticate", "Bearer")
+    }
+
+    /// 403: authenticated, but not allowed to do this.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    /// 429 with `Retry-After` in whole seconds (at least 1).
+    pub fn too_many(code: &'static str, message: impl Into<String>, retry_after_secs: i64) -> Self {
+        let secs = retry_after_secs.max(1);
+        Self::new(StatusCode::TOO_MANY_REQUESTS, code, message)
+            .with_details(json!({ "retry_after": secs }))
+            .with_header("Retry-After", secs.to_string())
     }
 
     /// Attaches structured details.
@@ -92,7 +119,11 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(self.body())
+        let mut res = HttpResponse::build(self.status);
+        for (name, value) in &self.headers {
+            res.insert_header((*name, value.as_str()));
+        }
+        res.json(self.body())
     }
 }
 
@@ -102,6 +133,7 @@ impl From<cunxiang_storage::StorageError> for ApiError {
         match e {
             S::Pool(_) | S::Connect { .. } => ApiError::unavailable(e),
             S::NotFound(what) => ApiError::not_found("not_found", format!("{what} not found")),
+            S::Conflict(what) => ApiError::new(StatusCode::CONFLICT, "conflict", what),
             other => ApiError::internal(other),
         }
     }

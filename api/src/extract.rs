@@ -68,6 +68,20 @@ pub fn query_config() -> web::QueryConfig {
     })
 }
 
+/// Form bodies (`/v1/auth/token`) that do not parse answer 400 `invalid_body`.
+pub fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(16 * 1024)
+        .error_handler(|err, _req| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                format!("form body: {err}"),
+            )
+            .into()
+        })
+}
+
 /// Path segments that do not parse answer 404 `not_found` (the resource cannot exist).
 pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|err, req| {

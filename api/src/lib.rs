@@ -2,7 +2,10 @@
 //! county and the `cunxiang` subcommands. Handlers stay thin: they parse, load (storage),
 //! decide (core) and respond.
 
+pub mod audit;
+pub mod auth;
 pub mod cli;
+pub mod create_user;
 pub mod demo;
 pub mod error;
 pub mod extract;
@@ -14,6 +17,7 @@ pub mod server;
 pub mod settings;
 pub mod state;
 pub mod telemetry;
+pub mod views;
 
 pub use error::ApiError;
 pub use settings::Settings;

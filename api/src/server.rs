@@ -10,8 +10,10 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use cunxiang_storage::DatabaseTarget;
 use tracing_actix_web::TracingLogger;
 
+use crate::auth::keys::Keys;
+use crate::auth::ratelimit::ClientLimits;
 use crate::demo::{self, DemoSummary};
-use crate::extract::{json_config, path_config, query_config};
+use crate::extract::{form_config, json_config, path_config, query_config};
 use crate::middleware::{error_shape, request_id_and_log};
 use crate::routes;
 use crate::settings::Settings;
@@ -34,6 +36,17 @@ pub enum StartError {
     /// Seeding the demo county failed.
     #[error("demo data: {0:#}")]
     Demo(anyhow::Error),
+    /// The signing key could not be read or created.
+    #[error("signing key in {path}: {reason}")]
+    Keys {
+        /// The data directory.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The outgoing HTTP client could not be built.
+    #[error("HTTP client: {0}")]
+    Http(String),
     /// The listening socket could not be bound.
     #[error("cannot listen on {bind}: {reason}")]
     Bind {
@@ -66,17 +79,34 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
         tracing::info!(migrations = ?applied, "applied migrations");
     }
     let demo = if settings.demo {
-        demo::seed_if_empty(&mut conn).map_err(StartError::Demo)?
+        demo::seed_if_empty(&mut conn, &settings.data_dir).map_err(StartError::Demo)?
     } else {
         None
     };
     drop(conn);
+    let keys = Keys::load(
+        settings.jwt_secret.as_ref().map(|s| s.0.as_str()),
+        &settings.data_dir,
+    )
+    .map_err(|e| StartError::Keys {
+        path: settings.data_dir.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::builder()
+        .user_agent(concat!("cunxiang/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| StartError::Http(e.to_string()))?;
     let database = target.redacted();
+    let state = AppState {
+        pool,
+        settings: Arc::new(settings),
+        keys,
+        http,
+        client_limits: Arc::new(ClientLimits::default()),
+    };
     Ok(Prepared {
-        state: AppState {
-            pool,
-            settings: Arc::new(settings),
-        },
+        state,
         database,
         demo,
     })
@@ -105,6 +135,7 @@ pub fn bind(state: AppState) -> Result<(actix_web::dev::Server, Vec<SocketAddr>)
             .app_data(json_config(json_limit))
             .app_data(query_config())
             .app_data(path_config())
+            .app_data(form_config())
             .configure(routes::configure)
             .default_service(web::to(|| async { HttpResponse::NotFound().finish() }))
             .wrap(from_fn(error_shape))

@@ -12,6 +12,16 @@ pub enum LogFormat {
     Json,
 }
 
+/// A secret value: never printed, not even by `{:?}`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
 /// Everything the server needs to know about its surroundings.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -33,6 +43,33 @@ pub struct Settings {
     pub demo: bool,
     /// Seconds in-flight requests get to finish on SIGTERM (`CUNXIANG_SHUTDOWN_TIMEOUT`, default 30).
     pub shutdown_timeout_secs: u64,
+    /// Token signing key (`CUNXIANG_JWT_SECRET`, ≥ 32 bytes); generated and kept in the data
+    /// dir (`jwt-secret`) on first run when unset.
+    pub jwt_secret: Option<Secret>,
+    /// Lifetime of access tokens in seconds (`CUNXIANG_ACCESS_TOKEN_TTL`, default 900).
+    pub access_token_ttl_secs: u64,
+    /// Lifetime of refresh tokens in seconds (`CUNXIANG_REFRESH_TOKEN_TTL`, default 30 days).
+    pub refresh_token_ttl_secs: u64,
+    /// SMS provider endpoint (`CUNXIANG_SMS_URL`); without it log-in codes go to the log.
+    pub sms_url: Option<String>,
+    /// SMS provider key, sent as a bearer token (`CUNXIANG_SMS_KEY`).
+    pub sms_key: Option<Secret>,
+    /// WeChat API base URL (`CUNXIANG_WECHAT_URL`, default `https://api.weixin.qq.com`).
+    pub wechat_url: String,
+    /// Mini-program app id (`CUNXIANG_WECHAT_APP_ID`); WeChat log-in is off without it.
+    pub wechat_app_id: Option<String>,
+    /// Mini-program app secret (`CUNXIANG_WECHAT_APP_SECRET`).
+    pub wechat_app_secret: Option<Secret>,
+    /// Phone numbers with fixed log-in codes, for testing (`CUNXIANG_TEST_PHONES`,
+    /// `13800000000:123456,…`); none unless configured.
+    pub test_phones: Vec<(String, Secret)>,
+    /// Log-in codes one phone may request per hour (`CUNXIANG_OTP_PER_PHONE_HOUR`, default 5).
+    pub otp_per_phone_hour: i64,
+    /// Log-in codes one IP address may request per hour (`CUNXIANG_OTP_PER_IP_HOUR`, default 20).
+    pub otp_per_ip_hour: i64,
+    /// Take the client address from `X-Forwarded-For` (`CUNXIANG_TRUST_PROXY`, default false:
+    /// only behind a reverse proxy that sets it).
+    pub trust_proxy: bool,
 }
 
 /// A setting with a value that cannot be used.
@@ -80,6 +117,28 @@ impl Settings {
             },
             demo: flag(&get, "CUNXIANG_DEMO", true)?,
             shutdown_timeout_secs: number(&get, "CUNXIANG_SHUTDOWN_TIMEOUT", 30)?,
+            jwt_secret: match get("CUNXIANG_JWT_SECRET") {
+                Some(s) if s.len() < 32 => {
+                    return Err(SettingsError {
+                        name: "CUNXIANG_JWT_SECRET",
+                        problem: "must be at least 32 bytes",
+                        value: "(hidden)".into(),
+                    });
+                }
+                other => other.map(Secret),
+            },
+            access_token_ttl_secs: number(&get, "CUNXIANG_ACCESS_TOKEN_TTL", 900)?,
+            refresh_token_ttl_secs: number(&get, "CUNXIANG_REFRESH_TOKEN_TTL", 30 * 24 * 3600)?,
+            sms_url: get("CUNXIANG_SMS_URL"),
+            sms_key: get("CUNXIANG_SMS_KEY").map(Secret),
+            wechat_url: get("CUNXIANG_WECHAT_URL")
+                .unwrap_or_else(|| "https://api.weixin.qq.com".into()),
+            wechat_app_id: get("CUNXIANG_WECHAT_APP_ID"),
+            wechat_app_secret: get("CUNXIANG_WECHAT_APP_SECRET").map(Secret),
+            test_phones: test_phones(get("CUNXIANG_TEST_PHONES"))?,
+            otp_per_phone_hour: number(&get, "CUNXIANG_OTP_PER_PHONE_HOUR", 5)?,
+            otp_per_ip_hour: number(&get, "CUNXIANG_OTP_PER_IP_HOUR", 20)?,
+            trust_proxy: flag(&get, "CUNXIANG_TRUST_PROXY", false)?,
         })
     }
 }
@@ -102,6 +161,30 @@ fn number<T: std::str::FromStr + PartialOrd + Default>(
                 value: v,
             }),
     }
+}
+
+/// `13800000000:123456,13900000000:654321` → pairs; each phone valid, each code six digits.
+fn test_phones(value: Option<String>) -> Result<Vec<(String, Secret)>, SettingsError> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    let bad = |item: &str| SettingsError {
+        name: "CUNXIANG_TEST_PHONES",
+        problem: "must be PHONE:CODE pairs (11-digit mobile, 6-digit code) separated by commas",
+        value: item.to_owned(),
+    };
+    value
+        .split(',')
+        .map(|item| {
+            let (phone, code) = item.trim().split_once(':').ok_or_else(|| bad(item))?;
+            let phone = cunxiang_core::identity::normalise_phone(phone).ok_or_else(|| bad(item))?;
+            let code_ok = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
+            if !code_ok {
+                return Err(bad(item));
+            }
+            Ok((phone, Secret(code.to_owned())))
+        })
+        .collect()
 }
 
 fn flag(
@@ -159,5 +242,33 @@ mod tests {
         assert!(with(&[("LOG_FORMAT", "xml")]).is_err());
         assert!(!with(&[("CUNXIANG_DEMO", "off")]).unwrap().demo);
         assert!(with(&[("CUNXIANG_DEMO", "maybe")]).is_err());
+        assert!(with(&[("CUNXIANG_JWT_SECRET", "short")]).is_err());
+        assert!(with(&[("CUNXIANG_TEST_PHONES", "13800000000:12345")]).is_err());
+    }
+
+    #[test]
+    fn test_phones_parse_and_secrets_stay_hidden() {
+        let s = with(&[
+            (
+                "CUNXIANG_TEST_PHONES",
+                "13800000000:123456, 13900000000:654321",
+            ),
+            (
+                "CUNXIANG_JWT_SECRET",
+                "0123456789abcdef0123456789abcdef-very-secret",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(s.test_phones.len(), 2);
+        assert_eq!(s.test_phones[1].0, "13900000000");
+        let printed = format!("{s:?}");
+        assert!(
+            !printed.contains("very-secret") && !printed.contains("654321"),
+            "{printed}"
+        );
+        assert!(
+            with(&[]).unwrap().test_phones.is_empty(),
+            "never active unless configured"
+        );
     }
 }

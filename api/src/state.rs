@@ -5,16 +5,25 @@ use std::sync::Arc;
 use actix_web::web;
 use cunxiang_storage::{DbConn, Pool};
 
+use crate::auth::keys::Keys;
+use crate::auth::ratelimit::ClientLimits;
 use crate::error::ApiError;
 use crate::settings::Settings;
 
-/// What every handler can reach: the connection pool and the settings.
+/// What every handler can reach: the connection pool, the settings, the signing keys, an HTTP
+/// client for providers (SMS, WeChat) and the API clients' rate limits.
 #[derive(Clone)]
 pub struct AppState {
     /// Database connections.
     pub pool: Pool,
     /// The server's settings.
     pub settings: Arc<Settings>,
+    /// Token signing and code hashing keys.
+    pub keys: Keys,
+    /// Outgoing HTTP (providers).
+    pub http: reqwest::Client,
+    /// Per-client request limits.
+    pub client_limits: Arc<ClientLimits>,
 }
 
 impl AppState {

@@ -20,8 +20,13 @@ pub enum Role {
 
 impl Role {
     /// All roles, least authority first.
-    pub const ALL: [Role; 5] =
-        [Self::Villager, Self::GridWorker, Self::UnitStaff, Self::Supervisor, Self::Admin];
+    pub const ALL: [Role; 5] = [
+        Self::Villager,
+        Self::GridWorker,
+        Self::UnitStaff,
+        Self::Supervisor,
+        Self::Admin,
+    ];
 
     /// The snake_case name used in the database, tokens and the API.
     pub fn as_str(self) -> &'static str {
@@ -120,10 +125,26 @@ mod tests {
 
     #[test]
     fn phones_are_normalised_or_refused() {
-        assert_eq!(normalise_phone("13812341234").as_deref(), Some("13812341234"));
-        assert_eq!(normalise_phone("+86 138-1234-1234").as_deref(), Some("13812341234"));
-        assert_eq!(normalise_phone("8613812341234").as_deref(), Some("13812341234"));
-        for bad in ["12812341234", "1381234123", "138123412345", "phone", "", "+1 415 555 0100"] {
+        assert_eq!(
+            normalise_phone("13812341234").as_deref(),
+            Some("13812341234")
+        );
+        assert_eq!(
+            normalise_phone("+86 138-1234-1234").as_deref(),
+            Some("13812341234")
+        );
+        assert_eq!(
+            normalise_phone("8613812341234").as_deref(),
+            Some("13812341234")
+        );
+        for bad in [
+            "12812341234",
+            "1381234123",
+            "138123412345",
+            "phone",
+            "",
+            "+1 415 555 0100",
+        ] {
             assert_eq!(normalise_phone(bad), None, "{bad}");
         }
     }

@@ -11,9 +11,9 @@ pub mod region_import;
 pub mod unit;
 
 pub use category::{Category, CategoryError};
+pub use grid::{BoundingBox, Grid, GridGeometry, GridGeometryError, parse_geometry};
 pub use identity::{ApiClient, AuditEntry, Role, User, UserStatus};
 pub use permission::{Actor, Permission, Target, can};
-pub use grid::{BoundingBox, Grid, GridGeometry, GridGeometryError, parse_geometry};
 pub use region::{Region, RegionLevel};
 pub use region_import::{ExistingRegion, ImportProblem, RegionRecord, ValidRegion};
 pub use unit::{Unit, UnitKind};

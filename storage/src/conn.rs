@@ -45,14 +45,23 @@ const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 50
      PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
 
 /// Runs `f` in one transaction: committed when it returns `Ok`, rolled back otherwise.
+/// Callers keep their own error type; database failures reach them as [`StorageError`].
 pub fn transaction<T, E>(
     conn: &mut DbConn,
     f: impl FnOnce(&mut DbConn) -> std::result::Result<T, E>,
 ) -> std::result::Result<T, E>
 where
-    E: From<diesel::result::Error>,
+    E: From<StorageError>,
 {
-    conn.transaction(f)
+    /// The caller's error, or diesel's own (begin/commit failed) turned into the caller's.
+    struct TxError<E>(E);
+    impl<E: From<StorageError>> From<diesel::result::Error> for TxError<E> {
+        fn from(e: diesel::result::Error) -> Self {
+            TxError(E::from(StorageError::Query(e)))
+        }
+    }
+    conn.transaction(|c| f(c).map_err(TxError))
+        .map_err(|TxError(e)| e)
 }
 
 /// Seconds libpq waits for a PostgreSQL server before giving up, unless the URL says otherwise.
@@ -287,9 +296,16 @@ mod tests {
             #[diesel(sql_type = diesel::sql_types::Text)]
             v: String,
         }
+        // The column of each pragma's table-valued function is named after the pragma, except
+        // busy_timeout's, which is `timeout`.
         let pragma = |c: &mut SqliteConnection, name: &str| -> String {
+            let column = if name == "busy_timeout" {
+                "timeout"
+            } else {
+                name
+            };
             diesel::sql_query(format!(
-                "SELECT CAST({name} AS TEXT) AS v FROM pragma_{name}"
+                "SELECT CAST({column} AS TEXT) AS v FROM pragma_{name}"
             ))
             .get_result::<Row>(c)
             .unwrap()

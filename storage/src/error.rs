@@ -1,5 +1,7 @@
 //! The one error type of the storage layer.
 
+use diesel::result::DatabaseErrorKind;
+
 /// Why a storage call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -34,6 +36,27 @@ pub enum StorageError {
     /// A referenced row (parent region, grid …) does not exist.
     #[error("{0} not found")]
     NotFound(String),
+    /// A row with the same unique value (phone, username, client id …) is already stored; the
+    /// text names what collided without echoing secrets.
+    #[error("{0} already exists")]
+    Conflict(String),
+}
+
+/// Turns a unique-constraint violation into [`StorageError::Conflict`], any other error into
+/// [`StorageError::Query`]. `what` gets a hint naming the violated constraint — PostgreSQL's
+/// constraint name (`users_phone_key`) or SQLite's message (`UNIQUE constraint failed:
+/// users.phone`) — and returns the conflict text; callers match column names in it.
+pub(crate) fn unique_conflict(
+    e: diesel::result::Error,
+    what: impl FnOnce(&str) -> String,
+) -> StorageError {
+    match e {
+        diesel::result::Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            let hint = info.constraint_name().unwrap_or(info.message());
+            StorageError::Conflict(what(hint))
+        }
+        other => StorageError::Query(other),
+    }
 }
 
 impl From<diesel::r2d2::PoolError> for StorageError {

@@ -2,16 +2,21 @@
 //! (production). The only crate that names diesel; rows become `cunxiang_core` types at its edge.
 //! Every function here is synchronous and blocking: callers run them off the async runtime.
 
+pub mod audit;
 pub mod categories;
+pub mod clients;
 pub mod conn;
 pub mod error;
 pub mod grids;
 pub mod migrate;
+pub mod otp;
 pub mod page;
+pub mod refresh_tokens;
 pub mod regions;
 mod schema;
 pub mod time;
 pub mod units;
+pub mod users;
 
 pub use conn::{Backend, DatabaseTarget, DbConn, Pool, PooledConn, connect_pool};
 pub use error::StorageError;

@@ -55,6 +55,98 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> Text,
+        display_name -> Text,
+        role -> Text,
+        status -> Text,
+        phone -> Nullable<Text>,
+        username -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        wechat_openid -> Nullable<Text>,
+        wechat_unionid -> Nullable<Text>,
+        failed_logins -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_units (user_id, unit_id) {
+        user_id -> Text,
+        unit_id -> Text,
+    }
+}
+
+diesel::table! {
+    otp_codes (id) {
+        id -> Text,
+        phone -> Text,
+        code_hash -> Text,
+        requester_ip -> Text,
+        attempts -> Integer,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        family_id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_clients (id) {
+        id -> Text,
+        name -> Text,
+        secret_hash -> Text,
+        scopes -> Text,
+        region_id -> Text,
+        rate_limit_per_minute -> Integer,
+        status -> Text,
+        created_at -> Timestamp,
+        secret_rotated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor -> Nullable<Text>,
+        action -> Text,
+        subject -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        details -> Text,
+    }
+}
+
 diesel::joinable!(grids -> regions (region_id));
 diesel::joinable!(units -> regions (region_id));
-diesel::allow_tables_to_appear_in_same_query!(regions, grids, units, categories);
+diesel::joinable!(user_units -> users (user_id));
+diesel::joinable!(user_units -> units (unit_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(api_clients -> regions (region_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    regions,
+    grids,
+    units,
+    categories,
+    users,
+    user_units,
+    otp_codes,
+    refresh_tokens,
+    api_clients,
+    audit_log,
+);

@@ -116,3 +116,14 @@ pub fn list(
         .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_rows(units, limit, |u| u.id.to_string()))
 }
+
+/// The materialised path of the region a unit serves (for authorisation), `None` when there
+/// is no such unit.
+pub fn region_path_of(conn: &mut DbConn, unit_id: Uuid) -> Result<Option<String>> {
+    Ok(units::table
+        .inner_join(regions::table)
+        .filter(units::id.eq(unit_id.to_string()))
+        .select(regions::path)
+        .first(conn)
+        .optional()?)
+}

@@ -4,12 +4,16 @@
 use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 
+mod audit_log;
+mod auth;
 mod categories;
+mod clients;
 mod grids;
 mod health;
 mod params;
 mod regions;
 mod units;
+mod users;
 
 /// The contract for third-party frontends (`openapi.yaml` at the repository root), served as
 /// written at `GET /openapi.yaml`.
@@ -22,12 +26,30 @@ pub struct Endpoint {
     pub method: Method,
     /// Path template.
     pub path: &'static str,
-    to: fn(actix_web::Route) -> actix_web::Route,
+    to: Attach,
 }
 
-fn get(path: &'static str, to: fn(actix_web::Route) -> actix_web::Route) -> Endpoint {
+type Attach = fn(actix_web::Route) -> actix_web::Route;
+
+fn get(path: &'static str, to: Attach) -> Endpoint {
     Endpoint {
         method: Method::GET,
+        path,
+        to,
+    }
+}
+
+fn post(path: &'static str, to: Attach) -> Endpoint {
+    Endpoint {
+        method: Method::POST,
+        path,
+        to,
+    }
+}
+
+fn patch(path: &'static str, to: Attach) -> Endpoint {
+    Endpoint {
+        method: Method::PATCH,
         path,
         to,
     }
@@ -43,6 +65,21 @@ pub fn endpoints() -> Vec<Endpoint> {
         get("/v1/grids", |r| r.to(grids::list)),
         get("/v1/units", |r| r.to(units::list)),
         get("/v1/categories", |r| r.to(categories::list)),
+        post("/v1/auth/otp", |r| r.to(auth::request_otp)),
+        post("/v1/auth/login", |r| r.to(auth::login)),
+        post("/v1/auth/wechat", |r| r.to(auth::wechat_login)),
+        post("/v1/auth/refresh", |r| r.to(auth::refresh)),
+        post("/v1/auth/token", |r| r.to(auth::token)),
+        get("/v1/me", |r| r.to(users::me)),
+        get("/v1/users", |r| r.to(users::list)),
+        post("/v1/users", |r| r.to(users::create)),
+        get("/v1/users/{id}", |r| r.to(users::get)),
+        patch("/v1/users/{id}", |r| r.to(users::change)),
+        get("/v1/clients", |r| r.to(clients::list)),
+        post("/v1/clients", |r| r.to(clients::create)),
+        patch("/v1/clients/{id}", |r| r.to(clients::change)),
+        post("/v1/clients/{id}/rotate", |r| r.to(clients::rotate)),
+        get("/v1/audit", |r| r.to(audit_log::list)),
     ]
 }
 

@@ -38,9 +38,21 @@ fn every_role_and_permission() {
     let in_b = paths(&[TOWN_B]);
     let nowhere = paths(&[]);
     let other = Uuid::from_u128(2);
-    let worker_a = Target::User { id: other, role: GridWorker, regions: &in_a };
-    let worker_b = Target::User { id: other, role: GridWorker, regions: &in_b };
-    let villager = Target::User { id: other, role: Villager, regions: &nowhere };
+    let worker_a = Target::User {
+        id: other,
+        role: GridWorker,
+        regions: &in_a,
+    };
+    let worker_b = Target::User {
+        id: other,
+        role: GridWorker,
+        regions: &in_b,
+    };
+    let villager = Target::User {
+        id: other,
+        role: Villager,
+        regions: &nowhere,
+    };
     // (role, permission, deployment, worker in A, worker in B, villager)
     let table: &[(Role, Permission, bool, bool, bool, bool)] = &[
         (Villager, ReadOrganisation, true, true, true, true),
@@ -74,11 +86,17 @@ fn every_role_and_permission() {
         (Admin, ManageClients, true, true, true, true),
         (Admin, ReadAudit, true, true, true, true),
     ];
-    assert_eq!(table.len(), Role::ALL.len() * Permission::ALL.len(), "every pair listed once");
+    assert_eq!(
+        table.len(),
+        Role::ALL.len() * Permission::ALL.len(),
+        "every pair listed once"
+    );
     for role in Role::ALL {
         for permission in Permission::ALL {
-            let rows: Vec<_> =
-                table.iter().filter(|r| r.0 == role && r.1 == permission).collect();
+            let rows: Vec<_> = table
+                .iter()
+                .filter(|r| r.0 == role && r.1 == permission)
+                .collect();
             assert_eq!(rows.len(), 1, "{role:?} × {permission:?}");
             let (_, _, deployment, a, b, v) = *rows[0];
             let who = as_role(role);
@@ -104,8 +122,16 @@ fn supervisors_cannot_hand_out_their_own_rank_or_above() {
         (Role::Supervisor, false),
         (Role::Admin, false),
     ] {
-        let target = Target::User { id: Uuid::from_u128(9), role, regions: &in_a };
-        assert_eq!(can(&sup, Permission::ManageUser, &target), allowed, "{role:?}");
+        let target = Target::User {
+            id: Uuid::from_u128(9),
+            role,
+            regions: &in_a,
+        };
+        assert_eq!(
+            can(&sup, Permission::ManageUser, &target),
+            allowed,
+            "{role:?}"
+        );
     }
 }
 
@@ -113,7 +139,11 @@ fn supervisors_cannot_hand_out_their_own_rank_or_above() {
 fn a_user_with_units_in_two_townships_needs_authority_over_both() {
     let sup = as_role(Role::Supervisor);
     let both = paths(&[VILLAGE_A1, TOWN_B]);
-    let target = Target::User { id: Uuid::from_u128(9), role: Role::GridWorker, regions: &both };
+    let target = Target::User {
+        id: Uuid::from_u128(9),
+        role: Role::GridWorker,
+        regions: &both,
+    };
     assert!(!can(&sup, Permission::ReadUser, &target));
     assert!(!can(&sup, Permission::ManageUser, &target));
 }
@@ -121,13 +151,28 @@ fn a_user_with_units_in_two_townships_needs_authority_over_both() {
 #[test]
 fn everyone_reads_her_own_account_but_cannot_promote_herself() {
     let me = as_role(Role::Villager);
-    let own = Target::User { id: me.id, role: Role::Villager, regions: &[] };
+    let own = Target::User {
+        id: me.id,
+        role: Role::Villager,
+        regions: &[],
+    };
     assert!(can(&me, Permission::ReadUser, &own));
     let sup = as_role(Role::Supervisor);
     let in_a = paths(&[VILLAGE_A1]);
-    let self_edit = Target::User { id: sup.id, role: Role::Supervisor, regions: &in_a };
+    let self_edit = Target::User {
+        id: sup.id,
+        role: Role::Supervisor,
+        regions: &in_a,
+    };
     assert!(!can(&sup, Permission::ManageUser, &self_edit));
     let admin = as_role(Role::Admin);
-    let demote_self = Target::User { id: admin.id, role: Role::GridWorker, regions: &in_a };
-    assert!(!can(&admin, Permission::ManageUser, &demote_self), "the last admin stays admin");
+    let demote_self = Target::User {
+        id: admin.id,
+        role: Role::GridWorker,
+        regions: &in_a,
+    };
+    assert!(
+        !can(&admin, Permission::ManageUser, &demote_self),
+        "the last admin stays admin"
+    );
 }

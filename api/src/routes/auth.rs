@@ -1,0 +1,358 @@
+//! `POST /v1/auth/*`: log-in by SMS code, by WeChat, by password; refresh; client credentials.
+//! Every log-in and failed log-in is audited.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Duration;
+use cunxiang_core::identity::{mask_phone, normalise_phone};
+use cunxiang_core::{Role, User, UserStatus};
+use cunxiang_storage::users::NewUser;
+use serde::Deserialize;
+use serde_json::json;
+use subtle::ConstantTimeEq;
+
+use crate::audit;
+use crate::auth::otp::{self, CODE_TTL_SECS, MAX_ATTEMPTS};
+use crate::auth::session::{self, TokenResponse};
+use crate::auth::{client_ip, keys, password, wechat};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+mod client_token;
+mod refresh;
+
+pub use client_token::token;
+pub use refresh::refresh;
+
+/// Wrong passwords before an account locks, and for how long.
+const LOCK_AFTER: i32 = 5;
+const LOCK_MINUTES: i64 = 15;
+
+fn invalid_phone() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_phone",
+        "phone must be an 11-digit mainland mobile number",
+    )
+    .with_details(json!({ "field": "phone" }))
+}
+
+/// `POST /v1/auth/otp` body.
+#[derive(Debug, Deserialize)]
+pub struct OtpRequest {
+    phone: String,
+}
+
+/// Sends a log-in code, at most `otp_per_phone_hour` per phone and `otp_per_ip_hour` per
+/// address each hour (429 with `Retry-After` beyond).
+pub async fn request_otp(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<OtpRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let phone = normalise_phone(&body.phone).ok_or_else(invalid_phone)?;
+    let ip = client_ip(&req, state.settings.trust_proxy);
+    let (per_phone, per_ip) = (
+        state.settings.otp_per_phone_hour,
+        state.settings.otp_per_ip_hour,
+    );
+    let (p, i) = (phone.clone(), ip.clone());
+    let now = cunxiang_storage::time::now();
+    let since = now - Duration::hours(1);
+    let wait = state
+        .db(move |conn| {
+            use cunxiang_storage::otp;
+            if otp::count_for_phone_since(conn, &p, since)? >= per_phone {
+                return Ok(otp::oldest_for_phone_since(conn, &p, since)?);
+            }
+            if otp::count_for_ip_since(conn, &i, since)? >= per_ip {
+                return Ok(otp::oldest_for_ip_since(conn, &i, since)?);
+            }
+            Ok(None)
+        })
+        .await?;
+    if let Some(oldest) = wait {
+        let retry = (oldest + Duration::hours(1) - now).num_seconds();
+        return Err(ApiError::too_many(
+            "too_many_codes",
+            "too many log-in codes requested; wait",
+            retry,
+        ));
+    }
+    let code = match otp::fixed_code(&state.settings, &phone) {
+        Some(fixed) => fixed.to_owned(),
+        None => {
+            let code = otp::generate_code();
+            otp::deliver(&state.http, &state.settings, &phone, &code).await?;
+            code
+        }
+    };
+    let hash = state.keys.keyed_hash(&[&phone, &code]);
+    state
+        .db(move |conn| {
+            cunxiang_storage::otp::insert(
+                conn,
+                &phone,
+                &hash,
+                &ip,
+                now + Duration::seconds(CODE_TTL_SECS),
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::Accepted().json(json!({ "expires_in": CODE_TTL_SECS })))
+}
+
+/// `POST /v1/auth/login` body: a phone with its code, or a staff username with its password.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum LoginRequest {
+    /// Villagers (and staff with a phone on file): the SMS code.
+    Phone {
+        /// Mobile number.
+        phone: String,
+        /// The six digits received.
+        code: String,
+    },
+    /// Staff: username and password.
+    Password {
+        /// Log-in name.
+        username: String,
+        /// Password.
+        password: String,
+    },
+}
+
+/// Logs in with a code or a password.
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> Result<web::Json<TokenResponse>, ApiError> {
+    let ip = client_ip(&req, state.settings.trust_proxy);
+    match body.into_inner() {
+        LoginRequest::Phone { phone, code } => login_with_code(state, ip, &phone, code).await,
+        LoginRequest::Password { username, password } => {
+            login_with_password(state, ip, username, password).await
+        }
+    }
+    .map(web::Json)
+}
+
+async fn login_with_code(
+    state: web::Data<AppState>,
+    ip: String,
+    phone: &str,
+    code: String,
+) -> Result<TokenResponse, ApiError> {
+    let phone = normalise_phone(phone).ok_or_else(invalid_phone)?;
+    let hash = state.keys.keyed_hash(&[&phone, &code]);
+    let st = state.clone();
+    state
+        .db(move |conn| {
+            let now = cunxiang_storage::time::now();
+            let masked = mask_phone(&phone);
+            let fail = |conn: &mut _, reason: &str| -> Result<TokenResponse, ApiError> {
+                audit::record(
+                    conn,
+                    None,
+                    "login_failed",
+                    Some(&masked),
+                    &ip,
+                    json!({ "method": "otp", "reason": reason }),
+                )?;
+                Err(ApiError::unauthorized(
+                    "invalid_code",
+                    "the code is wrong, used or expired",
+                ))
+            };
+            let Some(active) = cunxiang_storage::otp::latest_active(conn, &phone, now)? else {
+                return fail(conn, "no active code");
+            };
+            if active.attempts >= MAX_ATTEMPTS {
+                return fail(conn, "too many tries");
+            }
+            let matches: bool = active.code_hash.as_bytes().ct_eq(hash.as_bytes()).into();
+            if !matches {
+                cunxiang_storage::otp::record_attempt(conn, active.id)?;
+                return fail(conn, "wrong code");
+            }
+            if !cunxiang_storage::otp::consume(conn, active.id, now)? {
+                return fail(conn, "code already used");
+            }
+            cunxiang_storage::conn::transaction(conn, |conn| {
+                let user = match cunxiang_storage::users::find_by_phone(conn, &phone)? {
+                    Some(user) => user,
+                    None => cunxiang_storage::users::insert(conn, &villager(Some(&phone), None))?,
+                };
+                finish_login(conn, &st, user, &ip, "otp")
+            })
+        })
+        .await
+}
+
+fn villager(phone: Option<&str>, wechat: Option<&wechat::WechatIdentity>) -> NewUser {
+    let display_name = match phone {
+        Some(p) => format!("村民{}", &p[p.len().saturating_sub(4)..]),
+        None => "微信用户".to_owned(),
+    };
+    NewUser {
+        display_name,
+        role: Role::Villager,
+        phone: phone.map(str::to_owned),
+        username: None,
+        password_hash: None,
+        wechat_openid: wechat.map(|w| w.openid.clone()),
+        wechat_unionid: wechat.and_then(|w| w.unionid.clone()),
+    }
+}
+
+/// Refuses disabled accounts, then issues tokens and audits the log-in.
+fn finish_login(
+    conn: &mut cunxiang_storage::DbConn,
+    state: &AppState,
+    user: User,
+    ip: &str,
+    method: &str,
+) -> Result<TokenResponse, ApiError> {
+    if user.status != UserStatus::Active {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "account_disabled",
+            "this account is disabled",
+        ));
+    }
+    let response = session::issue(conn, &state.keys, &state.settings, &user, None)?;
+    let id = user.id.to_string();
+    audit::record(
+        conn,
+        Some(&id),
+        "login",
+        Some(&id),
+        ip,
+        json!({ "method": method }),
+    )?;
+    Ok(response)
+}
+
+async fn login_with_password(
+    state: web::Data<AppState>,
+    ip: String,
+    username: String,
+    password_given: String,
+) -> Result<TokenResponse, ApiError> {
+    let name = username.chars().take(64).collect::<String>();
+    let lookup = name.clone();
+    let found = state
+        .db(move |conn| Ok(cunxiang_storage::users::login_state(conn, &lookup)?))
+        .await?;
+    let now = cunxiang_storage::time::now();
+    if let Some(locked_until) = found
+        .as_ref()
+        .and_then(|s| s.locked_until)
+        .filter(|t| *t > now)
+    {
+        let ip2 = ip.clone();
+        let subject = name.clone();
+        state
+            .db(move |conn| {
+                audit::record(
+                    conn,
+                    None,
+                    "login_failed",
+                    Some(&subject),
+                    &ip2,
+                    json!({ "method": "password", "reason": "locked" }),
+                )
+            })
+            .await?;
+        return Err(ApiError::too_many(
+            "account_locked",
+            "too many wrong passwords; the account is locked for a while",
+            (locked_until - now).num_seconds(),
+        ));
+    }
+    let stored = found.as_ref().and_then(|s| s.password_hash.clone());
+    let ok = web::block(move || password::verify(&password_given, stored.as_deref())).await?;
+    let st = state.clone();
+    state
+        .db(move |conn| {
+            let known_id = found.as_ref().map(|l| l.user.id);
+            let Some(login) = found.filter(|_| ok) else {
+                if let Some(id) = known_id {
+                    let lock_until = now + Duration::minutes(LOCK_MINUTES);
+                    cunxiang_storage::users::record_failed_login(conn, id, LOCK_AFTER, lock_until)?;
+                }
+                audit::record(
+                    conn,
+                    None,
+                    "login_failed",
+                    Some(&name),
+                    &ip,
+                    json!({ "method": "password", "reason": "wrong credentials" }),
+                )?;
+                return Err(ApiError::unauthorized(
+                    "invalid_credentials",
+                    "wrong username or password",
+                ));
+            };
+            cunxiang_storage::users::record_successful_login(conn, login.user.id)?;
+            finish_login(conn, &st, login.user, &ip, "password")
+        })
+        .await
+}
+
+/// `POST /v1/auth/wechat` body.
+#[derive(Debug, Deserialize)]
+pub struct WechatRequest {
+    code: String,
+}
+
+/// Logs in with a mini-program `wx.login` code; the first log-in creates the villager.
+pub async fn wechat_login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<WechatRequest>,
+) -> Result<web::Json<TokenResponse>, ApiError> {
+    let code = body.into_inner().code;
+    if code.is_empty() || code.len() > 128 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_wechat_code",
+            "code is missing or too long",
+        ));
+    }
+    let ip = client_ip(&req, state.settings.trust_proxy);
+    let identity = wechat::exchange(&state.http, &state.settings, &code).await?;
+    let st = state.clone();
+    let response = state
+        .db(move |conn| {
+            cunxiang_storage::conn::transaction(conn, |conn| {
+                let user = match cunxiang_storage::users::find_by_openid(conn, &identity.openid)? {
+                    Some(user) => user,
+                    None => {
+                        cunxiang_storage::users::insert(conn, &villager(None, Some(&identity)))?
+                    }
+                };
+                finish_login(conn, &st, user, &ip, "wechat")
+            })
+        })
+        .await?;
+    Ok(web::Json(response))
+}
+
+/// Hashes a refresh token or client secret for lookup.
+fn digest(secret: &str) -> String {
+    keys::digest(secret)
+}
+
+/// A refresh for a disabled account is refused.
+fn finish_refresh_checks(user: &User) -> Result<(), ApiError> {
+    if user.status != UserStatus::Active {
+        return Err(ApiError::unauthorized(
+            "account_disabled",
+            "this account is disabled",
+        ));
+    }
+    Ok(())
+}
