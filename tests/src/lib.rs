@@ -8,7 +8,9 @@
 pub mod contract;
 pub mod db;
 pub mod server;
+pub mod session;
 
 pub use contract::Contract;
 pub use db::{Backend, TestDb, backends};
 pub use server::TestServer;
+pub use session::Session;

@@ -2,6 +2,10 @@
 //! HTTP like a phone would, on SQLite and (with `CUNXIANG_TEST_POSTGRES_URL`) PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
+mod auth_codes;
+mod auth_partners;
+mod auth_tokens;
 mod contract;
 mod demo;
 mod errors;

@@ -1,0 +1,104 @@
+//! Talking to the server as someone: JSON requests with or without a bearer token, and the
+//! demo staff log-ins.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::server::TestServer;
+
+/// A logged-in caller: her tokens and who she is.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Bearer access token.
+    pub access_token: String,
+    /// Refresh token (users only).
+    pub refresh_token: Option<String>,
+    /// The `user` object of the log-in answer (users only).
+    pub user: Value,
+}
+
+impl Session {
+    /// The user's id.
+    pub fn id(&self) -> &str {
+        self.user["id"].as_str().expect("user id")
+    }
+}
+
+impl TestServer {
+    /// Sends `method path` with an optional bearer token and JSON body; returns the status,
+    /// the headers and the body as JSON (`Value::Null` when it is not JSON).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let res = req.send().await.expect("request");
+        let (status, headers) = (res.status(), res.headers().clone());
+        let text = res.text().await.expect("body");
+        (
+            status,
+            headers,
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+        )
+    }
+
+    /// GET with a token.
+    pub async fn get_as(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        let (s, _, b) = self.call(Method::GET, path, Some(token), None).await;
+        (s, b)
+    }
+
+    /// POST JSON, with a token when given.
+    pub async fn post(&self, token: Option<&str>, path: &str, body: Value) -> (StatusCode, Value) {
+        let (s, _, b) = self.call(Method::POST, path, token, Some(&body)).await;
+        (s, b)
+    }
+
+    /// PATCH JSON with a token.
+    pub async fn patch(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        let (s, _, b) = self
+            .call(Method::PATCH, path, Some(token), Some(&body))
+            .await;
+        (s, b)
+    }
+
+    /// The shared password of the demo staff accounts, from the data dir's log-ins file.
+    pub fn demo_password(&self) -> String {
+        let path = self.db.dir.path().join("data").join("demo-logins.txt");
+        let text = std::fs::read_to_string(&path).expect("demo log-ins file");
+        text.lines()
+            .find_map(|l| l.strip_prefix("password for every demo account: "))
+            .expect("password line")
+            .trim()
+            .to_owned()
+    }
+
+    /// Logs a demo staff account in with the demo password; panics unless it works.
+    pub async fn login(&self, username: &str) -> Session {
+        let body = json!({ "username": username, "password": self.demo_password() });
+        let (status, answer) = self.post(None, "/v1/auth/login", body).await;
+        assert_eq!(status, 200, "log-in of {username}: {answer}");
+        session_of(&answer)
+    }
+}
+
+/// The session in a token answer.
+pub fn session_of(answer: &Value) -> Session {
+    Session {
+        access_token: answer["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned(),
+        refresh_token: answer["refresh_token"].as_str().map(str::to_owned),
+        user: answer["user"].clone(),
+    }
+}
