@@ -90,13 +90,13 @@ fn serve(mut settings: Settings, args: &ServeArgs) -> anyhow::Result<()> {
         database,
         demo,
     } = server::prepare(settings)?;
-    let state_logins = login_help(&state.settings);
+    let settings = state.settings.clone();
     actix_web::rt::System::new().block_on(async move {
         let (server, addrs) = server::bind(state)?;
         let url = addrs
             .first()
             .map_or_else(String::new, |a| format!("http://{a}"));
-        print_banner(&url, &database, demo, &state_logins);
+        print_banner(&url, &database, demo, &login_help(&settings, &url));
         server.await.context("server failed")
     })
 }
@@ -129,13 +129,20 @@ fn print_banner(url: &str, database: &str, demo: Option<crate::demo::DemoSummary
 
 /// How to log in: the demo staff accounts (when this data dir has them), the configured test
 /// phone, and the curl line for a password log-in.
-fn login_help(settings: &Settings) -> String {
+fn login_help(settings: &Settings, url: &str) -> String {
     let mut help = String::new();
     match crate::demo::logins(&settings.data_dir) {
         Some(text) => {
-            help.push_str(
-                "  log-in     staff (POST /v1/auth/login {\"username\",\"password\"}):\n",
-            );
+            let password = text
+                .lines()
+                .find_map(|l| l.strip_prefix("password for every demo account: "))
+                .unwrap_or("…")
+                .trim();
+            help.push_str(&format!(
+                "  log-in     curl -H 'content-type: application/json' \\\n\
+                 \x20              -d '{{\"username\":\"admin\",\"password\":\"{password}\"}}' {url}/v1/auth/login\n\
+                 \x20            demo staff accounts:\n"
+            ));
             for line in text.lines().filter(|l| !l.starts_with('#')) {
                 help.push_str(&format!("               {line}\n"));
             }

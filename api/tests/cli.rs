@@ -223,3 +223,107 @@ fn sigterm_stops_the_server_gracefully() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn create_user_makes_a_staff_account_and_refuses_bad_input_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        cunxiang(dir.path(), None)
+            .arg("create-user")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let ok = run(&[
+        "--username",
+        "county-admin",
+        "--password",
+        "a-long-password",
+        "--role",
+        "admin",
+    ]);
+    assert!(ok.status.success(), "{}", stderr_of(&ok));
+    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("created admin county-admin ("));
+
+    let again = run(&[
+        "--username",
+        "county-admin",
+        "--password",
+        "a-long-password",
+        "--role",
+        "admin",
+    ]);
+    assert_one_clear_line(&again, "already exists");
+    let bad_role = run(&[
+        "--username",
+        "x-user",
+        "--password",
+        "a-long-password",
+        "--role",
+        "king",
+    ]);
+    assert_one_clear_line(&bad_role, "--role");
+    let short = run(&[
+        "--username",
+        "x-user",
+        "--password",
+        "short",
+        "--role",
+        "admin",
+    ]);
+    assert_one_clear_line(&short, "--password");
+    let no_unit = run(&[
+        "--username",
+        "x-user",
+        "--password",
+        "a-long-password",
+        "--role",
+        "grid_worker",
+    ]);
+    assert_one_clear_line(&no_unit, "--unit");
+    let ghost_unit = run(&[
+        "--username",
+        "x-user",
+        "--password",
+        "a-long-password",
+        "--role",
+        "grid_worker",
+        "--unit",
+        "01000000-0000-7000-8000-000000000000",
+    ]);
+    assert_one_clear_line(&ghost_unit, "no unit");
+}
+
+#[test]
+fn the_banner_says_how_to_log_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = cunxiang(dir.path(), None)
+        .env("CUNXIANG_TEST_PHONES", "13800000000:123456")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut banner = String::new();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    while !banner.contains("stop") {
+        let mut line = String::new();
+        if out.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        banner.push_str(&line);
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let password_line = std::fs::read_to_string(dir.path().join("demo-logins.txt")).unwrap();
+    let password = password_line
+        .lines()
+        .nth(2)
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(banner.contains(&password), "{banner}");
+    assert!(banner.contains("admin"), "{banner}");
+    assert!(banner.contains("hx-supervisor"), "{banner}");
+    assert!(banner.contains("13800000000, code 123456"), "{banner}");
+}

@@ -13,6 +13,7 @@ mod health;
 mod params;
 mod regions;
 mod units;
+mod user_admin;
 mod users;
 
 /// The contract for third-party frontends (`openapi.yaml` at the repository root), served as
@@ -72,9 +73,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         post("/v1/auth/token", |r| r.to(auth::token)),
         get("/v1/me", |r| r.to(users::me)),
         get("/v1/users", |r| r.to(users::list)),
-        post("/v1/users", |r| r.to(users::create)),
+        post("/v1/users", |r| r.to(user_admin::create)),
         get("/v1/users/{id}", |r| r.to(users::get)),
-        patch("/v1/users/{id}", |r| r.to(users::change)),
+        patch("/v1/users/{id}", |r| r.to(user_admin::change)),
         get("/v1/clients", |r| r.to(clients::list)),
         post("/v1/clients", |r| r.to(clients::create)),
         patch("/v1/clients/{id}", |r| r.to(clients::change)),

@@ -1,19 +1,16 @@
-//! Accounts: `GET /v1/me`, and for admins (and supervisors within their region) listing,
-//! reading, creating and changing users. Role, unit and status changes are audited.
+//! Reading accounts: `GET /v1/me`, and for staff the accounts within their authority
+//! (`GET /v1/users`, `GET /v1/users/{id}`), phones masked except for admins and the owner.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
-use cunxiang_core::identity::normalise_phone;
-use cunxiang_core::{Permission, Role, Target, User, UserStatus};
+use actix_web::{HttpResponse, web};
+use cunxiang_core::{Permission, Role, Target, User};
 use cunxiang_storage::DbConn;
-use cunxiang_storage::users::{NewUser, UserChanges};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::params::{checked_page, region_path};
-use crate::audit;
-use crate::auth::{AuthUser, Caller, client_ip, password};
+use crate::auth::{AuthUser, Caller};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::views::{ClientView, UserView};
@@ -30,13 +27,19 @@ pub async fn me(caller: Caller) -> HttpResponse {
 }
 
 /// Region paths of the units a user belongs to (for authorisation).
-fn unit_paths(conn: &mut DbConn, user: Uuid) -> Result<(Vec<Uuid>, Vec<String>), ApiError> {
+pub(super) fn unit_paths(
+    conn: &mut DbConn,
+    user: Uuid,
+) -> Result<(Vec<Uuid>, Vec<String>), ApiError> {
     let units = cunxiang_storage::users::units_of(conn, user)?;
     Ok(units.into_iter().unzip())
 }
 
 /// Region paths of the given units, refusing unknown ones with 422.
-fn paths_of_units(conn: &mut DbConn, unit_ids: &[Uuid]) -> Result<Vec<String>, ApiError> {
+pub(super) fn paths_of_units(
+    conn: &mut DbConn,
+    unit_ids: &[Uuid],
+) -> Result<Vec<String>, ApiError> {
     unit_ids
         .iter()
         .map(|id| {
@@ -160,248 +163,7 @@ pub async fn get(
     Ok(web::Json(view))
 }
 
-fn find(conn: &mut DbConn, id: Uuid) -> Result<User, ApiError> {
+pub(super) fn find(conn: &mut DbConn, id: Uuid) -> Result<User, ApiError> {
     cunxiang_storage::users::find(conn, id)?
         .ok_or_else(|| ApiError::not_found("user_not_found", format!("no user {id}")))
-}
-
-fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message)
-        .with_details(json!({ "field": field }))
-}
-
-/// Body of `POST /v1/users`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreateUser {
-    display_name: String,
-    role: Role,
-    username: Option<String>,
-    password: Option<String>,
-    phone: Option<String>,
-    #[serde(default)]
-    unit_ids: Vec<Uuid>,
-}
-
-/// Checks a new account's fields: staff need a username, a password and a unit; villagers a
-/// phone. Returns the normalised phone.
-fn check_new_user(body: &CreateUser) -> Result<Option<String>, ApiError> {
-    let name = body.display_name.trim();
-    if name.is_empty() || name.chars().count() > 64 {
-        return Err(invalid(
-            "display_name",
-            "display_name must be 1-64 characters",
-        ));
-    }
-    let phone =
-        match &body.phone {
-            Some(p) => Some(normalise_phone(p).ok_or_else(|| {
-                invalid("phone", "phone must be an 11-digit mainland mobile number")
-            })?),
-            None => None,
-        };
-    if body.role.is_staff() {
-        let username_ok = body.username.as_deref().is_some_and(|u| {
-            (3..=32).contains(&u.len())
-                && u.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-        });
-        if !username_ok {
-            return Err(invalid(
-                "username",
-                "staff need a username of 3-32 letters, digits, '.', '_' or '-'",
-            ));
-        }
-        let password = body.password.as_deref().unwrap_or("");
-        password::check_strength(password).map_err(|m| invalid("password", m))?;
-        if body.role != Role::Admin && body.unit_ids.is_empty() {
-            return Err(invalid(
-                "unit_ids",
-                "staff must belong to at least one unit",
-            ));
-        }
-    } else if phone.is_none() {
-        return Err(invalid("phone", "a villager needs a phone number"));
-    }
-    Ok(phone)
-}
-
-/// Creates an account (and its unit memberships) in one transaction.
-pub async fn create(
-    state: web::Data<AppState>,
-    me: AuthUser,
-    req: HttpRequest,
-    body: web::Json<CreateUser>,
-) -> Result<HttpResponse, ApiError> {
-    me.require(Permission::ManageUser, &Target::Deployment)?;
-    let body = body.into_inner();
-    let phone = check_new_user(&body)?;
-    let hash = match body.password.clone().filter(|_| body.role.is_staff()) {
-        Some(p) => Some(
-            web::block(move || password::hash(&p))
-                .await?
-                .map_err(ApiError::internal)?,
-        ),
-        None => None,
-    };
-    let ip = client_ip(&req, state.settings.trust_proxy);
-    let view = state
-        .db(move |conn| {
-            let paths = paths_of_units(conn, &body.unit_ids)?;
-            let probe = Target::User {
-                id: Uuid::nil(),
-                role: body.role,
-                regions: &paths,
-            };
-            let allowed_without_units = me.is_admin() && paths.is_empty();
-            if !allowed_without_units {
-                me.require(Permission::ManageUser, &probe)?;
-            }
-            cunxiang_storage::conn::transaction(conn, |conn| {
-                let user = cunxiang_storage::users::insert(
-                    conn,
-                    &NewUser {
-                        display_name: body.display_name.trim().to_owned(),
-                        role: body.role,
-                        phone,
-                        username: body.username.clone(),
-                        password_hash: hash,
-                        wechat_openid: None,
-                        wechat_unionid: None,
-                    },
-                )?;
-                cunxiang_storage::users::set_units(conn, user.id, &body.unit_ids)?;
-                let id = user.id.to_string();
-                let details = json!({ "role": user.role, "unit_ids": body.unit_ids });
-                audit::record(
-                    conn,
-                    Some(&me.user.id.to_string()),
-                    "user_created",
-                    Some(&id),
-                    &ip,
-                    details,
-                )?;
-                Ok(UserView::new(&user, body.unit_ids.clone(), me.is_admin()))
-            })
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(view))
-}
-
-/// Body of `PATCH /v1/users/{id}`: only the fields given change.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChangeUser {
-    display_name: Option<String>,
-    role: Option<Role>,
-    status: Option<UserStatus>,
-    unit_ids: Option<Vec<Uuid>>,
-    password: Option<String>,
-}
-
-/// Changes an account. The caller needs `ManageUser` over the account as it is and as it will
-/// be. Disabling revokes its refresh tokens; its access tokens stop working at once.
-pub async fn change(
-    state: web::Data<AppState>,
-    me: AuthUser,
-    req: HttpRequest,
-    path: web::Path<Uuid>,
-    body: web::Json<ChangeUser>,
-) -> Result<web::Json<UserView>, ApiError> {
-    let id = path.into_inner();
-    let body = body.into_inner();
-    if let Some(name) = &body.display_name
-        && (name.trim().is_empty() || name.chars().count() > 64)
-    {
-        return Err(invalid(
-            "display_name",
-            "display_name must be 1-64 characters",
-        ));
-    }
-    let hash = match body.password.clone() {
-        Some(p) => {
-            password::check_strength(&p).map_err(|m| invalid("password", m))?;
-            Some(
-                web::block(move || password::hash(&p))
-                    .await?
-                    .map_err(ApiError::internal)?,
-            )
-        }
-        None => None,
-    };
-    let ip = client_ip(&req, state.settings.trust_proxy);
-    let view = state
-        .db(move |conn| {
-            let user = find(conn, id)?;
-            let (old_units, old_paths) = unit_paths(conn, id)?;
-            me.require(
-                Permission::ManageUser,
-                &Target::User {
-                    id,
-                    role: user.role,
-                    regions: &old_paths,
-                },
-            )?;
-            let new_role = body.role.unwrap_or(user.role);
-            let new_units = body.unit_ids.clone().unwrap_or_else(|| old_units.clone());
-            let new_paths = paths_of_units(conn, &new_units)?;
-            me.require(
-                Permission::ManageUser,
-                &Target::User {
-                    id,
-                    role: new_role,
-                    regions: &new_paths,
-                },
-            )?;
-            if new_role.is_staff() && new_role != Role::Admin && new_units.is_empty() {
-                return Err(invalid(
-                    "unit_ids",
-                    "staff must belong to at least one unit",
-                ));
-            }
-            cunxiang_storage::conn::transaction(conn, |conn| {
-                let changes = UserChanges {
-                    display_name: body.display_name.as_deref().map(|n| n.trim().to_owned()),
-                    role: body.role,
-                    status: body.status,
-                    password_hash: hash,
-                };
-                let updated =
-                    cunxiang_storage::users::update(conn, id, &changes)?.ok_or_else(|| {
-                        ApiError::not_found("user_not_found", format!("no user {id}"))
-                    })?;
-                if body.unit_ids.is_some() {
-                    cunxiang_storage::users::set_units(conn, id, &new_units)?;
-                }
-                if updated.status == UserStatus::Disabled {
-                    cunxiang_storage::refresh_tokens::revoke_user(
-                        conn,
-                        id,
-                        cunxiang_storage::time::now(),
-                    )?;
-                }
-                let details = json!({
-                    "role": { "from": user.role, "to": updated.role },
-                    "status": { "from": user.status, "to": updated.status },
-                    "unit_ids": { "from": old_units, "to": new_units },
-                    "password_changed": changes.password_hash.is_some(),
-                });
-                let subject = id.to_string();
-                audit::record(
-                    conn,
-                    Some(&me.user.id.to_string()),
-                    "user_changed",
-                    Some(&subject),
-                    &ip,
-                    details,
-                )?;
-                Ok(UserView::new(
-                    &updated,
-                    new_units.clone(),
-                    me.is_admin() || id == me.user.id,
-                ))
-            })
-        })
-        .await?;
-    Ok(web::Json(view))
 }
