@@ -3,6 +3,8 @@
 //! crates load into and decide with.
 
 pub mod category;
+pub mod coords;
+pub mod geometry;
 pub mod grid;
 pub mod identity;
 pub mod permission;
