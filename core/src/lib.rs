@@ -10,6 +10,7 @@ pub mod identity;
 pub mod permission;
 pub mod region;
 pub mod region_import;
+pub mod routing;
 pub mod unit;
 
 pub use category::{Category, CategoryError};
