@@ -12,6 +12,7 @@ pub mod extract;
 pub mod import;
 pub mod middleware;
 pub mod region_csv;
+pub mod route_index;
 pub mod routes;
 pub mod server;
 pub mod settings;

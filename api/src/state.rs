@@ -8,6 +8,7 @@ use cunxiang_storage::{DbConn, Pool};
 use crate::auth::keys::Keys;
 use crate::auth::ratelimit::ClientLimits;
 use crate::error::ApiError;
+use crate::route_index::GridIndexCache;
 use crate::settings::Settings;
 
 /// What every handler can reach: the connection pool, the settings, the signing keys, an HTTP
@@ -24,6 +25,10 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// Per-client request limits.
     pub client_limits: Arc<ClientLimits>,
+    /// The in-memory grid index for point lookup.
+    pub grid_index: GridIndexCache,
+    /// Bounds how many password hashes are checked at once.
+    pub password_checks: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {

@@ -20,17 +20,20 @@ pub enum Permission {
     ManageClients,
     /// Read the audit log.
     ReadAudit,
+    /// See where a report at a point would be routed, and why.
+    PreviewRouting,
 }
 
 impl Permission {
     /// Every permission, for exhaustive tests.
-    pub const ALL: [Permission; 6] = [
+    pub const ALL: [Permission; 7] = [
         Self::ReadOrganisation,
         Self::ManageOrganisation,
         Self::ReadUser,
         Self::ManageUser,
         Self::ManageClients,
         Self::ReadAudit,
+        Self::PreviewRouting,
     ];
 }
 
@@ -88,6 +91,7 @@ pub fn can(actor: &Actor, permission: Permission, target: &Target<'_>) -> bool {
     match permission {
         ReadOrganisation => true,
         ManageOrganisation | ManageClients | ReadAudit => actor.role == Role::Admin,
+        PreviewRouting => matches!(actor.role, Role::Admin | Role::Supervisor),
         ReadUser => match target {
             Target::Deployment => actor.role != Role::Villager,
             Target::User { id, regions, .. } => {

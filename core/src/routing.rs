@@ -179,7 +179,7 @@ fn best_rule<'a>(
         .filter(|r| r.category.as_deref().is_none_or(|c| c == category.code))
         .filter_map(|r| {
             let depth = chain.iter().position(|reg| reg.id == r.region_id)?;
-            let unit = units.get(&r.unit_id)?;
+            let unit = units.get(&r.unit_id).filter(|u| u.active)?;
             // Nearest region first (smaller position), then category-specific, then number.
             Some(((depth, r.category.is_none(), r.number), r, *unit))
         })
@@ -198,13 +198,17 @@ fn unit_at_level<'a>(
     match level {
         RegionLevel::Group => units
             .iter()
-            .filter(|u| u.kind == UnitKind::GridTeam && u.grid_id == Some(place.grid_id))
+            .filter(|u| {
+                u.active && u.kind == UnitKind::GridTeam && u.grid_id == Some(place.grid_id)
+            })
             .min_by_key(|u| u.id),
         RegionLevel::Village => {
             let village = chain.iter().find(|r| r.level == RegionLevel::Village)?;
             units
                 .iter()
-                .filter(|u| u.kind == UnitKind::VillageCommittee && u.region_id == village.id)
+                .filter(|u| {
+                    u.active && u.kind == UnitKind::VillageCommittee && u.region_id == village.id
+                })
                 .min_by_key(|u| u.id)
         }
         RegionLevel::Township | RegionLevel::County => {
@@ -219,8 +223,8 @@ fn unit_at_level<'a>(
     }
 }
 
-/// The office of `kind` serving `region` for a line of work: the matching department, else
-/// the 综治中心, else any office there.
+/// The active office of `kind` serving `region` for a line of work: the matching department,
+/// else the 综治中心, else any office there.
 fn office<'a>(
     units: &'a [Unit],
     kind: UnitKind,
@@ -229,7 +233,7 @@ fn office<'a>(
 ) -> Option<&'a Unit> {
     let here: Vec<&Unit> = units
         .iter()
-        .filter(|u| u.kind == kind && u.region_id == region)
+        .filter(|u| u.active && u.kind == kind && u.region_id == region)
         .collect();
     let by_department = |d: &str| {
         here.iter()
@@ -286,7 +290,9 @@ pub fn next_up<'a>(unit: &Unit, regions: &[Region], units: &'a [Unit]) -> Option
             let village = find(RegionLevel::Village)?;
             units
                 .iter()
-                .filter(|u| u.kind == UnitKind::VillageCommittee && u.region_id == village)
+                .filter(|u| {
+                    u.active && u.kind == UnitKind::VillageCommittee && u.region_id == village
+                })
                 .min_by_key(|u| u.id)
         }
         UnitKind::VillageCommittee => office(

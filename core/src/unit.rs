@@ -74,6 +74,8 @@ pub struct Unit {
     pub department: Option<String>,
     /// When the unit was created.
     pub created_at: DateTime<Utc>,
+    /// Disabled units keep their history but receive no new reports.
+    pub active: bool,
 }
 
 #[cfg(test)]

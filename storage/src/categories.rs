@@ -82,3 +82,14 @@ pub fn list(conn: &mut DbConn, include_inactive: bool) -> Result<Vec<Category>> 
         .map(CategoryRow::into_core)
         .collect()
 }
+
+/// The category with this code (active or not).
+pub fn find(conn: &mut DbConn, code: &str) -> Result<Option<Category>> {
+    categories::table
+        .find(code)
+        .select(CategoryRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(CategoryRow::into_core)
+        .transpose()
+}

@@ -13,6 +13,7 @@ pub mod otp;
 pub mod page;
 pub mod refresh_tokens;
 pub mod regions;
+pub mod routing;
 mod schema;
 pub mod time;
 pub mod units;

@@ -177,6 +177,13 @@ pub fn consume(conn: &mut DbConn, id: Uuid, now: DateTime<Utc>) -> Result<bool> 
     Ok(changed == 1)
 }
 
+/// Removes a code that was reserved but may not be sent (the caller is over its limit), so it
+/// does not count against the limit.
+pub fn delete(conn: &mut DbConn, id: Uuid) -> Result<()> {
+    diesel::delete(otp_codes::table.find(id.to_string())).execute(conn)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::Duration;

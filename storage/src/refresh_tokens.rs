@@ -122,6 +122,19 @@ pub fn revoke_user(conn: &mut DbConn, user_id: Uuid, now: DateTime<Utc>) -> Resu
     .execute(conn)?)
 }
 
+/// Whether any token of the family has been revoked (the whole family is then dead, even a
+/// token issued by a rotation that raced the revocation).
+pub fn family_revoked(conn: &mut DbConn, family_id: Uuid) -> Result<bool> {
+    use crate::schema::refresh_tokens;
+    use diesel::dsl::{exists, select};
+    Ok(select(exists(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id.to_string()))
+            .filter(refresh_tokens::revoked_at.is_not_null()),
+    ))
+    .get_result(conn)?)
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::Duration;

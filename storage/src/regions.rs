@@ -297,3 +297,14 @@ fn import_one(conn: &mut DbConn, row: &ValidRegion, summary: &mut ImportSummary)
     }
     Ok(())
 }
+
+/// The whole region tree (for routing), in the same order as [`children`].
+pub fn all(conn: &mut DbConn) -> Result<Vec<Region>> {
+    regions::table
+        .select(RegionRow::as_select())
+        .order((regions::code.is_null(), regions::code, regions::name))
+        .load(conn)?
+        .into_iter()
+        .map(RegionRow::into_core)
+        .collect()
+}

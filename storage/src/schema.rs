@@ -24,6 +24,7 @@ diesel::table! {
         max_lat -> Double,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        active -> Bool,
     }
 }
 
@@ -36,6 +37,7 @@ diesel::table! {
         grid_id -> Nullable<Text>,
         department -> Nullable<Text>,
         created_at -> Timestamp,
+        active -> Bool,
     }
 }
 
@@ -132,6 +134,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    routing_rules (id) {
+        id -> Text,
+        number -> BigInt,
+        category_code -> Nullable<Text>,
+        region_id -> Text,
+        unit_id -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(grids -> regions (region_id));
 diesel::joinable!(units -> regions (region_id));
 diesel::joinable!(user_units -> users (user_id));
@@ -149,4 +164,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     api_clients,
     audit_log,
+    routing_rules,
 );

@@ -21,6 +21,7 @@ struct UnitRow {
     grid_id: Option<String>,
     department: Option<String>,
     created_at: chrono::NaiveDateTime,
+    active: bool,
 }
 
 impl UnitRow {
@@ -41,6 +42,7 @@ impl UnitRow {
                 .transpose()?,
             department: self.department,
             created_at: time::from_db(self.created_at),
+            active: self.active,
         })
     }
 }
@@ -70,6 +72,7 @@ pub fn insert(conn: &mut DbConn, new: &NewUnit) -> Result<Unit> {
         grid_id: new.grid_id.map(|g| g.to_string()),
         department: new.department.clone(),
         created_at: time::to_db(time::now()),
+        active: true,
     };
     diesel::insert_into(units::table)
         .values(&row)
@@ -126,4 +129,15 @@ pub fn region_path_of(conn: &mut DbConn, unit_id: Uuid) -> Result<Option<String>
         .select(regions::path)
         .first(conn)
         .optional()?)
+}
+
+/// Every unit (for routing), in id order.
+pub fn all(conn: &mut DbConn) -> Result<Vec<Unit>> {
+    units::table
+        .select(UnitRow::as_select())
+        .order(units::id)
+        .load(conn)?
+        .into_iter()
+        .map(UnitRow::into_core)
+        .collect()
 }

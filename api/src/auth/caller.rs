@@ -52,15 +52,16 @@ fn bearer(req: &HttpRequest) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
-/// The caller's IP address: the peer, or the first `X-Forwarded-For` hop when the server is
-/// configured to trust its proxy.
+/// The caller's IP address: the peer, or — when the server is configured to trust its proxy —
+/// the last `X-Forwarded-For` entry, the one that proxy appended (earlier entries are
+/// whatever the caller sent).
 pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> String {
     if trust_proxy
         && let Some(ip) = req
             .headers()
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse::<IpAddr>().ok())
     {
         return ip.to_string();
@@ -143,6 +144,13 @@ async fn authenticate_client(
             "this client is disabled",
         ));
     }
+    // A rotated secret retires every token issued before the rotation.
+    if claims.iat < client.secret_rotated_at.timestamp() {
+        return Err(ApiError::unauthorized(
+            "invalid_token",
+            "the client's secret was rotated after this token was issued",
+        ));
+    }
     if let Err(wait) = state
         .client_limits
         .check(&client.id, client.rate_limit_per_minute)
@@ -156,10 +164,12 @@ async fn authenticate_client(
             wait,
         ));
     }
+    // Only the scopes the client still holds: removing one takes effect at once.
     let scopes = claims
         .scope
         .unwrap_or_default()
         .split_whitespace()
+        .filter(|s| client.scopes.iter().any(|held| held == s))
         .map(str::to_owned)
         .collect();
     Ok(AuthClient { client, scopes })

@@ -62,7 +62,7 @@ pub async fn deliver(
     match request.send().await {
         Ok(res) if res.status().is_success() => Ok(()),
         Ok(res) => Err(failed(format!("status {}", res.status()))),
-        Err(e) => Err(failed(e.to_string())),
+        Err(e) => Err(failed(e.without_url().to_string())),
     }
 }
 

@@ -1,5 +1,5 @@
 //! Access tokens: short-lived HS256 JWTs carrying `sub`, `role`, `unit`, `exp`, `iat`, `jti`
-//! (and `scope`, `region` for API clients), with the key id in the header. Anything else —
+//! (and `scope` for API clients), with the key id in the header. Anything else —
 //! another `kid`, `alg: none`, another algorithm, an expired or altered token — is refused.
 
 use jsonwebtoken::{Algorithm, Header, Validation};

@@ -56,50 +56,55 @@ pub async fn request_otp(
         state.settings.otp_per_phone_hour,
         state.settings.otp_per_ip_hour,
     );
-    let (p, i) = (phone.clone(), ip.clone());
+    let code = match otp::fixed_code(&state.settings, &phone) {
+        Some(fixed) => fixed.to_owned(),
+        None => otp::generate_code(),
+    };
+    let hash = state.keys.keyed_hash(&[&phone, &code]);
     let now = cunxiang_storage::time::now();
     let since = now - Duration::hours(1);
-    let wait = state
+    let (p, i) = (phone.clone(), ip);
+    // Reserve the code first, then count with it included: requests racing each other can
+    // only make each other stricter, never slip past the limit together.
+    let reserved = state
         .db(move |conn| {
             use cunxiang_storage::otp;
-            if otp::count_for_phone_since(conn, &p, since)? >= per_phone {
-                return Ok(otp::oldest_for_phone_since(conn, &p, since)?);
-            }
-            if otp::count_for_ip_since(conn, &i, since)? >= per_ip {
-                return Ok(otp::oldest_for_ip_since(conn, &i, since)?);
-            }
-            Ok(None)
+            let expires = now + Duration::seconds(CODE_TTL_SECS);
+            let id = otp::insert(conn, &p, &hash, &i, expires)?;
+            let oldest = if otp::count_for_phone_since(conn, &p, since)? > per_phone {
+                otp::oldest_for_phone_since(conn, &p, since)?
+            } else if otp::count_for_ip_since(conn, &i, since)? > per_ip {
+                otp::oldest_for_ip_since(conn, &i, since)?
+            } else {
+                return Ok(Ok(id));
+            };
+            otp::delete(conn, id)?;
+            Ok(Err(oldest.unwrap_or(now)))
         })
         .await?;
-    if let Some(oldest) = wait {
+    let id = reserved.map_err(|oldest| {
         let retry = (oldest + Duration::hours(1) - now).num_seconds();
-        return Err(ApiError::too_many(
+        ApiError::too_many(
             "too_many_codes",
             "too many log-in codes requested; wait",
             retry,
-        ));
+        )
+    })?;
+    if otp::fixed_code(&state.settings, &phone).is_none()
+        && let Err(e) = otp::deliver(&state.http, &state.settings, &phone, &code).await
+    {
+        // The code was never delivered: spend it, but let it keep counting against the limit.
+        state
+            .db(move |conn| {
+                Ok(cunxiang_storage::otp::consume(
+                    conn,
+                    id,
+                    cunxiang_storage::time::now(),
+                )?)
+            })
+            .await?;
+        return Err(e);
     }
-    let code = match otp::fixed_code(&state.settings, &phone) {
-        Some(fixed) => fixed.to_owned(),
-        None => {
-            let code = otp::generate_code();
-            otp::deliver(&state.http, &state.settings, &phone, &code).await?;
-            code
-        }
-    };
-    let hash = state.keys.keyed_hash(&[&phone, &code]);
-    state
-        .db(move |conn| {
-            cunxiang_storage::otp::insert(
-                conn,
-                &phone,
-                &hash,
-                &ip,
-                now + Duration::seconds(CODE_TTL_SECS),
-            )?;
-            Ok(())
-        })
-        .await?;
     Ok(HttpResponse::Accepted().json(json!({ "expires_in": CODE_TTL_SECS })))
 }
 
@@ -169,19 +174,35 @@ async fn login_with_code(
             let Some(active) = cunxiang_storage::otp::latest_active(conn, &phone, now)? else {
                 return fail(conn, "no active code");
             };
-            if active.attempts >= MAX_ATTEMPTS {
+            // Count the try before comparing, so parallel guesses cannot share one allowance.
+            let tries = cunxiang_storage::otp::record_attempt(conn, active.id)?;
+            if tries > MAX_ATTEMPTS {
                 return fail(conn, "too many tries");
             }
             let matches: bool = active.code_hash.as_bytes().ct_eq(hash.as_bytes()).into();
             if !matches {
-                cunxiang_storage::otp::record_attempt(conn, active.id)?;
                 return fail(conn, "wrong code");
             }
             if !cunxiang_storage::otp::consume(conn, active.id, now)? {
                 return fail(conn, "code already used");
             }
+            let existing = cunxiang_storage::users::find_by_phone(conn, &phone)?;
+            if let Some(user) = &existing {
+                refuse_unless_active(conn, user, &ip, "otp")?;
+                if user.role != Role::Villager {
+                    let id = user.id.to_string();
+                    let details =
+                        json!({ "method": "otp", "reason": "staff log in with a password" });
+                    audit::record(conn, None, "login_failed", Some(&id), &ip, details)?;
+                    return Err(ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "password_required",
+                        "staff accounts log in with their username and password",
+                    ));
+                }
+            }
             cunxiang_storage::conn::transaction(conn, |conn| {
-                let user = match cunxiang_storage::users::find_by_phone(conn, &phone)? {
+                let user = match existing {
                     Some(user) => user,
                     None => cunxiang_storage::users::insert(conn, &villager(Some(&phone), None))?,
                 };
@@ -205,6 +226,27 @@ fn villager(phone: Option<&str>, wechat: Option<&wechat::WechatIdentity>) -> New
         wechat_openid: wechat.map(|w| w.openid.clone()),
         wechat_unionid: wechat.and_then(|w| w.unionid.clone()),
     }
+}
+
+/// Refuses a disabled account with 403, auditing the attempt (outside any transaction, so
+/// the entry stays).
+fn refuse_unless_active(
+    conn: &mut cunxiang_storage::DbConn,
+    user: &User,
+    ip: &str,
+    method: &str,
+) -> Result<(), ApiError> {
+    if user.status == UserStatus::Active {
+        return Ok(());
+    }
+    let id = user.id.to_string();
+    let details = json!({ "method": method, "reason": "account disabled" });
+    audit::record(conn, None, "login_failed", Some(&id), ip, details)?;
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        "account_disabled",
+        "this account is disabled",
+    ))
 }
 
 /// Refuses disabled accounts, then issues tokens and audits the log-in.
@@ -242,64 +284,78 @@ async fn login_with_password(
     password_given: String,
 ) -> Result<TokenResponse, ApiError> {
     let name = username.chars().take(64).collect::<String>();
-    let lookup = name.clone();
-    let found = state
-        .db(move |conn| Ok(cunxiang_storage::users::login_state(conn, &lookup)?))
-        .await?;
+    let (lookup, subject, ip2) = (name.clone(), name.clone(), ip.clone());
     let now = cunxiang_storage::time::now();
-    if let Some(locked_until) = found
-        .as_ref()
-        .and_then(|s| s.locked_until)
-        .filter(|t| *t > now)
-    {
-        let ip2 = ip.clone();
-        let subject = name.clone();
-        state
-            .db(move |conn| {
-                audit::record(
-                    conn,
-                    None,
-                    "login_failed",
-                    Some(&subject),
-                    &ip2,
-                    json!({ "method": "password", "reason": "locked" }),
-                )
-            })
-            .await?;
-        return Err(ApiError::too_many(
-            "account_locked",
-            "too many wrong passwords; the account is locked for a while",
-            (locked_until - now).num_seconds(),
-        ));
-    }
+    // Find the account and count this try before the slow check, so parallel guesses cannot
+    // exceed the allowance; a successful log-in resets the count.
+    let found = state
+        .db(move |conn| {
+            let Some(login) = cunxiang_storage::users::login_state(conn, &lookup)? else {
+                return Ok(None);
+            };
+            let lock_until = now + Duration::minutes(LOCK_MINUTES);
+            let locked = match login.locked_until.filter(|t| *t > now) {
+                Some(until) => Some(until),
+                None => {
+                    let id = login.user.id;
+                    let count = cunxiang_storage::users::record_failed_login(
+                        conn,
+                        id,
+                        LOCK_AFTER + 1,
+                        lock_until,
+                    )?;
+                    (count == 0).then_some(lock_until)
+                }
+            };
+            if let Some(until) = locked {
+                let details = json!({ "method": "password", "reason": "locked" });
+                audit::record(conn, None, "login_failed", Some(&subject), &ip2, details)?;
+                return Err(ApiError::too_many(
+                    "account_locked",
+                    "too many wrong passwords; the account is locked for a while",
+                    (until - now).num_seconds(),
+                ));
+            }
+            Ok(Some(login))
+        })
+        .await?;
     let stored = found.as_ref().and_then(|s| s.password_hash.clone());
-    let ok = web::block(move || password::verify(&password_given, stored.as_deref())).await?;
+    let ok = check_password(&state, password_given, stored).await?;
     let st = state.clone();
     state
         .db(move |conn| {
-            let known_id = found.as_ref().map(|l| l.user.id);
             let Some(login) = found.filter(|_| ok) else {
-                if let Some(id) = known_id {
-                    let lock_until = now + Duration::minutes(LOCK_MINUTES);
-                    cunxiang_storage::users::record_failed_login(conn, id, LOCK_AFTER, lock_until)?;
-                }
-                audit::record(
-                    conn,
-                    None,
-                    "login_failed",
-                    Some(&name),
-                    &ip,
-                    json!({ "method": "password", "reason": "wrong credentials" }),
-                )?;
+                let details = json!({ "method": "password", "reason": "wrong credentials" });
+                audit::record(conn, None, "login_failed", Some(&name), &ip, details)?;
                 return Err(ApiError::unauthorized(
                     "invalid_credentials",
                     "wrong username or password",
                 ));
             };
+            refuse_unless_active(conn, &login.user, &ip, "password")?;
             cunxiang_storage::users::record_successful_login(conn, login.user.id)?;
             finish_login(conn, &st, login.user, &ip, "password")
         })
         .await
+}
+
+/// Runs the argon2 check on the blocking pool, at most a few at a time: a flood of log-ins
+/// queues here (503 after 10 s) instead of exhausting memory and starving database calls.
+async fn check_password(
+    state: &AppState,
+    given: String,
+    stored: Option<String>,
+) -> Result<bool, ApiError> {
+    let permit = actix_web::rt::time::timeout(
+        std::time::Duration::from_secs(10),
+        state.password_checks.clone().acquire_owned(),
+    )
+    .await
+    .map_err(|_| ApiError::unavailable("password checks saturated"))?
+    .map_err(ApiError::internal)?;
+    let ok = web::block(move || password::verify(&given, stored.as_deref())).await?;
+    drop(permit);
+    Ok(ok)
 }
 
 /// `POST /v1/auth/wechat` body.
@@ -323,12 +379,28 @@ pub async fn wechat_login(
         ));
     }
     let ip = client_ip(&req, state.settings.trust_proxy);
-    let identity = wechat::exchange(&state.http, &state.settings, &code).await?;
+    let identity = match wechat::exchange(&state.http, &state.settings, &code).await {
+        Ok(identity) => identity,
+        Err(e) => {
+            let (ip2, reason) = (ip.clone(), e.code);
+            state
+                .db(move |conn| {
+                    let details = json!({ "method": "wechat", "reason": reason });
+                    audit::record(conn, None, "login_failed", None, &ip2, details)
+                })
+                .await?;
+            return Err(e);
+        }
+    };
     let st = state.clone();
     let response = state
         .db(move |conn| {
+            let existing = cunxiang_storage::users::find_by_openid(conn, &identity.openid)?;
+            if let Some(user) = &existing {
+                refuse_unless_active(conn, user, &ip, "wechat")?;
+            }
             cunxiang_storage::conn::transaction(conn, |conn| {
-                let user = match cunxiang_storage::users::find_by_openid(conn, &identity.openid)? {
+                let user = match existing {
                     Some(user) => user,
                     None => {
                         cunxiang_storage::users::insert(conn, &villager(None, Some(&identity)))?

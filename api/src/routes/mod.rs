@@ -12,6 +12,7 @@ mod grids;
 mod health;
 mod params;
 mod regions;
+mod route_preview;
 mod units;
 mod user_admin;
 mod users;
@@ -81,6 +82,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         patch("/v1/clients/{id}", |r| r.to(clients::change)),
         post("/v1/clients/{id}/rotate", |r| r.to(clients::rotate)),
         get("/v1/audit", |r| r.to(audit_log::list)),
+        get("/v1/route/preview", |r| r.to(route_preview::preview)),
     ]
 }
 

@@ -225,12 +225,9 @@ pub async fn change(
                 if body.unit_ids.is_some() {
                     cunxiang_storage::users::set_units(conn, id, &new_units)?;
                 }
-                if updated.status == UserStatus::Disabled {
-                    cunxiang_storage::refresh_tokens::revoke_user(
-                        conn,
-                        id,
-                        cunxiang_storage::time::now(),
-                    )?;
+                if updated.status == UserStatus::Disabled || changes.password_hash.is_some() {
+                    let now = cunxiang_storage::time::now();
+                    cunxiang_storage::refresh_tokens::revoke_user(conn, id, now)?;
                 }
                 let details = json!({
                     "role": { "from": user.role, "to": updated.role },

@@ -47,6 +47,7 @@ fn unit(
         grid_id: grid.map(id),
         department: dept.map(str::to_owned),
         created_at: Utc::now(),
+        active: true,
     }
 }
 

@@ -262,3 +262,108 @@ async fn role_changes_are_audited_and_phones_masked_for_staff() {
         );
     }
 }
+
+#[tokio::test]
+async fn supervisors_cannot_touch_admins_peers_themselves_or_move_staff_out() {
+    for backend in backends() {
+        let srv = TestServer::start(backend).await;
+        let hx = srv.login("hx-supervisor").await;
+        let yj = srv.login("yj-supervisor").await;
+        let admin = srv.login("admin").await;
+        let gw1 = srv.login("gw-1").await;
+        let jinjiang = unit_id(&srv, "锦江镇综治中心").await;
+        let t = hx.access_token.as_str();
+        for (who, body) in [
+            (admin.id(), json!({ "status": "disabled" })),
+            (yj.id(), json!({ "display_name": "x" })),
+            (hx.id(), json!({ "role": "admin" })),
+            (gw1.id(), json!({ "unit_ids": [jinjiang] })),
+        ] {
+            let (status, answer) = srv
+                .patch(t, &format!("/v1/users/{who}"), body.clone())
+                .await;
+            assert_eq!(status, 403, "{backend:?} {body}: {answer}");
+        }
+        // Within her region and rank she may.
+        let (status, _) = srv
+            .patch(
+                t,
+                &format!("/v1/users/{}", gw1.id()),
+                json!({ "display_name": "小王" }),
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+}
+
+#[tokio::test]
+async fn a_new_password_ends_the_old_sessions() {
+    for backend in backends() {
+        let srv = TestServer::start(backend).await;
+        let admin = srv.login("admin").await;
+        let gw = srv.login("gw-4").await;
+        let path = format!("/v1/users/{}", gw.id());
+        let (status, _) = srv
+            .patch(
+                &admin.access_token,
+                &path,
+                json!({ "password": "a-brand-new-one" }),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let refresh = json!({ "refresh_token": gw.refresh_token.unwrap() });
+        let (status, _) = srv.post(None, "/v1/auth/refresh", refresh).await;
+        assert_eq!(status, 401, "{backend:?}: the stolen refresh token is dead");
+        let login = json!({ "username": "gw-4", "password": "a-brand-new-one" });
+        let (status, _) = srv.post(None, "/v1/auth/login", login).await;
+        assert_eq!(status, 200);
+    }
+}
+
+#[tokio::test]
+async fn staff_phones_cannot_log_in_by_sms_code() {
+    for backend in backends() {
+        let srv = TestServer::start_on(cunxiang_tests::TestDb::new(backend), |s| {
+            s.test_phones = vec![(
+                "13900009999".into(),
+                cunxiang_api::settings::Secret("123456".into()),
+            )];
+        })
+        .await;
+        let admin = srv.login("admin").await;
+        let gw = srv.login("gw-5").await;
+        let path = format!("/v1/users/{}", gw.id());
+        let (status, _) = srv
+            .patch(
+                &admin.access_token,
+                &path,
+                json!({ "display_name": "有手机的网格员" }),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let dukou = unit_id(&srv, "渡口村民委员会").await;
+        let (status, body) = srv
+            .post(
+                Some(&admin.access_token),
+                "/v1/users",
+                json!({ "display_name": "带手机的干部", "role": "unit_staff", "username": "phone-staff",
+                        "password": "a-long-password", "phone": "13900009999", "unit_ids": [dukou] }),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        srv.post(None, "/v1/auth/otp", json!({ "phone": "13900009999" }))
+            .await;
+        let (status, body) = srv
+            .post(
+                None,
+                "/v1/auth/login",
+                json!({ "phone": "13900009999", "code": "123456" }),
+            )
+            .await;
+        assert_eq!(
+            (status.as_u16(), body["error"]["code"].as_str()),
+            (403, Some("password_required")),
+            "{backend:?}"
+        );
+    }
+}

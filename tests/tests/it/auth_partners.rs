@@ -234,3 +234,72 @@ async fn rotating_a_secret_retires_the_old_one_and_scopes_are_bounded() {
         }
     }
 }
+
+#[tokio::test]
+async fn removed_scopes_and_rotated_secrets_take_effect_on_live_tokens() {
+    for backend in backends() {
+        let srv = TestServer::start(backend).await;
+        let admin = srv.login("admin").await;
+        let (_, created) = srv
+            .post(
+                Some(&admin.access_token),
+                "/v1/clients",
+                json!({ "name": "热线", "scopes": ["reports:read", "reports:write"], "region": "360603" }),
+            )
+            .await;
+        let id = created["client"]["client_id"].as_str().unwrap().to_owned();
+        let secret = created["client_secret"].as_str().unwrap().to_owned();
+        let (_, _, body) = token_request(
+            &srv,
+            &[("grant_type", "client_credentials")],
+            Some((&id, &secret)),
+        )
+        .await;
+        let token = body["access_token"].as_str().unwrap().to_owned();
+        let (status, _) = srv
+            .patch(
+                &admin.access_token,
+                &format!("/v1/clients/{id}"),
+                json!({ "scopes": ["reports:read"] }),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let (_, me) = srv.get_as(&token, "/v1/me").await;
+        assert_eq!(
+            me["token_scopes"],
+            json!(["reports:read"]),
+            "{backend:?}: {me}"
+        );
+
+        // Tokens are stamped in whole seconds: rotate in a later second than the issue.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let (status, _) = srv
+            .post(
+                Some(&admin.access_token),
+                &format!("/v1/clients/{id}/rotate"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let (status, body) = srv.get_as(&token, "/v1/me").await;
+        assert_eq!(status, 401, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn failed_wechat_log_ins_are_audited() {
+    for backend in backends() {
+        let srv = TestServer::start(backend).await;
+        let (status, _) = srv
+            .post(None, "/v1/auth/wechat", json!({ "code": "x" }))
+            .await;
+        assert_eq!(status, 503);
+        let admin = srv.login("admin").await;
+        let (_, audit) = srv
+            .get_as(&admin.access_token, "/v1/audit?action=login_failed")
+            .await;
+        let entry = &audit["items"][0];
+        assert_eq!(entry["details"]["method"], "wechat", "{backend:?}: {audit}");
+        assert_eq!(entry["details"]["reason"], "wechat_not_configured");
+    }
+}

@@ -12,3 +12,4 @@ mod errors;
 mod health;
 mod migrations;
 mod organisation;
+mod routing;

@@ -41,19 +41,14 @@ pub async fn refresh(
                 return Err(invalid());
             };
             let subject = token.user_id.to_string();
-            if token.used_at.is_some()
-                || token.revoked_at.is_some()
-                || !rt::mark_used(conn, token.id, now)?
-            {
+            if token.revoked_at.is_some() || rt::family_revoked(conn, token.family_id)? {
+                // Revoked (disabled account, password change, or an earlier reuse): no alarm.
+                return Err(invalid());
+            }
+            if token.used_at.is_some() || !rt::mark_used(conn, token.id, now)? {
                 let revoked = rt::revoke_family(conn, token.family_id, now)?;
-                audit::record(
-                    conn,
-                    None,
-                    "refresh_reused",
-                    Some(&subject),
-                    &ip,
-                    json!({ "family": token.family_id, "revoked": revoked }),
-                )?;
+                let details = json!({ "family": token.family_id, "revoked": revoked });
+                audit::record(conn, None, "refresh_reused", Some(&subject), &ip, details)?;
                 return Err(invalid());
             }
             if token.expires_at <= now {
@@ -61,7 +56,11 @@ pub async fn refresh(
             }
             let user = cunxiang_storage::users::find(conn, token.user_id)?.ok_or_else(invalid)?;
             finish_refresh_checks(&user)?;
-            session::issue(conn, &st.keys, &st.settings, &user, Some(token.family_id))
+            // The new token joins the family in one transaction with its issue; a reuse racing
+            // this rotation revokes the family, and `family_revoked` above then refuses it.
+            cunxiang_storage::conn::transaction(conn, |conn| {
+                session::issue(conn, &st.keys, &st.settings, &user, Some(token.family_id))
+            })
         })
         .await?;
     Ok(web::Json(response))

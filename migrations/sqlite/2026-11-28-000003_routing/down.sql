@@ -1,0 +1,3 @@
+DROP TABLE routing_rules;
+ALTER TABLE grids DROP COLUMN active;
+ALTER TABLE units DROP COLUMN active;

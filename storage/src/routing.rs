@@ -1,0 +1,194 @@
+//! Routing data: the rules, and a snapshot of everything `cunxiang_core::routing::route`
+//! looks at (regions, active units, rules, the regions that have a supervisor), plus the
+//! active grid outlines the grid index is built from.
+
+use std::collections::HashSet;
+
+use cunxiang_core::routing::RoutingRule;
+use cunxiang_core::{Region, Unit};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::conn::DbConn;
+use crate::error::{Result, StorageError};
+use crate::regions::parse_id;
+use crate::schema::{grids, routing_rules, units, user_units, users};
+use crate::time;
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = routing_rules)]
+struct RuleRow {
+    id: String,
+    number: i64,
+    category_code: Option<String>,
+    region_id: String,
+    unit_id: String,
+    active: bool,
+    created_at: chrono::NaiveDateTime,
+    updated_at: chrono::NaiveDateTime,
+}
+
+impl RuleRow {
+    fn into_core(self) -> Result<RoutingRule> {
+        Ok(RoutingRule {
+            id: parse_id("routing_rules", &self.id)?,
+            number: self.number,
+            category: self.category_code,
+            region_id: parse_id("routing_rules", &self.region_id)?,
+            unit_id: parse_id("routing_rules", &self.unit_id)?,
+            active: self.active,
+        })
+    }
+}
+
+/// A rule to add: reports of `category` (any when `None`) in `region_id`'s subtree go to
+/// `unit_id`.
+#[derive(Debug, Clone)]
+pub struct NewRule {
+    /// Category code, `None` for a catch-all.
+    pub category: Option<String>,
+    /// The region whose subtree the rule covers.
+    pub region_id: Uuid,
+    /// Where matching reports go.
+    pub unit_id: Uuid,
+}
+
+/// Adds a rule with the next free number.
+pub fn insert(conn: &mut DbConn, new: &NewRule) -> Result<RoutingRule> {
+    crate::conn::transaction(conn, |conn| {
+        let last: Option<i64> = routing_rules::table
+            .select(diesel::dsl::max(routing_rules::number))
+            .first(conn)?;
+        let now = time::to_db(time::now());
+        let row = RuleRow {
+            id: Uuid::now_v7().to_string(),
+            number: last.unwrap_or(0) + 1,
+            category_code: new.category.clone(),
+            region_id: new.region_id.to_string(),
+            unit_id: new.unit_id.to_string(),
+            active: true,
+            created_at: now,
+            updated_at: now,
+        };
+        diesel::insert_into(routing_rules::table)
+            .values(&row)
+            .execute(conn)?;
+        row.into_core()
+    })
+}
+
+/// Every rule, by number.
+pub fn list(conn: &mut DbConn) -> Result<Vec<RoutingRule>> {
+    routing_rules::table
+        .select(RuleRow::as_select())
+        .order(routing_rules::number)
+        .load(conn)?
+        .into_iter()
+        .map(RuleRow::into_core)
+        .collect()
+}
+
+/// Enables or disables a rule; `None` when there is no such rule.
+pub fn set_active(conn: &mut DbConn, id: Uuid, active: bool) -> Result<Option<RoutingRule>> {
+    let changed = diesel::update(routing_rules::table.find(id.to_string()))
+        .set((
+            routing_rules::active.eq(active),
+            routing_rules::updated_at.eq(time::to_db(time::now())),
+        ))
+        .execute(conn)?;
+    if changed == 0 {
+        return Ok(None);
+    }
+    routing_rules::table
+        .find(id.to_string())
+        .select(RuleRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(RuleRow::into_core)
+        .transpose()
+}
+
+/// What routing decides with.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// The whole region tree.
+    pub regions: Vec<Region>,
+    /// Every unit (routing itself skips the disabled ones).
+    pub units: Vec<Unit>,
+    /// Every rule.
+    pub rules: Vec<RoutingRule>,
+    /// Regions served by a unit with an active supervisor.
+    pub supervised: HashSet<Uuid>,
+}
+
+/// Loads the routing snapshot.
+pub fn snapshot(conn: &mut DbConn) -> Result<Snapshot> {
+    let regions = crate::regions::all(conn)?;
+    let units = crate::units::all(conn)?;
+    let rules = list(conn)?;
+    let supervised_units: Vec<String> = user_units::table
+        .inner_join(users::table)
+        .filter(users::role.eq("supervisor"))
+        .filter(users::status.eq("active"))
+        .select(user_units::unit_id)
+        .distinct()
+        .load(conn)?;
+    let supervised: HashSet<Uuid> = units
+        .iter()
+        .filter(|u| supervised_units.contains(&u.id.to_string()))
+        .map(|u| u.region_id)
+        .collect();
+    Ok(Snapshot {
+        regions,
+        units,
+        rules,
+        supervised,
+    })
+}
+
+/// The outlines of the active grids with their regions, for the grid index.
+pub fn active_grid_outlines(conn: &mut DbConn) -> Result<Vec<(Uuid, Uuid, String)>> {
+    let rows: Vec<(String, String, String)> = grids::table
+        .filter(grids::active.eq(true))
+        .select((grids::id, grids::region_id, grids::geometry))
+        .order(grids::id)
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, region, geometry)| {
+            Ok((
+                parse_id("grids", &id)?,
+                parse_id("grids", &region)?,
+                geometry,
+            ))
+        })
+        .collect()
+}
+
+/// A value that changes whenever a grid is added, changed or disabled: instances compare it
+/// to know when to rebuild their grid index.
+pub fn grids_fingerprint(conn: &mut DbConn) -> Result<String> {
+    let (count, latest): (i64, Option<chrono::NaiveDateTime>) = grids::table
+        .filter(grids::active.eq(true))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::max(grids::updated_at),
+        ))
+        .first(conn)?;
+    Ok(format!(
+        "{count}/{}",
+        latest.map(|t| t.and_utc().timestamp_micros()).unwrap_or(0)
+    ))
+}
+
+/// Whether a unit exists and is active (rules may only point at active units).
+pub fn unit_is_active(conn: &mut DbConn, id: Uuid) -> Result<bool> {
+    let found: Option<bool> = units::table
+        .find(id.to_string())
+        .select(units::active)
+        .first(conn)
+        .optional()?;
+    match found {
+        Some(active) => Ok(active),
+        None => Err(StorageError::NotFound(format!("unit {id}"))),
+    }
+}
