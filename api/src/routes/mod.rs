@@ -13,6 +13,7 @@ mod health;
 mod params;
 mod regions;
 mod route_preview;
+mod routing_rules;
 mod units;
 mod user_admin;
 mod users;
@@ -83,6 +84,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         post("/v1/clients/{id}/rotate", |r| r.to(clients::rotate)),
         get("/v1/audit", |r| r.to(audit_log::list)),
         get("/v1/route/preview", |r| r.to(route_preview::preview)),
+        get("/v1/routing-rules", |r| r.to(routing_rules::list)),
+        post("/v1/routing-rules", |r| r.to(routing_rules::create)),
+        patch("/v1/routing-rules/{id}", |r| r.to(routing_rules::change)),
     ]
 }
 

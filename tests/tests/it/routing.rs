@@ -138,3 +138,125 @@ async fn bad_points_categories_and_callers_are_refused() {
         assert_eq!(got, 403);
     }
 }
+
+/// The id of the unit named `name`.
+async fn unit_id(srv: &TestServer, name: &str) -> String {
+    let (_, units) = srv.get("/v1/units?limit=1000").await;
+    units["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == name)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_rule_redirects_a_category_until_it_is_disabled() {
+    let contract = Contract::load();
+    for backend in backends() {
+        let srv = TestServer::start(backend).await;
+        let admin = srv.login("admin").await;
+        let t = admin.access_token.as_str();
+        let gcj = from_wgs84(DUKOU, CoordSystem::Gcj02);
+        let (_, before) = preview(&srv, t, gcj, "gcj02", "road").await;
+        assert_eq!(
+            before["target_name"], "渡口村民委员会",
+            "{backend:?}: roads start at the village: {before}"
+        );
+
+        let station = unit_id(&srv, "潢溪镇交通站").await;
+        let (status, rule) = srv
+            .post(Some(t), "/v1/routing-rules", serde_json::json!({ "category": "road", "region": "360603102", "unit_id": station }))
+            .await;
+        assert_eq!(status, 201, "{rule}");
+        contract.check("POST", "/v1/routing-rules", 201, &rule);
+        let (_, after) = preview(&srv, t, gcj, "gcj02", "road").await;
+        assert_eq!(after["target_name"], "潢溪镇交通站", "{after}");
+        let number = rule["number"].as_i64().unwrap();
+        assert_eq!(
+            after["assignment"]["reason"],
+            format!("rule {number}: 道路桥梁 in 潢溪镇 → 潢溪镇交通站")
+        );
+        let (_, garbage) = preview(&srv, t, gcj, "gcj02", "garbage").await;
+        assert_eq!(
+            garbage["target_name"], "渡口村网格工作组",
+            "other categories keep their default"
+        );
+
+        let path = format!("/v1/routing-rules/{}", rule["id"].as_str().unwrap());
+        let (status, changed) = srv
+            .patch(t, &path, serde_json::json!({ "active": false }))
+            .await;
+        assert_eq!(status, 200, "{changed}");
+        let (_, list) = srv.get_as(t, "/v1/routing-rules").await;
+        contract.check("GET", "/v1/routing-rules", 200, &list);
+        assert_eq!(list["items"][0]["active"], false);
+        let (_, again) = preview(&srv, t, gcj, "gcj02", "road").await;
+        assert_eq!(again["target_name"], "渡口村民委员会");
+    }
+}
+
+#[tokio::test]
+async fn bad_rules_are_refused_and_change_nothing() {
+    let contract = Contract::load();
+    for backend in backends() {
+        let srv = TestServer::start(backend).await;
+        let admin = srv.login("admin").await;
+        let t = admin.access_token.as_str();
+        let station = unit_id(&srv, "潢溪镇交通站").await;
+        let ghost = "01000000-0000-7000-8000-000000000000";
+        for (body, field) in [
+            (
+                serde_json::json!({ "category": "aliens", "region": "360603102", "unit_id": station }),
+                "category",
+            ),
+            (
+                serde_json::json!({ "region": "999999", "unit_id": station }),
+                "region",
+            ),
+            (
+                serde_json::json!({ "region": "360603102", "unit_id": ghost }),
+                "unit_id",
+            ),
+        ] {
+            let (status, answer) = srv.post(Some(t), "/v1/routing-rules", body.clone()).await;
+            assert_eq!(status, 422, "{backend:?} {body}: {answer}");
+            assert_eq!(answer["error"]["details"]["field"], field);
+            contract.check("POST", "/v1/routing-rules", 422, &answer);
+        }
+        let (_, list) = srv.get_as(t, "/v1/routing-rules").await;
+        assert_eq!(list["items"].as_array().unwrap().len(), 0);
+
+        // Supervisors: inside their subtree only; grid workers not at all.
+        let hx = srv.login("hx-supervisor").await;
+        let county_unit = unit_id(&srv, "余江区交通运输局").await;
+        let (status, _) = srv
+            .post(
+                Some(&hx.access_token),
+                "/v1/routing-rules",
+                serde_json::json!({ "region": "360603", "unit_id": county_unit }),
+            )
+            .await;
+        assert_eq!(status, 403);
+        let (status, _) = srv
+            .post(
+                Some(&hx.access_token),
+                "/v1/routing-rules",
+                serde_json::json!({ "region": "360603102", "unit_id": station }),
+            )
+            .await;
+        assert_eq!(status, 201);
+        let gw = srv.login("gw-1").await;
+        let (status, _) = srv
+            .post(
+                Some(&gw.access_token),
+                "/v1/routing-rules",
+                serde_json::json!({ "region": "360603102", "unit_id": station }),
+            )
+            .await;
+        assert_eq!(status, 403);
+    }
+}
