@@ -71,6 +71,19 @@ impl TestServer {
         (s, b)
     }
 
+    /// The id of the demo unit named `name` (public list, no token needed).
+    pub async fn unit_id(&self, name: &str) -> String {
+        let (_, units) = self.get("/v1/units?limit=1000").await;
+        units["items"]
+            .as_array()
+            .expect("unit list")
+            .iter()
+            .find(|u| u["name"] == name)
+            .and_then(|u| u["id"].as_str())
+            .unwrap_or_else(|| panic!("no unit {name}"))
+            .to_owned()
+    }
+
     /// The shared password of the demo staff accounts, from the data dir's log-ins file.
     pub fn demo_password(&self) -> String {
         let path = self.db.dir.path().join("data").join("demo-logins.txt");

@@ -13,20 +13,6 @@ fn usernames(list: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The id of the unit named `name`.
-async fn unit_id(srv: &TestServer, name: &str) -> String {
-    let (_, units) = srv.get("/v1/units?limit=1000").await;
-    units["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["name"] == name)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 #[tokio::test]
 async fn staff_see_only_accounts_within_their_authority() {
     let contract = Contract::load();
@@ -127,8 +113,8 @@ async fn supervisors_create_staff_below_their_rank_within_their_region() {
     for backend in backends() {
         let srv = TestServer::start(backend).await;
         let hx = srv.login("hx-supervisor").await;
-        let dukou = unit_id(&srv, "渡口村民委员会").await;
-        let jinjiang = unit_id(&srv, "锦江镇综治中心").await;
+        let dukou = srv.unit_id("渡口村民委员会").await;
+        let jinjiang = srv.unit_id("锦江镇综治中心").await;
         let new_staff = |role: &str, unit: &str, username: &str| {
             json!({ "display_name": "新同事", "role": role, "username": username,
                     "password": "a-long-password", "unit_ids": [unit] })
@@ -177,7 +163,7 @@ async fn failed_creations_leave_nothing_behind() {
     for backend in backends() {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
-        let dukou = unit_id(&srv, "渡口村民委员会").await;
+        let dukou = srv.unit_id("渡口村民委员会").await;
         let body = |unit: &str| {
             json!({ "display_name": "王网格", "role": "grid_worker", "username": "wang",
                     "password": "a-long-password", "unit_ids": [unit] })
@@ -212,7 +198,7 @@ async fn role_changes_are_audited_and_phones_masked_for_staff() {
     for backend in backends() {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
-        let dukou = unit_id(&srv, "渡口村民委员会").await;
+        let dukou = srv.unit_id("渡口村民委员会").await;
         let (_, created) = srv
             .post(
                 Some(&admin.access_token),
@@ -271,7 +257,7 @@ async fn supervisors_cannot_touch_admins_peers_themselves_or_move_staff_out() {
         let yj = srv.login("yj-supervisor").await;
         let admin = srv.login("admin").await;
         let gw1 = srv.login("gw-1").await;
-        let jinjiang = unit_id(&srv, "锦江镇综治中心").await;
+        let jinjiang = srv.unit_id("锦江镇综治中心").await;
         let t = hx.access_token.as_str();
         for (who, body) in [
             (admin.id(), json!({ "status": "disabled" })),
@@ -341,7 +327,7 @@ async fn staff_phones_cannot_log_in_by_sms_code() {
             )
             .await;
         assert_eq!(status, 200);
-        let dukou = unit_id(&srv, "渡口村民委员会").await;
+        let dukou = srv.unit_id("渡口村民委员会").await;
         let (status, body) = srv
             .post(
                 Some(&admin.access_token),

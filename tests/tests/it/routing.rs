@@ -139,20 +139,6 @@ async fn bad_points_categories_and_callers_are_refused() {
     }
 }
 
-/// The id of the unit named `name`.
-async fn unit_id(srv: &TestServer, name: &str) -> String {
-    let (_, units) = srv.get("/v1/units?limit=1000").await;
-    units["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["name"] == name)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 #[tokio::test]
 async fn a_rule_redirects_a_category_until_it_is_disabled() {
     let contract = Contract::load();
@@ -167,7 +153,7 @@ async fn a_rule_redirects_a_category_until_it_is_disabled() {
             "{backend:?}: roads start at the village: {before}"
         );
 
-        let station = unit_id(&srv, "潢溪镇交通站").await;
+        let station = srv.unit_id("潢溪镇交通站").await;
         let (status, rule) = srv
             .post(Some(t), "/v1/routing-rules", serde_json::json!({ "category": "road", "region": "360603102", "unit_id": station }))
             .await;
@@ -206,7 +192,7 @@ async fn bad_rules_are_refused_and_change_nothing() {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
         let t = admin.access_token.as_str();
-        let station = unit_id(&srv, "潢溪镇交通站").await;
+        let station = srv.unit_id("潢溪镇交通站").await;
         let ghost = "01000000-0000-7000-8000-000000000000";
         for (body, field) in [
             (
@@ -232,7 +218,7 @@ async fn bad_rules_are_refused_and_change_nothing() {
 
         // Supervisors: inside their subtree only; grid workers not at all.
         let hx = srv.login("hx-supervisor").await;
-        let county_unit = unit_id(&srv, "余江区交通运输局").await;
+        let county_unit = srv.unit_id("余江区交通运输局").await;
         let (status, _) = srv
             .post(
                 Some(&hx.access_token),
