@@ -35,6 +35,14 @@ enum Command {
         /// The CSV file.
         file: PathBuf,
     },
+    /// Load grid outlines from a GeoJSON FeatureCollection (properties name, region_code).
+    ImportGrids {
+        /// The GeoJSON file.
+        file: PathBuf,
+        /// Coordinate system of the file: wgs84, gcj02 or bd09.
+        #[arg(long, default_value = "wgs84")]
+        coord_system: String,
+    },
     /// Create a staff account (admin, supervisor, unit_staff, grid_worker).
     CreateUser {
         /// Log-in name.
@@ -71,6 +79,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Serve(args)) => serve(settings, &args),
         Some(Command::Migrate) => migrate(&settings),
         Some(Command::ImportRegions { file }) => import(&settings, &file),
+        Some(Command::ImportGrids { file, coord_system }) => {
+            import_grids(&settings, &file, &coord_system)
+        }
         Some(Command::CreateUser {
             username,
             password,
@@ -220,5 +231,59 @@ fn import(settings: &Settings, file: &PathBuf) -> anyhow::Result<()> {
             )
         }
         Err(ImportError::Storage(e)) => Err(e).context("import failed, nothing imported"),
+    }
+}
+
+fn import_grids(settings: &Settings, file: &PathBuf, coord_system: &str) -> anyhow::Result<()> {
+    use crate::grid_import::GridImportError;
+    let system = cunxiang_core::coords::CoordSystem::parse(coord_system)
+        .with_context(|| format!("--coord-system {coord_system:?} must be wgs84, gcj02 or bd09"))?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mut conn = open(settings)?;
+    let bar = ProgressBar::hidden();
+    let result = crate::grid_import::import_grids(
+        &mut conn,
+        &text,
+        system,
+        &mut |n| {
+            bar.set_length(n as u64);
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} grids {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+        },
+        &mut || bar.inc(1),
+    );
+    bar.finish_and_clear();
+    match result {
+        Ok(s) => {
+            println!(
+                "{}: {} new grids (each with a grid team), {} updated",
+                file.display(),
+                s.created,
+                s.updated
+            );
+            Ok(())
+        }
+        Err(GridImportError::Invalid(features)) => {
+            for f in &features {
+                let which = match (f.feature, &f.name) {
+                    (Some(i), Some(name)) => format!("feature {i} ({name})"),
+                    (Some(i), None) => format!("feature {i}"),
+                    (None, _) => "document".to_owned(),
+                };
+                for p in &f.problems {
+                    eprintln!("{}: {which}: {p}", file.display());
+                }
+            }
+            bail!(
+                "{}: {} feature(s) with problems, nothing imported",
+                file.display(),
+                features.len()
+            )
+        }
+        Err(GridImportError::Storage(e)) => Err(e).context("import failed, nothing imported"),
     }
 }

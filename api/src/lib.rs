@@ -9,6 +9,7 @@ pub mod create_user;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod grid_import;
 pub mod import;
 pub mod middleware;
 pub mod region_csv;

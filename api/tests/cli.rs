@@ -327,3 +327,35 @@ fn the_banner_says_how_to_log_in() {
     assert!(banner.contains("hx-supervisor"), "{banner}");
     assert!(banner.contains("13800000000, code 123456"), "{banner}");
 }
+
+#[test]
+fn import_grids_loads_outlines_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/demo");
+    let run = |args: &[&str]| cunxiang(dir.path(), None).args(args).output().unwrap();
+    let regions = run(&["import-regions", &format!("{demo}/regions-360603.csv")]);
+    assert!(regions.status.success(), "{}", stderr_of(&regions));
+    let grids = format!("{demo}/grids-360603.geojson");
+    let first = run(&["import-grids", &grids, "--coord-system", "wgs84"]);
+    assert!(first.status.success(), "{}", stderr_of(&first));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("6 new grids"));
+    let again = run(&["import-grids", &grids]);
+    assert!(
+        String::from_utf8_lossy(&again.stdout)
+            .contains("0 new grids (each with a grid team), 6 updated")
+    );
+
+    let bad = dir.path().join("bad.geojson");
+    std::fs::write(
+        &bad,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"x","region_code":"360603102203"},"geometry":{"type":"Point","coordinates":[116.9,28.3]}}]}"#,
+    )
+    .unwrap();
+    let out = run(&["import-grids", bad.to_str().unwrap()]);
+    let err = stderr_of(&out);
+    assert!(!out.status.success());
+    assert!(err.contains("bad.geojson: feature 0 (x): "), "{err}");
+    assert!(err.contains("nothing imported"), "{err}");
+    let unknown = run(&["import-grids", &grids, "--coord-system", "utm"]);
+    assert_one_clear_line(&unknown, "--coord-system");
+}

@@ -255,5 +255,34 @@ pub fn distance_m(a: LonLat, b: LonLat) -> f64 {
     2.0 * MEAN_EARTH_RADIUS_M * h.clamp(0.0, 1.0).sqrt().asin()
 }
 
+/// Converts every position of a GeoJSON geometry (its `coordinates`, at any depth) from
+/// `from` to WGS-84 in place. Positions that are not two finite numbers are left for the
+/// outline validation to report.
+pub fn geojson_to_wgs84(geometry: &mut serde_json::Value, from: CoordSystem) {
+    if from == CoordSystem::Wgs84 {
+        return;
+    }
+    fn walk(value: &mut serde_json::Value, from: CoordSystem) {
+        let Some(items) = value.as_array_mut() else {
+            return;
+        };
+        let position = match items.as_slice() {
+            [lon, lat, ..] => lon.as_f64().zip(lat.as_f64()),
+            _ => None,
+        };
+        match position {
+            Some((lon, lat)) if lon.is_finite() && lat.is_finite() => {
+                let p = to_wgs84(LonLat { lon, lat }, from);
+                items[0] = serde_json::json!(p.lon);
+                items[1] = serde_json::json!(p.lat);
+            }
+            _ => items.iter_mut().for_each(|item| walk(item, from)),
+        }
+    }
+    if let Some(coordinates) = geometry.get_mut("coordinates") {
+        walk(coordinates, from);
+    }
+}
+
 #[cfg(test)]
 mod tests;

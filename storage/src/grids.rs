@@ -99,3 +99,43 @@ pub fn list(
         .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_rows(grids, limit, |g| g.id.to_string()))
 }
+
+/// The grid with this id (active or not).
+pub fn find(conn: &mut DbConn, id: Uuid) -> Result<Option<Grid>> {
+    grids::table
+        .find(id.to_string())
+        .select(GridRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(GridRow::into_core)
+        .transpose()
+}
+
+/// The grid of this name in this region, if any (re-imports update it in place).
+pub fn find_by_name(conn: &mut DbConn, region_id: Uuid, name: &str) -> Result<Option<Grid>> {
+    grids::table
+        .filter(grids::region_id.eq(region_id.to_string()))
+        .filter(grids::name.eq(name))
+        .select(GridRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(GridRow::into_core)
+        .transpose()
+}
+
+/// Replaces a grid's outline (and re-activates it); bumps `updated_at` so every instance
+/// rebuilds its grid index.
+pub fn set_geometry(conn: &mut DbConn, id: Uuid, geometry: &GridGeometry) -> Result<()> {
+    diesel::update(grids::table.find(id.to_string()))
+        .set((
+            grids::geometry.eq(&geometry.geojson),
+            grids::min_lon.eq(geometry.bbox.min_lon),
+            grids::min_lat.eq(geometry.bbox.min_lat),
+            grids::max_lon.eq(geometry.bbox.max_lon),
+            grids::max_lat.eq(geometry.bbox.max_lat),
+            grids::active.eq(true),
+            grids::updated_at.eq(time::to_db(time::now())),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

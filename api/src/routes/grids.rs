@@ -1,13 +1,19 @@
 //! `GET /v1/grids`: grid outlines, optionally within a region's subtree, cursor-paginated.
 
-use actix_web::web;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
 use chrono::{DateTime, Utc};
+use cunxiang_core::coords::CoordSystem;
+use cunxiang_core::{Permission, Target};
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use super::params::{checked_page, region_path};
+use crate::auth::{AuthUser, client_ip};
 use crate::error::ApiError;
+use crate::grid_import::{GridImportError, GridImportSummary, import_grids};
 use crate::state::AppState;
 
 /// Query parameters.
@@ -42,6 +48,25 @@ pub struct GridList {
     next_cursor: Option<String>,
 }
 
+/// A stored grid as the API shows it.
+fn view(g: cunxiang_core::Grid) -> Result<GridView, ApiError> {
+    let geometry = RawValue::from_string(g.geometry).map_err(ApiError::internal)?;
+    Ok(GridView {
+        id: g.id,
+        name: g.name,
+        region_id: g.region_id,
+        bbox: [
+            g.bbox.min_lon,
+            g.bbox.min_lat,
+            g.bbox.max_lon,
+            g.bbox.max_lat,
+        ],
+        geometry,
+        created_at: g.created_at,
+        updated_at: g.updated_at,
+    })
+}
+
 /// Lists grids in id order.
 pub async fn list(
     state: web::Data<AppState>,
@@ -67,26 +92,92 @@ pub async fn list(
     let items = page
         .items
         .into_iter()
-        .map(|g| {
-            let geometry = RawValue::from_string(g.geometry).map_err(ApiError::internal)?;
-            Ok(GridView {
-                id: g.id,
-                name: g.name,
-                region_id: g.region_id,
-                bbox: [
-                    g.bbox.min_lon,
-                    g.bbox.min_lat,
-                    g.bbox.max_lon,
-                    g.bbox.max_lat,
-                ],
-                geometry,
-                created_at: g.created_at,
-                updated_at: g.updated_at,
-            })
-        })
+        .map(view)
         .collect::<Result<Vec<_>, ApiError>>()?;
     Ok(web::Json(GridList {
         items,
         next_cursor: page.next_cursor,
     }))
+}
+
+/// `GET /v1/grids/{id}`: one grid with its outline.
+pub async fn get(
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> Result<web::Json<GridView>, ApiError> {
+    let id = path.into_inner();
+    let grid = state
+        .db(move |conn| {
+            cunxiang_storage::grids::find(conn, id)?
+                .ok_or_else(|| ApiError::not_found("grid_not_found", format!("no grid {id}")))
+        })
+        .await?;
+    Ok(web::Json(view(grid)?))
+}
+
+/// Largest GeoJSON document `POST /v1/grids/import` accepts (a county's outlines fit easily).
+const IMPORT_LIMIT: usize = 32 * 1024 * 1024;
+
+/// Query of `POST /v1/grids/import`.
+#[derive(Debug, Deserialize)]
+pub struct ImportQuery {
+    coord_system: Option<String>,
+}
+
+/// `POST /v1/grids/import` (admins): a FeatureCollection of grid outlines, all or nothing.
+pub async fn import(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    req: HttpRequest,
+    query: web::Query<ImportQuery>,
+    mut payload: web::Payload,
+) -> Result<web::Json<GridImportSummary>, ApiError> {
+    me.require(Permission::ManageOrganisation, &Target::Deployment)?;
+    let system = match query.coord_system.as_deref() {
+        None => CoordSystem::default(),
+        Some(s) => CoordSystem::parse(s).ok_or_else(|| {
+            ApiError::invalid_parameter("coord_system", "coord_system must be wgs84, gcj02 or bd09")
+        })?,
+    };
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.to_string()))?;
+        if body.len() + chunk.len() > IMPORT_LIMIT {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the document is larger than {IMPORT_LIMIT} bytes"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let text = String::from_utf8(body).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            "the document is not UTF-8",
+        )
+    })?;
+    let ip = client_ip(&req, state.settings.trust_proxy);
+    let summary = state
+        .db(move |conn| {
+            let result = import_grids(conn, &text, system, &mut |_| {}, &mut || {});
+            match result {
+                Ok(summary) => {
+                    let details = serde_json::json!({ "created": summary.created, "updated": summary.updated, "coord_system": system });
+                    crate::audit::record(conn, Some(&me.user.id.to_string()), "grids_imported", None, &ip, details)?;
+                    Ok(summary)
+                }
+                Err(GridImportError::Invalid(features)) => Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_grids",
+                    format!("{} feature(s) have problems; nothing was imported", features.len()),
+                )
+                .with_details(serde_json::json!({ "features": features }))),
+                Err(GridImportError::Storage(e)) => Err(e.into()),
+            }
+        })
+        .await?;
+    Ok(web::Json(summary))
 }

@@ -66,6 +66,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         get("/openapi.yaml", |r| r.to(health::openapi)),
         get("/v1/regions", |r| r.to(regions::list)),
         get("/v1/grids", |r| r.to(grids::list)),
+        post("/v1/grids/import", |r| r.to(grids::import)),
+        get("/v1/grids/{id}", |r| r.to(grids::get)),
         get("/v1/units", |r| r.to(units::list)),
         get("/v1/categories", |r| r.to(categories::list)),
         post("/v1/auth/otp", |r| r.to(auth::request_otp)),

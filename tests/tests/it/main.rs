@@ -9,6 +9,7 @@ mod auth_tokens;
 mod contract;
 mod demo;
 mod errors;
+mod grid_import;
 mod health;
 mod migrations;
 mod organisation;

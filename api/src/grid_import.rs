@@ -1,0 +1,178 @@
+//! Importing grid outlines from a GeoJSON FeatureCollection (`cunxiang import-grids` and
+//! `POST /v1/grids/import`). Each feature carries `name` and `region_code` properties; its
+//! geometry is converted to WGS-84 from the given coordinate system and checked. Every problem
+//! of every feature is reported and then nothing is imported (one transaction). A feature whose
+//! name already exists in its region replaces that grid's outline; a new one also gets a grid
+//! team unit (`<name>工作组`), so routing can reach it at once.
+
+use cunxiang_core::coords::{CoordSystem, geojson_to_wgs84};
+use cunxiang_core::geometry::validate_outline;
+use cunxiang_core::{GridGeometry, UnitKind};
+use cunxiang_storage::units::NewUnit;
+use cunxiang_storage::{DbConn, StorageError};
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+/// What is wrong with one feature (or, with `feature: None`, with the whole document).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FeatureProblem {
+    /// Index of the feature in the collection.
+    pub feature: Option<usize>,
+    /// Its `name` property, when it has one.
+    pub name: Option<String>,
+    /// Every problem found.
+    pub problems: Vec<String>,
+}
+
+/// What an import changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct GridImportSummary {
+    /// New grids (each with its new grid team).
+    pub created: usize,
+    /// Existing grids whose outline was replaced.
+    pub updated: usize,
+}
+
+/// Why nothing was imported.
+#[derive(Debug, thiserror::Error)]
+pub enum GridImportError {
+    /// The document or some features are invalid.
+    #[error("{} feature(s) with problems", .0.len())]
+    Invalid(Vec<FeatureProblem>),
+    /// The database failed; the transaction was rolled back.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+struct Checked {
+    name: String,
+    region_id: Uuid,
+    outline: GridGeometry,
+}
+
+fn whole(problem: impl Into<String>) -> GridImportError {
+    GridImportError::Invalid(vec![FeatureProblem {
+        feature: None,
+        name: None,
+        problems: vec![problem.into()],
+    }])
+}
+
+/// Checks every feature; returns them ready to store, or every problem.
+fn check(
+    conn: &mut DbConn,
+    text: &str,
+    system: CoordSystem,
+) -> Result<Vec<Checked>, GridImportError> {
+    let document: Value =
+        serde_json::from_str(text).map_err(|e| whole(format!("not JSON: {e}")))?;
+    if document["type"] != "FeatureCollection" {
+        return Err(whole("the document must be a GeoJSON FeatureCollection"));
+    }
+    let features = document["features"]
+        .as_array()
+        .ok_or_else(|| whole("features must be an array"))?;
+    let mut checked = Vec::with_capacity(features.len());
+    let mut problems = Vec::new();
+    for (i, feature) in features.iter().enumerate() {
+        let name = feature["properties"]["name"]
+            .as_str()
+            .map(|n| n.trim().to_owned());
+        let mut found = Vec::new();
+        let good_name = name
+            .clone()
+            .filter(|n| !n.is_empty() && n.chars().count() <= 64);
+        if good_name.is_none() {
+            found.push("properties.name must be a name of 1-64 characters".to_owned());
+        }
+        let region = match feature["properties"]["region_code"].as_str() {
+            Some(code) => match cunxiang_storage::regions::find_by_code(conn, code)? {
+                Some(region) => Some(region),
+                None => {
+                    found.push(format!(
+                        "properties.region_code {code} is not a known region"
+                    ));
+                    None
+                }
+            },
+            None => {
+                found.push("properties.region_code is missing".to_owned());
+                None
+            }
+        };
+        let mut geometry = feature["geometry"].clone();
+        geojson_to_wgs84(&mut geometry, system);
+        let outline = match validate_outline(&geometry) {
+            Ok(valid) => Some(GridGeometry {
+                geojson: valid.geojson,
+                bbox: valid.bbox,
+            }),
+            Err(list) => {
+                found.extend(list);
+                None
+            }
+        };
+        match (good_name, region, outline) {
+            (Some(name), Some(region), Some(outline)) if found.is_empty() => {
+                checked.push(Checked {
+                    name,
+                    region_id: region.id,
+                    outline,
+                });
+            }
+            _ => problems.push(FeatureProblem {
+                feature: Some(i),
+                name,
+                problems: found,
+            }),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(GridImportError::Invalid(problems));
+    }
+    Ok(checked)
+}
+
+/// Checks and stores the collection in one transaction. `on_checked` learns how many
+/// features will be stored; `progress` is called once per stored feature.
+pub fn import_grids(
+    conn: &mut DbConn,
+    text: &str,
+    system: CoordSystem,
+    on_checked: &mut dyn FnMut(usize),
+    progress: &mut dyn FnMut(),
+) -> Result<GridImportSummary, GridImportError> {
+    let checked = check(conn, text, system)?;
+    on_checked(checked.len());
+    cunxiang_storage::conn::transaction(conn, |conn| {
+        let mut summary = GridImportSummary::default();
+        for grid in &checked {
+            match cunxiang_storage::grids::find_by_name(conn, grid.region_id, &grid.name)? {
+                Some(existing) => {
+                    cunxiang_storage::grids::set_geometry(conn, existing.id, &grid.outline)?;
+                    summary.updated += 1;
+                }
+                None => {
+                    let stored = cunxiang_storage::grids::insert(
+                        conn,
+                        &grid.name,
+                        grid.region_id,
+                        &grid.outline,
+                    )?;
+                    let team = NewUnit {
+                        name: format!("{}工作组", grid.name),
+                        kind: UnitKind::GridTeam,
+                        region_id: grid.region_id,
+                        grid_id: Some(stored.id),
+                        department: None,
+                    };
+                    cunxiang_storage::units::insert(conn, &team)?;
+                    summary.created += 1;
+                }
+            }
+            progress();
+        }
+        Ok(summary)
+    })
+}

@@ -1,0 +1,161 @@
+//! Importing grid outlines over HTTP: all or nothing, converted from GCJ-02, and routed to at
+//! once; `GET /v1/grids/{id}` returns the outline.
+
+use cunxiang_core::coords::{CoordSystem, LonLat, from_wgs84};
+use cunxiang_tests::{Contract, TestServer, backends};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// A square of about 1 km around `c` (WGS-84), written in `system`.
+fn square(c: LonLat, system: CoordSystem) -> Value {
+    let d = 0.005;
+    let ring: Vec<Value> = [(-d, -d), (d, -d), (d, d), (-d, d), (-d, -d)]
+        .iter()
+        .map(|(x, y)| {
+            let p = from_wgs84(
+                LonLat {
+                    lon: c.lon + x,
+                    lat: c.lat + y,
+                },
+                system,
+            );
+            json!([p.lon, p.lat])
+        })
+        .collect();
+    json!({ "type": "Polygon", "coordinates": [ring] })
+}
+
+fn feature(name: &str, code: &str, geometry: Value) -> Value {
+    json!({ "type": "Feature", "properties": { "name": name, "region_code": code }, "geometry": geometry })
+}
+
+async fn import(srv: &TestServer, token: &str, system: &str, body: &Value) -> (u16, Value) {
+    let res = srv
+        .client
+        .request(
+            Method::POST,
+            srv.url(&format!("/v1/grids/import?coord_system={system}")),
+        )
+        .bearer_auth(token)
+        .header("content-type", "application/geo+json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or_default())
+}
+
+const DAQIAO: LonLat = LonLat {
+    lon: 116.80,
+    lat: 28.30,
+};
+
+#[tokio::test]
+async fn imported_grids_route_at_once_and_reimports_update_in_place() {
+    let contract = Contract::load();
+    for backend in backends() {
+        let srv = TestServer::start(backend).await;
+        let admin = srv.login("admin").await;
+        let t = admin.access_token.as_str();
+        let doc = json!({ "type": "FeatureCollection", "features": [
+            feature("大桥村网格", "360603105200", square(DAQIAO, CoordSystem::Gcj02)),
+        ]});
+        let (status, body) = import(&srv, t, "gcj02", &doc).await;
+        assert_eq!(status, 200, "{backend:?}: {body}");
+        contract.check("POST", "/v1/grids/import", 200, &body);
+        assert_eq!(body, json!({ "created": 1, "updated": 0 }));
+
+        let gcj = from_wgs84(DAQIAO, CoordSystem::Gcj02);
+        let path = format!(
+            "/v1/route/preview?lat={}&lon={}&coord_system=gcj02&category=garbage",
+            gcj.lat, gcj.lon
+        );
+        let (_, routed) = srv.get_as(t, &path).await;
+        assert_eq!(routed["target_name"], "大桥村网格工作组", "{routed}");
+
+        let grid_id = routed["grid_id"].as_str().unwrap().to_owned();
+        let (status, grid) = srv.get(&format!("/v1/grids/{grid_id}")).await;
+        assert_eq!(status, 200);
+        contract.check("GET", "/v1/grids/{id}", 200, &grid);
+        let bbox: Vec<f64> = grid["bbox"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert!(
+            (bbox[0] - (DAQIAO.lon - 0.005)).abs() < 1e-6,
+            "stored in WGS-84: {bbox:?}"
+        );
+
+        // The same name again, moved 2 km east: updated in place, no second team.
+        let moved = LonLat {
+            lon: DAQIAO.lon + 0.02,
+            lat: DAQIAO.lat,
+        };
+        let doc = json!({ "type": "FeatureCollection", "features": [
+            feature("大桥村网格", "360603105200", square(moved, CoordSystem::Wgs84)),
+        ]});
+        let (status, body) = import(&srv, t, "wgs84", &doc).await;
+        assert_eq!(
+            (status, body.clone()),
+            (200, json!({ "created": 0, "updated": 1 }))
+        );
+        let (_, old_spot) = srv.get_as(t, &path).await;
+        assert_eq!(
+            old_spot["assignment"]["kind"], "dispatch",
+            "every instance sees the new outline: {old_spot}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn one_bad_feature_imports_nothing_and_every_problem_is_named() {
+    let contract = Contract::load();
+    for backend in backends() {
+        let srv = TestServer::start(backend).await;
+        let admin = srv.login("admin").await;
+        let t = admin.access_token.as_str();
+        let (_, before) = srv.get("/v1/grids?limit=1000").await;
+        let open_ring = json!({ "type": "Polygon", "coordinates": [[[116.8, 28.3], [116.81, 28.3], [116.81, 28.31], [116.8, 28.31]]] });
+        let bowtie = json!({ "type": "Polygon", "coordinates": [[[116.8, 28.3], [116.81, 28.31], [116.81, 28.3], [116.8, 28.31], [116.8, 28.3]]] });
+        let doc = json!({ "type": "FeatureCollection", "features": [
+            feature("好网格", "360603105201", square(LonLat { lon: 116.85, lat: 28.25 }, CoordSystem::Wgs84)),
+            feature("开口网格", "360603105200", open_ring),
+            feature("蝴蝶网格", "360603105200", bowtie),
+            feature("无主网格", "999999999999", square(LonLat { lon: 116.9, lat: 28.2 }, CoordSystem::Wgs84)),
+        ]});
+        let (status, body) = import(&srv, t, "wgs84", &doc).await;
+        assert_eq!(status, 422, "{backend:?}: {body}");
+        contract.check("POST", "/v1/grids/import", 422, &body);
+        let features = body["error"]["details"]["features"].as_array().unwrap();
+        let indexes: Vec<i64> = features
+            .iter()
+            .map(|f| f["feature"].as_i64().unwrap())
+            .collect();
+        assert_eq!(indexes, [1, 2, 3], "{body}");
+        let text = body.to_string();
+        assert!(
+            text.contains("not closed") || text.contains("unclosed"),
+            "{text}"
+        );
+        assert!(text.contains("999999999999"), "{text}");
+        let (_, after) = srv.get("/v1/grids?limit=1000").await;
+        assert_eq!(
+            after["items"].as_array().unwrap().len(),
+            before["items"].as_array().unwrap().len()
+        );
+
+        let (status, body) = import(&srv, t, "wgs84", &json!({ "type": "Feature" })).await;
+        assert_eq!(status, 422, "{body}");
+        let (status, body) = import(&srv, t, "mercator", &json!({})).await;
+        assert_eq!(
+            (status, body["error"]["details"]["parameter"].as_str()),
+            (400, Some("coord_system"))
+        );
+        let gw = srv.login("gw-1").await;
+        let (status, _) = import(&srv, &gw.access_token, "wgs84", &json!({})).await;
+        assert_eq!(status, 403);
+    }
+}
