@@ -190,6 +190,16 @@ fn migrate(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Turns the hidden bar of an import into a visible one once its length is known.
+fn show_progress(bar: &ProgressBar, len: usize, noun: &str) {
+    bar.set_length(len as u64);
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(&format!("{{bar:40}} {{pos}}/{{len}} {noun} {{elapsed}}"))
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+}
+
 fn import(settings: &Settings, file: &PathBuf) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -198,14 +208,7 @@ fn import(settings: &Settings, file: &PathBuf) -> anyhow::Result<()> {
     let result = import_regions(
         &mut conn,
         &text,
-        &mut |n| {
-            bar.set_length(n as u64);
-            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-            bar.set_style(
-                ProgressStyle::with_template("{bar:40} {pos}/{len} regions {elapsed}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-        },
+        &mut |n| show_progress(&bar, n, "regions"),
         &mut || bar.inc(1),
     );
     bar.finish_and_clear();
@@ -246,14 +249,7 @@ fn import_grids(settings: &Settings, file: &PathBuf, coord_system: &str) -> anyh
         &mut conn,
         &text,
         system,
-        &mut |n| {
-            bar.set_length(n as u64);
-            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-            bar.set_style(
-                ProgressStyle::with_template("{bar:40} {pos}/{len} grids {elapsed}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-        },
+        &mut |n| show_progress(&bar, n, "grids"),
         &mut || bar.inc(1),
     );
     bar.finish_and_clear();

@@ -119,7 +119,7 @@ impl<'a> Tree<'a> {
 pub fn route(category: &Category, place: Option<Place>, org: &Organisation<'_>) -> Assignment {
     let tree = Tree::new(org.regions);
     let Some(place) = place else {
-        return dispatch(&tree, org, None, "no location inside any grid");
+        return dispatch(&tree, org, &[], "no location inside any grid");
     };
     let chain = tree.chain(place.region_id);
     let units: HashMap<Uuid, &Unit> = org.units.iter().map(|u| (u.id, u)).collect();
@@ -162,7 +162,7 @@ pub fn route(category: &Category, place: Option<Place>, org: &Organisation<'_>) 
                 category.name,
                 chain.first().map_or("?", |r| r.name.as_str())
             );
-            dispatch(&tree, org, Some(&chain), &why)
+            dispatch(&tree, org, &chain, &why)
         }
     }
 }
@@ -247,16 +247,7 @@ fn office<'a>(
         .or_else(|| here.iter().min_by_key(|u| u.id).copied())
 }
 
-fn dispatch(
-    tree: &Tree<'_>,
-    org: &Organisation<'_>,
-    chain: Option<&[&Region]>,
-    why: &str,
-) -> Assignment {
-    let chain: Vec<&Region> = match chain {
-        Some(c) => c.to_vec(),
-        None => Vec::new(),
-    };
+fn dispatch(tree: &Tree<'_>, org: &Organisation<'_>, chain: &[&Region], why: &str) -> Assignment {
     let supervised = chain
         .iter()
         .find(|r| org.supervised.contains(&r.id))

@@ -88,6 +88,17 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<RoutingRule>> {
         .collect()
 }
 
+/// The rule with this id.
+pub fn find(conn: &mut DbConn, id: Uuid) -> Result<Option<RoutingRule>> {
+    routing_rules::table
+        .find(id.to_string())
+        .select(RuleRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(RuleRow::into_core)
+        .transpose()
+}
+
 /// Enables or disables a rule; `None` when there is no such rule.
 pub fn set_active(conn: &mut DbConn, id: Uuid, active: bool) -> Result<Option<RoutingRule>> {
     let changed = diesel::update(routing_rules::table.find(id.to_string()))
@@ -99,13 +110,7 @@ pub fn set_active(conn: &mut DbConn, id: Uuid, active: bool) -> Result<Option<Ro
     if changed == 0 {
         return Ok(None);
     }
-    routing_rules::table
-        .find(id.to_string())
-        .select(RuleRow::as_select())
-        .first(conn)
-        .optional()?
-        .map(RuleRow::into_core)
-        .transpose()
+    find(conn, id)
 }
 
 /// What routing decides with.

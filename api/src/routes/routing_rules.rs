@@ -148,10 +148,7 @@ pub async fn change(
         .db(move |conn| {
             let not_found =
                 || ApiError::not_found("rule_not_found", format!("no routing rule {id}"));
-            let current = cunxiang_storage::routing::list(conn)?
-                .into_iter()
-                .find(|r| r.id == id)
-                .ok_or_else(not_found)?;
+            let current = cunxiang_storage::routing::find(conn, id)?.ok_or_else(not_found)?;
             let region_path =
                 cunxiang_storage::regions::path_of(conn, current.region_id)?.unwrap_or_default();
             if !me.actor.covers(&region_path) {
