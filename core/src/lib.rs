@@ -7,6 +7,7 @@ pub mod coords;
 pub mod geometry;
 pub mod grid;
 pub mod identity;
+pub mod lifecycle;
 pub mod permission;
 pub mod region;
 pub mod region_import;

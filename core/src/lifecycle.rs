@@ -1,0 +1,307 @@
+//! The report lifecycle as one pure function: `decide(status, action, standing, facts)` says
+//! whether an action is allowed and what it leads to (DESIGN.md §4). The caller works out the
+//! actor's relation to the report ([`Standing`]) and the report's history ([`Facts`]); the API
+//! answers a [`Refusal`] with 403 or 409 and, on an [`Outcome`], writes the new status, the
+//! clocks and a `report_event` in one guarded transaction.
+
+use serde::{Deserialize, Serialize};
+
+mod outcome;
+mod standing;
+
+pub use outcome::{Clock, Conflict, Outcome, Refusal};
+pub use standing::{Facts, Standing};
+
+/// Where a report stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportStatus {
+    /// In a dispatch queue: routing found no unit. Needs a supervisor to assign or reject it.
+    Submitted,
+    /// Given to a unit; waiting for one of its members to accept it.
+    Assigned,
+    /// A member of the responsible unit has taken it on.
+    Accepted,
+    /// The handler says it is done; waiting for the reporter to confirm, rate or reopen.
+    Resolved,
+    /// Finished: confirmed or rated by the reporter, or auto-confirmed.
+    Closed,
+    /// Back at a dispatch queue as "not ours", or reopened a third time: needs a human decision.
+    Returned,
+    /// Invalid or a duplicate of another report. Final.
+    Rejected,
+}
+
+impl ReportStatus {
+    /// Every status, in lifecycle order, for exhaustive tests and listings.
+    pub const ALL: [ReportStatus; 7] = [
+        Self::Submitted,
+        Self::Assigned,
+        Self::Accepted,
+        Self::Resolved,
+        Self::Closed,
+        Self::Returned,
+        Self::Rejected,
+    ];
+
+    /// The snake_case name used in the database and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Submitted => "submitted",
+            Self::Assigned => "assigned",
+            Self::Accepted => "accepted",
+            Self::Resolved => "resolved",
+            Self::Closed => "closed",
+            Self::Returned => "returned",
+            Self::Rejected => "rejected",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// Whether work on the report may still happen: everything but closed and rejected.
+    pub fn is_open(self) -> bool {
+        !matches!(self, Self::Closed | Self::Rejected)
+    }
+}
+
+/// Something done to a report; each one appends a `report_event` of that name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// A new report (see [`submit`]; a report that exists cannot be submitted again).
+    Submit,
+    /// 接单: a member of the responsible unit takes the report on.
+    Accept,
+    /// 转办 / 派单: hand to another unit; from a dispatch queue this is the first assignment.
+    Transfer,
+    /// 退回: the unit gives the report back to the dispatch queue of the level above.
+    Return,
+    /// 上报升级: move the report one level up the ladder.
+    Escalate,
+    /// 催办: a reminder from a higher level (or the deadline worker's yellow light).
+    Urge,
+    /// 督办: a formal supervision order that the handler must answer by a deadline.
+    Supervise,
+    /// The handler's answer to an open supervision order.
+    SuperviseReply,
+    /// 办结: the handler says it is done, with a note and evidence.
+    Resolve,
+    /// 确认: the reporter accepts the resolution without rating it.
+    Confirm,
+    /// 评价: the reporter rates the resolution 1–5.
+    Rate,
+    /// The system closes a resolved report the reporter has not answered for N days.
+    AutoConfirm,
+    /// 重新办理: the reporter is not satisfied.
+    Reopen,
+    /// 驳回: invalid, or a duplicate of another report.
+    Reject,
+    /// A timeline entry.
+    Comment,
+    /// Follow the report's updates ("me too", +1).
+    Follow,
+}
+
+impl Action {
+    /// Every action, for exhaustive tests.
+    pub const ALL: [Action; 16] = [
+        Self::Submit,
+        Self::Accept,
+        Self::Transfer,
+        Self::Return,
+        Self::Escalate,
+        Self::Urge,
+        Self::Supervise,
+        Self::SuperviseReply,
+        Self::Resolve,
+        Self::Confirm,
+        Self::Rate,
+        Self::AutoConfirm,
+        Self::Reopen,
+        Self::Reject,
+        Self::Comment,
+        Self::Follow,
+    ];
+
+    /// The snake_case name used in event rows, paths and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Submit => "submit",
+            Self::Accept => "accept",
+            Self::Transfer => "transfer",
+            Self::Return => "return",
+            Self::Escalate => "escalate",
+            Self::Urge => "urge",
+            Self::Supervise => "supervise",
+            Self::SuperviseReply => "supervise_reply",
+            Self::Resolve => "resolve",
+            Self::Confirm => "confirm",
+            Self::Rate => "rate",
+            Self::AutoConfirm => "auto_confirm",
+            Self::Reopen => "reopen",
+            Self::Reject => "reject",
+            Self::Comment => "comment",
+            Self::Follow => "follow",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// Whether a person doing this must give a non-blank reason, note or text (422 without):
+    /// the reason of a transfer, return, reopen or rejection, the note of a resolution, the
+    /// text of a supervision order, of its reply and of a comment.
+    pub fn requires_text(self) -> bool {
+        matches!(
+            self,
+            Self::Transfer
+                | Self::Return
+                | Self::Resolve
+                | Self::Reopen
+                | Self::Reject
+                | Self::Supervise
+                | Self::SuperviseReply
+                | Self::Comment
+        )
+    }
+}
+
+const WRONG_STATUS: Refusal = Refusal::Conflict(Conflict::WrongStatus);
+
+/// How many reopens go back to the unit; the next one goes to the supervisors' queue.
+pub const MAX_REOPENS: u32 = 2;
+
+/// A new report: any person may submit (villagers, grid workers on patrol, staff on behalf of
+/// someone); the system never does. Routed at once → assigned (the accept clock starts), else
+/// submitted into the dispatch queue.
+pub fn submit(who: &Standing, routed: bool) -> Result<Outcome, Refusal> {
+    if who.is_system() {
+        return Err(Refusal::Forbidden);
+    }
+    Ok(if routed {
+        Outcome::to(ReportStatus::Assigned, Clock::StartAccept)
+    } else {
+        Outcome::to(ReportStatus::Submitted, Clock::Clear)
+    })
+}
+
+/// Whether the actor could do this action to this report in some status.
+fn eligible(action: Action, who: &Standing) -> bool {
+    use Action::*;
+    match action {
+        Submit => !who.is_system(),
+        Accept | Return | SuperviseReply | Resolve => who.handles(),
+        Transfer => who.handles() || who.oversees(),
+        Escalate => who.is_system() || who.handles() || who.oversees(),
+        Urge => who.is_system() || who.oversees(),
+        Supervise | Reject => who.oversees(),
+        Confirm | Rate | Reopen => who.reports(),
+        AutoConfirm => who.is_system(),
+        Comment | Follow => who.sees(),
+    }
+}
+
+/// Whether `who` may do `action` to a report in `status`, and what follows.
+///
+/// Refusals: [`Refusal::Forbidden`] when the actor could not do this action to this report in
+/// any status; otherwise [`Refusal::Conflict`] when the status or the facts do not allow it.
+/// What the caller checks itself: the target of a transfer or an escalation (an active unit,
+/// not the current one, a level above existing), the text of [`Action::requires_text`],
+/// evidence photos, a rating between 1 and 5, and the version of the row.
+///
+/// | action | from | by | to |
+/// |---|---|---|---|
+/// | accept | assigned | handler | accepted |
+/// | transfer | assigned, accepted | handler, supervisor | assigned |
+/// | transfer (dispatch) | submitted, returned | supervisor | assigned |
+/// | return | assigned | handler | returned |
+/// | escalate | assigned, accepted | system, handler, supervisor | assigned |
+/// | urge | open | system, supervisor | unchanged |
+/// | supervise | open | supervisor | unchanged |
+/// | supervise_reply | open, with an open order | handler | unchanged |
+/// | resolve | accepted | handler | resolved |
+/// | confirm | resolved | reporter | closed |
+/// | rate | resolved; closed, unrated, within the window | reporter | closed |
+/// | auto_confirm | resolved | system | closed |
+/// | reopen | resolved; closed within the window | reporter | assigned (3rd: returned) |
+/// | reject | submitted, assigned, returned | supervisor | rejected |
+/// | comment | any | a person who can see it | unchanged |
+/// | follow | open | a person who can see it | unchanged |
+/// | submit | – (see [`submit`]) | | always refused here |
+pub fn decide(
+    status: ReportStatus,
+    action: Action,
+    who: &Standing,
+    facts: &Facts,
+) -> Result<Outcome, Refusal> {
+    use Action::*;
+    use ReportStatus::*;
+    if !eligible(action, who) {
+        return Err(Refusal::Forbidden);
+    }
+    let stay = Outcome::to(status, Clock::Keep);
+    let ok = match (action, status) {
+        (Accept, Assigned) => Outcome::to(Accepted, Clock::StartResolve),
+        (Transfer, Assigned | Accepted) => Outcome::to(Assigned, Clock::StartAccept),
+        (Transfer, Submitted | Returned) if who.oversees() => {
+            Outcome::to(Assigned, Clock::StartAccept)
+        }
+        (Return, Assigned) => Outcome::to(Returned, Clock::Clear),
+        (Escalate, Assigned | Accepted) => Outcome::to(Assigned, Clock::StartAccept),
+        (Urge | Supervise | Follow, s) if s.is_open() => stay,
+        (SuperviseReply, s) if s.is_open() => {
+            if !facts.open_order {
+                return Err(Refusal::Conflict(Conflict::NoOpenOrder));
+            }
+            stay
+        }
+        (Resolve, Accepted) => Outcome::to(Resolved, Clock::StartConfirm),
+        (Confirm | AutoConfirm, Resolved) => Outcome::to(Closed, Clock::Clear),
+        (Rate, Resolved | Closed) => {
+            if facts.rated {
+                return Err(Refusal::Conflict(Conflict::AlreadyRated));
+            }
+            if status == Closed && !facts.within_reopen_window {
+                return Err(Refusal::Conflict(Conflict::WindowPassed));
+            }
+            Outcome::to(
+                Closed,
+                if status == Closed {
+                    Clock::Keep
+                } else {
+                    Clock::Clear
+                },
+            )
+        }
+        (Reopen, Resolved | Closed) => {
+            if status == Closed && !facts.within_reopen_window {
+                return Err(Refusal::Conflict(Conflict::WindowPassed));
+            }
+            let third = facts.reopen_count >= MAX_REOPENS;
+            Outcome {
+                to_supervisor_queue: third,
+                clears_rating: true,
+                ..if third {
+                    Outcome::to(Returned, Clock::Clear)
+                } else {
+                    Outcome::to(Assigned, Clock::StartAccept)
+                }
+            }
+        }
+        (Reject, Submitted | Assigned | Returned) => Outcome::to(Rejected, Clock::Clear),
+        (Comment, _) => stay,
+        _ => return Err(WRONG_STATUS),
+    };
+    Ok(ok)
+}
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod walk_tests;
