@@ -70,6 +70,12 @@ impl ApiError {
             .with_details(json!({ "parameter": name }))
     }
 
+    /// 422 with code `invalid_field`, naming the offending body field.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message)
+            .with_details(json!({ "field": field }))
+    }
+
     /// 404 with the given code.
     pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, code, message)

@@ -41,6 +41,8 @@ pub struct Grid {
     pub created_at: DateTime<Utc>,
     /// When the grid last changed.
     pub updated_at: DateTime<Utc>,
+    /// Disabled grids stay for history but no longer take part in routing.
+    pub active: bool,
 }
 
 /// A grid outline that passed the basic checks: GeoJSON text normalised, and its box.

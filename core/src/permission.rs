@@ -63,6 +63,12 @@ pub enum Target<'a> {
         /// Region paths of her units.
         regions: &'a [String],
     },
+    /// A part of the organisation model (a region, or a grid or unit serving one), by the
+    /// materialised path of its region.
+    Region {
+        /// Path of the region (for a new region: of its parent).
+        path: &'a str,
+    },
 }
 
 impl Actor {
@@ -78,8 +84,10 @@ impl Actor {
 
 /// Whether `actor` may exercise `permission` on `target`.
 ///
-/// - Everyone may read the organisation model; only admins change it, manage API clients
-///   and read the audit log.
+/// - Everyone may read the organisation model. Admins change all of it; supervisors change
+///   the regions, grids and units of their own subtree (`Target::Region`), never
+///   deployment-wide things such as categories. Only admins manage API clients and read the
+///   audit log.
 /// - Admins read and manage every account.
 /// - Supervisors read and manage accounts whose units all lie within their authority, and
 ///   may hand out only the roles below their own (villager, grid worker, unit staff).
@@ -90,10 +98,16 @@ pub fn can(actor: &Actor, permission: Permission, target: &Target<'_>) -> bool {
     use Permission::*;
     match permission {
         ReadOrganisation => true,
-        ManageOrganisation | ManageClients | ReadAudit => actor.role == Role::Admin,
+        ManageOrganisation => match target {
+            Target::Region { path } => {
+                actor.role == Role::Admin || (actor.role == Role::Supervisor && actor.covers(path))
+            }
+            _ => actor.role == Role::Admin,
+        },
+        ManageClients | ReadAudit => actor.role == Role::Admin,
         PreviewRouting => matches!(actor.role, Role::Admin | Role::Supervisor),
         ReadUser => match target {
-            Target::Deployment => actor.role != Role::Villager,
+            Target::Deployment | Target::Region { .. } => actor.role != Role::Villager,
             Target::User { id, regions, .. } => {
                 *id == actor.id
                     || actor.role == Role::Admin
@@ -101,7 +115,9 @@ pub fn can(actor: &Actor, permission: Permission, target: &Target<'_>) -> bool {
             }
         },
         ManageUser => match target {
-            Target::Deployment => matches!(actor.role, Role::Admin | Role::Supervisor),
+            Target::Deployment | Target::Region { .. } => {
+                matches!(actor.role, Role::Admin | Role::Supervisor)
+            }
             Target::User { id, role, regions } => match actor.role {
                 Role::Admin => *id != actor.id || *role == Role::Admin,
                 Role::Supervisor => {

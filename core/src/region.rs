@@ -47,6 +47,16 @@ impl RegionLevel {
         }
     }
 
+    /// The level directly below, `None` for a villager group.
+    pub fn child(self) -> Option<Self> {
+        match self {
+            Self::County => Some(Self::Township),
+            Self::Township => Some(Self::Village),
+            Self::Village => Some(Self::Group),
+            Self::Group => None,
+        }
+    }
+
     /// The level a GB/T 2260 (or 12-digit statistical) code denotes by its length:
     /// 6 digits a county, 9 a township, 12 a village. `None` when the code is not
     /// all ASCII digits of one of those lengths.

@@ -93,3 +93,22 @@ pub fn find(conn: &mut DbConn, code: &str) -> Result<Option<Category>> {
         .map(CategoryRow::into_core)
         .transpose()
 }
+
+/// Replaces a category's definition (already validated); the code stays. Returns whether it
+/// existed.
+pub fn update(conn: &mut DbConn, category: &Category) -> Result<bool> {
+    let changed = diesel::update(categories::table.find(&category.code))
+        .set((
+            categories::name.eq(&category.name),
+            categories::name_en.eq(&category.name_en),
+            categories::start_level.eq(category.start_level.as_str()),
+            categories::accept_within_minutes.eq(category.accept_within_minutes),
+            categories::resolve_within_minutes.eq(category.resolve_within_minutes),
+            categories::evidence_required.eq(category.evidence_required),
+            categories::department.eq(category.department.as_deref()),
+            categories::sort_order.eq(category.sort_order),
+            categories::active.eq(category.active),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
+}

@@ -24,6 +24,7 @@ struct GridRow {
     max_lat: f64,
     created_at: chrono::NaiveDateTime,
     updated_at: chrono::NaiveDateTime,
+    active: bool,
 }
 
 impl GridRow {
@@ -41,6 +42,7 @@ impl GridRow {
             },
             created_at: time::from_db(self.created_at),
             updated_at: time::from_db(self.updated_at),
+            active: self.active,
         })
     }
 }
@@ -64,6 +66,7 @@ pub fn insert(
         max_lat: geometry.bbox.max_lat,
         created_at: now,
         updated_at: now,
+        active: true,
     };
     diesel::insert_into(grids::table)
         .values(&row)
@@ -138,4 +141,35 @@ pub fn set_geometry(conn: &mut DbConn, id: Uuid, geometry: &GridGeometry) -> Res
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// What an admin may change on a grid besides its outline.
+#[derive(Debug, Clone, Default)]
+pub struct GridChange {
+    /// New name.
+    pub name: Option<String>,
+    /// Enable or disable (disabled grids leave the routing index).
+    pub active: Option<bool>,
+}
+
+/// Applies a change and bumps `updated_at` (so every instance rebuilds its grid index);
+/// `None` when there is no such grid.
+pub fn update(conn: &mut DbConn, id: Uuid, change: &GridChange) -> Result<Option<Grid>> {
+    let key = id.to_string();
+    let target = || grids::table.find(&key);
+    let now = time::to_db(time::now());
+    if let Some(name) = &change.name {
+        diesel::update(target())
+            .set(grids::name.eq(name))
+            .execute(conn)?;
+    }
+    if let Some(active) = change.active {
+        diesel::update(target())
+            .set(grids::active.eq(active))
+            .execute(conn)?;
+    }
+    diesel::update(target())
+        .set(grids::updated_at.eq(now))
+        .execute(conn)?;
+    find(conn, id)
 }

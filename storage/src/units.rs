@@ -141,3 +141,59 @@ pub fn all(conn: &mut DbConn) -> Result<Vec<Unit>> {
         .map(UnitRow::into_core)
         .collect()
 }
+
+/// The unit with this id (active or not).
+pub fn find(conn: &mut DbConn, id: Uuid) -> Result<Option<Unit>> {
+    units::table
+        .find(id.to_string())
+        .select(UnitRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(UnitRow::into_core)
+        .transpose()
+}
+
+/// What may change on a unit: its kind, region and grid are fixed (reports and rules refer to
+/// them); make a new unit instead.
+#[derive(Debug, Clone, Default)]
+pub struct UnitChange {
+    /// New name.
+    pub name: Option<String>,
+    /// New line of work; `Some(None)` clears it.
+    pub department: Option<Option<String>>,
+    /// Enable or disable.
+    pub active: Option<bool>,
+}
+
+/// Applies a change; `None` when there is no such unit.
+pub fn update(conn: &mut DbConn, id: Uuid, change: &UnitChange) -> Result<Option<Unit>> {
+    let key = id.to_string();
+    let target = || units::table.find(&key);
+    if let Some(name) = &change.name {
+        diesel::update(target())
+            .set(units::name.eq(name))
+            .execute(conn)?;
+    }
+    if let Some(department) = &change.department {
+        diesel::update(target())
+            .set(units::department.eq(department.as_deref()))
+            .execute(conn)?;
+    }
+    if let Some(active) = change.active {
+        diesel::update(target())
+            .set(units::active.eq(active))
+            .execute(conn)?;
+    }
+    find(conn, id)
+}
+
+/// Numbers of the active routing rules that send reports to this unit.
+pub fn active_rules_pointing_at(conn: &mut DbConn, id: Uuid) -> Result<Vec<i64>> {
+    use crate::schema::routing_rules;
+    Ok(routing_rules::table
+        .filter(routing_rules::unit_id.eq(id.to_string()))
+        .filter(routing_rules::active.eq(true))
+        .select(routing_rules::number)
+        .order(routing_rules::number)
+        .load(conn)?)
+}

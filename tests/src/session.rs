@@ -71,6 +71,12 @@ impl TestServer {
         (s, b)
     }
 
+    /// DELETE with a token.
+    pub async fn delete(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        let (s, _, b) = self.call(Method::DELETE, path, Some(token), None).await;
+        (s, b)
+    }
+
     /// The id of the demo unit named `name` (public list, no token needed).
     pub async fn unit_id(&self, name: &str) -> String {
         let (_, units) = self.get("/v1/units?limit=1000").await;

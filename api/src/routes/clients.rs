@@ -1,7 +1,6 @@
 //! API clients (admins only): list, create (the secret is shown once), rotate the secret,
 //! change scopes, limit or status. Every change is audited.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use cunxiang_core::{Permission, Target, UserStatus};
 use cunxiang_storage::clients::NewClient;
@@ -18,11 +17,6 @@ use crate::views::ClientView;
 /// Requests per minute a new client gets unless told otherwise.
 const DEFAULT_RATE_LIMIT: i32 = 600;
 
-fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message)
-        .with_details(json!({ "field": field }))
-}
-
 fn check_scopes(scopes: &[String]) -> Result<(), ApiError> {
     let ok = scopes.iter().all(|s| {
         (1..=64).contains(&s.len())
@@ -32,7 +26,10 @@ fn check_scopes(scopes: &[String]) -> Result<(), ApiError> {
     if ok {
         Ok(())
     } else {
-        Err(invalid("scopes", "scopes are words of a-z, ':' and '_'"))
+        Err(ApiError::invalid_field(
+            "scopes",
+            "scopes are words of a-z, ':' and '_'",
+        ))
     }
 }
 
@@ -40,7 +37,7 @@ fn check_limit(limit: i32) -> Result<(), ApiError> {
     if (1..=100_000).contains(&limit) {
         Ok(())
     } else {
-        Err(invalid(
+        Err(ApiError::invalid_field(
             "rate_limit_per_minute",
             "rate_limit_per_minute must be 1-100000",
         ))
@@ -120,7 +117,10 @@ pub async fn create(
     me.require(Permission::ManageClients, &Target::Deployment)?;
     let body = body.into_inner();
     if body.name.trim().is_empty() || body.name.chars().count() > 64 {
-        return Err(invalid("name", "name must be 1-64 characters"));
+        return Err(ApiError::invalid_field(
+            "name",
+            "name must be 1-64 characters",
+        ));
     }
     check_scopes(&body.scopes)?;
     let limit = body.rate_limit_per_minute.unwrap_or(DEFAULT_RATE_LIMIT);
@@ -225,7 +225,10 @@ pub async fn change(
     if let Some(name) = &body.name
         && (name.trim().is_empty() || name.chars().count() > 64)
     {
-        return Err(invalid("name", "name must be 1-64 characters"));
+        return Err(ApiError::invalid_field(
+            "name",
+            "name must be 1-64 characters",
+        ));
     }
     if let Some(scopes) = &body.scopes {
         check_scopes(scopes)?;

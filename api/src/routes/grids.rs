@@ -1,4 +1,7 @@
-//! `GET /v1/grids`: grid outlines, optionally within a region's subtree, cursor-paginated.
+//! Grids: `GET /v1/grids` (outlines, optionally within a region's subtree, cursor-paginated),
+//! `GET /v1/grids/{id}`, `PATCH /v1/grids/{id}` (rename, disable or enable; admins and
+//! supervisors of the grid's region) and `POST /v1/grids/import` (admins). Outlines change
+//! through the import; grids are never deleted (reports keep pointing at them).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
@@ -10,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
-use super::params::{checked_page, region_path};
+use cunxiang_storage::grids::GridChange;
+
+use super::params::{checked_name, checked_page, region_path};
 use crate::auth::{AuthUser, client_ip};
 use crate::error::ApiError;
 use crate::grid_import::{GridImportError, GridImportSummary, import_grids};
@@ -39,6 +44,8 @@ pub struct GridView {
     geometry: Box<RawValue>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    /// Disabled grids stay listed but take no part in routing.
+    active: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -64,6 +71,7 @@ fn view(g: cunxiang_core::Grid) -> Result<GridView, ApiError> {
         geometry,
         created_at: g.created_at,
         updated_at: g.updated_at,
+        active: g.active,
     })
 }
 
@@ -110,6 +118,58 @@ pub async fn get(
         .db(move |conn| {
             cunxiang_storage::grids::find(conn, id)?
                 .ok_or_else(|| ApiError::not_found("grid_not_found", format!("no grid {id}")))
+        })
+        .await?;
+    Ok(web::Json(view(grid)?))
+}
+
+/// Body of `PATCH /v1/grids/{id}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeGrid {
+    name: Option<String>,
+    active: Option<bool>,
+}
+
+/// Renames, disables or enables a grid; every instance rebuilds its grid index.
+pub async fn change(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    body: web::Json<ChangeGrid>,
+) -> Result<web::Json<GridView>, ApiError> {
+    let id = path.into_inner();
+    let body = body.into_inner();
+    let change = GridChange {
+        name: body.name.as_deref().map(checked_name).transpose()?,
+        active: body.active,
+    };
+    let ip = client_ip(&req, state.settings.trust_proxy);
+    let grid = state
+        .db(move |conn| {
+            let not_found = || ApiError::not_found("grid_not_found", format!("no grid {id}"));
+            let grid = cunxiang_storage::grids::find(conn, id)?.ok_or_else(not_found)?;
+            let path =
+                cunxiang_storage::regions::path_of(conn, grid.region_id)?.unwrap_or_default();
+            me.require(
+                Permission::ManageOrganisation,
+                &Target::Region { path: &path },
+            )?;
+            cunxiang_storage::conn::transaction(conn, |conn| {
+                let grid =
+                    cunxiang_storage::grids::update(conn, id, &change)?.ok_or_else(not_found)?;
+                let details = serde_json::json!({ "name": change.name, "active": change.active });
+                crate::audit::record(
+                    conn,
+                    Some(&me.user.id.to_string()),
+                    "grid_changed",
+                    Some(&id.to_string()),
+                    &ip,
+                    details,
+                )?;
+                Ok(grid)
+            })
         })
         .await?;
     Ok(web::Json(view(grid)?))

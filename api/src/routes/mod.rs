@@ -7,13 +7,16 @@ use actix_web::{HttpResponse, web};
 mod audit_log;
 mod auth;
 mod categories;
+mod category_admin;
 mod clients;
 mod grids;
 mod health;
 mod params;
+mod region_admin;
 mod regions;
 mod route_preview;
 mod routing_rules;
+mod unit_admin;
 mod units;
 mod user_admin;
 mod users;
@@ -58,6 +61,14 @@ fn patch(path: &'static str, to: Attach) -> Endpoint {
     }
 }
 
+fn delete(path: &'static str, to: Attach) -> Endpoint {
+    Endpoint {
+        method: Method::DELETE,
+        path,
+        to,
+    }
+}
+
 /// Every endpoint the server answers.
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
@@ -65,11 +76,19 @@ pub fn endpoints() -> Vec<Endpoint> {
         get("/readyz", |r| r.to(health::readyz)),
         get("/openapi.yaml", |r| r.to(health::openapi)),
         get("/v1/regions", |r| r.to(regions::list)),
+        post("/v1/regions", |r| r.to(region_admin::create)),
+        patch("/v1/regions/{region}", |r| r.to(region_admin::change)),
+        delete("/v1/regions/{region}", |r| r.to(region_admin::delete)),
         get("/v1/grids", |r| r.to(grids::list)),
         post("/v1/grids/import", |r| r.to(grids::import)),
         get("/v1/grids/{id}", |r| r.to(grids::get)),
+        patch("/v1/grids/{id}", |r| r.to(grids::change)),
         get("/v1/units", |r| r.to(units::list)),
+        post("/v1/units", |r| r.to(unit_admin::create)),
+        patch("/v1/units/{id}", |r| r.to(unit_admin::change)),
         get("/v1/categories", |r| r.to(categories::list)),
+        post("/v1/categories", |r| r.to(category_admin::create)),
+        patch("/v1/categories/{code}", |r| r.to(category_admin::change)),
         post("/v1/auth/otp", |r| r.to(auth::request_otp)),
         post("/v1/auth/login", |r| r.to(auth::login)),
         post("/v1/auth/wechat", |r| r.to(auth::wechat_login)),

@@ -59,3 +59,48 @@ pub fn region_path(conn: &mut DbConn, reference: &str) -> Result<String, ApiErro
     cunxiang_storage::regions::path_of(conn, region.id)?
         .ok_or_else(|| ApiError::not_found("region_not_found", format!("no region {reference}")))
 }
+
+/// Longest name of a region, unit or category.
+pub const MAX_NAME: usize = 64;
+
+/// A trimmed name of 1–[`MAX_NAME`] characters, or 422 naming the `name` field.
+pub fn checked_name(name: &str) -> Result<String, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME {
+        return Err(ApiError::invalid_field(
+            "name",
+            format!("name must be 1-{MAX_NAME} characters"),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// A line of work (`sanitation`, `transport` …): 1–32 characters of `a-z`, `0-9` and `_`.
+pub fn checked_department(department: &str) -> Result<String, ApiError> {
+    let ok = (1..=32).contains(&department.len())
+        && department
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if ok {
+        Ok(department.to_owned())
+    } else {
+        Err(ApiError::invalid_field(
+            "department",
+            "department must be 1-32 characters of a-z, 0-9 and _",
+        ))
+    }
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
+pub mod double_option {
+    use serde::{Deserialize, Deserializer};
+
+    /// Deserialises a present field, `null` included.
+    pub fn deserialize<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+    where
+        T: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}

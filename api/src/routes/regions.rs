@@ -35,6 +35,19 @@ pub struct RegionView {
     children: Option<Vec<RegionView>>,
 }
 
+impl From<Region> for RegionView {
+    fn from(r: Region) -> Self {
+        RegionView {
+            id: r.id,
+            code: r.code,
+            name: r.name,
+            level: r.level,
+            parent_id: r.parent_id,
+            children: None,
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 /// Response body.
 pub struct RegionList {

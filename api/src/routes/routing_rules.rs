@@ -2,7 +2,6 @@
 //! `PATCH /v1/routing-rules/{id}` to disable or enable it (rules are never deleted: the
 //! timeline cites them). Supervisors add rules only inside their own subtree.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use cunxiang_core::routing::RoutingRule;
 use cunxiang_core::{Permission, Role, Target};
@@ -16,11 +15,6 @@ use crate::audit;
 use crate::auth::{AuthUser, client_ip};
 use crate::error::ApiError;
 use crate::state::AppState;
-
-fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message)
-        .with_details(json!({ "field": field }))
-}
 
 /// May `me` write rules at all (admins; supervisors within their subtree)?
 fn may_write(me: &AuthUser) -> Result<(), ApiError> {
@@ -78,11 +72,14 @@ pub async fn create(
             if let Some(code) = &body.category
                 && cunxiang_storage::categories::find(conn, code)?.is_none()
             {
-                return Err(invalid("category", format!("no category {code}")));
+                return Err(ApiError::invalid_field(
+                    "category",
+                    format!("no category {code}"),
+                ));
             }
             let region = find_region(conn, &body.region).map_err(|e| {
                 if e.status.is_client_error() {
-                    invalid("region", e.message)
+                    ApiError::invalid_field("region", e.message)
                 } else {
                     e
                 }
@@ -90,9 +87,11 @@ pub async fn create(
             let region_path =
                 cunxiang_storage::regions::path_of(conn, region.id)?.unwrap_or_default();
             let unit_path = cunxiang_storage::units::region_path_of(conn, body.unit_id)?
-                .ok_or_else(|| invalid("unit_id", format!("no unit {}", body.unit_id)))?;
+                .ok_or_else(|| {
+                    ApiError::invalid_field("unit_id", format!("no unit {}", body.unit_id))
+                })?;
             if !cunxiang_storage::routing::unit_is_active(conn, body.unit_id)? {
-                return Err(invalid("unit_id", "the unit is disabled"));
+                return Err(ApiError::invalid_field("unit_id", "the unit is disabled"));
             }
             if !(me.actor.covers(&region_path) && me.actor.covers(&unit_path)) {
                 return Err(ApiError::forbidden(

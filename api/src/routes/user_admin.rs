@@ -1,7 +1,6 @@
 //! Changing accounts: `POST /v1/users` and `PATCH /v1/users/{id}`, for admins and for
 //! supervisors within their region and below their rank. Every change is audited.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use cunxiang_core::identity::normalise_phone;
 use cunxiang_core::{Permission, Role, Target, UserStatus};
@@ -16,11 +15,6 @@ use crate::auth::{AuthUser, client_ip, password};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::views::UserView;
-
-fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message)
-        .with_details(json!({ "field": field }))
-}
 
 /// Body of `POST /v1/users`.
 #[derive(Debug, Deserialize)]
@@ -40,18 +34,17 @@ pub struct CreateUser {
 fn check_new_user(body: &CreateUser) -> Result<Option<String>, ApiError> {
     let name = body.display_name.trim();
     if name.is_empty() || name.chars().count() > 64 {
-        return Err(invalid(
+        return Err(ApiError::invalid_field(
             "display_name",
             "display_name must be 1-64 characters",
         ));
     }
-    let phone =
-        match &body.phone {
-            Some(p) => Some(normalise_phone(p).ok_or_else(|| {
-                invalid("phone", "phone must be an 11-digit mainland mobile number")
-            })?),
-            None => None,
-        };
+    let phone = match &body.phone {
+        Some(p) => Some(normalise_phone(p).ok_or_else(|| {
+            ApiError::invalid_field("phone", "phone must be an 11-digit mainland mobile number")
+        })?),
+        None => None,
+    };
     if body.role.is_staff() {
         let username_ok = body.username.as_deref().is_some_and(|u| {
             (3..=32).contains(&u.len())
@@ -59,21 +52,24 @@ fn check_new_user(body: &CreateUser) -> Result<Option<String>, ApiError> {
                     .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
         });
         if !username_ok {
-            return Err(invalid(
+            return Err(ApiError::invalid_field(
                 "username",
                 "staff need a username of 3-32 letters, digits, '.', '_' or '-'",
             ));
         }
         let password = body.password.as_deref().unwrap_or("");
-        password::check_strength(password).map_err(|m| invalid("password", m))?;
+        password::check_strength(password).map_err(|m| ApiError::invalid_field("password", m))?;
         if body.role != Role::Admin && body.unit_ids.is_empty() {
-            return Err(invalid(
+            return Err(ApiError::invalid_field(
                 "unit_ids",
                 "staff must belong to at least one unit",
             ));
         }
     } else if phone.is_none() {
-        return Err(invalid("phone", "a villager needs a phone number"));
+        return Err(ApiError::invalid_field(
+            "phone",
+            "a villager needs a phone number",
+        ));
     }
     Ok(phone)
 }
@@ -165,14 +161,14 @@ pub async fn change(
     if let Some(name) = &body.display_name
         && (name.trim().is_empty() || name.chars().count() > 64)
     {
-        return Err(invalid(
+        return Err(ApiError::invalid_field(
             "display_name",
             "display_name must be 1-64 characters",
         ));
     }
     let hash = match body.password.clone() {
         Some(p) => {
-            password::check_strength(&p).map_err(|m| invalid("password", m))?;
+            password::check_strength(&p).map_err(|m| ApiError::invalid_field("password", m))?;
             Some(
                 web::block(move || password::hash(&p))
                     .await?
@@ -206,7 +202,7 @@ pub async fn change(
                 },
             )?;
             if new_role.is_staff() && new_role != Role::Admin && new_units.is_empty() {
-                return Err(invalid(
+                return Err(ApiError::invalid_field(
                     "unit_ids",
                     "staff must belong to at least one unit",
                 ));

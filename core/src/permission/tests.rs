@@ -181,3 +181,37 @@ fn everyone_reads_her_own_account_but_cannot_promote_herself() {
         "the last admin stays admin"
     );
 }
+
+/// Who may change the organisation model of a region: (role, township A, village A1,
+/// township B, the county itself).
+#[test]
+fn managing_the_organisation_of_a_region() {
+    use Role::*;
+    let table: &[(Role, [bool; 4])] = &[
+        (Villager, [false, false, false, false]),
+        (GridWorker, [false, false, false, false]),
+        (UnitStaff, [false, false, false, false]),
+        (Supervisor, [true, true, false, false]),
+        (Admin, [true, true, true, true]),
+    ];
+    assert_eq!(table.len(), Role::ALL.len());
+    for (role, expected) in table {
+        let me = as_role(*role);
+        for (path, want) in [TOWN_A, VILLAGE_A1, TOWN_B, COUNTY].iter().zip(expected) {
+            let got = can(
+                &me,
+                Permission::ManageOrganisation,
+                &Target::Region { path },
+            );
+            assert_eq!(got, *want, "{role:?} managing {path}");
+        }
+    }
+    assert!(
+        !can(
+            &as_role(Supervisor),
+            Permission::ManageOrganisation,
+            &Target::Deployment
+        ),
+        "deployment-wide changes (categories) stay with admins"
+    );
+}

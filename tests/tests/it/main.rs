@@ -12,5 +12,6 @@ mod errors;
 mod grid_import;
 mod health;
 mod migrations;
+mod org_admin;
 mod organisation;
 mod routing;
