@@ -1,11 +1,14 @@
 //! Synthetic but plausible grids: a jittered lattice of irregular polygons (mostly hexagons to
-//! octagons) tiling a region without gaps or overlaps, and random points over it.
+//! octagons) tiling a region without gaps or overlaps, and random points over it; [`org`] adds
+//! the organisation around them (regions, units, rules) for measuring `route()`.
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use indicatif::ProgressBar;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
+
+pub mod org;
 
 /// A lon/lat rectangle in WGS-84 degrees.
 #[derive(Debug, Clone, Copy)]

@@ -1,11 +1,10 @@
 //! Routing data: the rules, and a snapshot of everything `cunxiang_core::routing::route`
-//! looks at (regions, active units, rules, the regions that have a supervisor), plus the
-//! active grid outlines the grid index is built from.
+//! looks at (regions, units, rules, the regions that have a supervisor) as an indexed
+//! [`Organisation`], plus the active grid outlines the grid index is built from.
 
 use std::collections::HashSet;
 
-use cunxiang_core::routing::RoutingRule;
-use cunxiang_core::{Region, Unit};
+use cunxiang_core::routing::{Organisation, RoutingRule};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -113,21 +112,9 @@ pub fn set_active(conn: &mut DbConn, id: Uuid, active: bool) -> Result<Option<Ro
     find(conn, id)
 }
 
-/// What routing decides with.
-#[derive(Debug, Clone, Default)]
-pub struct Snapshot {
-    /// The whole region tree.
-    pub regions: Vec<Region>,
-    /// Every unit (routing itself skips the disabled ones).
-    pub units: Vec<Unit>,
-    /// Every rule.
-    pub rules: Vec<RoutingRule>,
-    /// Regions served by a unit with an active supervisor.
-    pub supervised: HashSet<Uuid>,
-}
-
-/// Loads the routing snapshot.
-pub fn snapshot(conn: &mut DbConn) -> Result<Snapshot> {
+/// Loads everything routing decides with — the region tree, every unit, every rule and the
+/// regions served by a unit with an active supervisor — and indexes it once.
+pub fn snapshot(conn: &mut DbConn) -> Result<Organisation> {
     let regions = crate::regions::all(conn)?;
     let units = crate::units::all(conn)?;
     let rules = list(conn)?;
@@ -138,17 +125,16 @@ pub fn snapshot(conn: &mut DbConn) -> Result<Snapshot> {
         .select(user_units::unit_id)
         .distinct()
         .load(conn)?;
+    let supervised_units: HashSet<Uuid> = supervised_units
+        .iter()
+        .map(|id| parse_id("user_units", id))
+        .collect::<Result<_>>()?;
     let supervised: HashSet<Uuid> = units
         .iter()
-        .filter(|u| supervised_units.contains(&u.id.to_string()))
+        .filter(|u| supervised_units.contains(&u.id))
         .map(|u| u.region_id)
         .collect();
-    Ok(Snapshot {
-        regions,
-        units,
-        rules,
-        supervised,
-    })
+    Ok(Organisation::new(regions, units, rules, supervised))
 }
 
 /// The outlines of the active grids with their regions, for the grid index.

@@ -104,3 +104,28 @@ pub mod double_option {
         Option::<T>::deserialize(d).map(Some)
     }
 }
+
+/// A point given as `lat`, `lon` and an optional `coord_system` (default GCJ-02), checked and
+/// converted to WGS-84; a bad value is a 400 naming its parameter.
+pub fn wgs84_point(
+    lat: f64,
+    lon: f64,
+    coord_system: Option<&str>,
+) -> Result<cunxiang_core::coords::LonLat, ApiError> {
+    use cunxiang_core::coords::{self, CoordError, CoordSystem};
+    let system = match coord_system {
+        None => CoordSystem::default(),
+        Some(s) => CoordSystem::parse(s).ok_or_else(|| {
+            ApiError::invalid_parameter("coord_system", "coord_system must be wgs84, gcj02 or bd09")
+        })?,
+    };
+    let given = coords::checked(lat, lon).map_err(|e| {
+        let field = if matches!(e, CoordError::LonOutOfRange(_)) {
+            "lon"
+        } else {
+            "lat"
+        };
+        ApiError::invalid_parameter(field, e.to_string())
+    })?;
+    Ok(coords::to_wgs84(given, system))
+}

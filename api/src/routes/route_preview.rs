@@ -3,13 +3,14 @@
 
 use actix_web::http::StatusCode;
 use actix_web::web;
-use cunxiang_core::coords::{self, CoordSystem};
-use cunxiang_core::routing::{Assignment, Organisation, Place, route};
+use cunxiang_core::coords;
+use cunxiang_core::routing::{Assignment, Place, route};
 use cunxiang_core::{Permission, Target};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
+use super::params::wgs84_point;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -44,21 +45,7 @@ pub async fn preview(
 ) -> Result<web::Json<Preview>, ApiError> {
     me.require(Permission::PreviewRouting, &Target::Deployment)?;
     let q = query.into_inner();
-    let system = match q.coord_system.as_deref() {
-        None => CoordSystem::default(),
-        Some(s) => CoordSystem::parse(s).ok_or_else(|| {
-            ApiError::invalid_parameter("coord_system", "coord_system must be wgs84, gcj02 or bd09")
-        })?,
-    };
-    let given = coords::checked(q.lat, q.lon).map_err(|e| {
-        let field = if matches!(e, coords::CoordError::LonOutOfRange(_)) {
-            "lon"
-        } else {
-            "lat"
-        };
-        ApiError::invalid_parameter(field, e.to_string())
-    })?;
-    let location = coords::to_wgs84(given, system);
+    let location = wgs84_point(q.lat, q.lon, q.coord_system.as_deref())?;
     let cache = state.grid_index.clone();
     let code = q.category;
     let preview = state
@@ -79,25 +66,13 @@ pub async fn preview(
                     region_id: *r,
                 })
             });
-            let snap = cunxiang_storage::routing::snapshot(conn)?;
-            let org = Organisation {
-                regions: &snap.regions,
-                units: &snap.units,
-                rules: &snap.rules,
-                supervised: &snap.supervised,
-            };
+            let org = cunxiang_storage::routing::snapshot(conn)?;
             let assignment = route(&category, place, &org);
             let target_name = match &assignment {
-                Assignment::Unit { unit_id, .. } => snap
-                    .units
-                    .iter()
-                    .find(|u| u.id == *unit_id)
-                    .map(|u| u.name.clone()),
-                Assignment::Dispatch { region_id, .. } => snap
-                    .regions
-                    .iter()
-                    .find(|r| r.id == *region_id)
-                    .map(|r| r.name.clone()),
+                Assignment::Unit { unit_id, .. } => org.unit(*unit_id).map(|u| u.name.clone()),
+                Assignment::Dispatch { region_id, .. } => {
+                    org.region(*region_id).map(|r| r.name.clone())
+                }
             }
             .unwrap_or_default();
             Ok(Preview {

@@ -1,13 +1,20 @@
 //! `route-bench`: how fast Cunxiang finds the grid holding a point, for 10,000 grids around
-//! 余江. Run with `cargo run --release -p cunxiang-bench --bin route-bench`.
+//! 余江, and how fast it routes a report there (`route()` alone and the whole intake path).
+//! Run with `cargo run --release -p cunxiang-bench --bin route-bench`.
 
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
 use cunxiang_bench::measure::{self, Measurement};
 use cunxiang_bench::reference::RTreeLocator;
-use cunxiang_bench::synth::{self, YUJIANG};
+use cunxiang_bench::synth::{self, YUJIANG, org};
+use cunxiang_core::Category;
+use cunxiang_core::coords::{self, CoordSystem, LonLat};
 use cunxiang_core::geometry::{GridIndex, validate_outline};
+use cunxiang_core::routing::{Assignment, Organisation, Place, route};
+use geo::Polygon;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
 const COLS: usize = 100;
@@ -19,7 +26,7 @@ const MARGIN: f64 = 0.02;
 const SEED: u64 = 0x0C0F_FEE5;
 
 fn main() -> anyhow::Result<()> {
-    println!("route-bench: grid lookup over {COLS}×{ROWS} synthetic grids around 余江");
+    println!("route-bench: grid lookup and routing over {COLS}×{ROWS} synthetic grids around 余江");
     println!("  machine   {}", machine());
 
     // 1. Grids: generate, then check each outline as an upload would be and keep its stored text.
@@ -119,7 +126,7 @@ fn main() -> anyhow::Result<()> {
         RUNS,
         |&(lon, lat)| reference.locate(lon, lat),
     ));
-    rows.extend(route_measurements(&index, &points));
+    rows.extend(route_measurements(&index, &cells, &points));
     println!();
     measure::print_table(&rows);
     println!(
@@ -129,12 +136,103 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The place for the full `route()` measurement, once routing exists: build its inputs (a
-/// point, a category, a reporter's township…) next to `points`, then return e.g.
-/// `vec![measure::measure("route()", &inputs, RUNS, |input| route(&rules, &index, input))]`.
-/// It is printed in the same table as the lookups.
-fn route_measurements(_index: &GridIndex, _points: &[(f64, f64)]) -> Vec<Measurement> {
-    Vec::new()
+/// `route()` over a synthetic organisation around the grids (see `synth::org`): first alone,
+/// for each point's place (found beforehand) and a category, then the whole path of an intake
+/// from a GCJ-02 position: conversion to WGS-84, `GridIndex::locate`, the grid's region and
+/// `route()` (with the conversion alone, to see its share). Also times `Organisation::new` and
+/// prints where the reports went.
+fn route_measurements(
+    index: &GridIndex,
+    cells: &[(Uuid, Polygon<f64>)],
+    points: &[(f64, f64)],
+) -> Vec<Measurement> {
+    let synthetic = org::organisation(cells, COLS, ROWS, SEED + 2);
+    let mut builds = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let (regions, units, rules, supervised) = (
+            synthetic.regions.clone(),
+            synthetic.units.clone(),
+            synthetic.rules.clone(),
+            synthetic.supervised.clone(),
+        );
+        let started = Instant::now();
+        let built = Organisation::new(regions, units, rules, supervised);
+        builds.push(millis(started.elapsed()));
+        drop(built);
+    }
+    let organisation = Organisation::new(
+        synthetic.regions.clone(),
+        synthetic.units.clone(),
+        synthetic.rules.clone(),
+        synthetic.supervised.clone(),
+    );
+    let categories = &synthetic.categories;
+    let region_of = &synthetic.region_of;
+    println!(
+        "  org       {} regions, {} units, {} rules ({} active), {} supervised regions, \
+         {} categories; Organisation::new {:.1} ms (median of {RUNS})",
+        synthetic.regions.len(),
+        synthetic.units.len(),
+        synthetic.rules.len(),
+        synthetic.rules.iter().filter(|r| r.active).count(),
+        synthetic.supervised.len(),
+        categories.len(),
+        median(&mut builds)
+    );
+
+    // Inputs: each point with a category; for route() alone its place, for the full path the
+    // position as a phone sends it (GCJ-02).
+    let mut rng = StdRng::seed_from_u64(SEED + 3);
+    let mut alone = Vec::with_capacity(points.len());
+    let mut intake = Vec::with_capacity(points.len());
+    for &(lon, lat) in points {
+        let category = &categories[rng.random_range(0..categories.len())];
+        let place = index.locate(lon, lat).and_then(|grid| {
+            region_of.get(&grid).map(|&region_id| Place {
+                grid_id: grid,
+                region_id,
+            })
+        });
+        alone.push((place, category));
+        let sent = coords::from_wgs84(LonLat { lon, lat }, CoordSystem::Gcj02);
+        intake.push((sent, category));
+    }
+    let (mut by_rule, mut by_default, mut dispatched) = (0usize, 0usize, 0usize);
+    for (place, category) in &alone {
+        match route(category, *place, &organisation) {
+            Assignment::Unit { reason, .. } if reason.starts_with("rule") => by_rule += 1,
+            Assignment::Unit { .. } => by_default += 1,
+            Assignment::Dispatch { .. } => dispatched += 1,
+        }
+    }
+    let share = |n: usize| n as f64 * 100.0 / alone.len().max(1) as f64;
+    println!(
+        "  routed    {:.1} % by a rule, {:.1} % by default to the unit at the category's level, \
+         {:.1} % to a dispatch queue",
+        share(by_rule),
+        share(by_default),
+        share(dispatched)
+    );
+
+    let full_path = |&(sent, category): &(LonLat, &Category)| {
+        let at = coords::to_wgs84(sent, CoordSystem::Gcj02);
+        let place = index.locate(at.lon, at.lat).and_then(|grid| {
+            region_of.get(&grid).map(|&region_id| Place {
+                grid_id: grid,
+                region_id,
+            })
+        });
+        route(category, place, &organisation)
+    };
+    vec![
+        measure::measure("route() alone", &alone, RUNS, |&(place, category)| {
+            route(category, place, &organisation)
+        }),
+        measure::measure("GCJ-02→WGS-84 alone", &intake, RUNS, |&(sent, _)| {
+            coords::to_wgs84(sent, CoordSystem::Gcj02)
+        }),
+        measure::measure("GCJ-02→WGS-84 + locate + route()", &intake, RUNS, full_path),
+    ]
 }
 
 const MIB: f64 = 1024.0 * 1024.0;

@@ -6,21 +6,25 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::*;
+use crate::region::Region;
+use crate::unit::UnitKind;
 
-struct Fixture {
-    regions: Vec<Region>,
-    units: Vec<Unit>,
-    county: Uuid,
-    township: Uuid,
-    village: Uuid,
-    grid: Uuid,
+/// A county 余江区 (1) with townships 潢溪镇 (2) and 锦江镇 (4), the village 渡口村 (3) and its
+/// grid (99); units 10–16 from the grid team up to the county departments.
+pub(super) struct Fixture {
+    pub(super) regions: Vec<Region>,
+    pub(super) units: Vec<Unit>,
+    pub(super) county: Uuid,
+    pub(super) township: Uuid,
+    pub(super) village: Uuid,
+    pub(super) grid: Uuid,
 }
 
-fn id(n: u128) -> Uuid {
+pub(super) fn id(n: u128) -> Uuid {
     Uuid::from_u128(n)
 }
 
-fn region(n: u128, name: &str, level: RegionLevel, parent: Option<u128>) -> Region {
+pub(super) fn region(n: u128, name: &str, level: RegionLevel, parent: Option<u128>) -> Region {
     Region {
         id: id(n),
         code: None,
@@ -31,7 +35,7 @@ fn region(n: u128, name: &str, level: RegionLevel, parent: Option<u128>) -> Regi
     }
 }
 
-fn unit(
+pub(super) fn unit(
     n: u128,
     name: &str,
     kind: UnitKind,
@@ -51,7 +55,7 @@ fn unit(
     }
 }
 
-fn fixture() -> Fixture {
+pub(super) fn fixture() -> Fixture {
     let regions = vec![
         region(1, "余江区", RegionLevel::County, None),
         region(2, "潢溪镇", RegionLevel::Township, Some(1)),
@@ -126,7 +130,7 @@ fn fixture() -> Fixture {
     }
 }
 
-fn category(code: &str, name: &str, level: RegionLevel, dept: Option<&str>) -> Category {
+pub(super) fn category(code: &str, name: &str, level: RegionLevel, dept: Option<&str>) -> Category {
     Category {
         code: code.into(),
         name: name.into(),
@@ -141,7 +145,13 @@ fn category(code: &str, name: &str, level: RegionLevel, dept: Option<&str>) -> C
     }
 }
 
-fn rule(number: i64, cat: Option<&str>, region: Uuid, unit: u128, active: bool) -> RoutingRule {
+pub(super) fn rule(
+    number: i64,
+    cat: Option<&str>,
+    region: Uuid,
+    unit: u128,
+    active: bool,
+) -> RoutingRule {
     RoutingRule {
         id: Uuid::from_u128(1000 + number as u128),
         number,
@@ -152,7 +162,7 @@ fn rule(number: i64, cat: Option<&str>, region: Uuid, unit: u128, active: bool) 
     }
 }
 
-fn unit_of(a: &Assignment) -> (Uuid, RegionLevel, String) {
+pub(super) fn unit_of(a: &Assignment) -> (Uuid, RegionLevel, String) {
     match a {
         Assignment::Unit {
             unit_id,
@@ -167,12 +177,7 @@ fn unit_of(a: &Assignment) -> (Uuid, RegionLevel, String) {
 fn defaults_follow_the_starting_level_of_the_category() {
     let f = fixture();
     let supervised = HashSet::from([f.township, f.county]);
-    let org = Organisation {
-        regions: &f.regions,
-        units: &f.units,
-        rules: &[],
-        supervised: &supervised,
-    };
+    let org = Organisation::new(f.regions, f.units, Vec::new(), supervised);
     let place = Some(Place {
         grid_id: f.grid,
         region_id: f.village,
@@ -247,12 +252,7 @@ fn the_most_specific_rule_wins_then_category_over_catch_all() {
         rule(12, Some("road"), f.township, 13, true),
         rule(3, Some("road"), f.village, 14, false),
     ];
-    let org = Organisation {
-        regions: &f.regions,
-        units: &f.units,
-        rules: &rules,
-        supervised: &supervised,
-    };
+    let org = Organisation::new(f.regions, f.units, rules, supervised);
     let place = Some(Place {
         grid_id: f.grid,
         region_id: f.village,
@@ -276,12 +276,7 @@ fn rules_of_other_regions_and_rules_to_missing_units_are_ignored() {
         rule(1, None, id(4), 14, true),
         rule(2, None, f.township, 777, true),
     ];
-    let org = Organisation {
-        regions: &f.regions,
-        units: &f.units,
-        rules: &rules,
-        supervised: &supervised,
-    };
+    let org = Organisation::new(f.regions, f.units, rules, supervised);
     let place = Some(Place {
         grid_id: f.grid,
         region_id: f.village,
@@ -294,12 +289,7 @@ fn rules_of_other_regions_and_rules_to_missing_units_are_ignored() {
 fn no_place_or_no_unit_goes_to_the_nearest_supervised_region() {
     let f = fixture();
     let supervised = HashSet::from([f.township, f.county]);
-    let org = Organisation {
-        regions: &f.regions,
-        units: &f.units,
-        rules: &[],
-        supervised: &supervised,
-    };
+    let org = Organisation::new(f.regions, f.units, Vec::new(), supervised);
     let garbage = category("garbage", "垃圾清运", RegionLevel::Group, None);
     match route(&garbage, None, &org) {
         Assignment::Dispatch { region_id, reason } => {
@@ -328,10 +318,11 @@ fn no_place_or_no_unit_goes_to_the_nearest_supervised_region() {
 #[test]
 fn the_ladder_climbs_to_the_county_and_stops() {
     let f = fixture();
-    let by_id = |n: u128| f.units.iter().find(|u| u.id == id(n)).unwrap();
+    let org = Organisation::new(f.regions, f.units, Vec::new(), HashSet::new());
+    let by_id = |n: u128| org.unit(id(n)).unwrap();
     let mut names = Vec::new();
     let mut current = by_id(10);
-    while let Some(up) = next_up(current, &f.regions, &f.units) {
+    while let Some(up) = next_up(current, &org) {
         names.push(up.name.as_str());
         current = up;
     }
@@ -339,9 +330,6 @@ fn the_ladder_climbs_to_the_county_and_stops() {
         names,
         ["渡口村民委员会", "潢溪镇综治中心", "余江区综治中心"]
     );
-    assert_eq!(
-        next_up(by_id(13), &f.regions, &f.units).unwrap().name,
-        "余江区综治中心"
-    );
-    assert!(next_up(by_id(15), &f.regions, &f.units).is_none());
+    assert_eq!(next_up(by_id(13), &org).unwrap().name, "余江区综治中心");
+    assert!(next_up(by_id(15), &org).is_none());
 }
