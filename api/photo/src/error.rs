@@ -1,0 +1,63 @@
+//! Why a photo was refused: each error has a human message and a stable machine code.
+
+/// A photo that [`crate::process`] refused. The message (`Display`) is for people; [`code`]
+/// is for clients and logs.
+///
+/// [`code`]: PhotoError::code
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhotoError {
+    /// Not an image type the pipeline reads (unknown magic bytes, HEIC, an unusual JPEG
+    /// variant such as arithmetic coding or 16-bit lossless).
+    #[error("{0}")]
+    Unsupported(String),
+    /// The header declares more pixels than allowed (a decompression bomb or a panorama
+    /// too big to decode safely). Refused before any pixel is decoded.
+    #[error(
+        "the image is {width}×{height} pixels, more than the {max} pixels allowed; \
+         send a smaller photo"
+    )]
+    TooManyPixels {
+        /// Width declared in the header.
+        width: u32,
+        /// Height declared in the header.
+        height: u32,
+        /// The limit, from [`crate::Limits::max_pixels`].
+        max: u64,
+    },
+    /// The bytes claim a known type but cannot be decoded (truncated upload, damaged file).
+    #[error("the image is damaged or incomplete: {0}")]
+    Corrupt(String),
+}
+
+impl PhotoError {
+    /// The machine-readable code: `unsupported_media_type`, `too_many_pixels` or
+    /// `corrupt_image`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PhotoError::Unsupported(_) => "unsupported_media_type",
+            PhotoError::TooManyPixels { .. } => "too_many_pixels",
+            PhotoError::Corrupt(_) => "corrupt_image",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_messages() {
+        let e = PhotoError::TooManyPixels {
+            width: 60_000,
+            height: 60_000,
+            max: 50_000_000,
+        };
+        assert_eq!(e.code(), "too_many_pixels");
+        assert!(e.to_string().contains("60000×60000"), "{e}");
+        assert_eq!(
+            PhotoError::Unsupported("x".into()).code(),
+            "unsupported_media_type"
+        );
+        assert_eq!(PhotoError::Corrupt("x".into()).code(), "corrupt_image");
+    }
+}
