@@ -83,6 +83,11 @@ fn seed(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
         category.validate()?;
         cunxiang_storage::categories::insert(conn, category)?;
     }
+    // Disputes are between the parties and the staff: other villagers do not see them.
+    cunxiang_storage::categories::set_public(conn, "dispute", false)?;
+    let county =
+        cunxiang_storage::regions::find_by_code(conn, COUNTY_CODE)?.context("demo county")?;
+    cunxiang_storage::regions::set_case_prefix(conn, county.id, "YJ")?;
     Ok(DemoSummary {
         users: 0,
         regions: summary.inserted,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use cunxiang_storage::DatabaseTarget;
+use cunxiang_storage::blobs::DiskBlobStore;
 use tracing_actix_web::TracingLogger;
 
 use crate::auth::keys::Keys;
@@ -98,6 +99,8 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
         .build()
         .map_err(|e| StartError::Http(e.to_string()))?;
     let database = target.redacted();
+    let blobs = Arc::new(DiskBlobStore::new(settings.data_dir.join("blobs")));
+    let photo_slots = Arc::new(tokio::sync::Semaphore::new(settings.photo_workers.max(1)));
     let state = AppState {
         pool,
         settings: Arc::new(settings),
@@ -108,6 +111,8 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
         password_checks: Arc::new(tokio::sync::Semaphore::new(
             2 * std::thread::available_parallelism().map_or(2, usize::from),
         )),
+        blobs,
+        photo_slots,
     };
     Ok(Prepared {
         state,

@@ -70,6 +70,21 @@ pub struct Settings {
     /// Take the client address from `X-Forwarded-For` (`CUNXIANG_TRUST_PROXY`, default false:
     /// only behind a reverse proxy that sets it).
     pub trust_proxy: bool,
+    /// Largest photo upload in bytes (`CUNXIANG_MAX_UPLOAD_BYTES`, default 15 MB).
+    pub max_upload_bytes: u64,
+    /// Most pixels a photo may declare (`CUNXIANG_MAX_PIXELS`, default 50,000,000).
+    pub max_pixels: u64,
+    /// Keep uploaded originals (`CUNXIANG_KEEP_ORIGINALS`, default false: they carry the GPS of
+    /// the villager's home and every other EXIF field).
+    pub keep_originals: bool,
+    /// Photos decoded at once (`CUNXIANG_PHOTO_WORKERS`, default: the number of cores); each
+    /// 12 MP decode holds ≈ 10–40 MB.
+    pub photo_workers: usize,
+    /// Radius of the "already reported nearby?" search in metres (`CUNXIANG_NEARBY_RADIUS_M`,
+    /// default 150).
+    pub nearby_radius_m: f64,
+    /// How far back that search looks, in days (`CUNXIANG_NEARBY_DAYS`, default 30).
+    pub nearby_days: i64,
 }
 
 /// A setting with a value that cannot be used.
@@ -139,6 +154,12 @@ impl Settings {
             otp_per_phone_hour: number(&get, "CUNXIANG_OTP_PER_PHONE_HOUR", 5)?,
             otp_per_ip_hour: number(&get, "CUNXIANG_OTP_PER_IP_HOUR", 20)?,
             trust_proxy: flag(&get, "CUNXIANG_TRUST_PROXY", false)?,
+            max_upload_bytes: number(&get, "CUNXIANG_MAX_UPLOAD_BYTES", 15 * 1024 * 1024)?,
+            max_pixels: number(&get, "CUNXIANG_MAX_PIXELS", 50_000_000)?,
+            keep_originals: flag(&get, "CUNXIANG_KEEP_ORIGINALS", false)?,
+            photo_workers: number(&get, "CUNXIANG_PHOTO_WORKERS", default_workers)?,
+            nearby_radius_m: number(&get, "CUNXIANG_NEARBY_RADIUS_M", 150.0)?,
+            nearby_days: number(&get, "CUNXIANG_NEARBY_DAYS", 30)?,
         })
     }
 }

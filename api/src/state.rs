@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use actix_web::web;
+use cunxiang_storage::blobs::BlobStore;
 use cunxiang_storage::{DbConn, Pool};
 
 use crate::auth::keys::Keys;
@@ -29,6 +30,10 @@ pub struct AppState {
     pub grid_index: GridIndexCache,
     /// Bounds how many password hashes are checked at once.
     pub password_checks: Arc<tokio::sync::Semaphore>,
+    /// Where photos' bytes are kept.
+    pub blobs: Arc<dyn BlobStore>,
+    /// Bounds how many photos are decoded at once (memory).
+    pub photo_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {

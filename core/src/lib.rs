@@ -11,6 +11,7 @@ pub mod lifecycle;
 pub mod permission;
 pub mod region;
 pub mod region_import;
+pub mod report;
 pub mod routing;
 pub mod unit;
 

@@ -112,3 +112,12 @@ pub fn update(conn: &mut DbConn, category: &Category) -> Result<bool> {
         .execute(conn)?;
     Ok(changed == 1)
 }
+
+/// Sets whether villagers other than the reporter may see reports of this category
+/// (neighbour disputes, for one, stay between the parties and the staff).
+pub fn set_public(conn: &mut DbConn, code: &str, public: bool) -> Result<()> {
+    diesel::update(categories::table.find(code))
+        .set(categories::public.eq(public))
+        .execute(conn)?;
+    Ok(())
+}

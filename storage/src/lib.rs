@@ -3,16 +3,19 @@
 //! Every function here is synchronous and blocking: callers run them off the async runtime.
 
 pub mod audit;
+pub mod blobs;
 pub mod categories;
 pub mod clients;
 pub mod conn;
 pub mod error;
 pub mod grids;
+pub mod media;
 pub mod migrate;
 pub mod otp;
 pub mod page;
 pub mod refresh_tokens;
 pub mod regions;
+pub mod reports;
 pub mod routing;
 mod schema;
 pub mod time;

@@ -9,6 +9,7 @@ diesel::table! {
         parent_id -> Nullable<Text>,
         path -> Text,
         created_at -> Timestamp,
+        case_prefix -> Nullable<Text>,
     }
 }
 
@@ -54,6 +55,7 @@ diesel::table! {
         sort_order -> Integer,
         active -> Bool,
         created_at -> Timestamp,
+        public -> Bool,
     }
 }
 
@@ -147,7 +149,106 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reports (id) {
+        id -> Text,
+        case_number -> Text,
+        reporter_id -> Text,
+        submitted_by -> Text,
+        category_code -> Text,
+        description -> Text,
+        status -> Text,
+        lat -> Nullable<Double>,
+        lon -> Nullable<Double>,
+        accuracy_m -> Nullable<Double>,
+        location_source -> Nullable<Text>,
+        address -> Nullable<Text>,
+        grid_id -> Nullable<Text>,
+        region_id -> Text,
+        region_path -> Text,
+        unit_id -> Nullable<Text>,
+        level -> Nullable<Text>,
+        anonymous -> Bool,
+        channel -> Text,
+        follower_count -> Integer,
+        version -> Integer,
+        accept_by -> Nullable<Timestamp>,
+        resolve_by -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    report_events (id) {
+        id -> Text,
+        report_id -> Text,
+        kind -> Text,
+        actor_id -> Nullable<Text>,
+        unit_id -> Nullable<Text>,
+        note -> Nullable<Text>,
+        details -> Text,
+        internal -> Bool,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    media (id) {
+        id -> Text,
+        uploader_id -> Text,
+        sha256 -> Text,
+        format -> Text,
+        bytes -> BigInt,
+        width -> Integer,
+        height -> Integer,
+        display_key -> Text,
+        display_width -> Integer,
+        display_height -> Integer,
+        thumb_key -> Text,
+        thumb_width -> Integer,
+        thumb_height -> Integer,
+        original_key -> Nullable<Text>,
+        phash -> BigInt,
+        captured_at -> Nullable<Timestamp>,
+        gps_lat -> Nullable<Double>,
+        gps_lon -> Nullable<Double>,
+        report_id -> Nullable<Text>,
+        position -> Nullable<Integer>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    report_followers (report_id, user_id) {
+        report_id -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, idem_key) {
+        user_id -> Text,
+        idem_key -> Text,
+        request_hash -> Text,
+        report_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_sequences (prefix, day) {
+        prefix -> Text,
+        day -> Text,
+        last_value -> Integer,
+    }
+}
+
 diesel::joinable!(grids -> regions (region_id));
+diesel::joinable!(report_events -> reports (report_id));
+diesel::joinable!(media -> reports (report_id));
+diesel::joinable!(reports -> categories (category_code));
 diesel::joinable!(units -> regions (region_id));
 diesel::joinable!(user_units -> users (user_id));
 diesel::joinable!(user_units -> units (unit_id));
@@ -165,4 +266,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_clients,
     audit_log,
     routing_rules,
+    reports,
+    report_events,
+    media,
+    report_followers,
+    idempotency_keys,
+    case_sequences,
 );

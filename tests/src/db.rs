@@ -87,3 +87,29 @@ impl Drop for TestDb {
         }
     }
 }
+
+impl TestDb {
+    /// A connection of the test's own, to count rows behind the server's back.
+    pub fn connect(&self) -> cunxiang_storage::DbConn {
+        cunxiang_storage::DatabaseTarget::parse(&self.url)
+            .expect("database URL")
+            .connect()
+            .expect("connect")
+    }
+
+    /// How many files lie under `data/<sub>` (recursively), e.g. `tmp` or `blobs`.
+    pub fn files_under(&self, sub: &str) -> usize {
+        fn walk(dir: &std::path::Path) -> usize {
+            std::fs::read_dir(dir).map_or(0, |entries| {
+                entries
+                    .flatten()
+                    .map(|e| {
+                        let path = e.path();
+                        if path.is_dir() { walk(&path) } else { 1 }
+                    })
+                    .sum()
+            })
+        }
+        walk(&self.dir.path().join("data").join(sub))
+    }
+}

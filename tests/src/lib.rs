@@ -7,6 +7,7 @@
 
 pub mod contract;
 pub mod db;
+pub mod intake;
 pub mod server;
 pub mod session;
 

@@ -48,6 +48,18 @@ impl TestServer {
         Self::start_on(TestDb::new(backend), |_| {}).await
     }
 
+    /// Starts a server with the demo county where `phones` log in with the code `123456`.
+    pub async fn start_with_phones(backend: Backend, phones: &[&str]) -> Self {
+        let phones: Vec<String> = phones.iter().map(|p| (*p).to_owned()).collect();
+        Self::start_on(TestDb::new(backend), move |s| {
+            s.test_phones = phones
+                .into_iter()
+                .map(|p| (p, cunxiang_api::settings::Secret("123456".into())))
+                .collect();
+        })
+        .await
+    }
+
     /// Starts a server on `db`, letting the test adjust the settings first.
     pub async fn start_on(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();

@@ -77,6 +77,57 @@ impl TestServer {
         (s, b)
     }
 
+    /// Logs a villager in by SMS code; the server must list `phone` among its test phones
+    /// with the code `123456` (see [`crate::TestServer::start_with_phones`]).
+    pub async fn villager(&self, phone: &str) -> Session {
+        let (status, body) = self
+            .post(None, "/v1/auth/otp", json!({ "phone": phone }))
+            .await;
+        assert!(status.is_success(), "code for {phone}: {body}");
+        let body = json!({ "phone": phone, "code": "123456" });
+        let (status, answer) = self.post(None, "/v1/auth/login", body).await;
+        assert_eq!(status, 200, "log-in of {phone}: {answer}");
+        session_of(&answer)
+    }
+
+    /// Uploads one file to `POST /v1/media` as multipart part `file`.
+    pub async fn upload(&self, token: &str, bytes: Vec<u8>, filename: &str) -> (StatusCode, Value) {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let res = self
+            .client
+            .post(self.url("/v1/media"))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        let status = res.status();
+        let text = res.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// `POST /v1/reports` with an `Idempotency-Key` (when given).
+    pub async fn report(
+        &self,
+        token: &str,
+        key: Option<&str>,
+        body: &Value,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .client
+            .post(self.url("/v1/reports"))
+            .bearer_auth(token)
+            .json(body);
+        if let Some(key) = key {
+            req = req.header("Idempotency-Key", key);
+        }
+        let res = req.send().await.expect("report");
+        let status = res.status();
+        let text = res.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
     /// The id of the demo unit named `name` (public list, no token needed).
     pub async fn unit_id(&self, name: &str) -> String {
         let (_, units) = self.get("/v1/units?limit=1000").await;

@@ -11,9 +11,12 @@ mod category_admin;
 mod clients;
 mod grids;
 mod health;
+mod media;
+mod nearby;
 mod params;
 mod region_admin;
 mod regions;
+mod reports;
 mod route_preview;
 mod routing_rules;
 mod unit_admin;
@@ -105,6 +108,14 @@ pub fn endpoints() -> Vec<Endpoint> {
         post("/v1/clients/{id}/rotate", |r| r.to(clients::rotate)),
         get("/v1/audit", |r| r.to(audit_log::list)),
         get("/v1/route/preview", |r| r.to(route_preview::preview)),
+        post("/v1/media", |r| r.to(media::upload)),
+        get("/v1/media/{id}", |r| r.to(media::display)),
+        get("/v1/media/{id}/thumb", |r| r.to(media::thumb)),
+        post("/v1/reports", |r| r.to(crate::reports::create::create)),
+        get("/v1/reports", |r| r.to(reports::list)),
+        get("/v1/reports/nearby", |r| r.to(nearby::nearby)),
+        get("/v1/reports/{id}", |r| r.to(reports::get)),
+        post("/v1/reports/{id}/follow", |r| r.to(reports::follow)),
         get("/v1/routing-rules", |r| r.to(routing_rules::list)),
         post("/v1/routing-rules", |r| r.to(routing_rules::create)),
         patch("/v1/routing-rules/{id}", |r| r.to(routing_rules::change)),

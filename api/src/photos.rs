@@ -1,0 +1,208 @@
+//! Photo intake (`POST /v1/media`): the upload is streamed to a temporary file (hashed and
+//! size-checked on the way, never held whole in memory), deduplicated per uploader, run
+//! through the photo pipeline on the blocking pool (bounded by `photo_slots`), and its
+//! renditions stored in the blob store before the row is written. Any failure removes the
+//! temporary file and the blobs this upload created: nothing half-written stays behind.
+
+mod spool;
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use chrono::{DateTime, TimeZone, Utc};
+use cunxiang_photo::{Limits, PhotoError, Processed};
+use cunxiang_storage::StorageError;
+use cunxiang_storage::blobs::BlobStore;
+use cunxiang_storage::media::{Media, Rendition};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub use spool::{Spooled, spool_upload};
+
+/// What an upload ended as: a new photo, or the one these bytes already made.
+pub enum Stored {
+    /// Newly stored.
+    Created(Media),
+    /// The same bytes from the same uploader.
+    Existing(Media),
+}
+
+/// The API error for a photo the pipeline refused.
+pub fn photo_error(e: &PhotoError) -> ApiError {
+    let status = match e {
+        PhotoError::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        PhotoError::TooManyPixels { .. } | PhotoError::Corrupt(_) => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    };
+    ApiError::new(status, e.code(), e.to_string())
+}
+
+/// EXIF capture time as UTC: with the camera's offset when it wrote one, else Beijing time
+/// (phones in China write local time without an offset).
+pub fn capture_time(p: &Processed) -> Option<DateTime<Utc>> {
+    let naive = p.exif.captured_at?;
+    let offset = p
+        .exif
+        .offset
+        .unwrap_or_else(cunxiang_core::report::china_time);
+    offset
+        .from_local_datetime(&naive)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Stores a spooled upload for `uploader`: the existing photo when she sent these bytes
+/// before, else a new one.
+pub async fn store(state: &AppState, uploader: Uuid, upload: Spooled) -> Result<Stored, ApiError> {
+    let sha = upload.sha256.clone();
+    let existing = state
+        .db(move |conn| Ok(cunxiang_storage::media::find_by_sha(conn, uploader, &sha)?))
+        .await?;
+    if let Some(media) = existing {
+        return Ok(Stored::Existing(media));
+    }
+    let _slot = state
+        .photo_slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(ApiError::internal)?;
+    let limits = Limits {
+        max_pixels: state.settings.max_pixels,
+        ..Limits::default()
+    };
+    let blobs = state.blobs.clone();
+    let keep_original = state.settings.keep_originals;
+    let (media, created_keys) = actix_web::web::block(move || {
+        render(&upload, &limits, blobs.as_ref(), keep_original, uploader)
+    })
+    .await??;
+    let row = media.clone();
+    let outcome = state
+        .db(
+            move |conn| match cunxiang_storage::media::insert(conn, &row) {
+                Ok(()) => Ok(None),
+                // The same upload finished meanwhile on another request: answer with that one.
+                Err(StorageError::Conflict(_)) => Ok(cunxiang_storage::media::find_by_sha(
+                    conn,
+                    uploader,
+                    &row.sha256,
+                )?),
+                Err(e) => Err(e.into()),
+            },
+        )
+        .await;
+    match outcome {
+        Ok(None) => Ok(Stored::Created(media)),
+        Ok(Some(other)) => {
+            discard(state, created_keys).await;
+            Ok(Stored::Existing(other))
+        }
+        Err(e) => {
+            discard(state, created_keys).await;
+            Err(e)
+        }
+    }
+}
+
+/// Decodes, renders and stores the blobs of one upload (blocking). Returns the photo row to
+/// insert and the blob keys this call created (to remove if the row is not written).
+fn render(
+    upload: &Spooled,
+    limits: &Limits,
+    blobs: &dyn BlobStore,
+    keep_original: bool,
+    uploader: Uuid,
+) -> Result<(Media, Vec<String>), ApiError> {
+    let bytes = std::fs::read(upload.file.path()).map_err(ApiError::internal)?;
+    let processed = cunxiang_photo::process(&bytes, limits).map_err(|e| photo_error(&e))?;
+    let mut created = Vec::new();
+    let mut put = |data: &[u8]| -> Result<String, ApiError> {
+        let (key, new) = blobs.put(data).map_err(ApiError::internal)?;
+        if new {
+            created.push(key.clone());
+        }
+        Ok(key)
+    };
+    let stored = (|| {
+        let display = put(&processed.display.bytes)?;
+        let thumb = put(&processed.thumb.bytes)?;
+        let original = if keep_original {
+            Some(put(&bytes)?)
+        } else {
+            None
+        };
+        Ok::<_, ApiError>((display, thumb, original))
+    })();
+    let (display, thumb, original) = match stored {
+        Ok(keys) => keys,
+        Err(e) => {
+            for key in &created {
+                let _ = blobs.delete(key);
+            }
+            return Err(e);
+        }
+    };
+    let dim = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+    let media = Media {
+        id: Uuid::now_v7(),
+        uploader_id: uploader,
+        sha256: upload.sha256.clone(),
+        format: format_name(processed.format).to_owned(),
+        bytes: i64::try_from(upload.size).unwrap_or(i64::MAX),
+        width: dim(processed.width),
+        height: dim(processed.height),
+        display: Rendition {
+            key: display,
+            width: dim(processed.display.width),
+            height: dim(processed.display.height),
+        },
+        thumb: Rendition {
+            key: thumb,
+            width: dim(processed.thumb.width),
+            height: dim(processed.thumb.height),
+        },
+        original_key: original,
+        phash: processed.phash,
+        captured_at: capture_time(&processed),
+        gps: processed.exif.gps.map(|g| (g.lat, g.lon)),
+        report_id: None,
+        position: None,
+        created_at: cunxiang_storage::time::now(),
+    };
+    Ok((media, created))
+}
+
+fn format_name(format: cunxiang_photo::PhotoFormat) -> &'static str {
+    match format {
+        cunxiang_photo::PhotoFormat::Jpeg => "jpeg",
+        cunxiang_photo::PhotoFormat::Png => "png",
+        cunxiang_photo::PhotoFormat::Webp => "webp",
+        cunxiang_photo::PhotoFormat::Heic => "heic",
+    }
+}
+
+/// Removes blobs an upload created when its row was not written (unless another photo row
+/// refers to the same content by now).
+async fn discard(state: &AppState, keys: Vec<String>) {
+    if keys.is_empty() {
+        return;
+    }
+    let blobs: Arc<dyn BlobStore> = state.blobs.clone();
+    let result = state
+        .db(move |conn| {
+            for key in keys {
+                if !cunxiang_storage::media::blob_in_use(conn, &key)? {
+                    blobs.delete(&key).map_err(ApiError::internal)?;
+                }
+            }
+            Ok(())
+        })
+        .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %e.message, "could not remove the blobs of a failed upload");
+    }
+}

@@ -1,0 +1,307 @@
+//! `POST /v1/reports`: one submission becomes a routed report with a case number, its photos
+//! attached and its first timeline events — all in one transaction. An `Idempotency-Key`
+//! (required for villagers) makes retries safe: the same key and body return the report made
+//! the first time (200), another body under the same key is 409.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Duration;
+use cunxiang_core::coords::LonLat;
+use cunxiang_core::identity::mask_phone;
+use cunxiang_core::lifecycle::ReportStatus;
+use cunxiang_core::report::{self, LocationSource};
+use cunxiang_core::{Role, User};
+use cunxiang_storage::DbConn;
+use cunxiang_storage::reports::events::ReportEvent;
+use cunxiang_storage::reports::{ReportRecord, StoredLocation, keys};
+use cunxiang_storage::users::NewUser;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::access::{Sight, sight};
+use super::placement::{Placement, place};
+use super::submission::{CreateReport, Submission, check, idempotency_key, invalid};
+use super::view::{ReportParts, ReportView};
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::route_index::GridIndexCache;
+use crate::state::AppState;
+
+/// Code of the internal error that says a concurrent request took the key first.
+const KEY_RACE: &str = "idempotency_race";
+
+/// What intake ended as.
+enum Outcome {
+    Created(ReportView),
+    Replayed(ReportView),
+}
+
+/// Creates a report.
+pub async fn create(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    req: HttpRequest,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let key = idempotency_key(&req, me.user.role)?;
+    let body = body.into_inner();
+    let hash = cunxiang_storage::blobs::sha256_hex(body.to_string().as_bytes());
+    let input: CreateReport = serde_json::from_value(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            e.to_string(),
+        )
+    })?;
+    let submission = check(&me, input)?;
+    let grids = state.grid_index.clone();
+    let outcome = state
+        .db(move |conn| intake(conn, &grids, &me, submission, key.as_deref(), &hash))
+        .await?;
+    Ok(match outcome {
+        Outcome::Created(view) => HttpResponse::Created().json(view),
+        Outcome::Replayed(view) => HttpResponse::Ok().json(view),
+    })
+}
+
+fn intake(
+    conn: &mut DbConn,
+    grids: &GridIndexCache,
+    me: &AuthUser,
+    s: Submission,
+    key: Option<&str>,
+    hash: &str,
+) -> Result<Outcome, ApiError> {
+    if let Some(key) = key
+        && let Some(used) = keys::find(conn, me.user.id, key)?
+    {
+        return replay(conn, me, &used, hash);
+    }
+    let category = cunxiang_storage::categories::find(conn, &s.category)?
+        .filter(|c| c.active)
+        .ok_or_else(|| invalid("category", format!("no active category {}", s.category)))?;
+    let mut photos = Vec::with_capacity(s.media_ids.len());
+    for id in &s.media_ids {
+        let media = cunxiang_storage::media::find(conn, *id)?
+            .filter(|m| m.uploader_id == me.user.id)
+            .ok_or_else(|| invalid("media_ids", format!("no photo {id} of yours")))?;
+        if media.report_id.is_some() {
+            return Err(invalid(
+                "media_ids",
+                format!("photo {id} is already on a report"),
+            ));
+        }
+        photos.push(media);
+    }
+    let location = s.location.or_else(|| {
+        photos
+            .first()
+            .and_then(|m| m.gps)
+            .map(|(lat, lon)| StoredLocation {
+                lat,
+                lon,
+                accuracy_m: None,
+                source: LocationSource::PhotoExif,
+            })
+    });
+    let point = location.map(|l| LonLat {
+        lon: l.lon,
+        lat: l.lat,
+    });
+    let placement = place(conn, grids, &category, point)?;
+    let region_path = cunxiang_storage::regions::path_of(conn, placement.region_id)?
+        .ok_or_else(|| ApiError::internal("routing named an unknown region"))?;
+    let prefix = cunxiang_storage::regions::case_prefix_of(conn, placement.region_id)?;
+    let now = cunxiang_storage::time::now();
+    let day = report::china_day(now);
+    let result = cunxiang_storage::conn::transaction(conn, |conn| {
+        // First a write: on SQLite the transaction takes the write lock before any read.
+        let sequence = cunxiang_storage::reports::next_case_sequence(
+            conn,
+            &prefix,
+            &day.format("%Y%m%d").to_string(),
+        )?;
+        let reporter = match &s.on_behalf {
+            None => me.user.clone(),
+            Some((phone, name)) => villager_for(conn, phone, name.as_deref())?,
+        };
+        let parties = Parties {
+            reporter: reporter.id,
+            submitted_by: me.user.id,
+            case_number: report::case_number(&prefix, day, sequence),
+            region_path: region_path.clone(),
+            now,
+        };
+        let record = new_record(&s, &placement, &category, location, parties);
+        let record = cunxiang_storage::reports::insert(conn, &record)?;
+        write_first_events(conn, &record, &placement, &s, me.user.id)?;
+        let attached = cunxiang_storage::media::attach(conn, &s.media_ids, record.id)?;
+        if attached != s.media_ids.len() {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "media_taken",
+                "a photo was attached to another report meanwhile; nothing was saved",
+            ));
+        }
+        if let Some(key) = key {
+            keys::insert(conn, me.user.id, key, hash, record.id).map_err(|e| {
+                if keys::is_taken(&e) {
+                    ApiError::new(StatusCode::CONFLICT, KEY_RACE, "idempotency key taken")
+                } else {
+                    e.into()
+                }
+            })?;
+        }
+        Ok(record)
+    });
+    match result {
+        Ok(record) => {
+            let sight = sight(me, &record, true).unwrap_or(Sight::Public);
+            let parts = ReportParts::load(conn, record, true)?;
+            Ok(Outcome::Created(parts.view(sight)))
+        }
+        // A retry with the same key committed first: answer as a retry.
+        Err(e) if e.code == KEY_RACE => {
+            let key = key.unwrap_or_default();
+            let used = keys::find(conn, me.user.id, key)?
+                .ok_or_else(|| ApiError::internal("idempotency key vanished"))?;
+            replay(conn, me, &used, hash)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn replay(
+    conn: &mut DbConn,
+    me: &AuthUser,
+    used: &keys::UsedKey,
+    hash: &str,
+) -> Result<Outcome, ApiError> {
+    if used.request_hash != hash {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "idempotency_key_reused",
+            "this Idempotency-Key was used for a different report",
+        ));
+    }
+    let record = cunxiang_storage::reports::find(conn, used.report_id)?
+        .ok_or_else(|| ApiError::internal("idempotency key names a missing report"))?;
+    let sight = sight(me, &record, true).unwrap_or(Sight::Public);
+    Ok(Outcome::Replayed(
+        ReportParts::load(conn, record, true)?.view(sight),
+    ))
+}
+
+/// The villager account of a phone number (代办), created when there is none yet.
+fn villager_for(conn: &mut DbConn, phone: &str, name: Option<&str>) -> Result<User, ApiError> {
+    if let Some(user) = cunxiang_storage::users::find_by_phone(conn, phone)? {
+        return Ok(user);
+    }
+    Ok(cunxiang_storage::users::insert(
+        conn,
+        &NewUser {
+            display_name: name.map_or_else(|| format!("村民{}", mask_phone(phone)), str::to_owned),
+            role: Role::Villager,
+            phone: Some(phone.to_owned()),
+            username: None,
+            password_hash: None,
+            wechat_openid: None,
+            wechat_unionid: None,
+        },
+    )?)
+}
+
+/// Who reported what where, and when it is due.
+struct Parties {
+    reporter: Uuid,
+    submitted_by: Uuid,
+    case_number: String,
+    region_path: String,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+fn new_record(
+    s: &Submission,
+    placement: &Placement,
+    category: &cunxiang_core::Category,
+    location: Option<StoredLocation>,
+    p: Parties,
+) -> ReportRecord {
+    let now = p.now;
+    let accept = Duration::minutes(i64::from(category.accept_within_minutes));
+    let resolve = Duration::minutes(i64::from(category.resolve_within_minutes));
+    let routed = placement.unit.is_some();
+    ReportRecord {
+        id: Uuid::now_v7(),
+        case_number: p.case_number,
+        reporter_id: p.reporter,
+        submitted_by: p.submitted_by,
+        category: category.code.clone(),
+        description: s.description.clone(),
+        status: if routed {
+            ReportStatus::Assigned
+        } else {
+            ReportStatus::Submitted
+        },
+        location,
+        address: s.address.clone(),
+        grid_id: placement.grid_id,
+        region_id: placement.region_id,
+        region_path: p.region_path,
+        unit_id: placement.unit.map(|(u, _)| u),
+        level: placement.unit.map(|(_, l)| l),
+        anonymous: s.anonymous,
+        channel: s.channel,
+        follower_count: 0,
+        version: 1,
+        accept_by: routed.then(|| now + accept),
+        resolve_by: routed.then(|| now + accept + resolve),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn write_first_events(
+    conn: &mut DbConn,
+    record: &ReportRecord,
+    placement: &Placement,
+    s: &Submission,
+    submitted_by: Uuid,
+) -> Result<(), ApiError> {
+    let event = |kind: &str, unit_id, note: Option<String>, details| ReportEvent {
+        id: Uuid::now_v7(),
+        report_id: record.id,
+        kind: kind.to_owned(),
+        actor_id: None,
+        unit_id,
+        note,
+        details,
+        internal: false,
+        at: record.created_at,
+    };
+    let mut submitted = event(
+        "submitted",
+        None,
+        None,
+        json!({ "channel": s.channel, "on_behalf": s.on_behalf.is_some(),
+                "photos": s.media_ids.len() }),
+    );
+    submitted.actor_id = Some(submitted_by);
+    cunxiang_storage::reports::events::insert(conn, &submitted)?;
+    let routed = match placement.unit {
+        Some((unit, level)) => event(
+            "assigned",
+            Some(unit),
+            Some(placement.reason.clone()),
+            json!({ "level": level, "reason": placement.reason }),
+        ),
+        None => event(
+            "dispatched",
+            None,
+            Some(placement.reason.clone()),
+            json!({ "region_id": placement.region_id, "reason": placement.reason }),
+        ),
+    };
+    cunxiang_storage::reports::events::insert(conn, &routed)?;
+    Ok(())
+}

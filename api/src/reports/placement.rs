@@ -1,0 +1,62 @@
+//! Where a new report goes: its point located among the grids (the cached index), then
+//! `route()` over the organisation as stored now. Pure decisions live in `cunxiang_core`;
+//! this module only gathers their inputs.
+
+use cunxiang_core::coords::LonLat;
+use cunxiang_core::routing::{Assignment, Place, route};
+use cunxiang_core::{Category, RegionLevel};
+use cunxiang_storage::DbConn;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::route_index::GridIndexCache;
+
+/// The routing decision for a report, with what intake stores from it.
+#[derive(Debug, Clone)]
+pub struct Placement {
+    /// The grid holding the location.
+    pub grid_id: Option<Uuid>,
+    /// The region the report belongs to: the grid's, else the dispatch region.
+    pub region_id: Uuid,
+    /// The responsible unit and its level, `None` for a dispatch queue.
+    pub unit: Option<(Uuid, RegionLevel)>,
+    /// Why, for the timeline.
+    pub reason: String,
+}
+
+/// Routes a report of `category` at `location` (WGS-84, if known).
+pub fn place(
+    conn: &mut DbConn,
+    grids: &GridIndexCache,
+    category: &Category,
+    location: Option<LonLat>,
+) -> Result<Placement, ApiError> {
+    let indexed = grids.get(conn)?;
+    let found = location.and_then(|p| {
+        let grid_id = indexed.index.locate(p.lon, p.lat)?;
+        let region_id = *indexed.region_of.get(&grid_id)?;
+        Some(Place { grid_id, region_id })
+    });
+    let org = cunxiang_storage::routing::snapshot(conn)?;
+    Ok(match route(category, found, &org) {
+        Assignment::Unit {
+            unit_id,
+            level,
+            reason,
+        } => Placement {
+            grid_id: found.map(|p| p.grid_id),
+            region_id: found.map_or_else(
+                || org.unit(unit_id).map_or(Uuid::nil(), |u| u.region_id),
+                |p| p.region_id,
+            ),
+            unit: Some((unit_id, level)),
+            reason,
+        },
+        Assignment::Dispatch { region_id, reason } => Placement {
+            grid_id: found.map(|p| p.grid_id),
+            region_id: found.map_or(region_id, |p| p.region_id),
+            unit: None,
+            reason,
+        },
+    })
+}

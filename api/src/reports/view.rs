@@ -1,0 +1,215 @@
+//! How a report looks in responses, cut to what the reader may see (see [`super::access`]).
+
+use chrono::{DateTime, Utc};
+use cunxiang_core::identity::mask_phone;
+use cunxiang_core::lifecycle::ReportStatus;
+use cunxiang_core::report::{Channel, LocationSource};
+use cunxiang_core::{RegionLevel, User};
+use cunxiang_storage::DbConn;
+use cunxiang_storage::media::Media;
+use cunxiang_storage::reports::ReportRecord;
+use cunxiang_storage::reports::events::ReportEvent;
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::access::Sight;
+use crate::error::ApiError;
+
+/// A report as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportView {
+    id: Uuid,
+    case_number: String,
+    category: String,
+    description: String,
+    status: ReportStatus,
+    location: Option<LocationView>,
+    address: Option<String>,
+    grid_id: Option<Uuid>,
+    region_id: Uuid,
+    /// The responsible unit; `null` while the report waits in a dispatch queue.
+    unit: Option<UnitRef>,
+    anonymous: bool,
+    channel: Channel,
+    /// The reporter, when the reader may know who it is.
+    reporter: Option<PersonView>,
+    follower_count: i32,
+    version: i32,
+    accept_by: Option<DateTime<Utc>>,
+    resolve_by: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    photos: Vec<PhotoView>,
+    /// Oldest first; only on single-report reads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timeline: Option<Vec<EventView>>,
+}
+
+/// A stored location (WGS-84).
+#[derive(Debug, Clone, Serialize)]
+pub struct LocationView {
+    lat: f64,
+    lon: f64,
+    accuracy_m: Option<f64>,
+    source: LocationSource,
+}
+
+/// A unit by id, name and level.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitRef {
+    id: Uuid,
+    name: String,
+    level: Option<RegionLevel>,
+}
+
+/// A person on a report: name and phone (masked unless the reader is an admin or herself).
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonView {
+    id: Uuid,
+    display_name: String,
+    phone: Option<String>,
+}
+
+/// A photo of a report: sizes and where to fetch it (no EXIF facts here).
+#[derive(Debug, Clone, Serialize)]
+pub struct PhotoView {
+    id: Uuid,
+    width: i32,
+    height: i32,
+    url: String,
+    thumb_url: String,
+}
+
+/// One timeline event.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventView {
+    id: Uuid,
+    kind: String,
+    actor_id: Option<Uuid>,
+    unit_id: Option<Uuid>,
+    note: Option<String>,
+    details: Value,
+    at: DateTime<Utc>,
+}
+
+impl PhotoView {
+    /// The view of a photo.
+    pub fn of(m: &Media) -> Self {
+        PhotoView {
+            id: m.id,
+            width: m.display.width,
+            height: m.display.height,
+            url: format!("/v1/media/{}", m.id),
+            thumb_url: format!("/v1/media/{}/thumb", m.id),
+        }
+    }
+}
+
+/// Everything a view is built from, read in one go.
+pub struct ReportParts {
+    /// The report.
+    pub report: ReportRecord,
+    /// Its photos.
+    pub photos: Vec<Media>,
+    /// Its timeline, when wanted.
+    pub events: Option<Vec<ReportEvent>>,
+    /// The reporter's account.
+    pub reporter: Option<User>,
+    /// The responsible unit's name.
+    pub unit_name: Option<String>,
+}
+
+impl ReportParts {
+    /// Reads what a view of `report` needs; the timeline only when `with_events`.
+    pub fn load(
+        conn: &mut DbConn,
+        report: ReportRecord,
+        with_events: bool,
+    ) -> Result<Self, ApiError> {
+        let photos = cunxiang_storage::media::of_report(conn, report.id)?;
+        let events = if with_events {
+            Some(cunxiang_storage::reports::events::of_report(
+                conn, report.id,
+            )?)
+        } else {
+            None
+        };
+        let reporter = cunxiang_storage::users::find(conn, report.reporter_id)?;
+        let unit_name = match report.unit_id {
+            Some(u) => cunxiang_storage::units::find(conn, u)?.map(|u| u.name),
+            None => None,
+        };
+        Ok(ReportParts {
+            report,
+            photos,
+            events,
+            reporter,
+            unit_name,
+        })
+    }
+
+    /// The view for a reader with `sight`.
+    pub fn view(self, sight: Sight) -> ReportView {
+        let r = self.report;
+        let reporter = self
+            .reporter
+            .filter(|_| sight.sees_reporter(r.anonymous))
+            .map(|u| PersonView {
+                id: u.id,
+                display_name: u.display_name,
+                phone: u.phone.map(|p| match sight {
+                    Sight::Admin | Sight::Reporter => p,
+                    _ => mask_phone(&p),
+                }),
+            });
+        let hide_people = !sight.sees_reporter(r.anonymous);
+        let timeline = self.events.map(|events| {
+            events
+                .into_iter()
+                .filter(|e| !e.internal || sight.sees_internal())
+                .map(|e| EventView {
+                    id: e.id,
+                    actor_id: e.actor_id.filter(|a| !(hide_people && *a == r.reporter_id)),
+                    kind: e.kind,
+                    unit_id: e.unit_id,
+                    note: e.note,
+                    details: e.details,
+                    at: e.at,
+                })
+                .collect()
+        });
+        ReportView {
+            id: r.id,
+            case_number: r.case_number,
+            category: r.category,
+            description: r.description,
+            status: r.status,
+            location: r.location.map(|l| LocationView {
+                lat: l.lat,
+                lon: l.lon,
+                accuracy_m: l.accuracy_m,
+                source: l.source,
+            }),
+            address: r.address,
+            grid_id: r.grid_id,
+            region_id: r.region_id,
+            unit: r.unit_id.map(|id| UnitRef {
+                id,
+                name: self.unit_name.unwrap_or_default(),
+                level: r.level,
+            }),
+            anonymous: r.anonymous,
+            channel: r.channel,
+            reporter,
+            follower_count: r.follower_count,
+            version: r.version,
+            accept_by: r.accept_by,
+            resolve_by: r.resolve_by,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            photos: self.photos.iter().map(PhotoView::of).collect(),
+            timeline,
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! Reading reports: `GET /v1/reports/{id}` (with photos and timeline), `GET /v1/reports`
+//! (filters, newest first, cursor-paginated, scoped to the caller), and following one ("我也
+//! 遇到了", `POST /v1/reports/{id}/follow`). Submitting is [`crate::reports::create`]; nearby
+//! duplicates are [`super::nearby`].
+
+use actix_web::web;
+use chrono::{DateTime, Utc};
+use cunxiang_core::lifecycle::{self, Action, Facts, ReportStatus, Standing};
+use cunxiang_storage::DbConn;
+use cunxiang_storage::reports::{ReportFilter, ReportRecord};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::params::{checked_page, region_path};
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::reports::access::{Sight, scope, sight};
+use crate::reports::view::{ReportParts, ReportView};
+use crate::state::AppState;
+
+/// A report `me` may see, with how much; 404 otherwise.
+pub fn visible(
+    conn: &mut DbConn,
+    me: &AuthUser,
+    id: Uuid,
+) -> Result<(ReportRecord, Sight), ApiError> {
+    let not_found = || ApiError::not_found("report_not_found", format!("no report {id}"));
+    let report = cunxiang_storage::reports::find(conn, id)?.ok_or_else(not_found)?;
+    let public = cunxiang_storage::reports::category_is_public(conn, &report.category)?;
+    let sight = sight(me, &report, public).ok_or_else(not_found)?;
+    Ok((report, sight))
+}
+
+/// `GET /v1/reports/{id}`.
+pub async fn get(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    path: web::Path<Uuid>,
+) -> Result<web::Json<ReportView>, ApiError> {
+    let id = path.into_inner();
+    let view = state
+        .db(move |conn| {
+            let (report, sight) = visible(conn, &me, id)?;
+            Ok(ReportParts::load(conn, report, true)?.view(sight))
+        })
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// Query of `GET /v1/reports`.
+#[derive(Debug, Deserialize)]
+pub struct ReportQuery {
+    /// Only the caller's own reports.
+    #[serde(default)]
+    mine: bool,
+    /// Comma-separated statuses.
+    status: Option<String>,
+    category: Option<String>,
+    /// Region code or id: that subtree only.
+    region: Option<String>,
+    grid: Option<Uuid>,
+    unit: Option<Uuid>,
+    /// Created at or after (RFC 3339).
+    from: Option<DateTime<Utc>>,
+    /// Created before (RFC 3339).
+    to: Option<DateTime<Utc>>,
+    /// `min_lon,min_lat,max_lon,max_lat`, WGS-84.
+    bbox: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+/// Response of `GET /v1/reports`.
+#[derive(Debug, Serialize)]
+pub struct ReportList {
+    items: Vec<ReportView>,
+    next_cursor: Option<String>,
+}
+
+fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
+    let bad = || {
+        ApiError::invalid_parameter(
+            "bbox",
+            "bbox must be min_lon,min_lat,max_lon,max_lat in degrees",
+        )
+    };
+    let numbers: Vec<f64> = text
+        .split(',')
+        .map(|n| n.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad())?;
+    let [min_lon, min_lat, max_lon, max_lat] = numbers.as_slice() else {
+        return Err(bad());
+    };
+    let ok = numbers.iter().all(|n| n.is_finite())
+        && (-180.0..=180.0).contains(min_lon)
+        && (-180.0..=180.0).contains(max_lon)
+        && (-90.0..=90.0).contains(min_lat)
+        && (-90.0..=90.0).contains(max_lat)
+        && min_lon <= max_lon
+        && min_lat <= max_lat;
+    if ok {
+        Ok([*min_lon, *min_lat, *max_lon, *max_lat])
+    } else {
+        Err(bad())
+    }
+}
+
+/// `GET /v1/reports`.
+pub async fn list(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    query: web::Query<ReportQuery>,
+) -> Result<web::Json<ReportList>, ApiError> {
+    let q = query.into_inner();
+    let (cursor, limit) = checked_page(q.cursor.as_deref(), q.limit)?;
+    let statuses = match q.status.as_deref() {
+        None => Vec::new(),
+        Some(list) => list
+            .split(',')
+            .map(|s| {
+                ReportStatus::parse(s.trim())
+                    .map(|s| s.as_str().to_owned())
+                    .ok_or_else(|| {
+                        ApiError::invalid_parameter("status", format!("unknown status {s:?}"))
+                    })
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    if let (Some(from), Some(to)) = (q.from, q.to)
+        && from > to
+    {
+        return Err(ApiError::invalid_parameter("from", "from is after to"));
+    }
+    let bbox = q.bbox.as_deref().map(parse_bbox).transpose()?;
+    let page = state
+        .db(move |conn| {
+            let within_path = q
+                .region
+                .as_deref()
+                .map(|r| region_path(conn, r))
+                .transpose()?;
+            let filter = ReportFilter {
+                reporter: q.mine.then_some(me.user.id),
+                statuses,
+                category: q.category,
+                within_path,
+                grid_id: q.grid,
+                unit_id: q.unit,
+                from: q.from,
+                to: q.to,
+                bbox,
+            };
+            let page = cunxiang_storage::reports::list(
+                conn,
+                &scope(&me),
+                &filter,
+                cursor.as_deref(),
+                limit,
+            )?;
+            let mut items = Vec::with_capacity(page.items.len());
+            for report in page.items {
+                let public = true; // the scope already left out what she may not see
+                let sight = sight(&me, &report, public).unwrap_or(Sight::Public);
+                items.push(ReportParts::load(conn, report, false)?.view(sight));
+            }
+            Ok(ReportList {
+                items,
+                next_cursor: page.next_cursor,
+            })
+        })
+        .await?;
+    Ok(web::Json(page))
+}
+
+/// Response of `POST /v1/reports/{id}/follow`.
+#[derive(Debug, Serialize)]
+pub struct Following {
+    report_id: Uuid,
+    following: bool,
+    follower_count: i32,
+}
+
+/// `POST /v1/reports/{id}/follow`: the caller follows the report (idempotent).
+pub async fn follow(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    path: web::Path<Uuid>,
+) -> Result<web::Json<Following>, ApiError> {
+    let id = path.into_inner();
+    let answer = state
+        .db(move |conn| {
+            let (report, _) = visible(conn, &me, id)?;
+            let mut standing = Standing::person(me.user.role);
+            standing.can_see = true;
+            standing.is_reporter = report.reporter_id == me.user.id;
+            lifecycle::decide(report.status, Action::Follow, &standing, &Facts::default())
+                .map_err(|refusal| {
+                    ApiError::new(
+                        actix_web::http::StatusCode::from_u16(refusal.http_status())
+                            .unwrap_or(actix_web::http::StatusCode::CONFLICT),
+                        refusal.code(),
+                        format!("cannot follow a {} report", report.status.as_str()),
+                    )
+                })?;
+            cunxiang_storage::conn::transaction(conn, |conn| {
+                cunxiang_storage::reports::follow(conn, id, me.user.id)?;
+                let after = cunxiang_storage::reports::find(conn, id)?
+                    .ok_or_else(|| ApiError::internal("followed report vanished"))?;
+                Ok(Following {
+                    report_id: id,
+                    following: true,
+                    follower_count: after.follower_count,
+                })
+            })
+        })
+        .await?;
+    Ok(web::Json(answer))
+}

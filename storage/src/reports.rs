@@ -1,0 +1,256 @@
+//! Reports: inserting a submitted report, reading one back, listing with filters, case-number
+//! sequences, idempotency keys and followers. Timeline events live in [`events`].
+
+pub mod events;
+pub mod keys;
+mod row;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::conn::DbConn;
+use crate::error::Result;
+use crate::page::Page;
+use crate::schema::{case_sequences, report_followers, reports};
+use crate::time;
+
+pub use row::{NewReport, ReportRecord, StoredLocation};
+
+/// Takes the next number of a daily case sequence (1 for the first report of the day). Run it
+/// inside the report's transaction: the row stays locked until commit, so concurrent
+/// submissions on either database get distinct numbers.
+pub fn next_case_sequence(conn: &mut DbConn, prefix: &str, day: &str) -> Result<i64> {
+    // Upserts are not expressible through the multi-backend connection: the one statement
+    // runs on the concrete connection (both engines speak `ON CONFLICT … DO UPDATE`).
+    let bump = diesel::insert_into(case_sequences::table)
+        .values((
+            case_sequences::prefix.eq(prefix),
+            case_sequences::day.eq(day),
+            case_sequences::last_value.eq(1),
+        ))
+        .on_conflict((case_sequences::prefix, case_sequences::day))
+        .do_update()
+        .set(case_sequences::last_value.eq(case_sequences::last_value + 1));
+    match conn {
+        DbConn::Sqlite(c) => bump.execute(c)?,
+        DbConn::Postgres(c) => bump.execute(c)?,
+    };
+    let value: i32 = case_sequences::table
+        .find((prefix, day))
+        .select(case_sequences::last_value)
+        .first(conn)?;
+    Ok(i64::from(value))
+}
+
+/// Inserts a report (its events are inserted by the caller in the same transaction).
+pub fn insert(conn: &mut DbConn, new: &NewReport) -> Result<ReportRecord> {
+    let row = row::ReportRow::from_new(new);
+    diesel::insert_into(reports::table)
+        .values(&row)
+        .execute(conn)?;
+    row.into_record()
+}
+
+/// The report with this id.
+pub fn find(conn: &mut DbConn, id: Uuid) -> Result<Option<ReportRecord>> {
+    reports::table
+        .find(id.to_string())
+        .select(row::ReportRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(row::ReportRow::into_record)
+        .transpose()
+}
+
+/// Who may see what in a list: the caller's scope, decided by the api layer.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// Everything (admins).
+    All,
+    /// Reports in these region subtrees or held by these units (staff).
+    Staff {
+        /// Materialised region paths of her authority.
+        paths: Vec<String>,
+        /// Her units.
+        units: Vec<Uuid>,
+    },
+    /// Her own reports, and others' reports of public categories (villagers).
+    Villager {
+        /// Her id.
+        user_id: Uuid,
+    },
+}
+
+/// Filters of `GET /v1/reports`; all optional and combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct ReportFilter {
+    /// Only reports whose reporter is this user.
+    pub reporter: Option<Uuid>,
+    /// Only these statuses.
+    pub statuses: Vec<String>,
+    /// Only this category.
+    pub category: Option<String>,
+    /// Only reports inside the region subtree with this path.
+    pub within_path: Option<String>,
+    /// Only this grid.
+    pub grid_id: Option<Uuid>,
+    /// Only reports held by this unit.
+    pub unit_id: Option<Uuid>,
+    /// Created at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Created before.
+    pub to: Option<DateTime<Utc>>,
+    /// `[min_lon, min_lat, max_lon, max_lat]`, WGS-84.
+    pub bbox: Option<[f64; 4]>,
+}
+
+/// One page of reports, newest first, within `scope`. `before` is the last id of the previous
+/// page.
+pub fn list(
+    conn: &mut DbConn,
+    scope: &Scope,
+    filter: &ReportFilter,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Page<ReportRecord>> {
+    let mut query = reports::table
+        .select(row::ReportRow::as_select())
+        .order(reports::id.desc())
+        .into_boxed();
+    match scope {
+        Scope::All => {}
+        Scope::Staff { paths, units } => {
+            let units: Vec<String> = units.iter().map(Uuid::to_string).collect();
+            let mut visible: Box<
+                dyn BoxableExpression<
+                        reports::table,
+                        crate::conn::MultiBackend,
+                        SqlType = diesel::sql_types::Bool,
+                    >,
+            > = Box::new(reports::unit_id.eq_any(units).assume_not_null());
+            for path in paths {
+                visible = Box::new(visible.or(reports::region_path.like(format!("{path}%"))));
+            }
+            query = query.filter(visible);
+        }
+        Scope::Villager { user_id } => {
+            let public = crate::schema::categories::table
+                .filter(crate::schema::categories::public.eq(true))
+                .select(crate::schema::categories::code);
+            query = query.filter(
+                reports::reporter_id
+                    .eq(user_id.to_string())
+                    .or(reports::category_code.eq_any(public)),
+            );
+        }
+    }
+    if let Some(reporter) = filter.reporter {
+        query = query.filter(reports::reporter_id.eq(reporter.to_string()));
+    }
+    if !filter.statuses.is_empty() {
+        query = query.filter(reports::status.eq_any(filter.statuses.clone()));
+    }
+    if let Some(category) = &filter.category {
+        query = query.filter(reports::category_code.eq(category.clone()));
+    }
+    if let Some(path) = &filter.within_path {
+        query = query.filter(reports::region_path.like(format!("{path}%")));
+    }
+    if let Some(grid) = filter.grid_id {
+        query = query.filter(reports::grid_id.eq(grid.to_string()));
+    }
+    if let Some(unit) = filter.unit_id {
+        query = query.filter(reports::unit_id.eq(unit.to_string()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(reports::created_at.ge(time::to_db(from)));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(reports::created_at.lt(time::to_db(to)));
+    }
+    if let Some([min_lon, min_lat, max_lon, max_lat]) = filter.bbox {
+        query = query
+            .filter(reports::lon.between(min_lon, max_lon))
+            .filter(reports::lat.between(min_lat, max_lat));
+    }
+    if let Some(before) = before {
+        query = query.filter(reports::id.lt(before.to_owned()));
+    }
+    let rows: Vec<row::ReportRow> = query.limit(limit + 1).load(conn)?;
+    let records = rows
+        .into_iter()
+        .map(row::ReportRow::into_record)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_rows(records, limit, |r| r.id.to_string()))
+}
+
+/// Open reports of a category whose location lies in a box and that were made since `since`
+/// (the candidates for "is this already reported?"); the caller measures real distances.
+pub fn open_in_box(
+    conn: &mut DbConn,
+    category: &str,
+    bbox: [f64; 4],
+    since: DateTime<Utc>,
+) -> Result<Vec<ReportRecord>> {
+    let [min_lon, min_lat, max_lon, max_lat] = bbox;
+    reports::table
+        .filter(reports::category_code.eq(category))
+        .filter(reports::status.eq_any(["submitted", "assigned", "accepted", "returned"]))
+        .filter(reports::lon.between(min_lon, max_lon))
+        .filter(reports::lat.between(min_lat, max_lat))
+        .filter(reports::created_at.ge(time::to_db(since)))
+        .select(row::ReportRow::as_select())
+        .order(reports::id.desc())
+        .limit(500)
+        .load(conn)?
+        .into_iter()
+        .map(row::ReportRow::into_record)
+        .collect()
+}
+
+/// Adds a follower; `false` when she already follows. Keeps `follower_count` in step.
+pub fn follow(conn: &mut DbConn, report_id: Uuid, user_id: Uuid) -> Result<bool> {
+    let add = diesel::insert_into(report_followers::table)
+        .values((
+            report_followers::report_id.eq(report_id.to_string()),
+            report_followers::user_id.eq(user_id.to_string()),
+            report_followers::created_at.eq(time::to_db(time::now())),
+        ))
+        .on_conflict_do_nothing();
+    let inserted = match conn {
+        DbConn::Sqlite(c) => add.execute(c)?,
+        DbConn::Postgres(c) => add.execute(c)?,
+    };
+    if inserted == 1 {
+        diesel::update(reports::table.find(report_id.to_string()))
+            .set(reports::follower_count.eq(reports::follower_count + 1))
+            .execute(conn)?;
+    }
+    Ok(inserted == 1)
+}
+
+/// Whether a user follows a report.
+pub fn is_follower(conn: &mut DbConn, report_id: Uuid, user_id: Uuid) -> Result<bool> {
+    let n: i64 = report_followers::table
+        .filter(report_followers::report_id.eq(report_id.to_string()))
+        .filter(report_followers::user_id.eq(user_id.to_string()))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Whether reports of this category are visible to villagers other than the reporter.
+pub fn category_is_public(conn: &mut DbConn, code: &str) -> Result<bool> {
+    Ok(crate::schema::categories::table
+        .find(code)
+        .select(crate::schema::categories::public)
+        .first::<bool>(conn)
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// Counts every report (tests and statistics).
+pub fn count(conn: &mut DbConn) -> Result<i64> {
+    Ok(reports::table.count().get_result(conn)?)
+}

@@ -1,0 +1,106 @@
+//! Timeline events (`report_events`): appended in the same transaction as the change they
+//! record, read back in order.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::conn::DbConn;
+use crate::error::{Result, StorageError};
+use crate::regions::parse_id;
+use crate::schema::report_events;
+use crate::time;
+
+/// One event of a report's timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportEvent {
+    /// Stable id (UUIDv7: time-ordered).
+    pub id: Uuid,
+    /// The report.
+    pub report_id: Uuid,
+    /// What happened: `submitted`, `assigned`, `dispatched`, `followed` …
+    pub kind: String,
+    /// Who did it; `None` for the system.
+    pub actor_id: Option<Uuid>,
+    /// The unit concerned (the one assigned, transferred to …).
+    pub unit_id: Option<Uuid>,
+    /// Free text (routing reason, note …).
+    pub note: Option<String>,
+    /// Structured details.
+    pub details: Value,
+    /// Hidden from the reporter.
+    pub internal: bool,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = report_events)]
+struct EventRow {
+    id: String,
+    report_id: String,
+    kind: String,
+    actor_id: Option<String>,
+    unit_id: Option<String>,
+    note: Option<String>,
+    details: String,
+    internal: bool,
+    at: chrono::NaiveDateTime,
+}
+
+impl EventRow {
+    fn into_event(self) -> Result<ReportEvent> {
+        let opt = |v: Option<&str>| v.map(|v| parse_id("report_events", v)).transpose();
+        Ok(ReportEvent {
+            id: parse_id("report_events", &self.id)?,
+            report_id: parse_id("report_events", &self.report_id)?,
+            kind: self.kind,
+            actor_id: opt(self.actor_id.as_deref())?,
+            unit_id: opt(self.unit_id.as_deref())?,
+            note: self.note,
+            details: serde_json::from_str(&self.details).map_err(|e| StorageError::Corrupt {
+                table: "report_events",
+                reason: e.to_string(),
+            })?,
+            internal: self.internal,
+            at: time::from_db(self.at),
+        })
+    }
+}
+
+/// Appends an event.
+pub fn insert(conn: &mut DbConn, event: &ReportEvent) -> Result<()> {
+    let row = EventRow {
+        id: event.id.to_string(),
+        report_id: event.report_id.to_string(),
+        kind: event.kind.clone(),
+        actor_id: event.actor_id.map(|a| a.to_string()),
+        unit_id: event.unit_id.map(|u| u.to_string()),
+        note: event.note.clone(),
+        details: event.details.to_string(),
+        internal: event.internal,
+        at: time::to_db(event.at),
+    };
+    diesel::insert_into(report_events::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A report's timeline, oldest first.
+pub fn of_report(conn: &mut DbConn, report_id: Uuid) -> Result<Vec<ReportEvent>> {
+    report_events::table
+        .filter(report_events::report_id.eq(report_id.to_string()))
+        .order(report_events::id)
+        .select(EventRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(EventRow::into_event)
+        .collect()
+}
+
+/// Counts every event (tests).
+pub fn count(conn: &mut DbConn) -> Result<i64> {
+    Ok(report_events::table.count().get_result(conn)?)
+}

@@ -1,0 +1,200 @@
+//! The `reports` row and its conversion to and from [`ReportRecord`].
+
+use chrono::{DateTime, Utc};
+use cunxiang_core::RegionLevel;
+use cunxiang_core::lifecycle::ReportStatus;
+use cunxiang_core::report::{Channel, LocationSource};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::error::{Result, StorageError};
+use crate::regions::parse_id;
+use crate::schema::reports;
+use crate::time;
+
+/// A report as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportRecord {
+    /// Stable id (UUIDv7).
+    pub id: Uuid,
+    /// Human case number, e.g. `YJ-20261128-0042`.
+    pub case_number: String,
+    /// The villager it is about.
+    pub reporter_id: Uuid,
+    /// Who submitted it (the reporter, or staff on her behalf).
+    pub submitted_by: Uuid,
+    /// Category code.
+    pub category: String,
+    /// What the villager wrote.
+    pub description: String,
+    /// Lifecycle status.
+    pub status: ReportStatus,
+    /// WGS-84 location, when known.
+    pub location: Option<StoredLocation>,
+    /// Free-text address.
+    pub address: Option<String>,
+    /// The grid containing the location.
+    pub grid_id: Option<Uuid>,
+    /// The region it lies in (or whose dispatch queue holds it).
+    pub region_id: Uuid,
+    /// That region's materialised path.
+    pub region_path: String,
+    /// Responsible unit, `None` while in a dispatch queue.
+    pub unit_id: Option<Uuid>,
+    /// The responsible unit's ladder level.
+    pub level: Option<RegionLevel>,
+    /// Whether the reporter's identity is hidden from everyone but admins.
+    pub anonymous: bool,
+    /// Where it came from.
+    pub channel: Channel,
+    /// "Me too" followers.
+    pub follower_count: i32,
+    /// Bumped by every change (optimistic concurrency).
+    pub version: i32,
+    /// When the responsible unit must have accepted it.
+    pub accept_by: Option<DateTime<Utc>>,
+    /// When it is expected to be resolved.
+    pub resolve_by: Option<DateTime<Utc>>,
+    /// Submitted at.
+    pub created_at: DateTime<Utc>,
+    /// Last changed at.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A stored location (WGS-84) with its accuracy and origin.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StoredLocation {
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+    /// Accuracy radius the phone reported, in metres.
+    pub accuracy_m: Option<f64>,
+    /// Where the location came from.
+    pub source: LocationSource,
+}
+
+/// A report to insert: everything intake decided.
+pub type NewReport = ReportRecord;
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = reports)]
+pub(super) struct ReportRow {
+    id: String,
+    case_number: String,
+    reporter_id: String,
+    submitted_by: String,
+    category_code: String,
+    description: String,
+    status: String,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    accuracy_m: Option<f64>,
+    location_source: Option<String>,
+    address: Option<String>,
+    grid_id: Option<String>,
+    region_id: String,
+    region_path: String,
+    unit_id: Option<String>,
+    level: Option<String>,
+    anonymous: bool,
+    channel: String,
+    follower_count: i32,
+    version: i32,
+    accept_by: Option<chrono::NaiveDateTime>,
+    resolve_by: Option<chrono::NaiveDateTime>,
+    created_at: chrono::NaiveDateTime,
+    updated_at: chrono::NaiveDateTime,
+}
+
+fn corrupt(reason: String) -> StorageError {
+    StorageError::Corrupt {
+        table: "reports",
+        reason,
+    }
+}
+
+fn opt_id(value: Option<&str>) -> Result<Option<Uuid>> {
+    value.map(|v| parse_id("reports", v)).transpose()
+}
+
+impl ReportRow {
+    pub(super) fn from_new(r: &NewReport) -> Self {
+        ReportRow {
+            id: r.id.to_string(),
+            case_number: r.case_number.clone(),
+            reporter_id: r.reporter_id.to_string(),
+            submitted_by: r.submitted_by.to_string(),
+            category_code: r.category.clone(),
+            description: r.description.clone(),
+            status: r.status.as_str().to_owned(),
+            lat: r.location.map(|l| l.lat),
+            lon: r.location.map(|l| l.lon),
+            accuracy_m: r.location.and_then(|l| l.accuracy_m),
+            location_source: r.location.map(|l| l.source.as_str().to_owned()),
+            address: r.address.clone(),
+            grid_id: r.grid_id.map(|g| g.to_string()),
+            region_id: r.region_id.to_string(),
+            region_path: r.region_path.clone(),
+            unit_id: r.unit_id.map(|u| u.to_string()),
+            level: r.level.map(|l| l.as_str().to_owned()),
+            anonymous: r.anonymous,
+            channel: r.channel.as_str().to_owned(),
+            follower_count: r.follower_count,
+            version: r.version,
+            accept_by: r.accept_by.map(time::to_db),
+            resolve_by: r.resolve_by.map(time::to_db),
+            created_at: time::to_db(r.created_at),
+            updated_at: time::to_db(r.updated_at),
+        }
+    }
+
+    pub(super) fn into_record(self) -> Result<ReportRecord> {
+        let status = ReportStatus::parse(&self.status)
+            .ok_or_else(|| corrupt(format!("status {:?}", self.status)))?;
+        let channel = Channel::parse(&self.channel)
+            .ok_or_else(|| corrupt(format!("channel {:?}", self.channel)))?;
+        let level = self
+            .level
+            .as_deref()
+            .map(|l| RegionLevel::parse(l).ok_or_else(|| corrupt(format!("level {l:?}"))))
+            .transpose()?;
+        let location = match (self.lat, self.lon) {
+            (Some(lat), Some(lon)) => Some(StoredLocation {
+                lat,
+                lon,
+                accuracy_m: self.accuracy_m,
+                source: self
+                    .location_source
+                    .as_deref()
+                    .and_then(LocationSource::parse)
+                    .unwrap_or(LocationSource::Device),
+            }),
+            _ => None,
+        };
+        Ok(ReportRecord {
+            id: parse_id("reports", &self.id)?,
+            case_number: self.case_number,
+            reporter_id: parse_id("reports", &self.reporter_id)?,
+            submitted_by: parse_id("reports", &self.submitted_by)?,
+            category: self.category_code,
+            description: self.description,
+            status,
+            location,
+            address: self.address,
+            grid_id: opt_id(self.grid_id.as_deref())?,
+            region_id: parse_id("reports", &self.region_id)?,
+            region_path: self.region_path,
+            unit_id: opt_id(self.unit_id.as_deref())?,
+            level,
+            anonymous: self.anonymous,
+            channel,
+            follower_count: self.follower_count,
+            version: self.version,
+            accept_by: self.accept_by.map(time::from_db),
+            resolve_by: self.resolve_by.map(time::from_db),
+            created_at: time::from_db(self.created_at),
+            updated_at: time::from_db(self.updated_at),
+        })
+    }
+}
