@@ -198,26 +198,19 @@ pub fn attach(conn: &mut DbConn, ids: &[Uuid], report_id: Uuid) -> Result<usize>
 
 /// A report's photos in order.
 pub fn of_report(conn: &mut DbConn, report_id: Uuid) -> Result<Vec<Media>> {
+    of_reports(conn, &[report_id])
+}
+
+/// The photos of several reports, by report and then in order.
+pub fn of_reports(conn: &mut DbConn, report_ids: &[Uuid]) -> Result<Vec<Media>> {
+    let ids: Vec<String> = report_ids.iter().map(Uuid::to_string).collect();
     media::table
-        .filter(media::report_id.eq(report_id.to_string()))
-        .order(media::position)
+        .filter(media::report_id.eq_any(ids))
+        .order((media::report_id, media::position))
         .select(MediaRow::as_select())
         .load(conn)?
         .into_iter()
         .map(MediaRow::into_media)
-        .collect()
-}
-
-/// Perceptual hashes of the photos of several reports: `(report id, hash)`.
-pub fn hashes_of_reports(conn: &mut DbConn, report_ids: &[Uuid]) -> Result<Vec<(Uuid, u64)>> {
-    let ids: Vec<String> = report_ids.iter().map(Uuid::to_string).collect();
-    let rows: Vec<(Option<String>, i64)> = media::table
-        .filter(media::report_id.eq_any(ids))
-        .select((media::report_id, media::phash))
-        .load(conn)?;
-    rows.into_iter()
-        .filter_map(|(r, h)| r.map(|r| (r, h)))
-        .map(|(r, h)| Ok((parse_id("media", &r)?, u64::from_ne_bytes(h.to_ne_bytes()))))
         .collect()
 }
 

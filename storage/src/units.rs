@@ -153,6 +153,19 @@ pub fn find(conn: &mut DbConn, id: Uuid) -> Result<Option<Unit>> {
         .transpose()
 }
 
+/// The units with these ids (unknown ids are left out), in id order.
+pub fn find_many(conn: &mut DbConn, ids: &[Uuid]) -> Result<Vec<Unit>> {
+    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    units::table
+        .filter(units::id.eq_any(ids))
+        .select(UnitRow::as_select())
+        .order(units::id)
+        .load(conn)?
+        .into_iter()
+        .map(UnitRow::into_core)
+        .collect()
+}
+
 /// What may change on a unit: its kind, region and grid are fixed (reports and rules refer to
 /// them); make a new unit instead.
 #[derive(Debug, Clone, Default)]

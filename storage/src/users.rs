@@ -222,6 +222,18 @@ pub fn find(conn: &mut DbConn, id: Uuid) -> Result<Option<User>> {
         .transpose()
 }
 
+/// The accounts with these ids (unknown ids are left out), in no particular order.
+pub fn find_many(conn: &mut DbConn, ids: &[Uuid]) -> Result<Vec<User>> {
+    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    users::table
+        .filter(users::id.eq_any(ids))
+        .select(UserRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|r| r.to_core())
+        .collect()
+}
+
 /// The account with this (normalised) phone number.
 pub fn find_by_phone(conn: &mut DbConn, phone: &str) -> Result<Option<User>> {
     users::table

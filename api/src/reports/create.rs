@@ -157,7 +157,7 @@ fn intake(
     match result {
         Ok(record) => {
             let sight = sight(me, &record, true).unwrap_or(Sight::Public);
-            let parts = ReportParts::load(conn, record, true)?;
+            let parts = ReportParts::load(conn, record)?;
             Ok(Outcome::Created(parts.view(sight)))
         }
         // A retry with the same key committed first: answer as a retry.
@@ -188,7 +188,7 @@ fn replay(
         .ok_or_else(|| ApiError::internal("idempotency key names a missing report"))?;
     let sight = sight(me, &record, true).unwrap_or(Sight::Public);
     Ok(Outcome::Replayed(
-        ReportParts::load(conn, record, true)?.view(sight),
+        ReportParts::load(conn, record)?.view(sight),
     ))
 }
 

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::params::wgs84_point;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::reports::access::sight;
+use crate::reports::access::{Sight, sight};
 use crate::reports::view::{ReportParts, ReportView};
 use crate::state::AppState;
 
@@ -115,29 +115,27 @@ pub async fn nearby(
                     .filter(|(_, r)| sight(&me, r, public).is_some())
                     .collect();
             found.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let ids: Vec<Uuid> = found.iter().map(|(_, r)| r.id).collect();
-            let hashes = match probe {
-                Some(_) => cunxiang_storage::media::hashes_of_reports(conn, &ids)?,
-                None => Vec::new(),
-            };
-            let mut items = Vec::with_capacity(found.len());
-            for (distance_m, report) in found {
-                let photo_similarity = probe.and_then(|p| {
-                    hashes
-                        .iter()
-                        .filter(|(r, _)| *r == report.id)
-                        .map(|(_, h)| cunxiang_photo::phash_distance(p, *h))
-                        .min()
-                        .map(|bits| 1.0 - f64::from(bits) / 64.0)
-                });
-                let sight =
-                    sight(&me, &report, public).unwrap_or(crate::reports::access::Sight::Public);
-                items.push(NearbyReport {
-                    report: ReportParts::load(conn, report, false)?.view(sight),
-                    distance_m: (distance_m * 10.0).round() / 10.0,
-                    photo_similarity,
-                });
-            }
+            let (distances, reports): (Vec<f64>, Vec<_>) = found.into_iter().unzip();
+            let items = ReportParts::load_many(conn, reports)?
+                .into_iter()
+                .zip(distances)
+                .map(|(parts, distance_m)| {
+                    let photo_similarity = probe.and_then(|p| {
+                        parts
+                            .photos
+                            .iter()
+                            .map(|m| cunxiang_photo::phash_distance(p, m.phash))
+                            .min()
+                            .map(|bits| 1.0 - f64::from(bits) / 64.0)
+                    });
+                    let sight = sight(&me, &parts.report, public).unwrap_or(Sight::Public);
+                    NearbyReport {
+                        report: parts.view(sight),
+                        distance_m: (distance_m * 10.0).round() / 10.0,
+                        photo_similarity,
+                    }
+                })
+                .collect::<Vec<_>>();
             Ok(items)
         })
         .await?;

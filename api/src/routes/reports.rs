@@ -41,7 +41,7 @@ pub async fn get(
     let view = state
         .db(move |conn| {
             let (report, sight) = visible(conn, &me, id)?;
-            Ok(ReportParts::load(conn, report, true)?.view(sight))
+            Ok(ReportParts::load(conn, report)?.view(sight))
         })
         .await?;
     Ok(web::Json(view))
@@ -158,12 +158,14 @@ pub async fn list(
                 cursor.as_deref(),
                 limit,
             )?;
-            let mut items = Vec::with_capacity(page.items.len());
-            for report in page.items {
-                let public = true; // the scope already left out what she may not see
-                let sight = sight(&me, &report, public).unwrap_or(Sight::Public);
-                items.push(ReportParts::load(conn, report, false)?.view(sight));
-            }
+            // The scope already left out what she may not see: every item is at least public.
+            let items = ReportParts::load_many(conn, page.items)?
+                .into_iter()
+                .map(|parts| {
+                    let sight = sight(&me, &parts.report, true).unwrap_or(Sight::Public);
+                    parts.view(sight)
+                })
+                .collect();
             Ok(ReportList {
                 items,
                 next_cursor: page.next_cursor,
