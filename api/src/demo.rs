@@ -83,8 +83,6 @@ fn seed(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
         category.validate()?;
         cunxiang_storage::categories::insert(conn, category)?;
     }
-    // Disputes are between the parties and the staff: other villagers do not see them.
-    cunxiang_storage::categories::set_public(conn, "dispute", false)?;
     let county =
         cunxiang_storage::regions::find_by_code(conn, COUNTY_CODE)?.context("demo county")?;
     cunxiang_storage::regions::set_case_prefix(conn, county.id, "YJ")?;
@@ -209,6 +207,8 @@ pub fn categories() -> Vec<Category> {
         department: department.map(str::to_owned),
         sort_order,
         active: true,
+        // Disputes stay between the parties and the staff.
+        public: code != "dispute",
     };
     use RegionLevel::{Group, Township, Village};
     vec![

@@ -30,6 +30,9 @@ pub struct Category {
     pub sort_order: i32,
     /// Whether new reports may use it.
     pub active: bool,
+    /// Whether villagers other than the reporter see its reports (without her identity);
+    /// private categories (neighbour disputes, petitions) are seen by the parties and staff only.
+    pub public: bool,
 }
 
 /// Why a category definition is refused.
@@ -99,6 +102,7 @@ mod tests {
             department: Some("sanitation".into()),
             sort_order: 1,
             active: true,
+            public: true,
         }
     }
 

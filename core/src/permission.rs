@@ -107,7 +107,8 @@ pub fn can(actor: &Actor, permission: Permission, target: &Target<'_>) -> bool {
         ManageClients | ReadAudit => actor.role == Role::Admin,
         PreviewRouting => matches!(actor.role, Role::Admin | Role::Supervisor),
         ReadUser => match target {
-            Target::Deployment | Target::Region { .. } => actor.role != Role::Villager,
+            Target::Deployment => actor.role != Role::Villager,
+            Target::Region { path } => actor.role != Role::Villager && actor.covers(path),
             Target::User { id, regions, .. } => {
                 *id == actor.id
                     || actor.role == Role::Admin
@@ -115,8 +116,9 @@ pub fn can(actor: &Actor, permission: Permission, target: &Target<'_>) -> bool {
             }
         },
         ManageUser => match target {
-            Target::Deployment | Target::Region { .. } => {
-                matches!(actor.role, Role::Admin | Role::Supervisor)
+            Target::Deployment => matches!(actor.role, Role::Admin | Role::Supervisor),
+            Target::Region { path } => {
+                actor.role == Role::Admin || (actor.role == Role::Supervisor && actor.covers(path))
             }
             Target::User { id, role, regions } => match actor.role {
                 Role::Admin => *id != actor.id || *role == Role::Admin,

@@ -3,7 +3,7 @@
 //! S3-compatible store behind the same trait.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
@@ -33,11 +33,6 @@ impl DiskBlobStore {
     /// A store rooted at `root` (created on first write).
     pub fn new(root: impl Into<PathBuf>) -> Self {
         DiskBlobStore { root: root.into() }
-    }
-
-    /// The root directory.
-    pub fn root(&self) -> &Path {
-        &self.root
     }
 
     fn path_of(&self, key: &str) -> Option<PathBuf> {

@@ -22,6 +22,7 @@ struct CategoryRow {
     sort_order: i32,
     active: bool,
     created_at: chrono::NaiveDateTime,
+    public: bool,
 }
 
 impl CategoryRow {
@@ -42,6 +43,7 @@ impl CategoryRow {
             department: self.department,
             sort_order: self.sort_order,
             active: self.active,
+            public: self.public,
         })
     }
 }
@@ -60,6 +62,7 @@ pub fn insert(conn: &mut DbConn, category: &Category) -> Result<()> {
         sort_order: category.sort_order,
         active: category.active,
         created_at: time::to_db(time::now()),
+        public: category.public,
     };
     diesel::insert_into(categories::table)
         .values(&row)
@@ -108,16 +111,8 @@ pub fn update(conn: &mut DbConn, category: &Category) -> Result<bool> {
             categories::department.eq(category.department.as_deref()),
             categories::sort_order.eq(category.sort_order),
             categories::active.eq(category.active),
+            categories::public.eq(category.public),
         ))
         .execute(conn)?;
     Ok(changed == 1)
-}
-
-/// Sets whether villagers other than the reporter may see reports of this category
-/// (neighbour disputes, for one, stay between the parties and the staff).
-pub fn set_public(conn: &mut DbConn, code: &str, public: bool) -> Result<()> {
-    diesel::update(categories::table.find(code))
-        .set(categories::public.eq(public))
-        .execute(conn)?;
-    Ok(())
 }

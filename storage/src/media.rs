@@ -120,8 +120,8 @@ impl MediaRow {
     }
 }
 
-/// Inserts a photo. The same bytes from the same uploader are a
-/// [`crate::StorageError::Conflict`] (read the existing one with [`find_by_sha`]).
+/// Inserts a photo. The same bytes from the same uploader, while her earlier photo of them is
+/// unattached, are a [`crate::StorageError::Conflict`] (read it with [`find_by_sha`]).
 pub fn insert(conn: &mut DbConn, m: &Media) -> Result<()> {
     let row = MediaRow {
         id: m.id.to_string(),
@@ -164,11 +164,12 @@ pub fn find(conn: &mut DbConn, id: Uuid) -> Result<Option<Media>> {
         .transpose()
 }
 
-/// The photo this uploader made from these bytes, if any.
+/// The unattached photo this uploader made from these bytes, if any.
 pub fn find_by_sha(conn: &mut DbConn, uploader: Uuid, sha256: &str) -> Result<Option<Media>> {
     media::table
         .filter(media::uploader_id.eq(uploader.to_string()))
         .filter(media::sha256.eq(sha256))
+        .filter(media::report_id.is_null())
         .select(MediaRow::as_select())
         .first(conn)
         .optional()?
@@ -194,11 +195,6 @@ pub fn attach(conn: &mut DbConn, ids: &[Uuid], report_id: Uuid) -> Result<usize>
         .execute(conn)?;
     }
     Ok(changed)
-}
-
-/// A report's photos in order.
-pub fn of_report(conn: &mut DbConn, report_id: Uuid) -> Result<Vec<Media>> {
-    of_reports(conn, &[report_id])
 }
 
 /// The photos of several reports, by report and then in order.

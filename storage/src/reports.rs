@@ -68,7 +68,8 @@ pub fn find(conn: &mut DbConn, id: Uuid) -> Result<Option<ReportRecord>> {
 pub enum Scope {
     /// Everything (admins).
     All,
-    /// Reports in these region subtrees or held by these units (staff).
+    /// Reports in these region subtrees or held by these units, and reports of public
+    /// categories (staff).
     Staff {
         /// Materialised region paths of her authority.
         paths: Vec<String>,
@@ -132,6 +133,11 @@ pub fn list(
             for path in paths {
                 visible = Box::new(visible.or(reports::region_path.like(format!("{path}%"))));
             }
+            // Outside her charge she sees what any villager sees: public categories.
+            let public = crate::schema::categories::table
+                .filter(crate::schema::categories::public.eq(true))
+                .select(crate::schema::categories::code);
+            visible = Box::new(visible.or(reports::category_code.eq_any(public)));
             query = query.filter(visible);
         }
         Scope::Villager { user_id } => {
@@ -228,16 +234,6 @@ pub fn follow(conn: &mut DbConn, report_id: Uuid, user_id: Uuid) -> Result<bool>
             .execute(conn)?;
     }
     Ok(inserted == 1)
-}
-
-/// Whether a user follows a report.
-pub fn is_follower(conn: &mut DbConn, report_id: Uuid, user_id: Uuid) -> Result<bool> {
-    let n: i64 = report_followers::table
-        .filter(report_followers::report_id.eq(report_id.to_string()))
-        .filter(report_followers::user_id.eq(user_id.to_string()))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
 }
 
 /// Whether reports of this category are visible to villagers other than the reporter.

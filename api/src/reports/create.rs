@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::access::{Sight, sight};
 use super::placement::{Placement, place};
-use super::submission::{CreateReport, Submission, check, idempotency_key, invalid};
+use super::submission::{CreateReport, Submission, check, idempotency_key};
 use super::view::{ReportParts, ReportView};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -79,14 +79,18 @@ fn intake(
     }
     let category = cunxiang_storage::categories::find(conn, &s.category)?
         .filter(|c| c.active)
-        .ok_or_else(|| invalid("category", format!("no active category {}", s.category)))?;
+        .ok_or_else(|| {
+            ApiError::invalid_field("category", format!("no active category {}", s.category))
+        })?;
     let mut photos = Vec::with_capacity(s.media_ids.len());
     for id in &s.media_ids {
         let media = cunxiang_storage::media::find(conn, *id)?
             .filter(|m| m.uploader_id == me.user.id)
-            .ok_or_else(|| invalid("media_ids", format!("no photo {id} of yours")))?;
+            .ok_or_else(|| {
+                ApiError::invalid_field("media_ids", format!("no photo {id} of yours"))
+            })?;
         if media.report_id.is_some() {
-            return Err(invalid(
+            return Err(ApiError::invalid_field(
                 "media_ids",
                 format!("photo {id} is already on a report"),
             ));
@@ -134,15 +138,8 @@ fn intake(
         };
         let record = new_record(&s, &placement, &category, location, parties);
         let record = cunxiang_storage::reports::insert(conn, &record)?;
-        write_first_events(conn, &record, &placement, &s, me.user.id)?;
-        let attached = cunxiang_storage::media::attach(conn, &s.media_ids, record.id)?;
-        if attached != s.media_ids.len() {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "media_taken",
-                "a photo was attached to another report meanwhile; nothing was saved",
-            ));
-        }
+        // The key before anything a concurrent retry could also claim (the photos): a retry
+        // that lost the race learns it here and answers with the winner's report.
         if let Some(key) = key {
             keys::insert(conn, me.user.id, key, hash, record.id).map_err(|e| {
                 if keys::is_taken(&e) {
@@ -151,6 +148,15 @@ fn intake(
                     e.into()
                 }
             })?;
+        }
+        write_first_events(conn, &record, &placement, &s, me.user.id)?;
+        let attached = cunxiang_storage::media::attach(conn, &s.media_ids, record.id)?;
+        if attached != s.media_ids.len() {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "media_taken",
+                "a photo was attached to another report meanwhile; nothing was saved",
+            ));
         }
         Ok(record)
     });

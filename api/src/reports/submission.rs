@@ -64,10 +64,6 @@ pub struct Submission {
     pub on_behalf: Option<(String, Option<String>)>,
 }
 
-pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::invalid_field(field, message)
-}
-
 /// The `Idempotency-Key` header: required for villagers, 1–128 visible ASCII characters.
 pub fn idempotency_key(req: &HttpRequest, role: Role) -> Result<Option<String>, ApiError> {
     let Some(value) = req.headers().get("Idempotency-Key") else {
@@ -95,7 +91,7 @@ pub fn idempotency_key(req: &HttpRequest, role: Role) -> Result<Option<String>, 
 pub fn check(me: &AuthUser, body: CreateReport) -> Result<Submission, ApiError> {
     let description = body.description.trim().to_owned();
     if description.chars().count() > report::MAX_DESCRIPTION {
-        return Err(invalid(
+        return Err(ApiError::invalid_field(
             "description",
             format!(
                 "description is longer than {} characters",
@@ -104,20 +100,23 @@ pub fn check(me: &AuthUser, body: CreateReport) -> Result<Submission, ApiError> 
         ));
     }
     if description.is_empty() && body.media_ids.is_empty() {
-        return Err(invalid(
+        return Err(ApiError::invalid_field(
             "description",
             "describe the problem or add a photo",
         ));
     }
     if body.media_ids.len() > report::MAX_PHOTOS {
-        return Err(invalid(
+        return Err(ApiError::invalid_field(
             "media_ids",
             format!("at most {} photos per report", report::MAX_PHOTOS),
         ));
     }
     let mut seen = std::collections::HashSet::new();
     if !body.media_ids.iter().all(|id| seen.insert(*id)) {
-        return Err(invalid("media_ids", "the same photo is listed twice"));
+        return Err(ApiError::invalid_field(
+            "media_ids",
+            "the same photo is listed twice",
+        ));
     }
     let address = body
         .address
@@ -127,7 +126,7 @@ pub fn check(me: &AuthUser, body: CreateReport) -> Result<Submission, ApiError> 
         .as_ref()
         .is_some_and(|a| a.chars().count() > report::MAX_ADDRESS)
     {
-        return Err(invalid(
+        return Err(ApiError::invalid_field(
             "address",
             format!("address is longer than {} characters", report::MAX_ADDRESS),
         ));
@@ -139,20 +138,20 @@ pub fn check(me: &AuthUser, body: CreateReport) -> Result<Submission, ApiError> 
         None if me.user.role == Role::GridWorker && body.on_behalf_of.is_none() => Channel::Patrol,
         None => Channel::Hotline,
         Some(c) => Channel::parse(c).ok_or_else(|| {
-            invalid(
+            ApiError::invalid_field(
                 "channel",
                 "channel must be mini_program, app, h5, patrol or hotline",
             )
         })?,
     };
     if channel == Channel::Open311 {
-        return Err(invalid(
+        return Err(ApiError::invalid_field(
             "channel",
             "Open311 reports come through /open311/v2/requests",
         ));
     }
     if villager != channel.is_villager_channel() {
-        return Err(invalid(
+        return Err(ApiError::invalid_field(
             "channel",
             if villager {
                 "villagers report through mini_program, app or h5"
@@ -170,7 +169,7 @@ pub fn check(me: &AuthUser, body: CreateReport) -> Result<Submission, ApiError> 
         }
         Some(o) => {
             let phone = normalise_phone(&o.phone).ok_or_else(|| {
-                invalid(
+                ApiError::invalid_field(
                     "on_behalf_of.phone",
                     "phone must be an 11-digit mainland mobile number",
                 )
@@ -198,7 +197,7 @@ fn checked_location(l: LocationIn) -> Result<StoredLocation, ApiError> {
     let system = match l.coord_system.as_deref() {
         None => CoordSystem::default(),
         Some(s) => CoordSystem::parse(s).ok_or_else(|| {
-            invalid(
+            ApiError::invalid_field(
                 "location.coord_system",
                 "coord_system must be wgs84, gcj02 or bd09",
             )
@@ -210,10 +209,10 @@ fn checked_location(l: LocationIn) -> Result<StoredLocation, ApiError> {
         } else {
             "location.lat"
         };
-        invalid(field, e.to_string())
+        ApiError::invalid_field(field, e.to_string())
     })?;
     if l.accuracy_m.is_some_and(|a| !a.is_finite() || a < 0.0) {
-        return Err(invalid(
+        return Err(ApiError::invalid_field(
             "location.accuracy_m",
             "accuracy_m must be a non-negative number of metres",
         ));

@@ -29,6 +29,9 @@ pub struct CreateCategory {
     department: Option<String>,
     #[serde(default)]
     sort_order: i32,
+    /// Whether other villagers see its reports; private unless said (disputes, petitions).
+    #[serde(default)]
+    public: bool,
 }
 
 /// Body of `PATCH /v1/categories/{code}`: any subset of the fields.
@@ -45,6 +48,7 @@ pub struct ChangeCategory {
     department: Option<Option<String>>,
     sort_order: Option<i32>,
     active: Option<bool>,
+    public: Option<bool>,
 }
 
 fn level(s: &str) -> Result<RegionLevel, ApiError> {
@@ -94,6 +98,7 @@ pub async fn create(
         department: b.department,
         sort_order: b.sort_order,
         active: true,
+        public: b.public,
     })?;
     let ip = client_ip(&req, state.settings.trust_proxy);
     let category = state
@@ -152,6 +157,7 @@ pub async fn change(
                 c.department = b.department.unwrap_or(c.department);
                 c.sort_order = b.sort_order.unwrap_or(c.sort_order);
                 c.active = b.active.unwrap_or(c.active);
+                c.public = b.public.unwrap_or(c.public);
                 let c = validated(c)?;
                 cunxiang_storage::categories::update(conn, &c)?;
                 audit::record(

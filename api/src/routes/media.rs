@@ -13,7 +13,6 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::photos::{Stored, spool_upload, store};
-use crate::reports::access::sight;
 use crate::state::AppState;
 
 /// A photo as its uploader sees it.
@@ -128,10 +127,11 @@ async fn serve(
             let allowed = if media.uploader_id == me.user.id || me.is_admin() {
                 true
             } else if let Some(report_id) = media.report_id {
-                let report =
-                    cunxiang_storage::reports::find(conn, report_id)?.ok_or_else(not_found)?;
-                let public = cunxiang_storage::reports::category_is_public(conn, &report.category)?;
-                sight(&me, &report, public).is_some()
+                match super::reports::visible(conn, &me, report_id) {
+                    Ok(_) => true,
+                    Err(e) if e.status == actix_web::http::StatusCode::NOT_FOUND => false,
+                    Err(e) => return Err(e),
+                }
             } else {
                 false
             };

@@ -206,7 +206,10 @@ pub async fn follow(
                     )
                 })?;
             cunxiang_storage::conn::transaction(conn, |conn| {
-                cunxiang_storage::reports::follow(conn, id, me.user.id)?;
+                // The reporter follows her report anyway; she is not a "me too".
+                if report.reporter_id != me.user.id {
+                    cunxiang_storage::reports::follow(conn, id, me.user.id)?;
+                }
                 let after = cunxiang_storage::reports::find(conn, id)?
                     .ok_or_else(|| ApiError::internal("followed report vanished"))?;
                 Ok(Following {

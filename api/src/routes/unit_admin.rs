@@ -42,6 +42,15 @@ pub struct ChangeUnit {
     active: Option<bool>,
 }
 
+/// A client error about a referenced value becomes 422 naming the field; a server error stays.
+fn as_field(field: &str, e: ApiError) -> ApiError {
+    if e.status.is_client_error() {
+        ApiError::invalid_field(field, e.message)
+    } else {
+        e
+    }
+}
+
 /// Adds a unit.
 pub async fn create(
     state: web::Data<AppState>,
@@ -71,7 +80,10 @@ pub async fn create(
                         ApiError::invalid_field("grid_id", format!("no grid {grid_id}"))
                     })?;
                     if let Some(reference) = &body.region
-                        && find_region(conn, reference)?.id != grid.region_id
+                        && find_region(conn, reference)
+                            .map_err(|e| as_field("region", e))?
+                            .id
+                            != grid.region_id
                     {
                         return Err(ApiError::invalid_field(
                             "region",
@@ -96,8 +108,7 @@ pub async fn create(
                     let reference = body.region.as_deref().ok_or_else(|| {
                         ApiError::invalid_field("region", "the region the unit serves is required")
                     })?;
-                    let region = find_region(conn, reference)
-                        .map_err(|e| ApiError::invalid_field("region", e.message))?;
+                    let region = find_region(conn, reference).map_err(|e| as_field("region", e))?;
                     let wanted: RegionLevel = kind.ladder_level();
                     if region.level != wanted {
                         return Err(ApiError::invalid_field(

@@ -278,6 +278,7 @@ fn categories() -> Vec<Category> {
         department: line.map(str::to_owned),
         sort_order: i as i32,
         active: true,
+        public: true,
     })
     .collect()
 }

@@ -142,6 +142,7 @@ pub(super) fn category(code: &str, name: &str, level: RegionLevel, dept: Option<
         department: dept.map(str::to_owned),
         sort_order: 0,
         active: true,
+        public: true,
     }
 }
 

@@ -84,16 +84,19 @@ CREATE TABLE media (
     original_key        TEXT,
     -- 64-bit perceptual hash of the thumbnail, as a signed integer.
     phash               BIGINT NOT NULL,
-    -- From EXIF: capture time (UTC) and GPS (WGS-84). Shown to the uploader and supervisors only.
+    -- From EXIF: capture time (UTC) and GPS (WGS-84). Shown to the uploader only (kept for
+    -- the evidence checks of resolve photos).
     captured_at         TIMESTAMP,
     gps_lat             DOUBLE PRECISION,
     gps_lon             DOUBLE PRECISION,
     -- The report it belongs to once attached, and its place among the report's photos.
     report_id           TEXT REFERENCES reports (id),
     position            INTEGER,
-    created_at          TIMESTAMP NOT NULL,
-    UNIQUE (uploader_id, sha256)
+    created_at          TIMESTAMP NOT NULL
 );
+-- The same bytes from the same uploader are the same photo until it is attached to a report;
+-- afterwards a new upload makes a new photo (a rejected report's photo can be sent again).
+CREATE UNIQUE INDEX media_unattached_idx ON media (uploader_id, sha256) WHERE report_id IS NULL;
 CREATE INDEX media_report_idx ON media (report_id, position);
 
 CREATE TABLE report_followers (

@@ -156,9 +156,12 @@ async fn concurrent_retries_make_one_report_and_distinct_case_numbers() {
     for backend in backends() {
         let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
         let anna = srv.villager(ANNA).await;
-        let body = json!({ "category": "garbage", "description": "重试",
-                           "location": { "lat": DUKOU.0, "lon": DUKOU.1, "coord_system": "wgs84" } });
-        let tries = (0..8).map(|_| srv.report(&anna.access_token, Some("same-key"), &body));
+        let (_, photo) = srv
+            .upload(&anna.access_token, dukou_photo(7), "p.jpg")
+            .await;
+        let with_photo = json!({ "category": "garbage", "description": "重试",
+                                 "media_ids": [photo["id"]] });
+        let tries = (0..8).map(|_| srv.report(&anna.access_token, Some("same-key"), &with_photo));
         let answers = futures_util::future::join_all(tries).await;
         let created = answers.iter().filter(|(s, _)| *s == 201).count();
         assert_eq!(created, 1, "{backend:?}: {answers:?}");
@@ -169,7 +172,18 @@ async fn concurrent_retries_make_one_report_and_distinct_case_numbers() {
             "{answers:?}"
         );
         assert_eq!(rows(&srv).0, 1);
+        assert_eq!(answers[0].1["photos"][0]["id"], photo["id"]);
 
+        // Once attached, the same bytes make a new photo (a rejected report's photo can be
+        // sent again); before, they were the same one.
+        let (status, again) = srv
+            .upload(&anna.access_token, dukou_photo(7), "p.jpg")
+            .await;
+        assert_eq!(status, 201, "{again}");
+        assert_ne!(again["id"], photo["id"]);
+
+        let body = json!({ "category": "garbage", "description": "重试",
+                           "location": { "lat": DUKOU.0, "lon": DUKOU.1, "coord_system": "wgs84" } });
         let keys: Vec<String> = (0..6).map(|i| format!("key-{i}")).collect();
         let tries = keys
             .iter()

@@ -20,11 +20,15 @@ async fn each_reader_sees_what_she_may() {
                 &json!({ "category": "garbage", "description": "垃圾", "location": at }),
             )
             .await;
+        let (_, private_photo) = srv
+            .upload(&anna.access_token, dukou_photo(9), "d.jpg")
+            .await;
         let (_, dispute) = srv
             .report(
                 &anna.access_token,
                 Some("b"),
-                &json!({ "category": "dispute", "description": "邻里纠纷", "location": at }),
+                &json!({ "category": "dispute", "description": "邻里纠纷", "location": at,
+                         "media_ids": [private_photo["id"]] }),
             )
             .await;
         let (_, hidden) = srv.report(&anna.access_token, Some("c"), &json!({ "category": "garbage", "description": "匿名", "location": at, "anonymous": true })).await;
@@ -42,6 +46,9 @@ async fn each_reader_sees_what_she_may() {
         let (status, answer) = srv.get_as(&bao.access_token, &path(&dispute)).await;
         assert_eq!(status, 404, "{answer}");
         contract.check("GET", "/v1/reports/{id}", 404, &answer);
+        let photo_path = format!("/v1/media/{}", private_photo["id"].as_str().unwrap());
+        let (status, _) = srv.get_as(&bao.access_token, &photo_path).await;
+        assert_eq!(status, 404, "a private report's photo stays private");
         // The grid worker in charge: name and masked phone, but not for an anonymous report.
         let (_, users) = srv
             .get_as(

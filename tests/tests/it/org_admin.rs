@@ -205,6 +205,7 @@ async fn categories_are_managed_by_admins_only() {
         assert_eq!(status, 201, "{backend:?}: {created}");
         contract.check("POST", "/v1/categories", 201, &created);
         assert_eq!(created["active"], true);
+        assert_eq!(created["public"], false, "private unless said");
         let (status, _) = srv.post(Some(t), "/v1/categories", bridge.clone()).await;
         assert_eq!(status, 409);
 
