@@ -90,6 +90,12 @@ fn intake(
                 ApiError::invalid_field("media_ids", format!("no photo {id} of yours"))
             })?;
         if media.report_id.is_some() {
+            // A concurrent retry under the same key may have attached it meanwhile.
+            if let Some(key) = key
+                && let Some(used) = keys::find(conn, me.user.id, key)?
+            {
+                return replay(conn, me, &used, hash);
+            }
             return Err(ApiError::invalid_field(
                 "media_ids",
                 format!("photo {id} is already on a report"),
