@@ -136,3 +136,16 @@ pub fn print_table(measurements: &[Measurement]) {
         );
     }
 }
+
+/// The CPU model as `/proc/cpuinfo` names it (Linux), or `unknown CPU`.
+pub fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned())
+}

@@ -193,14 +193,6 @@ fn setting(name: &str, default: usize) -> String {
 
 /// CPU model and the cores this process may use.
 fn machine(cores: usize) -> String {
-    let model = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let model = cunxiang_bench::measure::cpu_model();
     format!("{model}, {cores} cores available to this process")
 }

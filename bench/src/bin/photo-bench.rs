@@ -209,14 +209,6 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 /// CPU model and the cores this process may use.
 fn machine() -> String {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let model = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let model = cunxiang_bench::measure::cpu_model();
     format!("{model}, {cores} cores available to this process")
 }

@@ -261,14 +261,6 @@ fn rss_bytes() -> Option<u64> {
 /// CPU model and core count, as far as the system tells.
 fn machine() -> String {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let model = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let model = cunxiang_bench::measure::cpu_model();
     format!("{model}, {cores} cores available, one thread used")
 }
