@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod grid_import;
 pub mod import;
+pub mod lifecycle;
 pub mod middleware;
 pub mod photos;
 pub mod region_csv;
@@ -22,6 +23,8 @@ pub mod settings;
 pub mod state;
 pub mod telemetry;
 pub mod views;
+
+pub use lifecycle::deadlines;
 
 pub use error::ApiError;
 pub use settings::Settings;

@@ -171,6 +171,7 @@ fn render(
         gps: processed.exif.gps.map(|g| (g.lat, g.lon)),
         report_id: None,
         position: None,
+        event_id: None,
         created_at: cunxiang_storage::time::now(),
     };
     Ok((media, created))

@@ -113,6 +113,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
         )),
         blobs,
         photo_slots,
+        clock: Arc::new(cunxiang_core::clock::SystemClock),
     };
     Ok(Prepared {
         state,
@@ -136,6 +137,7 @@ fn ensure_writable(dir: &Path) -> Result<(), StartError> {
 /// listens on. Must be called inside an actix/tokio runtime.
 pub fn bind(state: AppState) -> Result<(actix_web::dev::Server, Vec<SocketAddr>), StartError> {
     let settings = state.settings.clone();
+    crate::lifecycle::deadlines::spawn(state.clone());
     let data = web::Data::new(state);
     let json_limit = settings.json_limit;
     let server = HttpServer::new(move || {

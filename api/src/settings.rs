@@ -85,6 +85,18 @@ pub struct Settings {
     pub nearby_radius_m: f64,
     /// How far back that search looks, in days (`CUNXIANG_NEARBY_DAYS`, default 30).
     pub nearby_days: i64,
+    /// Days a reporter has to confirm, rate or reopen a resolution before it is closed without
+    /// a rating (`CUNXIANG_AUTO_CONFIRM_DAYS`, default 3).
+    pub auto_confirm_days: i64,
+    /// Days after closing during which the reporter may still rate or reopen
+    /// (`CUNXIANG_REOPEN_DAYS`, default 7).
+    pub reopen_days: i64,
+    /// How far from the report a resolve photo's GPS may be before it is flagged, in metres
+    /// (`CUNXIANG_EVIDENCE_MAX_DISTANCE_M`, default 500).
+    pub evidence_max_distance_m: f64,
+    /// Seconds between the deadline worker's passes (`CUNXIANG_DEADLINE_INTERVAL_SECS`,
+    /// default 30).
+    pub deadline_interval_secs: u64,
 }
 
 /// A setting with a value that cannot be used.
@@ -160,6 +172,10 @@ impl Settings {
             photo_workers: number(&get, "CUNXIANG_PHOTO_WORKERS", default_workers)?,
             nearby_radius_m: number(&get, "CUNXIANG_NEARBY_RADIUS_M", 150.0)?,
             nearby_days: number(&get, "CUNXIANG_NEARBY_DAYS", 30)?,
+            auto_confirm_days: number(&get, "CUNXIANG_AUTO_CONFIRM_DAYS", 3)?,
+            reopen_days: number(&get, "CUNXIANG_REOPEN_DAYS", 7)?,
+            evidence_max_distance_m: number(&get, "CUNXIANG_EVIDENCE_MAX_DISTANCE_M", 500.0)?,
+            deadline_interval_secs: number(&get, "CUNXIANG_DEADLINE_INTERVAL_SECS", 30)?,
         })
     }
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use actix_web::web;
+use cunxiang_core::clock::Clock;
 use cunxiang_storage::blobs::BlobStore;
 use cunxiang_storage::{DbConn, Pool};
 
@@ -34,6 +35,8 @@ pub struct AppState {
     pub blobs: Arc<dyn BlobStore>,
     /// Bounds how many photos are decoded at once (memory).
     pub photo_slots: Arc<tokio::sync::Semaphore>,
+    /// Where "now" comes from for reports and their deadlines (tests shift it).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl AppState {

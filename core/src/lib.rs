@@ -3,6 +3,7 @@
 //! crates load into and decide with.
 
 pub mod category;
+pub mod clock;
 pub mod coords;
 pub mod geometry;
 pub mod grid;

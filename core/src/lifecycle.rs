@@ -6,10 +6,12 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod evidence;
 mod outcome;
+pub mod schedule;
 mod standing;
 
-pub use outcome::{Clock, Conflict, Outcome, Refusal};
+pub use outcome::{Conflict, Outcome, Refusal, Timer};
 pub use standing::{Facts, Standing};
 
 /// Where a report stands.
@@ -185,9 +187,9 @@ pub fn submit(who: &Standing, routed: bool) -> Result<Outcome, Refusal> {
         return Err(Refusal::Forbidden);
     }
     Ok(if routed {
-        Outcome::to(ReportStatus::Assigned, Clock::StartAccept)
+        Outcome::to(ReportStatus::Assigned, Timer::StartAccept)
     } else {
-        Outcome::to(ReportStatus::Submitted, Clock::Clear)
+        Outcome::to(ReportStatus::Submitted, Timer::Clear)
     })
 }
 
@@ -245,15 +247,15 @@ pub fn decide(
     if !eligible(action, who) {
         return Err(Refusal::Forbidden);
     }
-    let stay = Outcome::to(status, Clock::Keep);
+    let stay = Outcome::to(status, Timer::Keep);
     let ok = match (action, status) {
-        (Accept, Assigned) => Outcome::to(Accepted, Clock::StartResolve),
-        (Transfer, Assigned | Accepted) => Outcome::to(Assigned, Clock::StartAccept),
+        (Accept, Assigned) => Outcome::to(Accepted, Timer::StartResolve),
+        (Transfer, Assigned | Accepted) => Outcome::to(Assigned, Timer::StartAccept),
         (Transfer, Submitted | Returned) if who.oversees() => {
-            Outcome::to(Assigned, Clock::StartAccept)
+            Outcome::to(Assigned, Timer::StartAccept)
         }
-        (Return, Assigned) => Outcome::to(Returned, Clock::Clear),
-        (Escalate, Assigned | Accepted) => Outcome::to(Assigned, Clock::StartAccept),
+        (Return, Assigned) => Outcome::to(Returned, Timer::Clear),
+        (Escalate, Assigned | Accepted) => Outcome::to(Assigned, Timer::StartAccept),
         (Urge | Supervise | Follow, s) if s.is_open() => stay,
         (SuperviseReply, s) if s.is_open() => {
             if !facts.open_order {
@@ -261,8 +263,8 @@ pub fn decide(
             }
             stay
         }
-        (Resolve, Accepted) => Outcome::to(Resolved, Clock::StartConfirm),
-        (Confirm | AutoConfirm, Resolved) => Outcome::to(Closed, Clock::Clear),
+        (Resolve, Accepted) => Outcome::to(Resolved, Timer::StartConfirm),
+        (Confirm | AutoConfirm, Resolved) => Outcome::to(Closed, Timer::Clear),
         (Rate, Resolved | Closed) => {
             if facts.rated {
                 return Err(Refusal::Conflict(Conflict::AlreadyRated));
@@ -273,9 +275,9 @@ pub fn decide(
             Outcome::to(
                 Closed,
                 if status == Closed {
-                    Clock::Keep
+                    Timer::Keep
                 } else {
-                    Clock::Clear
+                    Timer::Clear
                 },
             )
         }
@@ -288,13 +290,13 @@ pub fn decide(
                 to_supervisor_queue: third,
                 clears_rating: true,
                 ..if third {
-                    Outcome::to(Returned, Clock::Clear)
+                    Outcome::to(Returned, Timer::Clear)
                 } else {
-                    Outcome::to(Assigned, Clock::StartAccept)
+                    Outcome::to(Assigned, Timer::StartAccept)
                 }
             }
         }
-        (Reject, Submitted | Assigned | Returned) => Outcome::to(Rejected, Clock::Clear),
+        (Reject, Submitted | Assigned | Returned) => Outcome::to(Rejected, Timer::Clear),
         (Comment, _) => stay,
         _ => return Err(WRONG_STATUS),
     };

@@ -64,6 +64,18 @@ where
         .map_err(|TxError(e)| e)
 }
 
+/// Takes SQLite's write lock at once, inside a transaction that is about to read and then
+/// write (a deferred transaction that read first could not upgrade under a concurrent writer
+/// and would fail instead of waiting). PostgreSQL needs nothing: it locks rows as it goes.
+pub fn begin_writing(conn: &mut DbConn) -> Result<()> {
+    if let DbConn::Sqlite(c) = conn {
+        // An UPDATE takes the write lock when it starts, whether or not a row matches.
+        diesel::sql_query("UPDATE case_sequences SET last_value = last_value WHERE 1 = 0")
+            .execute(c)?;
+    }
+    Ok(())
+}
+
 /// Seconds libpq waits for a PostgreSQL server before giving up, unless the URL says otherwise.
 const PG_CONNECT_TIMEOUT_SECS: u32 = 10;
 

@@ -18,6 +18,7 @@ pub mod regions;
 pub mod reports;
 pub mod routing;
 mod schema;
+pub mod supervision;
 pub mod time;
 pub mod units;
 pub mod users;

@@ -44,6 +44,8 @@ pub struct Media {
     pub report_id: Option<Uuid>,
     /// Its place among the report's photos (0-based).
     pub position: Option<i32>,
+    /// The timeline event it is evidence of (a resolve photo); `None` for the report's own.
+    pub event_id: Option<Uuid>,
     /// Uploaded at.
     pub created_at: DateTime<Utc>,
 }
@@ -83,6 +85,7 @@ struct MediaRow {
     report_id: Option<String>,
     position: Option<i32>,
     created_at: chrono::NaiveDateTime,
+    event_id: Option<String>,
 }
 
 impl MediaRow {
@@ -115,6 +118,11 @@ impl MediaRow {
                 .map(|r| parse_id("media", r))
                 .transpose()?,
             position: self.position,
+            event_id: self
+                .event_id
+                .as_deref()
+                .map(|e| parse_id("media", e))
+                .transpose()?,
             created_at: time::from_db(self.created_at),
         })
     }
@@ -144,6 +152,7 @@ pub fn insert(conn: &mut DbConn, m: &Media) -> Result<()> {
         gps_lon: m.gps.map(|g| g.1),
         report_id: None,
         position: None,
+        event_id: None,
         created_at: time::to_db(m.created_at),
     };
     diesel::insert_into(media::table)
@@ -197,11 +206,50 @@ pub fn attach(conn: &mut DbConn, ids: &[Uuid], report_id: Uuid) -> Result<usize>
     Ok(changed)
 }
 
-/// The photos of several reports, by report and then in order.
+/// Attaches evidence photos to a report's event (a resolution), in the given order; like
+/// [`attach`], a count short of `ids.len()` means one was taken meanwhile.
+pub fn attach_evidence(
+    conn: &mut DbConn,
+    ids: &[Uuid],
+    report_id: Uuid,
+    event_id: Uuid,
+) -> Result<usize> {
+    let mut changed = 0;
+    for (position, id) in ids.iter().enumerate() {
+        changed += diesel::update(
+            media::table
+                .find(id.to_string())
+                .filter(media::report_id.is_null()),
+        )
+        .set((
+            media::report_id.eq(report_id.to_string()),
+            media::event_id.eq(event_id.to_string()),
+            media::position.eq(i32::try_from(position).unwrap_or(i32::MAX)),
+        ))
+        .execute(conn)?;
+    }
+    Ok(changed)
+}
+
+/// The evidence photos of a report's events, by event and then in order.
+pub fn of_events(conn: &mut DbConn, report_id: Uuid) -> Result<Vec<Media>> {
+    media::table
+        .filter(media::report_id.eq(report_id.to_string()))
+        .filter(media::event_id.is_not_null())
+        .order((media::event_id, media::position))
+        .select(MediaRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(MediaRow::into_media)
+        .collect()
+}
+
+/// The own photos (not evidence) of several reports, by report and then in order.
 pub fn of_reports(conn: &mut DbConn, report_ids: &[Uuid]) -> Result<Vec<Media>> {
     let ids: Vec<String> = report_ids.iter().map(Uuid::to_string).collect();
     media::table
         .filter(media::report_id.eq_any(ids))
+        .filter(media::event_id.is_null())
         .order((media::report_id, media::position))
         .select(MediaRow::as_select())
         .load(conn)?

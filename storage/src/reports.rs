@@ -1,6 +1,7 @@
 //! Reports: inserting a submitted report, reading one back, listing with filters, case-number
 //! sequences, idempotency keys and followers. Timeline events live in [`events`].
 
+pub mod change;
 pub mod events;
 pub mod keys;
 mod row;
@@ -15,7 +16,7 @@ use crate::page::Page;
 use crate::schema::{case_sequences, report_followers, reports};
 use crate::time;
 
-pub use row::{NewReport, ReportRecord, StoredLocation};
+pub use row::{NewReport, Progress, ReportRecord, StoredLocation};
 
 /// Takes the next number of a daily case sequence (1 for the first report of the day). Run it
 /// inside the report's transaction: the row stays locked until commit, so concurrent
@@ -61,6 +62,32 @@ pub fn find(conn: &mut DbConn, id: Uuid) -> Result<Option<ReportRecord>> {
         .optional()?
         .map(row::ReportRow::into_record)
         .transpose()
+}
+
+/// The report with this case number.
+pub fn find_by_case(conn: &mut DbConn, case_number: &str) -> Result<Option<ReportRecord>> {
+    reports::table
+        .filter(reports::case_number.eq(case_number))
+        .select(row::ReportRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(row::ReportRow::into_record)
+        .transpose()
+}
+
+/// The case numbers of these reports.
+pub fn case_numbers(
+    conn: &mut DbConn,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, String>> {
+    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let rows: Vec<(String, String)> = reports::table
+        .filter(reports::id.eq_any(ids))
+        .select((reports::id, reports::case_number))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, case)| Ok((crate::regions::parse_id("reports", &id)?, case)))
+        .collect()
 }
 
 /// Who may see what in a list: the caller's scope, decided by the api layer.

@@ -176,6 +176,18 @@ diesel::table! {
         resolve_by -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        confirm_by -> Nullable<Timestamp>,
+        warn_at -> Nullable<Timestamp>,
+        alerted -> Nullable<Text>,
+        next_due_at -> Nullable<Timestamp>,
+        accepted_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        rating -> Nullable<Integer>,
+        rating_text -> Nullable<Text>,
+        reopen_count -> Integer,
+        escalation_count -> Integer,
+        duplicate_of -> Nullable<Text>,
     }
 }
 
@@ -216,6 +228,7 @@ diesel::table! {
         report_id -> Nullable<Text>,
         position -> Nullable<Integer>,
         created_at -> Timestamp,
+        event_id -> Nullable<Text>,
     }
 }
 
@@ -242,6 +255,24 @@ diesel::table! {
         prefix -> Text,
         day -> Text,
         last_value -> Integer,
+    }
+}
+
+diesel::table! {
+    supervision_orders (id) {
+        id -> Text,
+        report_id -> Text,
+        issued_by -> Text,
+        unit_id -> Nullable<Text>,
+        region_path -> Text,
+        note -> Text,
+        reply_by -> Timestamp,
+        status -> Text,
+        escalated_at -> Nullable<Timestamp>,
+        reply_note -> Nullable<Text>,
+        replied_by -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
     }
 }
 
@@ -272,4 +303,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_followers,
     idempotency_keys,
     case_sequences,
+    supervision_orders,
 );

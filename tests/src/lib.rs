@@ -8,6 +8,7 @@
 pub mod contract;
 pub mod db;
 pub mod intake;
+pub mod lifecycle;
 pub mod server;
 pub mod session;
 

@@ -2,8 +2,13 @@
 
 use std::net::SocketAddr;
 
+use std::sync::Arc;
+
 use cunxiang_api::Settings;
+use cunxiang_api::deadlines::{self, TickSummary};
 use cunxiang_api::server;
+use cunxiang_api::state::AppState;
+use cunxiang_core::clock::ShiftedClock;
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -13,6 +18,10 @@ use crate::db::{Backend, TestDb};
 pub struct TestServer {
     // First field: dropped first, so the server stops before its database goes.
     system: StopOnDrop,
+    /// The server's state (its pool, settings and clock), for driving the deadline worker.
+    state: AppState,
+    /// The server's clock: the system time shifted by what the test advanced.
+    pub clock: Arc<ShiftedClock>,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
     /// The database (kept alive as long as the server).
@@ -39,6 +48,8 @@ pub fn test_settings(db: &TestDb) -> Settings {
     settings.workers = 1;
     settings.db_pool_size = 4;
     settings.shutdown_timeout_secs = 1;
+    // Tests run the deadline worker's passes themselves (`tick`).
+    settings.deadline_interval_secs = 3600;
     settings
 }
 
@@ -66,18 +77,23 @@ impl TestServer {
         let mut settings = test_settings(&db);
         adjust(&mut settings);
         let (tx, rx) = std::sync::mpsc::channel();
+        let clock = Arc::new(ShiftedClock::new());
+        let server_clock = clock.clone();
         std::thread::spawn(move || {
-            let prepared = match server::prepare(settings) {
+            let mut prepared = match server::prepare(settings) {
                 Ok(p) => p,
                 Err(e) => {
                     let _ = tx.send(Err(e.to_string()));
                     return;
                 }
             };
+            prepared.state.clock = server_clock;
+            let state = prepared.state.clone();
             actix_web::rt::System::new().block_on(async move {
                 match server::bind(prepared.state) {
                     Ok((srv, addrs)) => {
-                        let _ = tx.send(Ok((addrs[0], actix_web::rt::System::current())));
+                        let system = actix_web::rt::System::current();
+                        let _ = tx.send(Ok((addrs[0], system, state)));
                         let _ = srv.await;
                     }
                     Err(e) => {
@@ -86,17 +102,31 @@ impl TestServer {
                 }
             });
         });
-        let started: Result<(SocketAddr, actix_web::rt::System), String> =
+        let started: Result<(SocketAddr, actix_web::rt::System, AppState), String> =
             tokio::task::spawn_blocking(move || rx.recv().expect("server thread ended"))
                 .await
                 .expect("join");
-        let (addr, system) = started.unwrap_or_else(|e| panic!("server did not start: {e}"));
+        let (addr, system, state) = started.unwrap_or_else(|e| panic!("server did not start: {e}"));
         TestServer {
             system: StopOnDrop(system),
+            state,
+            clock,
             base: format!("http://{addr}"),
             db,
             client: reqwest::Client::new(),
         }
+    }
+
+    /// Moves the server's clock forward.
+    pub fn advance(&self, by: chrono::Duration) {
+        self.clock.advance(by);
+    }
+
+    /// Runs one pass of the deadline worker at the server's (shifted) now.
+    pub async fn tick(&self) -> TickSummary {
+        deadlines::run_once(&self.state)
+            .await
+            .unwrap_or_else(|e| panic!("deadline pass failed: {} {}", e.code, e.message))
     }
 
     /// The absolute URL of `path`.
@@ -120,6 +150,7 @@ impl TestServer {
     /// Stops the server and hands back its database (for restarting on the same data).
     pub fn stop(self) -> TestDb {
         drop(self.system);
+        drop(self.state);
         // The server thread closes its pool as it ends; give it a moment before reuse.
         std::thread::sleep(std::time::Duration::from_millis(300));
         self.db

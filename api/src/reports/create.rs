@@ -5,15 +5,16 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use cunxiang_core::coords::LonLat;
 use cunxiang_core::identity::mask_phone;
-use cunxiang_core::lifecycle::ReportStatus;
+use cunxiang_core::lifecycle::schedule::Deadlines;
+use cunxiang_core::lifecycle::{ReportStatus, Timer};
 use cunxiang_core::report::{self, LocationSource};
 use cunxiang_core::{Role, User};
 use cunxiang_storage::DbConn;
 use cunxiang_storage::reports::events::ReportEvent;
-use cunxiang_storage::reports::{ReportRecord, StoredLocation, keys};
+use cunxiang_storage::reports::{Progress, ReportRecord, StoredLocation, keys};
 use cunxiang_storage::users::NewUser;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -55,8 +56,19 @@ pub async fn create(
     })?;
     let submission = check(&me, input)?;
     let grids = state.grid_index.clone();
+    let now = state.clock.now();
+    let confirm = Duration::days(state.settings.auto_confirm_days);
     let outcome = state
-        .db(move |conn| intake(conn, &grids, &me, submission, key.as_deref(), &hash))
+        .db(move |conn| {
+            let request = Request {
+                me: &me,
+                key: key.as_deref(),
+                hash: &hash,
+                now,
+                confirm,
+            };
+            intake(conn, &grids, request, submission)
+        })
         .await?;
     Ok(match outcome {
         Outcome::Created(view) => HttpResponse::Created().json(view),
@@ -64,18 +76,32 @@ pub async fn create(
     })
 }
 
+/// Who asks, under which key, and when.
+struct Request<'a> {
+    me: &'a AuthUser,
+    key: Option<&'a str>,
+    hash: &'a str,
+    now: DateTime<Utc>,
+    confirm: Duration,
+}
+
 fn intake(
     conn: &mut DbConn,
     grids: &GridIndexCache,
-    me: &AuthUser,
+    request: Request<'_>,
     s: Submission,
-    key: Option<&str>,
-    hash: &str,
 ) -> Result<Outcome, ApiError> {
+    let Request {
+        me,
+        key,
+        hash,
+        now,
+        confirm,
+    } = request;
     if let Some(key) = key
         && let Some(used) = keys::find(conn, me.user.id, key)?
     {
-        return replay(conn, me, &used, hash);
+        return replay(conn, me, &used, hash, now);
     }
     let category = cunxiang_storage::categories::find(conn, &s.category)?
         .filter(|c| c.active)
@@ -94,7 +120,7 @@ fn intake(
             if let Some(key) = key
                 && let Some(used) = keys::find(conn, me.user.id, key)?
             {
-                return replay(conn, me, &used, hash);
+                return replay(conn, me, &used, hash, now);
             }
             return Err(ApiError::invalid_field(
                 "media_ids",
@@ -122,7 +148,6 @@ fn intake(
     let region_path = cunxiang_storage::regions::path_of(conn, placement.region_id)?
         .ok_or_else(|| ApiError::internal("routing named an unknown region"))?;
     let prefix = cunxiang_storage::regions::case_prefix_of(conn, placement.region_id)?;
-    let now = cunxiang_storage::time::now();
     let day = report::china_day(now);
     let result = cunxiang_storage::conn::transaction(conn, |conn| {
         // First a write: on SQLite the transaction takes the write lock before any read.
@@ -141,6 +166,7 @@ fn intake(
             case_number: report::case_number(&prefix, day, sequence),
             region_path: region_path.clone(),
             now,
+            confirm,
         };
         let record = new_record(&s, &placement, &category, location, parties);
         let record = cunxiang_storage::reports::insert(conn, &record)?;
@@ -170,14 +196,14 @@ fn intake(
         Ok(record) => {
             let sight = sight(me, &record, true).unwrap_or(Sight::Public);
             let parts = ReportParts::load(conn, record)?;
-            Ok(Outcome::Created(parts.view(sight)))
+            Ok(Outcome::Created(parts.view(sight, now)))
         }
         // A retry with the same key committed first: answer as a retry.
         Err(e) if e.code == KEY_RACE => {
             let key = key.unwrap_or_default();
             let used = keys::find(conn, me.user.id, key)?
                 .ok_or_else(|| ApiError::internal("idempotency key vanished"))?;
-            replay(conn, me, &used, hash)
+            replay(conn, me, &used, hash, now)
         }
         Err(e) => Err(e),
     }
@@ -188,6 +214,7 @@ fn replay(
     me: &AuthUser,
     used: &keys::UsedKey,
     hash: &str,
+    now: DateTime<Utc>,
 ) -> Result<Outcome, ApiError> {
     if used.request_hash != hash {
         return Err(ApiError::new(
@@ -200,7 +227,7 @@ fn replay(
         .ok_or_else(|| ApiError::internal("idempotency key names a missing report"))?;
     let sight = sight(me, &record, true).unwrap_or(Sight::Public);
     Ok(Outcome::Replayed(
-        ReportParts::load(conn, record)?.view(sight),
+        ReportParts::load(conn, record)?.view(sight, now),
     ))
 }
 
@@ -229,7 +256,8 @@ struct Parties {
     submitted_by: Uuid,
     case_number: String,
     region_path: String,
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
+    confirm: Duration,
 }
 
 fn new_record(
@@ -240,9 +268,13 @@ fn new_record(
     p: Parties,
 ) -> ReportRecord {
     let now = p.now;
-    let accept = Duration::minutes(i64::from(category.accept_within_minutes));
-    let resolve = Duration::minutes(i64::from(category.resolve_within_minutes));
     let routed = placement.unit.is_some();
+    let limits = crate::lifecycle::limits(category, p.confirm);
+    let timer = if routed {
+        Timer::StartAccept
+    } else {
+        Timer::Clear
+    };
     ReportRecord {
         id: Uuid::now_v7(),
         case_number: p.case_number,
@@ -266,8 +298,8 @@ fn new_record(
         channel: s.channel,
         follower_count: 0,
         version: 1,
-        accept_by: routed.then(|| now + accept),
-        resolve_by: routed.then(|| now + accept + resolve),
+        deadlines: Deadlines::default().after(timer, now, &limits),
+        progress: Progress::default(),
         created_at: now,
         updated_at: now,
     }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use cunxiang_core::identity::mask_phone;
 use cunxiang_core::lifecycle::ReportStatus;
+use cunxiang_core::lifecycle::schedule::Light;
 use cunxiang_core::report::{Channel, LocationSource};
 use cunxiang_core::{RegionLevel, User};
 use cunxiang_storage::DbConn;
@@ -40,6 +41,20 @@ pub struct ReportView {
     version: i32,
     accept_by: Option<DateTime<Utc>>,
     resolve_by: Option<DateTime<Utc>>,
+    /// The end of the limit running now: accept_by while assigned, resolve_by while accepted,
+    /// confirm_by while resolved; `null` otherwise.
+    due_at: Option<DateTime<Utc>>,
+    /// The running accept or resolve limit's light.
+    light: Option<Light>,
+    confirm_by: Option<DateTime<Utc>>,
+    accepted_at: Option<DateTime<Utc>>,
+    resolved_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+    rating: Option<i32>,
+    rating_text: Option<String>,
+    reopen_count: i32,
+    escalation_count: i32,
+    duplicate_of: Option<Uuid>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     photos: Vec<PhotoView>,
@@ -92,6 +107,10 @@ pub struct EventView {
     unit_id: Option<Uuid>,
     note: Option<String>,
     details: Value,
+    /// Shown to staff only.
+    internal: bool,
+    /// Evidence photos of this event (a resolution's "after" photos).
+    media: Vec<PhotoView>,
     at: DateTime<Utc>,
 }
 
@@ -116,6 +135,8 @@ pub struct ReportParts {
     pub photos: Vec<Media>,
     /// Its timeline, when wanted.
     pub events: Option<Vec<ReportEvent>>,
+    /// Evidence photos by the event they belong to (with the timeline).
+    pub evidence: HashMap<Uuid, Vec<Media>>,
     /// The reporter's account.
     pub reporter: Option<User>,
     /// The responsible unit's name.
@@ -126,11 +147,18 @@ impl ReportParts {
     /// Reads what a view of `report` needs, with its timeline.
     pub fn load(conn: &mut DbConn, report: ReportRecord) -> Result<Self, ApiError> {
         let events = cunxiang_storage::reports::events::of_report(conn, report.id)?;
+        let mut evidence: HashMap<Uuid, Vec<Media>> = HashMap::new();
+        for m in cunxiang_storage::media::of_events(conn, report.id)? {
+            if let Some(event) = m.event_id {
+                evidence.entry(event).or_default().push(m);
+            }
+        }
         let mut parts = Self::load_many(conn, vec![report])?;
         let mut one = parts
             .pop()
             .ok_or_else(|| ApiError::internal("no report parts"))?;
         one.events = Some(events);
+        one.evidence = evidence;
         Ok(one)
     }
 
@@ -160,6 +188,7 @@ impl ReportParts {
             .map(|report| ReportParts {
                 photos: photos.remove(&report.id).unwrap_or_default(),
                 events: None,
+                evidence: HashMap::new(),
                 reporter: people.get(&report.reporter_id).cloned(),
                 unit_name: report.unit_id.and_then(|u| unit_names.get(&u).cloned()),
                 report,
@@ -167,9 +196,10 @@ impl ReportParts {
             .collect())
     }
 
-    /// The view for a reader with `sight`.
-    pub fn view(self, sight: Sight) -> ReportView {
+    /// The view for a reader with `sight` at `now` (which sets the light).
+    pub fn view(self, sight: Sight, now: DateTime<Utc>) -> ReportView {
         let r = self.report;
+        let mut evidence = self.evidence;
         let reporter = self
             .reporter
             .filter(|_| sight.sees_reporter(r.anonymous))
@@ -193,6 +223,13 @@ impl ReportParts {
                     unit_id: e.unit_id,
                     note: e.note,
                     details: e.details,
+                    internal: e.internal,
+                    media: evidence
+                        .remove(&e.id)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(PhotoView::of)
+                        .collect(),
                     at: e.at,
                 })
                 .collect()
@@ -222,8 +259,19 @@ impl ReportParts {
             reporter,
             follower_count: r.follower_count,
             version: r.version,
-            accept_by: r.accept_by,
-            resolve_by: r.resolve_by,
+            accept_by: r.deadlines.accept_by,
+            resolve_by: r.deadlines.resolve_by,
+            due_at: r.deadlines.running(r.status).map(|(_, end)| end),
+            light: r.deadlines.light(r.status, now),
+            confirm_by: r.deadlines.confirm_by,
+            accepted_at: r.progress.accepted_at,
+            resolved_at: r.progress.resolved_at,
+            closed_at: r.progress.closed_at,
+            rating: r.progress.rating,
+            rating_text: r.progress.rating_text,
+            reopen_count: r.progress.reopen_count,
+            escalation_count: r.progress.escalation_count,
+            duplicate_of: r.progress.duplicate_of,
             created_at: r.created_at,
             updated_at: r.updated_at,
             photos: self.photos.iter().map(PhotoView::of).collect(),

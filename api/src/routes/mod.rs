@@ -4,6 +4,7 @@
 use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 
+mod actions;
 mod audit_log;
 mod auth;
 mod categories;
@@ -19,6 +20,8 @@ mod regions;
 mod reports;
 mod route_preview;
 mod routing_rules;
+mod supervision;
+mod tasks;
 mod unit_admin;
 mod units;
 mod user_admin;
@@ -116,6 +119,23 @@ pub fn endpoints() -> Vec<Endpoint> {
         get("/v1/reports/nearby", |r| r.to(nearby::nearby)),
         get("/v1/reports/{id}", |r| r.to(reports::get)),
         post("/v1/reports/{id}/follow", |r| r.to(reports::follow)),
+        post("/v1/reports/{id}/accept", |r| r.to(actions::accept)),
+        post("/v1/reports/{id}/transfer", |r| r.to(actions::transfer)),
+        post("/v1/reports/{id}/return", |r| r.to(actions::give_back)),
+        post("/v1/reports/{id}/escalate", |r| r.to(actions::escalate)),
+        post("/v1/reports/{id}/urge", |r| r.to(actions::urge)),
+        post("/v1/reports/{id}/supervise", |r| r.to(actions::supervise)),
+        post("/v1/reports/{id}/supervise_reply", |r| {
+            r.to(actions::supervise_reply)
+        }),
+        post("/v1/reports/{id}/resolve", |r| r.to(actions::resolve)),
+        post("/v1/reports/{id}/confirm", |r| r.to(actions::confirm)),
+        post("/v1/reports/{id}/rate", |r| r.to(actions::rate)),
+        post("/v1/reports/{id}/reopen", |r| r.to(actions::reopen)),
+        post("/v1/reports/{id}/reject", |r| r.to(actions::reject)),
+        post("/v1/reports/{id}/comment", |r| r.to(actions::comment)),
+        get("/v1/tasks", |r| r.to(tasks::list)),
+        get("/v1/supervision", |r| r.to(supervision::list)),
         get("/v1/routing-rules", |r| r.to(routing_rules::list)),
         post("/v1/routing-rules", |r| r.to(routing_rules::create)),
         patch("/v1/routing-rules/{id}", |r| r.to(routing_rules::change)),

@@ -66,7 +66,8 @@ pub async fn nearby(
             format!("radius_m must be between 0 and {MAX_RADIUS_M}"),
         ));
     }
-    let since = cunxiang_storage::time::now() - Duration::days(state.settings.nearby_days);
+    let now = state.clock.now();
+    let since = now - Duration::days(state.settings.nearby_days);
     let items = state
         .db(move |conn| {
             if cunxiang_storage::categories::find(conn, &q.category)?.is_none() {
@@ -130,7 +131,7 @@ pub async fn nearby(
                     });
                     let sight = sight(&me, &parts.report, public).unwrap_or(Sight::Public);
                     NearbyReport {
-                        report: parts.view(sight),
+                        report: parts.view(sight, now),
                         distance_m: (distance_m * 10.0).round() / 10.0,
                         photo_similarity,
                     }

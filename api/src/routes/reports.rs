@@ -38,10 +38,11 @@ pub async fn get(
     path: web::Path<Uuid>,
 ) -> Result<web::Json<ReportView>, ApiError> {
     let id = path.into_inner();
+    let now = state.clock.now();
     let view = state
         .db(move |conn| {
             let (report, sight) = visible(conn, &me, id)?;
-            Ok(ReportParts::load(conn, report)?.view(sight))
+            Ok(ReportParts::load(conn, report)?.view(sight, now))
         })
         .await?;
     Ok(web::Json(view))
@@ -133,6 +134,7 @@ pub async fn list(
         return Err(ApiError::invalid_parameter("from", "from is after to"));
     }
     let bbox = q.bbox.as_deref().map(parse_bbox).transpose()?;
+    let now = state.clock.now();
     let page = state
         .db(move |conn| {
             let within_path = q
@@ -163,7 +165,7 @@ pub async fn list(
                 .into_iter()
                 .map(|parts| {
                     let sight = sight(&me, &parts.report, true).unwrap_or(Sight::Public);
-                    parts.view(sight)
+                    parts.view(sight, now)
                 })
                 .collect();
             Ok(ReportList {

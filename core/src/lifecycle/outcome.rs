@@ -4,7 +4,7 @@ use super::ReportStatus;
 
 /// What happens to the report's deadlines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Clock {
+pub enum Timer {
     /// The deadlines stay as they are.
     Keep,
     /// A unit has been given the report: the accept-by limit starts from now, no resolve-by.
@@ -23,7 +23,7 @@ pub struct Outcome {
     /// The status afterwards (may equal the one before).
     pub next: ReportStatus,
     /// What happens to the deadlines.
-    pub clock: Clock,
+    pub clock: Timer,
     /// A third (or later) reopen: the report goes to the supervisors' queue instead of back
     /// to the unit.
     pub to_supervisor_queue: bool,
@@ -33,7 +33,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub(super) fn to(next: ReportStatus, clock: Clock) -> Self {
+    pub(super) fn to(next: ReportStatus, clock: Timer) -> Self {
         Self {
             next,
             clock,

@@ -270,12 +270,12 @@ fn submit_routes_or_queues_and_the_system_never_submits() {
         let routed = submit(&standing(kind), true);
         assert_eq!(
             routed,
-            Ok(Outcome::to(ReportStatus::Assigned, Clock::StartAccept))
+            Ok(Outcome::to(ReportStatus::Assigned, Timer::StartAccept))
         );
         let queued = submit(&standing(kind), false);
         assert_eq!(
             queued,
-            Ok(Outcome::to(ReportStatus::Submitted, Clock::Clear))
+            Ok(Outcome::to(ReportStatus::Submitted, Timer::Clear))
         );
     }
     assert_eq!(submit(&Standing::system(), true), Err(Refusal::Forbidden));

@@ -12,10 +12,10 @@ fn reporter() -> Standing {
 #[test]
 fn the_third_reopen_goes_to_the_supervisors_queue() {
     for (count, next, queue, clock) in [
-        (0, ReportStatus::Assigned, false, Clock::StartAccept),
-        (1, ReportStatus::Assigned, false, Clock::StartAccept),
-        (2, ReportStatus::Returned, true, Clock::Clear),
-        (5, ReportStatus::Returned, true, Clock::Clear),
+        (0, ReportStatus::Assigned, false, Timer::StartAccept),
+        (1, ReportStatus::Assigned, false, Timer::StartAccept),
+        (2, ReportStatus::Returned, true, Timer::Clear),
+        (5, ReportStatus::Returned, true, Timer::Clear),
     ] {
         for from in [ReportStatus::Resolved, ReportStatus::Closed] {
             let facts = Facts {
@@ -71,9 +71,9 @@ fn a_report_is_rated_once() {
     );
     // Rating a resolved report closes it; rating an auto-confirmed one leaves it closed.
     let first = decide(ReportStatus::Resolved, Action::Rate, &reporter(), &FACTS);
-    assert_eq!(first, Ok(Outcome::to(ReportStatus::Closed, Clock::Clear)));
+    assert_eq!(first, Ok(Outcome::to(ReportStatus::Closed, Timer::Clear)));
     let late = decide(ReportStatus::Closed, Action::Rate, &reporter(), &FACTS);
-    assert_eq!(late, Ok(Outcome::to(ReportStatus::Closed, Clock::Keep)));
+    assert_eq!(late, Ok(Outcome::to(ReportStatus::Closed, Timer::Keep)));
     // A rated report may still be reopened within the window; the rating no longer stands.
     let reopened = decide(ReportStatus::Closed, Action::Reopen, &reporter(), &rated);
     assert!(reopened.is_ok_and(|o| o.clears_rating));
@@ -149,21 +149,21 @@ fn clocks_follow_who_is_on_the_hook() {
     use Action::*;
     use ReportStatus::*;
     let cases = [
-        (Assigned, Accept, "worker", Clock::StartResolve),
-        (Accepted, Transfer, "worker", Clock::StartAccept),
-        (Assigned, Transfer, "supervisor", Clock::StartAccept),
-        (Submitted, Transfer, "supervisor", Clock::StartAccept),
-        (Assigned, Return, "staff", Clock::Clear),
-        (Accepted, Escalate, "system", Clock::StartAccept),
-        (Assigned, Escalate, "system", Clock::StartAccept),
-        (Assigned, Urge, "system", Clock::Keep),
-        (Accepted, Supervise, "supervisor", Clock::Keep),
-        (Accepted, Resolve, "worker", Clock::StartConfirm),
-        (Resolved, Confirm, "reporter", Clock::Clear),
-        (Resolved, AutoConfirm, "system", Clock::Clear),
-        (Returned, Reject, "admin", Clock::Clear),
-        (Closed, Comment, "villager", Clock::Keep),
-        (Resolved, Follow, "villager", Clock::Keep),
+        (Assigned, Accept, "worker", Timer::StartResolve),
+        (Accepted, Transfer, "worker", Timer::StartAccept),
+        (Assigned, Transfer, "supervisor", Timer::StartAccept),
+        (Submitted, Transfer, "supervisor", Timer::StartAccept),
+        (Assigned, Return, "staff", Timer::Clear),
+        (Accepted, Escalate, "system", Timer::StartAccept),
+        (Assigned, Escalate, "system", Timer::StartAccept),
+        (Assigned, Urge, "system", Timer::Keep),
+        (Accepted, Supervise, "supervisor", Timer::Keep),
+        (Accepted, Resolve, "worker", Timer::StartConfirm),
+        (Resolved, Confirm, "reporter", Timer::Clear),
+        (Resolved, AutoConfirm, "system", Timer::Clear),
+        (Returned, Reject, "admin", Timer::Clear),
+        (Closed, Comment, "villager", Timer::Keep),
+        (Resolved, Follow, "villager", Timer::Keep),
     ];
     for (status, action, kind, clock) in cases {
         let got = decide(status, action, &standing(kind), &FACTS);

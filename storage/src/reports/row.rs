@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use cunxiang_core::RegionLevel;
 use cunxiang_core::lifecycle::ReportStatus;
+use cunxiang_core::lifecycle::schedule::{Alerted, Deadlines};
 use cunxiang_core::report::{Channel, LocationSource};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -51,14 +52,35 @@ pub struct ReportRecord {
     pub follower_count: i32,
     /// Bumped by every change (optimistic concurrency).
     pub version: i32,
-    /// When the responsible unit must have accepted it.
-    pub accept_by: Option<DateTime<Utc>>,
-    /// When it is expected to be resolved.
-    pub resolve_by: Option<DateTime<Utc>>,
+    /// Its deadlines and what the deadline worker did about them.
+    pub deadlines: Deadlines,
+    /// Milestones, rating and counters.
+    pub progress: Progress,
     /// Submitted at.
     pub created_at: DateTime<Utc>,
     /// Last changed at.
     pub updated_at: DateTime<Utc>,
+}
+
+/// What has happened to a report so far: milestone times, the rating, counters.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Progress {
+    /// Last accepted at.
+    pub accepted_at: Option<DateTime<Utc>>,
+    /// Last resolved at.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Closed (confirmed, rated or auto-confirmed) at.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The reporter's rating of the current resolution, 1–5.
+    pub rating: Option<i32>,
+    /// The reporter's words with the rating.
+    pub rating_text: Option<String>,
+    /// How many times the reporter reopened it.
+    pub reopen_count: i32,
+    /// How many times it went up the ladder.
+    pub escalation_count: i32,
+    /// The report this one was rejected as a duplicate of.
+    pub duplicate_of: Option<Uuid>,
 }
 
 /// A stored location (WGS-84) with its accuracy and origin.
@@ -77,8 +99,8 @@ pub struct StoredLocation {
 /// A report to insert: everything intake decided.
 pub type NewReport = ReportRecord;
 
-#[derive(Queryable, Selectable, Insertable)]
-#[diesel(table_name = reports)]
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = reports, treat_none_as_null = true)]
 pub(super) struct ReportRow {
     id: String,
     case_number: String,
@@ -105,6 +127,18 @@ pub(super) struct ReportRow {
     resolve_by: Option<chrono::NaiveDateTime>,
     created_at: chrono::NaiveDateTime,
     updated_at: chrono::NaiveDateTime,
+    confirm_by: Option<chrono::NaiveDateTime>,
+    warn_at: Option<chrono::NaiveDateTime>,
+    alerted: Option<String>,
+    next_due_at: Option<chrono::NaiveDateTime>,
+    accepted_at: Option<chrono::NaiveDateTime>,
+    resolved_at: Option<chrono::NaiveDateTime>,
+    closed_at: Option<chrono::NaiveDateTime>,
+    rating: Option<i32>,
+    rating_text: Option<String>,
+    reopen_count: i32,
+    escalation_count: i32,
+    duplicate_of: Option<String>,
 }
 
 fn corrupt(reason: String) -> StorageError {
@@ -142,10 +176,22 @@ impl ReportRow {
             channel: r.channel.as_str().to_owned(),
             follower_count: r.follower_count,
             version: r.version,
-            accept_by: r.accept_by.map(time::to_db),
-            resolve_by: r.resolve_by.map(time::to_db),
+            accept_by: r.deadlines.accept_by.map(time::to_db),
+            resolve_by: r.deadlines.resolve_by.map(time::to_db),
             created_at: time::to_db(r.created_at),
             updated_at: time::to_db(r.updated_at),
+            confirm_by: r.deadlines.confirm_by.map(time::to_db),
+            warn_at: r.deadlines.warn_at.map(time::to_db),
+            alerted: r.deadlines.alerted.as_str().map(str::to_owned),
+            next_due_at: r.deadlines.next_due(r.status).map(time::to_db),
+            accepted_at: r.progress.accepted_at.map(time::to_db),
+            resolved_at: r.progress.resolved_at.map(time::to_db),
+            closed_at: r.progress.closed_at.map(time::to_db),
+            rating: r.progress.rating,
+            rating_text: r.progress.rating_text.clone(),
+            reopen_count: r.progress.reopen_count,
+            escalation_count: r.progress.escalation_count,
+            duplicate_of: r.progress.duplicate_of.map(|d| d.to_string()),
         }
     }
 
@@ -191,8 +237,24 @@ impl ReportRow {
             channel,
             follower_count: self.follower_count,
             version: self.version,
-            accept_by: self.accept_by.map(time::from_db),
-            resolve_by: self.resolve_by.map(time::from_db),
+            deadlines: Deadlines {
+                accept_by: self.accept_by.map(time::from_db),
+                resolve_by: self.resolve_by.map(time::from_db),
+                confirm_by: self.confirm_by.map(time::from_db),
+                warn_at: self.warn_at.map(time::from_db),
+                alerted: Alerted::parse(self.alerted.as_deref())
+                    .ok_or_else(|| corrupt(format!("alerted {:?}", self.alerted)))?,
+            },
+            progress: Progress {
+                accepted_at: self.accepted_at.map(time::from_db),
+                resolved_at: self.resolved_at.map(time::from_db),
+                closed_at: self.closed_at.map(time::from_db),
+                rating: self.rating,
+                rating_text: self.rating_text,
+                reopen_count: self.reopen_count,
+                escalation_count: self.escalation_count,
+                duplicate_of: opt_id(self.duplicate_of.as_deref())?,
+            },
             created_at: time::from_db(self.created_at),
             updated_at: time::from_db(self.updated_at),
         })

@@ -1,0 +1,200 @@
+//! The deadline worker: one task per server that wakes every few seconds and acts on every
+//! report whose time has come — the yellow urge at 80 % of a limit, the red escalation one level
+//! up the ladder at 100 %, auto-confirm when the reporter stays silent — and escalates
+//! supervision orders left unanswered. Each report is handled in its own transaction; on
+//! PostgreSQL it is claimed with `FOR UPDATE SKIP LOCKED`, so several instances share the work
+//! without doing anything twice.
+
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Utc};
+use cunxiang_core::lifecycle::Action;
+use cunxiang_core::lifecycle::schedule::{Alerted, Deadline, Due};
+use cunxiang_storage::DbConn;
+use cunxiang_storage::reports::events::ReportEvent;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::act::{Act, Doer, perform};
+use super::body::ActionInput;
+use crate::error::ApiError;
+use crate::settings::Settings;
+use crate::state::AppState;
+
+/// Most reports one pass handles (the rest wait for the next pass).
+pub const MAX_PER_PASS: usize = 2000;
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TickSummary {
+    /// Yellow urges sent.
+    pub urged: usize,
+    /// Reports escalated one level up.
+    pub escalated: usize,
+    /// Overdue reports at the top of the ladder (nobody above to escalate to).
+    pub overdue: usize,
+    /// Resolutions auto-confirmed.
+    pub auto_confirmed: usize,
+    /// Supervision orders escalated for want of a reply.
+    pub orders_escalated: usize,
+}
+
+impl TickSummary {
+    fn total(&self) -> usize {
+        self.urged + self.escalated + self.overdue + self.auto_confirmed + self.orders_escalated
+    }
+}
+
+/// Starts the worker on the current runtime: a pass every `deadline_interval_secs`.
+pub fn spawn(state: AppState) {
+    let every = StdDuration::from_secs(state.settings.deadline_interval_secs.max(1));
+    actix_web::rt::spawn(async move {
+        let mut ticks = actix_web::rt::time::interval(every);
+        loop {
+            ticks.tick().await;
+            match run_once(&state).await {
+                Ok(done) if done.total() > 0 => tracing::info!(?done, "deadline pass"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(code = e.code, error = %e.message, "deadline pass failed"),
+            }
+        }
+    });
+}
+
+/// One pass over everything due at the clock's now.
+pub async fn run_once(state: &AppState) -> Result<TickSummary, ApiError> {
+    let now = state.clock.now();
+    let settings = state.settings.clone();
+    state
+        .db(move |conn| {
+            let mut done = TickSummary::default();
+            for _ in 0..MAX_PER_PASS {
+                if !one_report(conn, now, &settings, &mut done)? {
+                    break;
+                }
+            }
+            for _ in 0..MAX_PER_PASS {
+                if !one_order(conn, now, &mut done)? {
+                    break;
+                }
+            }
+            Ok(done)
+        })
+        .await
+}
+
+/// Claims and handles one due report; `false` when none is due.
+fn one_report(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    settings: &Settings,
+    done: &mut TickSummary,
+) -> Result<bool, ApiError> {
+    cunxiang_storage::conn::transaction(conn, |conn| {
+        cunxiang_storage::conn::begin_writing(conn)?;
+        let Some(id) = cunxiang_storage::reports::change::claim_due(conn, now)? else {
+            return Ok(false);
+        };
+        let report = cunxiang_storage::reports::find(conn, id)?
+            .ok_or_else(|| ApiError::internal("a claimed report vanished"))?;
+        let input = ActionInput::default();
+        let act = |action, deadline| Act {
+            doer: Doer::System { deadline },
+            action,
+            input: &input,
+            now,
+            settings,
+        };
+        match report.deadlines.due(report.status, now) {
+            Due::Yellow(d) => {
+                perform(conn, report, &act(Action::Urge, Some(d)))?;
+                done.urged += 1;
+            }
+            Due::Red(d) => match perform(conn, report.clone(), &act(Action::Escalate, Some(d))) {
+                Ok(_) => done.escalated += 1,
+                Err(e) if e.code == "no_level_above" => {
+                    note_overdue(conn, report, d, now)?;
+                    done.overdue += 1;
+                }
+                Err(e) => return Err(e),
+            },
+            Due::AutoConfirm => {
+                perform(conn, report, &act(Action::AutoConfirm, None))?;
+                done.auto_confirmed += 1;
+            }
+            // The stored next_due_at is stale: writing the row back recomputes it.
+            Due::Nothing => rewrite(conn, report, now)?,
+        }
+        Ok(true)
+    })
+}
+
+/// Red at the top of the ladder: nobody to escalate to. Recorded once, for the supervisors.
+fn note_overdue(
+    conn: &mut DbConn,
+    mut report: cunxiang_storage::reports::ReportRecord,
+    deadline: Deadline,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    report.deadlines.alerted = Alerted::Red;
+    let event = ReportEvent {
+        id: Uuid::now_v7(),
+        report_id: report.id,
+        kind: "overdue".into(),
+        actor_id: None,
+        unit_id: report.unit_id,
+        note: None,
+        details: json!({ "deadline": deadline, "level": report.level }),
+        internal: false,
+        at: now,
+    };
+    rewrite(conn, report, now)?;
+    cunxiang_storage::reports::events::insert(conn, &event)?;
+    Ok(())
+}
+
+fn rewrite(
+    conn: &mut DbConn,
+    mut report: cunxiang_storage::reports::ReportRecord,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let expected = report.version;
+    report.version += 1;
+    report.updated_at = now;
+    if !cunxiang_storage::reports::change::update(conn, &report, expected)? {
+        return Err(ApiError::internal(
+            "a claimed report changed under its lock",
+        ));
+    }
+    Ok(())
+}
+
+/// Claims and escalates one overdue supervision order; `false` when none is overdue.
+fn one_order(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    done: &mut TickSummary,
+) -> Result<bool, ApiError> {
+    cunxiang_storage::conn::transaction(conn, |conn| {
+        cunxiang_storage::conn::begin_writing(conn)?;
+        let Some(order) = cunxiang_storage::supervision::claim_overdue(conn, now)? else {
+            return Ok(false);
+        };
+        cunxiang_storage::supervision::mark_escalated(conn, order.id, now)?;
+        let event = ReportEvent {
+            id: Uuid::now_v7(),
+            report_id: order.report_id,
+            kind: "supervision_overdue".into(),
+            actor_id: None,
+            unit_id: order.unit_id,
+            note: None,
+            details: json!({ "order_id": order.id, "reply_by": order.reply_by,
+                             "issued_by": order.issued_by }),
+            internal: true,
+            at: now,
+        };
+        cunxiang_storage::reports::events::insert(conn, &event)?;
+        done.orders_escalated += 1;
+        Ok(true)
+    })
+}

@@ -1,0 +1,15 @@
+DROP TABLE supervision_orders;
+ALTER TABLE media DROP COLUMN event_id;
+DROP INDEX reports_next_due_idx;
+ALTER TABLE reports DROP COLUMN duplicate_of;
+ALTER TABLE reports DROP COLUMN escalation_count;
+ALTER TABLE reports DROP COLUMN reopen_count;
+ALTER TABLE reports DROP COLUMN rating_text;
+ALTER TABLE reports DROP COLUMN rating;
+ALTER TABLE reports DROP COLUMN closed_at;
+ALTER TABLE reports DROP COLUMN resolved_at;
+ALTER TABLE reports DROP COLUMN accepted_at;
+ALTER TABLE reports DROP COLUMN next_due_at;
+ALTER TABLE reports DROP COLUMN alerted;
+ALTER TABLE reports DROP COLUMN warn_at;
+ALTER TABLE reports DROP COLUMN confirm_by;
