@@ -129,6 +129,16 @@ impl TestServer {
             .unwrap_or_else(|e| panic!("deadline pass failed: {} {}", e.code, e.message))
     }
 
+    /// Runs `n` passes of the deadline worker at once, as `n` server instances would.
+    pub async fn ticks_at_once(&self, n: usize) -> Vec<TickSummary> {
+        let passes = (0..n).map(|_| deadlines::run_once(&self.state));
+        futures_util::future::join_all(passes)
+            .await
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|e| panic!("deadline pass failed: {} {}", e.code, e.message)))
+            .collect()
+    }
+
     /// The absolute URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)

@@ -7,6 +7,7 @@ mod auth_codes;
 mod auth_partners;
 mod auth_tokens;
 mod contract;
+mod deadlines;
 mod demo;
 mod errors;
 mod grid_import;
