@@ -21,6 +21,9 @@ ALTER TABLE reports ADD COLUMN reopen_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE reports ADD COLUMN escalation_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE reports ADD COLUMN duplicate_of TEXT;
 CREATE INDEX reports_next_due_idx ON reports (next_due_at);
+-- Reports made before this migration: their running limit becomes due (no yellow step).
+UPDATE reports SET next_due_at = accept_by WHERE status = 'assigned';
+UPDATE reports SET next_due_at = resolve_by WHERE status = 'accepted';
 
 -- The event a photo is evidence of (resolve photos); NULL for the report's own photos.
 ALTER TABLE media ADD COLUMN event_id TEXT;
