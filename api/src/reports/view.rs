@@ -63,6 +63,13 @@ pub struct ReportView {
     timeline: Option<Vec<EventView>>,
 }
 
+impl ReportView {
+    /// The timeline of a single-report view (empty for list items).
+    pub fn into_timeline(self) -> Vec<EventView> {
+        self.timeline.unwrap_or_default()
+    }
+}
+
 /// A stored location (WGS-84).
 #[derive(Debug, Clone, Serialize)]
 pub struct LocationView {
@@ -112,6 +119,13 @@ pub struct EventView {
     /// Evidence photos of this event (a resolution's "after" photos).
     media: Vec<PhotoView>,
     at: DateTime<Utc>,
+}
+
+impl EventView {
+    /// The event's id (time-ordered).
+    pub fn id(&self) -> Uuid {
+        self.id
+    }
 }
 
 impl PhotoView {

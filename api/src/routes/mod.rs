@@ -17,6 +17,7 @@ mod nearby;
 mod params;
 mod region_admin;
 mod regions;
+mod report_events;
 mod reports;
 mod route_preview;
 mod routing_rules;
@@ -118,6 +119,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         get("/v1/reports", |r| r.to(reports::list)),
         get("/v1/reports/nearby", |r| r.to(nearby::nearby)),
         get("/v1/reports/{id}", |r| r.to(reports::get)),
+        get("/v1/reports/{id}/events", |r| r.to(report_events::list)),
         post("/v1/reports/{id}/follow", |r| r.to(reports::follow)),
         post("/v1/reports/{id}/accept", |r| r.to(actions::accept)),
         post("/v1/reports/{id}/transfer", |r| r.to(actions::transfer)),

@@ -21,5 +21,6 @@ mod lifecycle_refusals;
 mod migrations;
 mod org_admin;
 mod organisation;
+mod report_events;
 mod routing;
 mod supervision;
