@@ -148,6 +148,20 @@ pub fn next_up<'a>(unit: &Unit, org: &'a Organisation) -> Option<&'a Unit> {
     org.handler(unit.region_id, level, Some(GOVERNANCE))
 }
 
+/// The first unit above `unit` on the ladder that can take a report, passing over vacant
+/// rungs (a village with no active committee sends its grid team's escalations on to the
+/// township). `None` only at the top, or when no level above has an active unit.
+pub fn first_up<'a>(unit: &Unit, org: &'a Organisation) -> Option<&'a Unit> {
+    let mut level = unit.kind.ladder_level().parent();
+    while let Some(l) = level {
+        if let Some(found) = org.handler(unit.region_id, l, Some(GOVERNANCE)) {
+            return Some(found);
+        }
+        level = l.parent();
+    }
+    None
+}
+
 #[cfg(test)]
 mod edge_tests;
 #[cfg(test)]

@@ -208,7 +208,7 @@ pub fn claim_overdue(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Option<Ord
         DbConn::Sqlite(c) => query.select(OrderRow::as_select()).first(c).optional()?,
         DbConn::Postgres(c) => query
             .select(OrderRow::as_select())
-            .for_update()
+            .for_no_key_update()
             .skip_locked()
             .first(c)
             .optional()?,

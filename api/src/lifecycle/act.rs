@@ -94,6 +94,11 @@ pub fn act_on(
         let report = cunxiang_storage::reports::find(conn, id)?.ok_or_else(not_found)?;
         let public = cunxiang_storage::reports::category_is_public(conn, &report.category)?;
         let seen = sight(me, &report, public).ok_or_else(not_found)?;
+        if action == Action::Comment && input.internal && !seen.sees_internal() {
+            return Err(ApiError::forbidden(
+                "only staff in charge of the report may write internal comments",
+            ));
+        }
         if input.version.is_some_and(|v| v != report.version) {
             return Err(version_conflict(report.version));
         }

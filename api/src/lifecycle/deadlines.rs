@@ -23,6 +23,8 @@ use crate::state::AppState;
 
 /// Most reports one pass handles (the rest wait for the next pass).
 pub const MAX_PER_PASS: usize = 2000;
+/// Minutes until a report whose deadline step failed is tried again.
+pub const RETRY_MINUTES: i64 = 5;
 
 /// What one pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -68,9 +70,22 @@ pub async fn run_once(state: &AppState) -> Result<TickSummary, ApiError> {
     state
         .db(move |conn| {
             let mut done = TickSummary::default();
+            let retry_at = now + chrono::Duration::minutes(RETRY_MINUTES);
             for _ in 0..MAX_PER_PASS {
-                if !one_report(conn, now, &settings, &mut done)? {
-                    break;
+                let mut claimed = None;
+                match one_report(conn, now, &settings, &mut done, &mut claimed) {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    // One report that cannot be handled must not stall the others: it is
+                    // tried again later.
+                    Err(e) => match claimed {
+                        Some(id) => {
+                            tracing::error!(report = %id, code = e.code, error = %e.message,
+                                            "deadline step failed; retried later");
+                            cunxiang_storage::reports::change::postpone(conn, id, retry_at)?;
+                        }
+                        None => return Err(e),
+                    },
                 }
             }
             for _ in 0..MAX_PER_PASS {
@@ -89,12 +104,14 @@ fn one_report(
     now: DateTime<Utc>,
     settings: &Settings,
     done: &mut TickSummary,
+    claimed: &mut Option<Uuid>,
 ) -> Result<bool, ApiError> {
     cunxiang_storage::conn::transaction(conn, |conn| {
         cunxiang_storage::conn::begin_writing(conn)?;
         let Some(id) = cunxiang_storage::reports::change::claim_due(conn, now)? else {
             return Ok(false);
         };
+        *claimed = Some(id);
         let report = cunxiang_storage::reports::find(conn, id)?
             .ok_or_else(|| ApiError::internal("a claimed report vanished"))?;
         let input = ActionInput::default();

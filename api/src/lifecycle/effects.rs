@@ -65,7 +65,7 @@ pub fn apply(
             draft("accepted", unit, text, json!({}))
         }
         Action::Transfer => {
-            let target = transfer_target(conn, before, act.input.unit_id)?;
+            let target = transfer_target(conn, before, act)?;
             next.unit_id = Some(target.id);
             next.level = Some(target.kind.ladder_level());
             draft(
@@ -90,7 +90,7 @@ pub fn apply(
             let org = cunxiang_storage::routing::snapshot(conn)?;
             let up = unit
                 .and_then(|u| org.unit(u))
-                .and_then(|u| cunxiang_core::routing::next_up(u, &org))
+                .and_then(|u| cunxiang_core::routing::first_up(u, &org))
                 .ok_or_else(|| {
                     conflict(
                         "no_level_above",
@@ -167,7 +167,7 @@ pub fn apply(
             )
         }
         Action::Reject => {
-            let duplicate = duplicate_of(conn, before, act.input.duplicate_of.as_deref())?;
+            let duplicate = duplicate_of(conn, before, act)?;
             next.progress.duplicate_of = duplicate.as_ref().map(|d| d.id);
             draft(
                 "rejected",
@@ -197,22 +197,45 @@ pub fn apply(
     })
 }
 
-/// The unit a transfer goes to: active, and not the one holding the report.
+/// The unit a transfer goes to: active, not the one holding the report, and (unless an admin
+/// transfers) in the report's county.
 fn transfer_target(
     conn: &mut DbConn,
     before: &ReportRecord,
-    unit_id: Option<Uuid>,
+    act: &Act<'_>,
 ) -> Result<cunxiang_core::Unit, ApiError> {
-    let id = unit_id.ok_or_else(|| ApiError::invalid_field("unit_id", "name the unit"))?;
+    let id = act
+        .input
+        .unit_id
+        .ok_or_else(|| ApiError::invalid_field("unit_id", "name the unit"))?;
     if before.unit_id == Some(id) {
         return Err(ApiError::invalid_field(
             "unit_id",
             "the report is already with this unit",
         ));
     }
-    cunxiang_storage::units::find(conn, id)?
+    let unit = cunxiang_storage::units::find(conn, id)?
         .filter(|u| u.active)
-        .ok_or_else(|| ApiError::invalid_field("unit_id", format!("no active unit {id}")))
+        .ok_or_else(|| ApiError::invalid_field("unit_id", format!("no active unit {id}")))?;
+    let admin = matches!(act.doer, Doer::Person(me) if me.user.role == Role::Admin);
+    if !admin {
+        let path = cunxiang_storage::regions::path_of(conn, unit.region_id)?.unwrap_or_default();
+        if county_of(&path) != county_of(&before.region_path) {
+            return Err(ApiError::invalid_field(
+                "unit_id",
+                "the unit is outside the report's county",
+            ));
+        }
+    }
+    Ok(unit)
+}
+
+/// The top of a materialised region path (`/<root>/…/`): the deployment's county.
+fn county_of(path: &str) -> &str {
+    path.trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default()
 }
 
 fn supervise(
@@ -233,6 +256,12 @@ fn supervise(
     let Doer::Person(me) = act.doer else {
         return Err(ApiError::internal("the system does not issue orders"));
     };
+    if before.unit_id.is_none() {
+        return Err(conflict(
+            "no_handler",
+            "the report waits in a dispatch queue: assign it before supervising",
+        ));
+    }
     let order = Order {
         id: Uuid::now_v7(),
         report_id: before.id,
@@ -354,14 +383,23 @@ fn resolve(
 fn duplicate_of(
     conn: &mut DbConn,
     before: &ReportRecord,
-    named: Option<&str>,
+    act: &Act<'_>,
 ) -> Result<Option<ReportRecord>, ApiError> {
-    let Some(named) = named else {
+    let Some(named) = act.input.duplicate_of.as_deref() else {
         return Ok(None);
     };
     let found = match Uuid::parse_str(named) {
         Ok(id) => cunxiang_storage::reports::find(conn, id)?,
         Err(_) => cunxiang_storage::reports::find_by_case(conn, named)?,
+    };
+    // Only a report the rejecting person may see can be named (no probing of case numbers).
+    let found = match (found, act.doer) {
+        (Some(original), Doer::Person(me)) => {
+            let public = cunxiang_storage::reports::category_is_public(conn, &original.category)?;
+            crate::reports::access::sight(me, &original, public).map(|_| original)
+        }
+        (found, Doer::System { .. }) => found,
+        (None, _) => None,
     };
     match found {
         Some(original) if original.id != before.id => Ok(Some(original)),

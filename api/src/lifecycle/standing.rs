@@ -36,7 +36,9 @@ pub fn standing(
     };
     Ok(Standing {
         role: Some(role),
-        is_reporter: report.reporter_id == me.user.id,
+        // Staff who filed a report on patrol do not rate their own unit's work: their reports
+        // close by auto-confirm, without a rating.
+        is_reporter: report.reporter_id == me.user.id && role == Role::Villager,
         in_responsible_unit: report.unit_id.is_some_and(|u| me.unit_ids.contains(&u)),
         supervises,
         can_see,

@@ -121,6 +121,16 @@ pub struct EventView {
     at: DateTime<Utc>,
 }
 
+/// Event details without what is for staff only: the evidence checks of a resolution (flags
+/// are for supervisors to review, EXIF facts stay with the staff).
+fn public_details(mut details: Value) -> Value {
+    if let Some(map) = details.as_object_mut() {
+        map.remove("evidence");
+        map.remove("evidence_suspect");
+    }
+    details
+}
+
 impl EventView {
     /// The event's id (time-ordered).
     pub fn id(&self) -> Uuid {
@@ -236,7 +246,11 @@ impl ReportParts {
                     kind: e.kind,
                     unit_id: e.unit_id,
                     note: e.note,
-                    details: e.details,
+                    details: if sight.sees_internal() {
+                        e.details
+                    } else {
+                        public_details(e.details)
+                    },
                     internal: e.internal,
                     media: evidence
                         .remove(&e.id)

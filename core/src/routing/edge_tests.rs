@@ -237,6 +237,12 @@ fn lookups_by_id_include_disabled_units_and_the_ladder_skips_them() {
     assert!(org.unit(id(777)).is_none() && org.region(id(777)).is_none());
     let team = org.unit(id(10)).unwrap();
     assert!(next_up(team, &org).is_none());
+    assert_eq!(
+        first_up(team, &org).unwrap().id,
+        id(13),
+        "escalation passes over the vacant village rung"
+    );
     let committee = org.unit(id(11)).unwrap();
     assert_eq!(next_up(committee, &org).unwrap().id, id(13));
+    assert_eq!(first_up(committee, &org).unwrap().id, id(13));
 }

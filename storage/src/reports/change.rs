@@ -40,7 +40,7 @@ pub fn update(conn: &mut DbConn, record: &ReportRecord, expected: i32) -> Result
 
 /// The id of one report whose deadline step is due at `now`, the longest-waiting first.
 /// Call it inside a transaction: on PostgreSQL the row stays locked until commit and rows that
-/// another instance holds are skipped (`FOR UPDATE SKIP LOCKED`); on SQLite take the write lock
+/// another instance holds are skipped (`FOR NO KEY UPDATE SKIP LOCKED`); on SQLite take the write lock
 /// first ([`crate::conn::begin_writing`]).
 pub fn claim_due(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Option<Uuid>> {
     let query = reports::table
@@ -50,13 +50,28 @@ pub fn claim_due(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Option<Uuid>> 
         .limit(1);
     let id: Option<String> = match conn {
         DbConn::Sqlite(c) => query.first(c).optional()?,
-        DbConn::Postgres(c) => query.for_update().skip_locked().first(c).optional()?,
+        // NO KEY UPDATE: the row lock that does not block foreign-key checks of inserts that
+        // refer to the report (its events), so two instances cannot deadlock on them.
+        DbConn::Postgres(c) => query
+            .for_no_key_update()
+            .skip_locked()
+            .first(c)
+            .optional()?,
     };
     id.map(|id| crate::regions::parse_id("reports", &id))
         .transpose()
 }
 
-/// Open work of these units (assigned and accepted reports), at most `cap` of them.
+/// Pushes a report's next deadline step to `until` (a step that failed is retried later
+/// instead of blocking the worker).
+pub fn postpone(conn: &mut DbConn, id: Uuid, until: DateTime<Utc>) -> Result<()> {
+    diesel::update(reports::table.find(id.to_string()))
+        .set(reports::next_due_at.eq(time::to_db(until)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Open work of these units (assigned and accepted reports), the oldest `cap` of them.
 pub fn held_by(conn: &mut DbConn, units: &[Uuid], cap: i64) -> Result<Vec<ReportRecord>> {
     let units: Vec<String> = units.iter().map(Uuid::to_string).collect();
     let rows: Vec<ReportRow> = reports::table

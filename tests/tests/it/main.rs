@@ -18,6 +18,7 @@ mod intake_refusals;
 mod lifecycle;
 mod lifecycle_dispatch;
 mod lifecycle_refusals;
+mod lifecycle_trust;
 mod migrations;
 mod org_admin;
 mod organisation;
