@@ -190,20 +190,7 @@ pub fn find_by_sha(conn: &mut DbConn, uploader: Uuid, sha256: &str) -> Result<Op
 /// photos still unattached are taken, so a count short of `ids.len()` means one was taken
 /// meanwhile (the caller rolls back).
 pub fn attach(conn: &mut DbConn, ids: &[Uuid], report_id: Uuid) -> Result<usize> {
-    let mut changed = 0;
-    for (position, id) in ids.iter().enumerate() {
-        changed += diesel::update(
-            media::table
-                .find(id.to_string())
-                .filter(media::report_id.is_null()),
-        )
-        .set((
-            media::report_id.eq(report_id.to_string()),
-            media::position.eq(i32::try_from(position).unwrap_or(i32::MAX)),
-        ))
-        .execute(conn)?;
-    }
-    Ok(changed)
+    attach_to(conn, ids, report_id, None)
 }
 
 /// Attaches evidence photos to a report's event (a resolution), in the given order; like
@@ -214,6 +201,15 @@ pub fn attach_evidence(
     report_id: Uuid,
     event_id: Uuid,
 ) -> Result<usize> {
+    attach_to(conn, ids, report_id, Some(event_id))
+}
+
+fn attach_to(
+    conn: &mut DbConn,
+    ids: &[Uuid],
+    report_id: Uuid,
+    event_id: Option<Uuid>,
+) -> Result<usize> {
     let mut changed = 0;
     for (position, id) in ids.iter().enumerate() {
         changed += diesel::update(
@@ -223,7 +219,7 @@ pub fn attach_evidence(
         )
         .set((
             media::report_id.eq(report_id.to_string()),
-            media::event_id.eq(event_id.to_string()),
+            media::event_id.eq(event_id.map(|e| e.to_string())),
             media::position.eq(i32::try_from(position).unwrap_or(i32::MAX)),
         ))
         .execute(conn)?;
