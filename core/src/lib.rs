@@ -10,6 +10,7 @@ pub mod grid;
 pub mod identity;
 pub mod lifecycle;
 pub mod permission;
+pub mod push;
 pub mod region;
 pub mod region_import;
 pub mod report;
