@@ -278,6 +278,7 @@ diesel::table! {
 
 diesel::joinable!(grids -> regions (region_id));
 diesel::joinable!(report_events -> reports (report_id));
+diesel::joinable!(event_recipients -> report_events (event_id));
 diesel::joinable!(media -> reports (report_id));
 diesel::joinable!(reports -> categories (category_code));
 diesel::joinable!(units -> regions (region_id));
@@ -285,6 +286,51 @@ diesel::joinable!(user_units -> users (user_id));
 diesel::joinable!(user_units -> units (unit_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(api_clients -> regions (region_id));
+diesel::joinable!(webhooks -> regions (region_id));
+diesel::table! {
+    event_recipients (seq) {
+        seq -> BigInt,
+        event_id -> Text,
+        report_id -> Text,
+        user_id -> Text,
+        reason -> Text,
+        status -> Text,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        name -> Text,
+        url -> Text,
+        event_types -> Text,
+        region_id -> Nullable<Text>,
+        secret -> Text,
+        active -> Bool,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> Text,
+        event_id -> Text,
+        report_id -> Text,
+        channel -> Text,
+        target -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
     grids,
@@ -301,6 +347,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_events,
     media,
     report_followers,
+    event_recipients,
+    webhooks,
+    deliveries,
     idempotency_keys,
     case_sequences,
     supervision_orders,

@@ -37,7 +37,7 @@ pub struct ReportEvent {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = report_events)]
-struct EventRow {
+pub(crate) struct EventRow {
     id: String,
     report_id: String,
     kind: String,
@@ -50,7 +50,7 @@ struct EventRow {
 }
 
 impl EventRow {
-    fn into_event(self) -> Result<ReportEvent> {
+    pub(crate) fn into_event(self) -> Result<ReportEvent> {
         let opt = |v: Option<&str>| v.map(|v| parse_id("report_events", v)).transpose();
         Ok(ReportEvent {
             id: parse_id("report_events", &self.id)?,

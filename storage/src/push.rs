@@ -1,0 +1,7 @@
+//! Push storage: who each event goes to (the live stream's feed), the webhooks partners
+//! register, and the outbox of deliveries.
+
+pub mod deliveries;
+pub mod feed;
+pub mod people;
+pub mod webhooks;

@@ -1,0 +1,297 @@
+//! The outbox (`deliveries`): one row per message owed to a webhook, a WeChat user or a phone,
+//! written in the transaction of the change it reports. The delivery worker claims due rows
+//! (a claim pushes `next_attempt_at` out by a lease, so a worker that dies mid-send leaves the
+//! row to be tried again), sends them and records the outcome.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::conn::DbConn;
+use crate::error::{Result, StorageError};
+use crate::regions::parse_id;
+use crate::schema::deliveries;
+use crate::time;
+
+/// Where a delivery goes.
+pub const CHANNELS: &[&str] = &["webhook", "wechat", "sms"];
+/// A delivery's states: waiting (or being tried), done, given up after the last try, refused
+/// by the recipient (WeChat: no subscription left; never retried).
+pub const STATUSES: &[&str] = &["pending", "sent", "dead", "refused"];
+
+/// One message in the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    /// Id (also sent to webhooks as `X-Cunxiang-Delivery-Id`).
+    pub id: Uuid,
+    /// The event it reports.
+    pub event_id: Uuid,
+    /// The event's report.
+    pub report_id: Uuid,
+    /// `webhook`, `wechat` or `sms`.
+    pub channel: String,
+    /// The webhook id (webhook) or the user id (wechat, sms).
+    pub target: Uuid,
+    /// The exact body to send.
+    pub payload: String,
+    /// `pending`, `sent`, `dead` or `refused`.
+    pub status: String,
+    /// Tries so far.
+    pub attempts: i32,
+    /// When it is next due (while pending).
+    pub next_attempt_at: DateTime<Utc>,
+    /// Why the last try failed.
+    pub last_error: Option<String>,
+    /// Written.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Delivered.
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// A message to add to the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDelivery {
+    /// The event it reports.
+    pub event_id: Uuid,
+    /// The event's report.
+    pub report_id: Uuid,
+    /// `webhook`, `wechat` or `sms`.
+    pub channel: &'static str,
+    /// The webhook id or user id.
+    pub target: Uuid,
+    /// The exact body to send.
+    pub payload: String,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = deliveries)]
+struct DeliveryRow {
+    id: String,
+    event_id: String,
+    report_id: String,
+    channel: String,
+    target: String,
+    payload: String,
+    status: String,
+    attempts: i32,
+    next_attempt_at: chrono::NaiveDateTime,
+    last_error: Option<String>,
+    created_at: chrono::NaiveDateTime,
+    updated_at: chrono::NaiveDateTime,
+    sent_at: Option<chrono::NaiveDateTime>,
+}
+
+impl DeliveryRow {
+    fn into_delivery(self) -> Result<Delivery> {
+        let id = |v: &str| parse_id("deliveries", v);
+        if !STATUSES.contains(&self.status.as_str()) {
+            return Err(StorageError::Corrupt {
+                table: "deliveries",
+                reason: format!("status {:?}", self.status),
+            });
+        }
+        Ok(Delivery {
+            id: id(&self.id)?,
+            event_id: id(&self.event_id)?,
+            report_id: id(&self.report_id)?,
+            channel: self.channel,
+            target: id(&self.target)?,
+            payload: self.payload,
+            status: self.status,
+            attempts: self.attempts,
+            next_attempt_at: time::from_db(self.next_attempt_at),
+            last_error: self.last_error,
+            created_at: time::from_db(self.created_at),
+            updated_at: time::from_db(self.updated_at),
+            sent_at: self.sent_at.map(time::from_db),
+        })
+    }
+}
+
+/// Adds messages to the outbox, due now.
+pub fn insert(conn: &mut DbConn, new: &[NewDelivery], now: DateTime<Utc>) -> Result<()> {
+    let now = time::to_db(now);
+    for d in new {
+        diesel::insert_into(deliveries::table)
+            .values((
+                deliveries::id.eq(Uuid::now_v7().to_string()),
+                deliveries::event_id.eq(d.event_id.to_string()),
+                deliveries::report_id.eq(d.report_id.to_string()),
+                deliveries::channel.eq(d.channel),
+                deliveries::target.eq(d.target.to_string()),
+                deliveries::payload.eq(&d.payload),
+                deliveries::status.eq("pending"),
+                deliveries::attempts.eq(0),
+                deliveries::next_attempt_at.eq(now),
+                deliveries::created_at.eq(now),
+                deliveries::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Claims up to `limit` pending deliveries due at `now`, oldest due first, reserving them until
+/// `lease_until` (another worker skips them; if this one dies they fall due again then). Runs
+/// in its own transaction; on PostgreSQL rows another instance is claiming are skipped.
+pub fn claim_due(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<Delivery>> {
+    crate::conn::transaction(conn, |conn| {
+        crate::conn::begin_writing(conn)?;
+        let query = deliveries::table
+            .filter(deliveries::status.eq("pending"))
+            .filter(deliveries::next_attempt_at.le(time::to_db(now)))
+            .order(deliveries::next_attempt_at)
+            .select(deliveries::id)
+            .limit(limit);
+        let ids: Vec<String> = match conn {
+            DbConn::Sqlite(c) => query.load(c)?,
+            DbConn::Postgres(c) => query.for_update().skip_locked().load(c)?,
+        };
+        diesel::update(deliveries::table.filter(deliveries::id.eq_any(&ids)))
+            .set((
+                deliveries::next_attempt_at.eq(time::to_db(lease_until)),
+                deliveries::updated_at.eq(time::to_db(now)),
+            ))
+            .execute(conn)?;
+        let rows: Vec<DeliveryRow> = deliveries::table
+            .filter(deliveries::id.eq_any(&ids))
+            .order(deliveries::id)
+            .select(DeliveryRow::as_select())
+            .load(conn)?;
+        rows.into_iter().map(DeliveryRow::into_delivery).collect()
+    })
+}
+
+/// What became of one try.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recorded {
+    /// Delivered.
+    Sent,
+    /// Failed; try again at this time.
+    RetryAt(DateTime<Utc>, String),
+    /// Failed for the last time (or for good).
+    Dead(String),
+    /// The recipient refused; not retried.
+    Refused(String),
+}
+
+/// Records the outcome of a try of a claimed delivery (counted as one attempt). A delivery
+/// that is no longer pending (an admin acted meanwhile) is left as it is; `false` then.
+pub fn record(conn: &mut DbConn, id: Uuid, outcome: &Recorded, now: DateTime<Utc>) -> Result<bool> {
+    let row = deliveries::table
+        .filter(deliveries::id.eq(id.to_string()))
+        .filter(deliveries::status.eq("pending"));
+    let now = time::to_db(now);
+    let bump = deliveries::attempts.eq(deliveries::attempts + 1);
+    let changed = match outcome {
+        Recorded::Sent => diesel::update(row)
+            .set((
+                bump,
+                deliveries::status.eq("sent"),
+                deliveries::sent_at.eq(Some(now)),
+                deliveries::last_error.eq(None::<String>),
+                deliveries::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+        Recorded::RetryAt(at, error) => diesel::update(row)
+            .set((
+                bump,
+                deliveries::next_attempt_at.eq(time::to_db(*at)),
+                deliveries::last_error.eq(Some(error)),
+                deliveries::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+        Recorded::Dead(error) | Recorded::Refused(error) => {
+            let status = if matches!(outcome, Recorded::Dead(_)) {
+                "dead"
+            } else {
+                "refused"
+            };
+            diesel::update(row)
+                .set((
+                    bump,
+                    deliveries::status.eq(status),
+                    deliveries::last_error.eq(Some(error)),
+                    deliveries::updated_at.eq(now),
+                ))
+                .execute(conn)?
+        }
+    };
+    Ok(changed == 1)
+}
+
+/// One delivery.
+pub fn find(conn: &mut DbConn, id: Uuid) -> Result<Option<Delivery>> {
+    deliveries::table
+        .find(id.to_string())
+        .select(DeliveryRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(DeliveryRow::into_delivery)
+        .transpose()
+}
+
+/// Puts a dead or refused delivery back in the queue, due now, with its tries counted from
+/// zero. `false` when it is not dead or refused.
+pub fn retry(conn: &mut DbConn, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    let now = time::to_db(now);
+    let changed = diesel::update(
+        deliveries::table
+            .filter(deliveries::id.eq(id.to_string()))
+            .filter(deliveries::status.eq_any(["dead", "refused"])),
+    )
+    .set((
+        deliveries::status.eq("pending"),
+        deliveries::attempts.eq(0),
+        deliveries::next_attempt_at.eq(now),
+        deliveries::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Filter of [`list`].
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryFilter {
+    /// Only in this status.
+    pub status: Option<String>,
+    /// Only on this channel.
+    pub channel: Option<String>,
+    /// Only of this event.
+    pub event_id: Option<Uuid>,
+    /// Only ids below this one (the cursor: newest first).
+    pub before: Option<Uuid>,
+}
+
+/// Deliveries, newest first, at most `limit`.
+pub fn list(conn: &mut DbConn, filter: &DeliveryFilter, limit: i64) -> Result<Vec<Delivery>> {
+    let mut query = deliveries::table
+        .select(DeliveryRow::as_select())
+        .order(deliveries::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(status) = &filter.status {
+        query = query.filter(deliveries::status.eq(status.clone()));
+    }
+    if let Some(channel) = &filter.channel {
+        query = query.filter(deliveries::channel.eq(channel.clone()));
+    }
+    if let Some(event) = filter.event_id {
+        query = query.filter(deliveries::event_id.eq(event.to_string()));
+    }
+    if let Some(before) = filter.before {
+        query = query.filter(deliveries::id.lt(before.to_string()));
+    }
+    query
+        .load(conn)?
+        .into_iter()
+        .map(DeliveryRow::into_delivery)
+        .collect()
+}

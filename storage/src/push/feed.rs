@@ -1,0 +1,135 @@
+//! The live stream's feed (`event_recipients`): one row per event and person it goes to,
+//! numbered by `seq`. Writers call [`order_commits`] first, so on PostgreSQL too the sequence
+//! is the order of commits and a reader that has seen `seq` N has seen everything below it.
+
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::conn::DbConn;
+use crate::error::Result;
+use crate::regions::parse_id;
+use crate::reports::events::{EventRow, ReportEvent};
+use crate::schema::{event_recipients, report_events, reports};
+
+/// Why a person receives an event.
+pub type Reason = String;
+
+/// One event as it reaches one person.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedItem {
+    /// Position in the feed (the stream's `id:`).
+    pub seq: i64,
+    /// The person.
+    pub user_id: Uuid,
+    /// Why she receives it (`reporter`, `follower`, `handler`, `supervisor`).
+    pub reason: Reason,
+    /// The report's status just after the event.
+    pub status: String,
+    /// The report's case number.
+    pub case_number: String,
+    /// Who reported it (hidden from other villagers as the actor of her own events).
+    pub reporter_id: Uuid,
+    /// Whether the report is anonymous.
+    pub anonymous: bool,
+    /// The event.
+    pub event: ReportEvent,
+}
+
+/// A PostgreSQL lock key for "writing to the feed" (any constant; ours spells CXFEED).
+const FEED_LOCK: i64 = 0x43_58_46_45_45_44;
+
+/// Makes this transaction's feed rows commit in `seq` order with everyone else's: on
+/// PostgreSQL a transaction-scoped advisory lock, held until commit, serialises the short
+/// stretch from taking sequence numbers to committing; SQLite writers are serial already.
+/// Call it inside the transaction, as late as possible.
+pub fn order_commits(conn: &mut DbConn) -> Result<()> {
+    if let DbConn::Postgres(c) = conn {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({FEED_LOCK})")).execute(c)?;
+    }
+    Ok(())
+}
+
+/// Adds `event` to the feed of each of `recipients` (user id, reason), with the report's
+/// `status` after it. Call [`order_commits`] first, in the same transaction.
+pub fn insert(
+    conn: &mut DbConn,
+    event: &ReportEvent,
+    status: &str,
+    recipients: &[(Uuid, &str)],
+) -> Result<()> {
+    if recipients.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = recipients
+        .iter()
+        .map(|(user, reason)| {
+            (
+                event_recipients::event_id.eq(event.id.to_string()),
+                event_recipients::report_id.eq(event.report_id.to_string()),
+                event_recipients::user_id.eq(user.to_string()),
+                event_recipients::reason.eq(*reason),
+                event_recipients::status.eq(status),
+            )
+        })
+        .collect();
+    // Batch inserts need the concrete connection (MultiConnection cannot express them).
+    let insert = diesel::insert_into(event_recipients::table).values(rows);
+    match conn {
+        DbConn::Sqlite(c) => insert.execute(c)?,
+        DbConn::Postgres(c) => insert.execute(c)?,
+    };
+    Ok(())
+}
+
+/// seq, user, reason, status, case number, reporter, anonymous, event.
+type FeedRow = (i64, String, String, String, String, String, bool, EventRow);
+
+/// The highest `seq` written so far (0 when the feed is empty).
+pub fn latest(conn: &mut DbConn) -> Result<i64> {
+    let max: Option<i64> = event_recipients::table
+        .select(diesel::dsl::max(event_recipients::seq))
+        .first(conn)?;
+    Ok(max.unwrap_or(0))
+}
+
+/// Feed rows after `seq`, in order, at most `limit`: everyone's (`user` = `None`, what an
+/// instance fans out to its streams) or one person's (a stream catching up).
+pub fn after(conn: &mut DbConn, seq: i64, user: Option<Uuid>, limit: i64) -> Result<Vec<FeedItem>> {
+    let mut query = event_recipients::table
+        .inner_join(report_events::table)
+        .inner_join(reports::table.on(reports::id.eq(event_recipients::report_id)))
+        .filter(event_recipients::seq.gt(seq))
+        .order(event_recipients::seq)
+        .limit(limit)
+        .select((
+            event_recipients::seq,
+            event_recipients::user_id,
+            event_recipients::reason,
+            event_recipients::status,
+            reports::case_number,
+            reports::reporter_id,
+            reports::anonymous,
+            EventRow::as_select(),
+        ))
+        .into_boxed();
+    if let Some(user) = user {
+        query = query.filter(event_recipients::user_id.eq(user.to_string()));
+    }
+    let rows: Vec<FeedRow> = query.load(conn)?;
+    rows.into_iter()
+        .map(
+            |(seq, user_id, reason, status, case_number, reporter_id, anonymous, event)| {
+                Ok(FeedItem {
+                    seq,
+                    user_id: parse_id("event_recipients", &user_id)?,
+                    reason,
+                    status,
+                    case_number,
+                    reporter_id: parse_id("reports", &reporter_id)?,
+                    anonymous,
+                    event: event.into_event()?,
+                })
+            },
+        )
+        .collect()
+}
