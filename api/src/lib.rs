@@ -14,6 +14,7 @@ pub mod import;
 pub mod lifecycle;
 pub mod middleware;
 pub mod photos;
+pub mod push;
 pub mod region_csv;
 pub mod reports;
 pub mod route_index;

@@ -114,6 +114,8 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
         blobs,
         photo_slots,
         clock: Arc::new(cunxiang_core::clock::SystemClock),
+        hub: Default::default(),
+        wechat_tokens: Default::default(),
     };
     Ok(Prepared {
         state,
@@ -138,6 +140,8 @@ fn ensure_writable(dir: &Path) -> Result<(), StartError> {
 pub fn bind(state: AppState) -> Result<(actix_web::dev::Server, Vec<SocketAddr>), StartError> {
     let settings = state.settings.clone();
     crate::lifecycle::deadlines::spawn(state.clone());
+    crate::push::deliver::spawn(state.clone());
+    crate::push::hub::spawn(&state);
     let data = web::Data::new(state);
     let json_limit = settings.json_limit;
     let server = HttpServer::new(move || {

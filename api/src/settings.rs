@@ -3,6 +3,10 @@
 
 use std::path::PathBuf;
 
+mod push;
+
+pub use push::{PushSettings, WechatTemplate};
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -97,6 +101,8 @@ pub struct Settings {
     /// Seconds between the deadline worker's passes (`CUNXIANG_DEADLINE_INTERVAL_SECS`,
     /// default 30).
     pub deadline_interval_secs: u64,
+    /// Live stream, outbox and provider templates (see [`PushSettings`]).
+    pub push: PushSettings,
 }
 
 /// A setting with a value that cannot be used.
@@ -176,6 +182,7 @@ impl Settings {
             reopen_days: number(&get, "CUNXIANG_REOPEN_DAYS", 7)?,
             evidence_max_distance_m: number(&get, "CUNXIANG_EVIDENCE_MAX_DISTANCE_M", 500.0)?,
             deadline_interval_secs: number(&get, "CUNXIANG_DEADLINE_INTERVAL_SECS", 30)?,
+            push: PushSettings::read(&get)?,
         })
     }
 }

@@ -37,6 +37,10 @@ pub struct AppState {
     pub photo_slots: Arc<tokio::sync::Semaphore>,
     /// Where "now" comes from for reports and their deadlines (tests shift it).
     pub clock: Arc<dyn Clock>,
+    /// This instance's open live streams (`GET /v1/events`) and the feed they are fed from.
+    pub hub: Arc<crate::push::hub::Hub>,
+    /// The WeChat access token, shared by every subscribe message this instance sends.
+    pub wechat_tokens: Arc<crate::push::send::wechat::WechatTokens>,
 }
 
 impl AppState {

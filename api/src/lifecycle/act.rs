@@ -168,7 +168,8 @@ pub fn perform(
         internal: draft.internal,
         at: act.now,
     };
-    cunxiang_storage::reports::events::insert(conn, &event)?;
+    let left_unit = report.unit_id.filter(|u| next.unit_id != Some(*u));
+    crate::push::publish::record(conn, act.settings, &next, left_unit, &event)?;
     if !draft.evidence.is_empty() {
         let attached =
             cunxiang_storage::media::attach_evidence(conn, &draft.evidence, report.id, event.id)?;

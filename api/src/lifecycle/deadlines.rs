@@ -89,7 +89,7 @@ pub async fn run_once(state: &AppState) -> Result<TickSummary, ApiError> {
                 }
             }
             for _ in 0..MAX_PER_PASS {
-                if !one_order(conn, now, &mut done)? {
+                if !one_order(conn, now, &settings, &mut done)? {
                     break;
                 }
             }
@@ -130,7 +130,7 @@ fn one_report(
             Due::Red(d) => match perform(conn, report.clone(), &act(Action::Escalate, Some(d))) {
                 Ok(_) => done.escalated += 1,
                 Err(e) if e.code == "no_level_above" => {
-                    note_overdue(conn, report, d, now)?;
+                    note_overdue(conn, settings, report, d, now)?;
                     done.overdue += 1;
                 }
                 Err(e) => return Err(e),
@@ -140,7 +140,9 @@ fn one_report(
                 done.auto_confirmed += 1;
             }
             // The stored next_due_at is stale: writing the row back recomputes it.
-            Due::Nothing => rewrite(conn, report, now)?,
+            Due::Nothing => {
+                rewrite(conn, report, now)?;
+            }
         }
         Ok(true)
     })
@@ -149,6 +151,7 @@ fn one_report(
 /// Red at the top of the ladder: nobody to escalate to. Recorded once, for the supervisors.
 fn note_overdue(
     conn: &mut DbConn,
+    settings: &Settings,
     mut report: cunxiang_storage::reports::ReportRecord,
     deadline: Deadline,
     now: DateTime<Utc>,
@@ -165,8 +168,8 @@ fn note_overdue(
         internal: false,
         at: now,
     };
-    rewrite(conn, report, now)?;
-    cunxiang_storage::reports::events::insert(conn, &event)?;
+    let report = rewrite(conn, report, now)?;
+    crate::push::publish::record(conn, settings, &report, None, &event)?;
     Ok(())
 }
 
@@ -174,7 +177,7 @@ fn rewrite(
     conn: &mut DbConn,
     mut report: cunxiang_storage::reports::ReportRecord,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<cunxiang_storage::reports::ReportRecord, ApiError> {
     let expected = report.version;
     report.version += 1;
     report.updated_at = now;
@@ -183,13 +186,14 @@ fn rewrite(
             "a claimed report changed under its lock",
         ));
     }
-    Ok(())
+    Ok(report)
 }
 
 /// Claims and escalates one overdue supervision order; `false` when none is overdue.
 fn one_order(
     conn: &mut DbConn,
     now: DateTime<Utc>,
+    settings: &Settings,
     done: &mut TickSummary,
 ) -> Result<bool, ApiError> {
     cunxiang_storage::conn::transaction(conn, |conn| {
@@ -210,7 +214,9 @@ fn one_order(
             internal: true,
             at: now,
         };
-        cunxiang_storage::reports::events::insert(conn, &event)?;
+        let report = cunxiang_storage::reports::find(conn, order.report_id)?
+            .ok_or_else(|| ApiError::internal("a supervision order names a missing report"))?;
+        crate::push::publish::record(conn, settings, &report, None, &event)?;
         done.orders_escalated += 1;
         Ok(true)
     })

@@ -25,7 +25,9 @@ use super::submission::{CreateReport, Submission, check, idempotency_key};
 use super::view::{ReportParts, ReportView};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::push::publish::record as record_event;
 use crate::route_index::GridIndexCache;
+use crate::settings::Settings;
 use crate::state::AppState;
 
 /// Code of the internal error that says a concurrent request took the key first.
@@ -58,6 +60,7 @@ pub async fn create(
     let grids = state.grid_index.clone();
     let now = state.clock.now();
     let confirm = Duration::days(state.settings.auto_confirm_days);
+    let settings = state.settings.clone();
     let outcome = state
         .db(move |conn| {
             let request = Request {
@@ -66,6 +69,7 @@ pub async fn create(
                 hash: &hash,
                 now,
                 confirm,
+                settings: &settings,
             };
             intake(conn, &grids, request, submission)
         })
@@ -83,6 +87,7 @@ struct Request<'a> {
     hash: &'a str,
     now: DateTime<Utc>,
     confirm: Duration,
+    settings: &'a Settings,
 }
 
 fn intake(
@@ -97,6 +102,7 @@ fn intake(
         hash,
         now,
         confirm,
+        settings,
     } = request;
     if let Some(key) = key
         && let Some(used) = keys::find(conn, me.user.id, key)?
@@ -181,7 +187,7 @@ fn intake(
                 }
             })?;
         }
-        write_first_events(conn, &record, &placement, &s, me.user.id)?;
+        write_first_events(conn, settings, &record, &placement, &s, me.user.id)?;
         let attached = cunxiang_storage::media::attach(conn, &s.media_ids, record.id)?;
         if attached != s.media_ids.len() {
             return Err(ApiError::new(
@@ -307,6 +313,7 @@ fn new_record(
 
 fn write_first_events(
     conn: &mut DbConn,
+    settings: &Settings,
     record: &ReportRecord,
     placement: &Placement,
     s: &Submission,
@@ -331,7 +338,7 @@ fn write_first_events(
                 "photos": s.media_ids.len() }),
     );
     submitted.actor_id = Some(submitted_by);
-    cunxiang_storage::reports::events::insert(conn, &submitted)?;
+    record_event(conn, settings, record, None, &submitted)?;
     let routed = match placement.unit {
         Some((unit, level)) => event(
             "assigned",
@@ -346,6 +353,6 @@ fn write_first_events(
             json!({ "region_id": placement.region_id, "reason": placement.reason }),
         ),
     };
-    cunxiang_storage::reports::events::insert(conn, &routed)?;
+    record_event(conn, settings, record, None, &routed)?;
     Ok(())
 }

@@ -132,6 +132,38 @@ fn public_details(mut details: Value) -> Value {
 }
 
 impl EventView {
+    /// One event of a report (reported by `reporter_id`, `anonymous` or not) as a reader with
+    /// `sight` sees it, with its evidence photos `media`; `None` when she may not see it at all
+    /// (an internal event and no staff). The reporter is left out as the actor when the reader
+    /// may not know who reported it, and the evidence checks unless she is staff.
+    pub fn of(
+        e: ReportEvent,
+        sight: Sight,
+        reporter_id: Uuid,
+        anonymous: bool,
+        media: &[Media],
+    ) -> Option<Self> {
+        if e.internal && !sight.sees_internal() {
+            return None;
+        }
+        let hide_people = !sight.sees_reporter(anonymous);
+        Some(EventView {
+            id: e.id,
+            actor_id: e.actor_id.filter(|a| !(hide_people && *a == reporter_id)),
+            kind: e.kind,
+            unit_id: e.unit_id,
+            note: e.note,
+            details: if sight.sees_internal() {
+                e.details
+            } else {
+                public_details(e.details)
+            },
+            internal: e.internal,
+            media: media.iter().map(PhotoView::of).collect(),
+            at: e.at,
+        })
+    }
+
     /// The event's id (time-ordered).
     pub fn id(&self) -> Uuid {
         self.id
@@ -235,30 +267,12 @@ impl ReportParts {
                     _ => mask_phone(&p),
                 }),
             });
-        let hide_people = !sight.sees_reporter(r.anonymous);
         let timeline = self.events.map(|events| {
             events
                 .into_iter()
-                .filter(|e| !e.internal || sight.sees_internal())
-                .map(|e| EventView {
-                    id: e.id,
-                    actor_id: e.actor_id.filter(|a| !(hide_people && *a == r.reporter_id)),
-                    kind: e.kind,
-                    unit_id: e.unit_id,
-                    note: e.note,
-                    details: if sight.sees_internal() {
-                        e.details
-                    } else {
-                        public_details(e.details)
-                    },
-                    internal: e.internal,
-                    media: evidence
-                        .remove(&e.id)
-                        .unwrap_or_default()
-                        .iter()
-                        .map(PhotoView::of)
-                        .collect(),
-                    at: e.at,
+                .filter_map(|e| {
+                    let media = evidence.remove(&e.id).unwrap_or_default();
+                    EventView::of(e, sight, r.reporter_id, r.anonymous, &media)
                 })
                 .collect()
         });

@@ -10,6 +10,8 @@ mod auth;
 mod categories;
 mod category_admin;
 mod clients;
+mod deliveries;
+mod events;
 mod grids;
 mod health;
 mod media;
@@ -27,6 +29,7 @@ mod unit_admin;
 mod units;
 mod user_admin;
 mod users;
+mod webhooks;
 
 /// The contract for third-party frontends (`openapi.yaml` at the repository root), served as
 /// written at `GET /openapi.yaml`.
@@ -120,6 +123,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         get("/v1/reports/nearby", |r| r.to(nearby::nearby)),
         get("/v1/reports/{id}", |r| r.to(reports::get)),
         get("/v1/reports/{id}/events", |r| r.to(report_events::list)),
+        get("/v1/events", |r| r.to(events::stream)),
         post("/v1/reports/{id}/follow", |r| r.to(reports::follow)),
         post("/v1/reports/{id}/accept", |r| r.to(actions::accept)),
         post("/v1/reports/{id}/transfer", |r| r.to(actions::transfer)),
@@ -138,6 +142,11 @@ pub fn endpoints() -> Vec<Endpoint> {
         post("/v1/reports/{id}/comment", |r| r.to(actions::comment)),
         get("/v1/tasks", |r| r.to(tasks::list)),
         get("/v1/supervision", |r| r.to(supervision::list)),
+        get("/v1/webhooks", |r| r.to(webhooks::list)),
+        post("/v1/webhooks", |r| r.to(webhooks::create)),
+        delete("/v1/webhooks/{id}", |r| r.to(webhooks::delete)),
+        get("/v1/deliveries", |r| r.to(deliveries::list)),
+        post("/v1/deliveries/{id}/retry", |r| r.to(deliveries::retry)),
         get("/v1/routing-rules", |r| r.to(routing_rules::list)),
         post("/v1/routing-rules", |r| r.to(routing_rules::create)),
         patch("/v1/routing-rules/{id}", |r| r.to(routing_rules::change)),

@@ -1,0 +1,10 @@
+//! Push: every timeline event reaches the people following the report — live over SSE
+//! ([`hub`], [`stream`]), and through the durable outbox ([`publish`], [`deliver`]) to
+//! partners' webhooks, WeChat subscribe messages and SMS ([`message`], [`send`]).
+
+pub mod deliver;
+pub mod hub;
+pub mod message;
+pub mod publish;
+pub mod send;
+pub mod stream;

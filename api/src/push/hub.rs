@@ -1,0 +1,344 @@
+//! This instance's side of the live stream: the registry of open streams (user → bounded
+//! channels) and the feed follower that reads new rows of the feed and hands them to them.
+//!
+//! **One follower per instance, on its own thread and connection.** Every instance (one or
+//! several on one PostgreSQL) reads `event_recipients` after its cursor every `poll_ms` and
+//! fans the rows out to its local streams; that is how an event written by one instance
+//! reaches streams held by another, with no broker. The follower runs on a dedicated OS
+//! thread holding its own connection (opened from `database_url`, reopened after errors),
+//! not a pooled one: forty short queries a second would otherwise compete with requests for
+//! the pool and take a blocking-pool thread each time, and a busy pool would delay every
+//! stream. On SQLite (WAL) a reading connection does not block writers. A database error is
+//! logged and retried after a pause; the cursor is kept, so nothing is skipped. The thread
+//! ends when the hub is dropped (the server's state is gone).
+//!
+//! **Bounded memory.** Each stream has a channel of [`STREAM_BUFFER`] items. A stream that
+//! falls that far behind (a slow client) loses its sender instead of growing a queue: it sees
+//! its channel close, registers again and catches up from the database (see
+//! [`super::stream`]), so nothing is lost and the server's memory does not depend on clients.
+//!
+//! **Start.** The follower starts at the feed's latest row. Streams opened before it has a
+//! cursor (the database was unreachable at start) are cut off once it has one, so they catch
+//! up again: a row can then never fall between a stream's catch-up and the follower.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::Duration;
+
+use cunxiang_storage::push::feed::{self, FeedItem};
+use cunxiang_storage::{DatabaseTarget, DbConn};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use crate::state::AppState;
+
+/// Items a stream may have waiting before it is cut off to catch up from the database.
+pub const STREAM_BUFFER: usize = 64;
+/// Rows the follower reads at a time.
+const FOLLOW_BATCH: i64 = 1000;
+/// Pause after a database error before the follower tries again.
+const RETRY_PAUSE: Duration = Duration::from_secs(1);
+
+/// One feed row with what a stream needs to cut its event to the reader's sight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Live {
+    /// The feed row.
+    pub item: FeedItem,
+    /// Who reported the report (hidden as an actor from readers who may not know).
+    pub reporter_id: Uuid,
+    /// Whether the report is anonymous.
+    pub anonymous: bool,
+}
+
+/// What travels from the follower to a stream.
+pub type Item = Arc<Live>;
+
+type Senders = Vec<(u64, mpsc::Sender<Item>)>;
+
+/// The open streams of this instance, by user.
+#[derive(Debug, Default)]
+pub struct Hub {
+    streams: Mutex<HashMap<Uuid, Senders>>,
+    next_id: AtomicU64,
+}
+
+/// A stream's registration: its receiving end; dropping it unregisters.
+#[derive(Debug)]
+pub struct Subscription {
+    /// Live items for the user, in `seq` order. `None` from `recv` means the hub cut this
+    /// stream off (it lagged): subscribe again and catch up from the database.
+    pub rx: mpsc::Receiver<Item>,
+    hub: Arc<Hub>,
+    user: Uuid,
+    id: u64,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let mut streams = self.hub.lock();
+        if let Some(senders) = streams.get_mut(&self.user) {
+            senders.retain(|(id, _)| *id != self.id);
+            if senders.is_empty() {
+                streams.remove(&self.user);
+            }
+        }
+    }
+}
+
+impl Hub {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Uuid, Senders>> {
+        self.streams.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Registers a stream of `user`'s events.
+    pub fn subscribe(self: &Arc<Self>, user: Uuid) -> Subscription {
+        let (tx, rx) = mpsc::channel(STREAM_BUFFER);
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        self.lock().entry(user).or_default().push((id, tx));
+        Subscription {
+            rx,
+            hub: self.clone(),
+            user,
+            id,
+        }
+    }
+
+    /// Open streams on this instance.
+    pub fn stream_count(&self) -> usize {
+        self.lock().values().map(Vec::len).sum()
+    }
+
+    /// Whether `user` has a stream open here.
+    pub fn has(&self, user: Uuid) -> bool {
+        self.lock().contains_key(&user)
+    }
+
+    /// The rows of `rows` whose user has a stream open here.
+    pub fn local(&self, rows: Vec<FeedItem>) -> Vec<FeedItem> {
+        let streams = self.lock();
+        rows.into_iter()
+            .filter(|r| streams.contains_key(&r.user_id))
+            .collect()
+    }
+
+    /// Hands each item to its user's streams, in order. A stream whose channel is full is cut
+    /// off (it catches up from the database); a closed one is forgotten.
+    pub fn dispatch(&self, items: &[Item]) {
+        let mut streams = self.lock();
+        for item in items {
+            let user = item.item.user_id;
+            let Some(senders) = streams.get_mut(&user) else {
+                continue;
+            };
+            senders.retain(|(_, tx)| match tx.try_send(item.clone()) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    tracing::debug!(%user, "stream lagged; it catches up from the database");
+                    false
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            });
+            if senders.is_empty() {
+                streams.remove(&user);
+            }
+        }
+    }
+
+    /// Cuts every stream off, so each catches up from the database again.
+    pub fn resync_all(&self) {
+        self.lock().clear();
+    }
+}
+
+/// Wraps feed rows for the streams (shared, with the report facts a stream needs at hand).
+pub fn enrich(items: Vec<FeedItem>) -> Vec<Item> {
+    items
+        .into_iter()
+        .map(|item| {
+            Arc::new(Live {
+                reporter_id: item.reporter_id,
+                anonymous: item.anonymous,
+                item,
+            })
+        })
+        .collect()
+}
+
+/// Starts this instance's feed follower (see the module doc) for `state.hub`. Call once, when
+/// the server starts.
+pub fn spawn(state: &AppState) {
+    let hub = Arc::downgrade(&state.hub);
+    let url = state.settings.database_url.clone();
+    let poll = Duration::from_millis(state.settings.push.poll_ms.max(1));
+    let started = std::thread::Builder::new()
+        .name("cx-feed".into())
+        .spawn(move || follow(&hub, &url, poll));
+    if let Err(e) = started {
+        tracing::error!(error = %e, "cannot start the feed follower; live streams get no events");
+    }
+}
+
+/// The follower's loop: runs until the hub is dropped.
+fn follow(hub: &Weak<Hub>, url: &str, poll: Duration) {
+    let target = match DatabaseTarget::parse(url) {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = %e, "feed follower: bad database url");
+            return;
+        }
+    };
+    let mut conn: Option<DbConn> = None;
+    let mut cursor: Option<i64> = None;
+    while hub.strong_count() > 0 {
+        let c = match conn.as_mut() {
+            Some(c) => c,
+            None => match target.connect() {
+                Ok(c) => conn.insert(c),
+                Err(e) => {
+                    tracing::warn!(error = %e, "feed follower cannot connect; retrying");
+                    std::thread::sleep(RETRY_PAUSE);
+                    continue;
+                }
+            },
+        };
+        match step(hub, c, &mut cursor) {
+            Ok(true) => {}
+            Ok(false) => std::thread::sleep(poll),
+            Err(e) => {
+                tracing::warn!(error = %e, "feed follower: database error; retrying");
+                conn = None;
+                std::thread::sleep(RETRY_PAUSE);
+            }
+        }
+    }
+    tracing::debug!("feed follower stopped");
+}
+
+/// One look at the feed; `Ok(true)` when there may be more to read at once.
+fn step(
+    hub: &Weak<Hub>,
+    conn: &mut DbConn,
+    cursor: &mut Option<i64>,
+) -> cunxiang_storage::error::Result<bool> {
+    let Some(from) = *cursor else {
+        let latest = feed::latest(conn)?;
+        *cursor = Some(latest);
+        if let Some(hub) = hub.upgrade() {
+            hub.resync_all();
+        }
+        return Ok(false);
+    };
+    let rows = feed::after(conn, from, None, FOLLOW_BATCH)?;
+    let Some(last) = rows.last().map(|r| r.seq) else {
+        return Ok(false);
+    };
+    let full = rows.len() as i64 >= FOLLOW_BATCH;
+    if let Some(hub) = hub.upgrade() {
+        let wanted = hub.local(rows);
+        if !wanted.is_empty() {
+            let items = enrich(wanted);
+            hub.dispatch(&items);
+        }
+    }
+    *cursor = Some(last);
+    Ok(full)
+}
+
+/// A feed row for tests: a public `resolved` event (with evidence checks) for `user`.
+#[cfg(test)]
+pub(crate) fn sample(seq: i64, user: Uuid) -> Item {
+    Arc::new(Live {
+        item: FeedItem {
+            seq,
+            user_id: user,
+            reason: "follower".into(),
+            status: "resolved".into(),
+            case_number: "YJ-20261129-0001".into(),
+            reporter_id: Uuid::nil(),
+            anonymous: false,
+            event: cunxiang_storage::reports::events::ReportEvent {
+                id: Uuid::now_v7(),
+                report_id: Uuid::nil(),
+                kind: "resolved".into(),
+                actor_id: None,
+                unit_id: None,
+                note: None,
+                details: serde_json::json!({"evidence": {"gps": true}}),
+                internal: false,
+                at: chrono::Utc::now(),
+            },
+        },
+        reporter_id: Uuid::now_v7(),
+        anonymous: false,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn live(seq: i64, user: Uuid) -> Item {
+        sample(seq, user)
+    }
+
+    #[test]
+    fn items_reach_only_their_users_streams() {
+        let hub = Arc::new(Hub::default());
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut a1 = hub.subscribe(a);
+        let mut a2 = hub.subscribe(a);
+        let mut b1 = hub.subscribe(b);
+        hub.dispatch(&[live(1, a), live(2, b), live(3, a)]);
+        for s in [&mut a1, &mut a2] {
+            assert_eq!(s.rx.try_recv().unwrap().item.seq, 1);
+            assert_eq!(s.rx.try_recv().unwrap().item.seq, 3);
+            assert!(s.rx.try_recv().is_err());
+        }
+        assert_eq!(b1.rx.try_recv().unwrap().item.seq, 2);
+        assert_eq!(hub.stream_count(), 3);
+    }
+
+    #[test]
+    fn a_full_stream_is_cut_off_and_others_keep_going() {
+        let hub = Arc::new(Hub::default());
+        let user = Uuid::now_v7();
+        let mut slow = hub.subscribe(user);
+        let mut fast = hub.subscribe(user);
+        for seq in 1..=STREAM_BUFFER as i64 {
+            hub.dispatch(&[live(seq, user)]);
+            assert_eq!(fast.rx.try_recv().unwrap().item.seq, seq);
+        }
+        hub.dispatch(&[live(STREAM_BUFFER as i64 + 1, user)]);
+        assert_eq!(hub.stream_count(), 1);
+        assert_eq!(
+            fast.rx.try_recv().unwrap().item.seq,
+            STREAM_BUFFER as i64 + 1
+        );
+        // The slow stream drains what it had, then sees its channel closed.
+        for _ in 0..STREAM_BUFFER {
+            assert!(slow.rx.try_recv().is_ok());
+        }
+        assert_eq!(
+            slow.rx.try_recv(),
+            Err(mpsc::error::TryRecvError::Disconnected)
+        );
+    }
+
+    #[test]
+    fn dropping_a_subscription_unregisters_it() {
+        let hub = Arc::new(Hub::default());
+        let user = Uuid::now_v7();
+        let first = hub.subscribe(user);
+        let second = hub.subscribe(user);
+        drop(first);
+        assert_eq!(hub.stream_count(), 1);
+        drop(second);
+        assert!(!hub.has(user));
+        let third = hub.subscribe(user);
+        hub.resync_all();
+        assert_eq!(hub.stream_count(), 0);
+        drop(third);
+    }
+}

@@ -1,0 +1,171 @@
+//! Writing an event and everything it owes, in the caller's transaction: the timeline row, a
+//! feed row for each person who hears of it (the live stream reads these), and the outbox
+//! rows for partners' webhooks, WeChat subscribe messages and SMS. Because all of it commits
+//! with the state change or not at all, a crash at any moment loses no delivery.
+
+use cunxiang_core::Role;
+use cunxiang_core::push::{Concerned, Reason, audience, concerns_supervisors};
+use cunxiang_storage::DbConn;
+use cunxiang_storage::push::deliveries::NewDelivery;
+use cunxiang_storage::push::people::Contact;
+use cunxiang_storage::push::{deliveries, feed, people, webhooks};
+use cunxiang_storage::reports::ReportRecord;
+use cunxiang_storage::reports::events::ReportEvent;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::message::{self, Vars};
+use crate::error::ApiError;
+use crate::settings::Settings;
+
+/// Appends `event` to the timeline of `report` (as it is after the event) and fans it out.
+/// `left_unit` is the unit that held the report before, when the event moved it (its members
+/// hear that it left). Call inside the transaction of the change, after the report is
+/// written: it takes the feed's ordering lock, held until commit.
+pub fn record(
+    conn: &mut DbConn,
+    settings: &Settings,
+    report: &ReportRecord,
+    left_unit: Option<Uuid>,
+    event: &ReportEvent,
+) -> Result<(), ApiError> {
+    cunxiang_storage::reports::events::insert(conn, event)?;
+    let followers = people::followers(conn, report.id)?;
+    let mut units: Vec<Uuid> = report.unit_id.into_iter().collect();
+    units.extend(left_unit.filter(|u| Some(*u) != report.unit_id));
+    let handlers = people::members(conn, &units)?;
+    let supervisors = if concerns_supervisors(&event.kind) {
+        people::supervisors_over(conn, &report.region_path)?
+    } else {
+        Vec::new()
+    };
+    let recipients = audience(
+        &event.kind,
+        event.internal,
+        &Concerned {
+            reporter: Some(report.reporter_id),
+            followers: &followers,
+            handlers: &handlers,
+            supervisors: &supervisors,
+        },
+    );
+    let outbox = outbox(conn, settings, report, event, &recipients)?;
+    feed::order_commits(conn)?;
+    let rows: Vec<(Uuid, &str)> = recipients
+        .iter()
+        .map(|r| (r.user_id, r.reason.as_str()))
+        .collect();
+    feed::insert(conn, event, report.status.as_str(), &rows)?;
+    deliveries::insert(conn, &outbox, event.at)?;
+    Ok(())
+}
+
+/// The messages an event owes outside the app: one per matching webhook, and one WeChat
+/// message or SMS per villager who hears of it (not for her own actions, not for internal
+/// events, only for kinds with a template).
+fn outbox(
+    conn: &mut DbConn,
+    settings: &Settings,
+    report: &ReportRecord,
+    event: &ReportEvent,
+    recipients: &[cunxiang_core::push::Recipient],
+) -> Result<Vec<NewDelivery>, ApiError> {
+    if event.internal {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    let hooks = webhooks::active(conn)?;
+    let wanted: Vec<_> = hooks
+        .iter()
+        .filter(|h| h.wants(&event.kind, &report.region_path))
+        .collect();
+    if !wanted.is_empty() {
+        let body = webhook_body(report, event);
+        out.extend(wanted.into_iter().map(|h| NewDelivery {
+            event_id: event.id,
+            report_id: report.id,
+            channel: "webhook",
+            target: h.id,
+            payload: body.clone(),
+        }));
+    }
+    let wechat = settings.push.wechat_templates.get(&event.kind);
+    let sms = settings
+        .push
+        .sms_templates
+        .get(&event.kind)
+        .filter(|_| settings.sms_url.is_some());
+    if wechat.is_none() && sms.is_none() {
+        return Ok(out);
+    }
+    let villagers: Vec<Uuid> = recipients
+        .iter()
+        .filter(|r| matches!(r.reason, Reason::Reporter | Reason::Follower))
+        .map(|r| r.user_id)
+        .filter(|id| Some(*id) != event.actor_id)
+        .collect();
+    let contacts = people::contacts(conn, &villagers)?;
+    if contacts.is_empty() {
+        return Ok(out);
+    }
+    let vars = Vars {
+        report_id: report.id,
+        case_number: report.case_number.clone(),
+        kind: event.kind.clone(),
+        status: report.status,
+        category: category_name(conn, &report.category)?,
+        at: event.at,
+        note: event.note.clone().unwrap_or_default(),
+    };
+    for contact in contacts.iter().filter(|c| reachable(c)) {
+        let message = match (&contact.wechat_openid, &contact.phone) {
+            (Some(openid), _) => wechat.map(|t| {
+                let body = message::wechat_payload(t, openid, &settings.push.wechat_state, &vars);
+                ("wechat", body)
+            }),
+            (None, Some(phone)) => sms.map(|t| ("sms", message::sms_payload(t, phone, &vars))),
+            (None, None) => None,
+        };
+        if let Some((channel, body)) = message {
+            out.push(NewDelivery {
+                event_id: event.id,
+                report_id: report.id,
+                channel,
+                target: contact.id,
+                payload: body.to_string(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Villagers with active accounts are messaged; staff follow their work in the app.
+fn reachable(contact: &Contact) -> bool {
+    contact.active && contact.role == Role::Villager.as_str()
+}
+
+fn category_name(conn: &mut DbConn, code: &str) -> Result<String, ApiError> {
+    Ok(cunxiang_storage::categories::find(conn, code)?
+        .map(|c| c.name)
+        .unwrap_or_else(|| code.to_owned()))
+}
+
+/// The JSON a webhook receives: the event and the report's state after it, nothing personal
+/// (no reporter, no phone, no location). Receivers dedupe by `id`.
+fn webhook_body(report: &ReportRecord, event: &ReportEvent) -> String {
+    json!({
+        "id": event.id,
+        "type": event.kind,
+        "at": event.at,
+        "note": event.note,
+        "report": {
+            "id": report.id,
+            "case_number": report.case_number,
+            "status": report.status,
+            "category": report.category,
+            "region_id": report.region_id,
+            "unit_id": report.unit_id,
+        },
+    })
+    .to_string()
+}

@@ -1,0 +1,90 @@
+//! `GET /v1/events`: the caller's live stream (Server-Sent Events) — every event of the reports
+//! she follows, as it happens, `id:` = its feed `seq`. `Last-Event-ID` (or `?after=`) replays
+//! what she missed from the database first; without either, only new events come. A comment
+//! every `heartbeat_secs` keeps proxies from closing a quiet stream; the stream ends when her
+//! access token expires, and the client reconnects with a fresh one (see [`crate::push::stream`]).
+
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, Responder, web};
+use actix_web_lab::sse::Sse;
+use serde::Deserialize;
+
+use crate::auth::AuthUser;
+use crate::auth::tokens;
+use crate::error::ApiError;
+use crate::push::stream;
+use crate::state::AppState;
+
+/// Query of `GET /v1/events`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamQuery {
+    /// Replay events after this `seq` (`Last-Event-ID` wins when both are sent: a browser
+    /// reconnecting keeps the first URL).
+    after: Option<String>,
+}
+
+/// A non-negative `seq` given as `name`.
+fn parse_seq(name: &str, value: &str) -> Result<i64, ApiError> {
+    value
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|s| *s >= 0)
+        .ok_or_else(|| {
+            ApiError::invalid_parameter(name, format!("{name} must be a non-negative integer"))
+        })
+}
+
+/// Where the caller's access token ends (seconds since the epoch).
+fn token_expiry(state: &AppState, req: &HttpRequest) -> Result<i64, ApiError> {
+    let refused = || ApiError::unauthorized("invalid_token", "the access token is invalid");
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(refused)?;
+    let token = value
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim())
+        .ok_or_else(refused)?;
+    Ok(tokens::verify(&state.keys, token)
+        .map_err(|_| refused())?
+        .exp)
+}
+
+/// `GET /v1/events`.
+pub async fn stream(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    req: HttpRequest,
+    query: web::Query<StreamQuery>,
+) -> Result<impl Responder, ApiError> {
+    let header = req
+        .headers()
+        .get("last-event-id")
+        .map(|v| {
+            v.to_str()
+                .map_err(|_| ApiError::invalid_parameter("Last-Event-ID", "not ASCII"))
+        })
+        .transpose()?;
+    let after = match (header, query.after.as_deref()) {
+        (Some(id), _) => Some(parse_seq("Last-Event-ID", id)?),
+        (None, Some(after)) => Some(parse_seq("after", after)?),
+        (None, None) => None,
+    };
+    let left = token_expiry(&state, &req)? - chrono::Utc::now().timestamp();
+    if left <= 0 {
+        return Err(ApiError::unauthorized(
+            "invalid_token",
+            "the access token is invalid or expired",
+        ));
+    }
+    let until = tokio::time::Instant::now() + Duration::from_secs(left.unsigned_abs());
+    let heartbeat = Duration::from_secs(state.settings.push.heartbeat_secs.max(1));
+    let events = stream::open(state, me.user.id, me.user.role, after, until).await?;
+    Ok(Sse::from_infallible_stream(events).with_keep_alive(heartbeat))
+}

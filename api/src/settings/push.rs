@@ -1,0 +1,195 @@
+//! Settings of push: the live stream's poll and heartbeat, the outbox's retry policy, webhook
+//! timeouts and the WeChat and SMS templates per event kind.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::{SettingsError, number};
+
+/// One WeChat subscribe-message template: which template, which mini-program page, and how
+/// its fields are filled. Field values are patterns with `{placeholders}` (see
+/// `crate::push::message`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WechatTemplate {
+    /// The template id from the WeChat admin console.
+    pub template_id: String,
+    /// The page opened from the message, e.g. `pages/report/index?id={report_id}`.
+    #[serde(default)]
+    pub page: Option<String>,
+    /// Template field (`thing1`, `time2` …) → value pattern.
+    pub data: BTreeMap<String, String>,
+}
+
+/// How events are pushed.
+#[derive(Debug, Clone)]
+pub struct PushSettings {
+    /// Milliseconds between looks at the events table for new events, which is how an event
+    /// written by another instance reaches this one's streams (`CUNXIANG_PUSH_POLL_MS`,
+    /// default 25).
+    pub poll_ms: u64,
+    /// Seconds between heartbeat comments on a quiet stream (`CUNXIANG_SSE_HEARTBEAT_SECS`,
+    /// default 15).
+    pub heartbeat_secs: u64,
+    /// Milliseconds between the delivery worker's passes (`CUNXIANG_DELIVERY_INTERVAL_MS`,
+    /// default 1000).
+    pub delivery_interval_ms: u64,
+    /// Seconds a claimed delivery is reserved for the worker that claimed it; after a crash it
+    /// is tried again once this runs out (`CUNXIANG_DELIVERY_LEASE_SECS`, default 60).
+    pub delivery_lease_secs: u64,
+    /// First retry delay in seconds (`CUNXIANG_DELIVERY_RETRY_MIN_SECS`, default 60).
+    pub retry_min_secs: u64,
+    /// Longest retry delay in seconds (`CUNXIANG_DELIVERY_RETRY_MAX_SECS`, default 6 h).
+    pub retry_max_secs: u64,
+    /// Tries before a delivery is dead (`CUNXIANG_DELIVERY_MAX_ATTEMPTS`, default 10).
+    pub max_attempts: i32,
+    /// Seconds a webhook receiver has to answer (`CUNXIANG_WEBHOOK_TIMEOUT_SECS`, default 5).
+    pub webhook_timeout_secs: u64,
+    /// Event kind → WeChat subscribe-message template (`CUNXIANG_WECHAT_TEMPLATES`, a JSON
+    /// object; none by default, as template ids belong to one mini-program).
+    pub wechat_templates: BTreeMap<String, WechatTemplate>,
+    /// `miniprogram_state` of subscribe messages: `formal`, `trial` or `developer`
+    /// (`CUNXIANG_WECHAT_MINIPROGRAM_STATE`, default `formal`).
+    pub wechat_state: String,
+    /// Event kind → SMS provider template name (`CUNXIANG_SMS_TEMPLATES`, a JSON object;
+    /// default: accepted, resolved, auto-confirmed, rejected and reopened reports).
+    pub sms_templates: BTreeMap<String, String>,
+}
+
+/// The SMS templates used unless `CUNXIANG_SMS_TEMPLATES` says otherwise.
+fn default_sms_templates() -> BTreeMap<String, String> {
+    [
+        "accepted",
+        "resolved",
+        "auto_confirmed",
+        "rejected",
+        "reopened",
+    ]
+    .into_iter()
+    .map(|kind| (kind.to_owned(), format!("report_{kind}")))
+    .collect()
+}
+
+impl PushSettings {
+    /// Reads the push settings through `get`.
+    pub(super) fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let retry_min_secs = number(get, "CUNXIANG_DELIVERY_RETRY_MIN_SECS", 60)?;
+        let retry_max_secs = number(get, "CUNXIANG_DELIVERY_RETRY_MAX_SECS", 6 * 3600)?;
+        if retry_max_secs < retry_min_secs {
+            return Err(SettingsError {
+                name: "CUNXIANG_DELIVERY_RETRY_MAX_SECS",
+                problem: "must not be below CUNXIANG_DELIVERY_RETRY_MIN_SECS",
+                value: retry_max_secs.to_string(),
+            });
+        }
+        let wechat_state = get("CUNXIANG_WECHAT_MINIPROGRAM_STATE").unwrap_or("formal".into());
+        if !matches!(wechat_state.as_str(), "formal" | "trial" | "developer") {
+            return Err(SettingsError {
+                name: "CUNXIANG_WECHAT_MINIPROGRAM_STATE",
+                problem: "must be formal, trial or developer",
+                value: wechat_state,
+            });
+        }
+        let wechat_templates: BTreeMap<String, WechatTemplate> =
+            json(get, "CUNXIANG_WECHAT_TEMPLATES")?.unwrap_or_default();
+        let sms_templates: BTreeMap<String, String> =
+            json(get, "CUNXIANG_SMS_TEMPLATES")?.unwrap_or_else(default_sms_templates);
+        known_kinds("CUNXIANG_WECHAT_TEMPLATES", wechat_templates.keys())?;
+        known_kinds("CUNXIANG_SMS_TEMPLATES", sms_templates.keys())?;
+        Ok(PushSettings {
+            poll_ms: number(get, "CUNXIANG_PUSH_POLL_MS", 25)?,
+            heartbeat_secs: number(get, "CUNXIANG_SSE_HEARTBEAT_SECS", 15)?,
+            delivery_interval_ms: number(get, "CUNXIANG_DELIVERY_INTERVAL_MS", 1000)?,
+            delivery_lease_secs: number(get, "CUNXIANG_DELIVERY_LEASE_SECS", 60)?,
+            retry_min_secs,
+            retry_max_secs,
+            max_attempts: number(get, "CUNXIANG_DELIVERY_MAX_ATTEMPTS", 10)?,
+            webhook_timeout_secs: number(get, "CUNXIANG_WEBHOOK_TIMEOUT_SECS", 5)?,
+            wechat_templates,
+            wechat_state,
+            sms_templates,
+        })
+    }
+}
+
+/// Every key of a template map must be an event kind (a typo would silently send nothing).
+fn known_kinds<'a>(
+    name: &'static str,
+    mut kinds: impl Iterator<Item = &'a String>,
+) -> Result<(), SettingsError> {
+    match kinds.find(|k| !cunxiang_core::push::EVENT_KINDS.contains(&k.as_str())) {
+        Some(kind) => Err(SettingsError {
+            name,
+            problem: "names an unknown event kind (see README §Push for the list)",
+            value: kind.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// A JSON-valued setting, if set.
+fn json<T: serde::de::DeserializeOwned>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<T>, SettingsError> {
+    get(name)
+        .map(|v| {
+            serde_json::from_str(&v).map_err(|_| SettingsError {
+                name,
+                problem: "must be a JSON object of event kind to template (see README §Push)",
+                value: v,
+            })
+        })
+        .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(pairs: &[(&str, &str)]) -> Result<PushSettings, SettingsError> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        PushSettings::read(&|k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn defaults_follow_the_issue() {
+        let s = read(&[]).unwrap();
+        assert!(
+            s.sms_templates
+                .keys()
+                .all(|k| cunxiang_core::push::EVENT_KINDS.contains(&k.as_str()))
+        );
+        assert_eq!(
+            (s.retry_min_secs, s.retry_max_secs, s.max_attempts),
+            (60, 21600, 10)
+        );
+        assert_eq!((s.heartbeat_secs, s.webhook_timeout_secs), (15, 5));
+        assert!(s.wechat_templates.is_empty());
+        assert_eq!(s.sms_templates["resolved"], "report_resolved");
+    }
+
+    #[test]
+    fn templates_parse_and_bad_ones_are_named() {
+        let s = read(&[(
+            "CUNXIANG_WECHAT_TEMPLATES",
+            r#"{"accepted":{"template_id":"T1","data":{"thing1":"{case_number}"}}}"#,
+        )])
+        .unwrap();
+        assert_eq!(s.wechat_templates["accepted"].template_id, "T1");
+        let err =
+            read(&[("CUNXIANG_WECHAT_TEMPLATES", r#"{"accepted":{"id":"T1"}}"#)]).unwrap_err();
+        assert_eq!(err.name, "CUNXIANG_WECHAT_TEMPLATES");
+        assert!(read(&[("CUNXIANG_DELIVERY_RETRY_MAX_SECS", "10")]).is_err());
+        assert!(read(&[("CUNXIANG_WECHAT_MINIPROGRAM_STATE", "beta")]).is_err());
+        let typo = read(&[("CUNXIANG_SMS_TEMPLATES", r#"{"acepted":"t"}"#)]).unwrap_err();
+        assert_eq!(
+            (typo.name, typo.value.as_str()),
+            ("CUNXIANG_SMS_TEMPLATES", "acepted")
+        );
+    }
+}
