@@ -89,6 +89,17 @@ impl Drop for TestDb {
 }
 
 impl TestDb {
+    /// Another handle on the same database that does not remove it when dropped (its own
+    /// scratch directory is empty): for a second server instance.
+    pub fn alias(&self) -> TestDb {
+        TestDb {
+            backend: self.backend,
+            url: self.url.clone(),
+            dir: tempfile::tempdir().expect("temp dir"),
+            postgres: None,
+        }
+    }
+
     /// A connection of the test's own, to count rows behind the server's back.
     pub fn connect(&self) -> cunxiang_storage::DbConn {
         cunxiang_storage::DatabaseTarget::parse(&self.url)

@@ -9,6 +9,7 @@ pub mod contract;
 pub mod db;
 pub mod intake;
 pub mod lifecycle;
+pub mod push;
 pub mod server;
 pub mod session;
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use cunxiang_api::Settings;
 use cunxiang_api::deadlines::{self, TickSummary};
+use cunxiang_api::push::deliver::{self, DeliverySummary};
 use cunxiang_api::server;
 use cunxiang_api::state::AppState;
 use cunxiang_core::clock::ShiftedClock;
@@ -50,6 +51,8 @@ pub fn test_settings(db: &TestDb) -> Settings {
     settings.shutdown_timeout_secs = 1;
     // Tests run the deadline worker's passes themselves (`tick`).
     settings.deadline_interval_secs = 3600;
+    // …and the delivery worker's (`deliver`).
+    settings.push.delivery_interval_ms = 3_600_000;
     settings
 }
 
@@ -127,6 +130,25 @@ impl TestServer {
         deadlines::run_once(&self.state)
             .await
             .unwrap_or_else(|e| panic!("deadline pass failed: {} {}", e.code, e.message))
+    }
+
+    /// Runs one pass of the delivery worker at the server's (shifted) now.
+    pub async fn deliver(&self) -> DeliverySummary {
+        deliver::run_once(&self.state)
+            .await
+            .unwrap_or_else(|e| panic!("delivery pass failed: {} {}", e.code, e.message))
+    }
+
+    /// Starts a second instance on the same database and data dir (so the same signing keys),
+    /// with its own pool, live-stream hub and workers, as another API process would be.
+    pub async fn another_instance(&self, adjust: impl FnOnce(&mut Settings)) -> TestServer {
+        let data_dir = self.db.dir.path().join("data");
+        Self::start_on(self.db.alias(), move |s| {
+            s.data_dir = data_dir;
+            s.demo = false;
+            adjust(s);
+        })
+        .await
     }
 
     /// Runs `n` passes of the deadline worker at once, as `n` server instances would.
