@@ -98,6 +98,8 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
         .user_agent(concat!("cunxiang/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| StartError::Http(e.to_string()))?;
+    let webhook_http =
+        crate::push::send::webhook::client().map_err(|e| StartError::Http(e.to_string()))?;
     let database = target.redacted();
     let blobs = Arc::new(DiskBlobStore::new(settings.data_dir.join("blobs")));
     let photo_slots = Arc::new(tokio::sync::Semaphore::new(settings.photo_workers.max(1)));
@@ -116,6 +118,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
         clock: Arc::new(cunxiang_core::clock::SystemClock),
         hub: Default::default(),
         wechat_tokens: Default::default(),
+        webhook_http,
     };
     Ok(Prepared {
         state,

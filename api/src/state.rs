@@ -39,6 +39,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// This instance's open live streams (`GET /v1/events`) and the feed they are fed from.
     pub hub: Arc<crate::push::hub::Hub>,
+    /// Outgoing HTTP to webhooks (never follows redirects).
+    pub webhook_http: reqwest::Client,
     /// The WeChat access token, shared by every subscribe message this instance sends.
     pub wechat_tokens: Arc<crate::push::send::wechat::WechatTokens>,
 }

@@ -100,9 +100,12 @@ pub struct Recipient {
 /// once, in [`Reason`] order.
 pub fn audience(kind: &str, internal: bool, people: &Concerned<'_>) -> Vec<Recipient> {
     let mut out: Vec<Recipient> = Vec::new();
+    // An internal event never reaches the reporter, even when she is also staff on it (a
+    // grid worker's own patrol report): her timeline shows it to her as the reporter.
+    let hidden = people.reporter.filter(|_| internal);
     let mut add = |ids: &[Uuid], reason: Reason| {
         for &user_id in ids {
-            if !out.iter().any(|r| r.user_id == user_id) {
+            if Some(user_id) != hidden && !out.iter().any(|r| r.user_id == user_id) {
                 out.push(Recipient { user_id, reason });
             }
         }
@@ -216,6 +219,26 @@ mod tests {
         assert_eq!(
             who(&got),
             vec![(20, Reason::Reporter), (30, Reason::Handler)]
+        );
+    }
+
+    #[test]
+    fn staff_who_reported_it_do_not_hear_of_internal_events() {
+        let handlers = [ids(20), ids(21)];
+        let supervisors = [ids(20)];
+        let people = Concerned {
+            reporter: Some(ids(20)),
+            followers: &[],
+            handlers: &handlers,
+            supervisors: &supervisors,
+        };
+        assert_eq!(
+            who(&audience("supervised", true, &people)),
+            vec![(21, Reason::Handler)]
+        );
+        assert_eq!(
+            who(&audience("supervised", false, &people)),
+            vec![(20, Reason::Reporter), (21, Reason::Handler)]
         );
     }
 

@@ -168,8 +168,7 @@ pub fn perform(
         internal: draft.internal,
         at: act.now,
     };
-    let left_unit = report.unit_id.filter(|u| next.unit_id != Some(*u));
-    crate::push::publish::record(conn, act.settings, &next, left_unit, &event)?;
+    cunxiang_storage::reports::events::insert(conn, &event)?;
     if !draft.evidence.is_empty() {
         let attached =
             cunxiang_storage::media::attach_evidence(conn, &draft.evidence, report.id, event.id)?;
@@ -186,5 +185,8 @@ pub fn perform(
     {
         cunxiang_storage::supervision::close_for_report(conn, report.id)?;
     }
+    // Last: the fan-out takes the feed's ordering lock, which must follow every row lock.
+    let left_unit = report.unit_id.filter(|u| next.unit_id != Some(*u));
+    crate::push::publish::announce(conn, act.settings, &next, left_unit, &event)?;
     Ok(next)
 }

@@ -18,10 +18,8 @@ use super::message::{self, Vars};
 use crate::error::ApiError;
 use crate::settings::Settings;
 
-/// Appends `event` to the timeline of `report` (as it is after the event) and fans it out.
-/// `left_unit` is the unit that held the report before, when the event moved it (its members
-/// hear that it left). Call inside the transaction of the change, after the report is
-/// written: it takes the feed's ordering lock, held until commit.
+/// Appends `event` to the timeline of `report` (as it is after the event) and fans it out
+/// ([`announce`]). Call it last in the transaction of the change.
 pub fn record(
     conn: &mut DbConn,
     settings: &Settings,
@@ -30,6 +28,21 @@ pub fn record(
     event: &ReportEvent,
 ) -> Result<(), ApiError> {
     cunxiang_storage::reports::events::insert(conn, event)?;
+    announce(conn, settings, report, left_unit, event)
+}
+
+/// Fans out `event`, already in the timeline: feed rows and outbox rows. `left_unit` is the
+/// unit that held the report before, when the event moved it (its members hear that it
+/// left). It takes the feed's ordering lock, held until commit, so it must be the last thing
+/// the transaction does: a row lock taken after it could deadlock with a transaction that
+/// holds that row and waits for the feed.
+pub fn announce(
+    conn: &mut DbConn,
+    settings: &Settings,
+    report: &ReportRecord,
+    left_unit: Option<Uuid>,
+    event: &ReportEvent,
+) -> Result<(), ApiError> {
     let followers = people::followers(conn, report.id)?;
     let mut units: Vec<Uuid> = report.unit_id.into_iter().collect();
     units.extend(left_unit.filter(|u| Some(*u) != report.unit_id));

@@ -81,7 +81,9 @@ where
         latest: i64,
         fetch: F,
     ) -> Self {
-        let last = after.unwrap_or(latest);
+        // An id beyond the feed (a database restored from a backup) would skip what comes
+        // next: start from the feed's end instead.
+        let last = after.map_or(latest, |a| a.min(latest));
         Feed {
             hub,
             user,
@@ -136,10 +138,12 @@ where
     }
 }
 
-/// How a reader with `role` who receives an event for `reason` sees it.
-pub fn sight(role: Role, reason: &str) -> Sight {
+/// How a reader with `role` who receives an event for `reason` sees it (`is_reporter`: she
+/// reported it, whatever the reason she receives it for — as in the timeline).
+pub fn sight(role: Role, reason: &str, is_reporter: bool) -> Sight {
     match (role, reason) {
         (Role::Admin, _) => Sight::Admin,
+        _ if is_reporter => Sight::Reporter,
         (_, "reporter") => Sight::Reporter,
         (Role::Villager, _) => Sight::Public,
         (_, "handler" | "supervisor") => Sight::Staff,
@@ -167,7 +171,7 @@ pub fn render(live: &hub::Live, role: Role) -> Option<sse::Event> {
     let item = &live.item;
     let event = EventView::of(
         item.event.clone(),
-        sight(role, &item.reason),
+        sight(role, &item.reason, item.user_id == live.reporter_id),
         live.reporter_id,
         live.anonymous,
         &[],
@@ -206,10 +210,8 @@ pub async fn open(
 ) -> Result<impl Stream<Item = sse::Event> + 'static, ApiError> {
     let hub = state.hub.clone();
     let sub = hub.subscribe(user);
-    let latest = match after {
-        Some(a) => a,
-        None => state.db(|conn| Ok(feed::latest(conn)?)).await?,
-    };
+    // Read after registering: every row above it reaches the registration.
+    let latest = state.db(|conn| Ok(feed::latest(conn)?)).await?;
     let fetch = move |from: i64| {
         let state = state.clone();
         async move {
@@ -348,12 +350,13 @@ mod tests {
 
     #[test]
     fn sight_follows_role_and_reason() {
-        assert_eq!(sight(Role::Admin, "follower"), Sight::Admin);
-        assert_eq!(sight(Role::Villager, "reporter"), Sight::Reporter);
-        assert_eq!(sight(Role::Villager, "handler"), Sight::Public);
-        assert_eq!(sight(Role::UnitStaff, "handler"), Sight::Staff);
-        assert_eq!(sight(Role::Supervisor, "supervisor"), Sight::Staff);
-        assert_eq!(sight(Role::GridWorker, "follower"), Sight::Public);
+        assert_eq!(sight(Role::Admin, "follower", false), Sight::Admin);
+        assert_eq!(sight(Role::Villager, "reporter", false), Sight::Reporter);
+        assert_eq!(sight(Role::Villager, "handler", false), Sight::Public);
+        assert_eq!(sight(Role::UnitStaff, "handler", false), Sight::Staff);
+        assert_eq!(sight(Role::Supervisor, "supervisor", false), Sight::Staff);
+        assert_eq!(sight(Role::GridWorker, "follower", false), Sight::Public);
+        assert_eq!(sight(Role::GridWorker, "handler", true), Sight::Reporter);
     }
 
     async fn bytes(event: sse::Event) -> String {

@@ -187,7 +187,6 @@ fn intake(
                 }
             })?;
         }
-        write_first_events(conn, settings, &record, &placement, &s, me.user.id)?;
         let attached = cunxiang_storage::media::attach(conn, &s.media_ids, record.id)?;
         if attached != s.media_ids.len() {
             return Err(ApiError::new(
@@ -196,6 +195,8 @@ fn intake(
                 "a photo was attached to another report meanwhile; nothing was saved",
             ));
         }
+        // Last: the fan-out takes the feed's ordering lock, which must follow every row lock.
+        write_first_events(conn, settings, &record, &placement, &s, me.user.id)?;
         Ok(record)
     });
     match result {
@@ -338,7 +339,12 @@ fn write_first_events(
                 "photos": s.media_ids.len() }),
     );
     submitted.actor_id = Some(submitted_by);
-    record_event(conn, settings, record, None, &submitted)?;
+    // The report as it stood when it came in, before routing placed it.
+    let received = ReportRecord {
+        status: ReportStatus::Submitted,
+        ..record.clone()
+    };
+    record_event(conn, settings, &received, None, &submitted)?;
     let routed = match placement.unit {
         Some((unit, level)) => event(
             "assigned",

@@ -180,7 +180,7 @@ pub async fn create(
     }))
 }
 
-/// `DELETE /v1/webhooks/{id}`: no more calls; undelivered ones die.
+/// `DELETE /v1/webhooks/{id}`: no more calls; undelivered ones are marked dead.
 pub async fn delete(
     state: web::Data<AppState>,
     me: AuthUser,
@@ -190,10 +190,11 @@ pub async fn delete(
     me.require(Permission::ManageClients, &Target::Deployment)?;
     let id = path.into_inner();
     let ip = client_ip(&req, state.settings.trust_proxy);
+    let now = state.clock.now();
     state
         .db(move |conn| {
             cunxiang_storage::conn::transaction(conn, |conn| {
-                if !webhooks::delete(conn, id)? {
+                if !webhooks::delete(conn, id, now)? {
                     return Err(ApiError::not_found(
                         "webhook_not_found",
                         format!("no webhook {id}"),

@@ -36,7 +36,8 @@ pub struct PushSettings {
     /// default 1000).
     pub delivery_interval_ms: u64,
     /// Seconds a claimed delivery is reserved for the worker that claimed it; after a crash it
-    /// is tried again once this runs out (`CUNXIANG_DELIVERY_LEASE_SECS`, default 60).
+    /// is tried again once this runs out (`CUNXIANG_DELIVERY_LEASE_SECS`, default 120: longer
+    /// than a pass of the slowest sends).
     pub delivery_lease_secs: u64,
     /// First retry delay in seconds (`CUNXIANG_DELIVERY_RETRY_MIN_SECS`, default 60).
     pub retry_min_secs: u64,
@@ -101,7 +102,7 @@ impl PushSettings {
             poll_ms: number(get, "CUNXIANG_PUSH_POLL_MS", 25)?,
             heartbeat_secs: number(get, "CUNXIANG_SSE_HEARTBEAT_SECS", 15)?,
             delivery_interval_ms: number(get, "CUNXIANG_DELIVERY_INTERVAL_MS", 1000)?,
-            delivery_lease_secs: number(get, "CUNXIANG_DELIVERY_LEASE_SECS", 60)?,
+            delivery_lease_secs: number(get, "CUNXIANG_DELIVERY_LEASE_SECS", 120)?,
             retry_min_secs,
             retry_max_secs,
             max_attempts: number(get, "CUNXIANG_DELIVERY_MAX_ATTEMPTS", 10)?,

@@ -12,6 +12,8 @@ CREATE TABLE event_recipients (
     status TEXT NOT NULL
 );
 CREATE INDEX event_recipients_user_idx ON event_recipients (user_id, seq);
+CREATE INDEX event_recipients_event_idx ON event_recipients (event_id);
+CREATE INDEX event_recipients_report_idx ON event_recipients (report_id);
 
 CREATE TABLE webhooks (
     id TEXT PRIMARY KEY,
@@ -45,4 +47,6 @@ CREATE TABLE deliveries (
     sent_at TIMESTAMP
 );
 CREATE INDEX deliveries_due_idx ON deliveries (next_attempt_at) WHERE status = 'pending';
-CREATE INDEX deliveries_status_idx ON deliveries (status, created_at);
+CREATE INDEX deliveries_status_idx ON deliveries (status, id);
+CREATE INDEX deliveries_event_idx ON deliveries (event_id);
+CREATE INDEX deliveries_report_idx ON deliveries (report_id);

@@ -182,12 +182,20 @@ pub enum Recorded {
     Refused(String),
 }
 
-/// Records the outcome of a try of a claimed delivery (counted as one attempt). A delivery
-/// that is no longer pending (an admin acted meanwhile) is left as it is; `false` then.
-pub fn record(conn: &mut DbConn, id: Uuid, outcome: &Recorded, now: DateTime<Utc>) -> Result<bool> {
+/// Records the outcome of a try of a delivery claimed with `attempts` tries behind it
+/// (counted as one more). A delivery that changed since the claim — an admin acted, or the
+/// lease ran out and another worker recorded its own try — is left as it is; `false` then.
+pub fn record(
+    conn: &mut DbConn,
+    id: Uuid,
+    attempts: i32,
+    outcome: &Recorded,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     let row = deliveries::table
         .filter(deliveries::id.eq(id.to_string()))
-        .filter(deliveries::status.eq("pending"));
+        .filter(deliveries::status.eq("pending"))
+        .filter(deliveries::attempts.eq(attempts));
     let now = time::to_db(now);
     let bump = deliveries::attempts.eq(deliveries::attempts + 1);
     let changed = match outcome {

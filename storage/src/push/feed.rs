@@ -38,6 +38,9 @@ pub struct FeedItem {
 /// A PostgreSQL lock key for "writing to the feed" (any constant; ours spells CXFEED).
 const FEED_LOCK: i64 = 0x43_58_46_45_45_44;
 
+/// Recipients written per statement (5 parameters each: SQLite allows 32,766 in all).
+const INSERT_CHUNK: usize = 1000;
+
 /// Makes this transaction's feed rows commit in `seq` order with everyone else's: on
 /// PostgreSQL a transaction-scoped advisory lock, held until commit, serialises the short
 /// stretch from taking sequence numbers to committing; SQLite writers are serial already.
@@ -72,12 +75,15 @@ pub fn insert(
             )
         })
         .collect();
-    // Batch inserts need the concrete connection (MultiConnection cannot express them).
-    let insert = diesel::insert_into(event_recipients::table).values(rows);
-    match conn {
-        DbConn::Sqlite(c) => insert.execute(c)?,
-        DbConn::Postgres(c) => insert.execute(c)?,
-    };
+    // Batch inserts need the concrete connection (MultiConnection cannot express them), and
+    // chunks keep a widely followed report under the databases' bound-parameter limits.
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let insert = diesel::insert_into(event_recipients::table).values(chunk);
+        match conn {
+            DbConn::Sqlite(c) => insert.execute(c)?,
+            DbConn::Postgres(c) => insert.execute(c)?,
+        };
+    }
     Ok(())
 }
 

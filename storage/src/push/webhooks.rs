@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::conn::DbConn;
 use crate::error::{Result, StorageError};
 use crate::regions::parse_id;
-use crate::schema::{regions, webhooks};
+use crate::schema::{deliveries, regions, webhooks};
 use crate::time;
 
 /// A registered webhook.
@@ -173,8 +173,23 @@ pub fn insert(conn: &mut DbConn, new: &NewWebhook<'_>, now: DateTime<Utc>) -> Re
     Ok(id)
 }
 
-/// Removes a webhook; its undelivered messages die with it (the worker finds no target).
-/// `false` when there was none.
-pub fn delete(conn: &mut DbConn, id: Uuid) -> Result<bool> {
-    Ok(diesel::delete(webhooks::table.find(id.to_string())).execute(conn)? == 1)
+/// Removes a webhook; its undelivered messages are marked dead with it. `false` when there
+/// was none.
+pub fn delete(conn: &mut DbConn, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    if diesel::delete(webhooks::table.find(id.to_string())).execute(conn)? != 1 {
+        return Ok(false);
+    }
+    diesel::update(
+        deliveries::table
+            .filter(deliveries::channel.eq("webhook"))
+            .filter(deliveries::target.eq(id.to_string()))
+            .filter(deliveries::status.eq("pending")),
+    )
+    .set((
+        deliveries::status.eq("dead"),
+        deliveries::last_error.eq(Some("the webhook was removed")),
+        deliveries::updated_at.eq(time::to_db(now)),
+    ))
+    .execute(conn)?;
+    Ok(true)
 }

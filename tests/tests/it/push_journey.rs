@@ -75,6 +75,15 @@ async fn one_report_from_submit_to_close_reaches_streams_webhook_and_wechat() {
         let created = at(&report["created_at"]);
         let mut seen = hers.next_events(2, WAIT, "submitted and assigned").await;
         assert_eq!(kinds(&seen), ["submitted", "assigned"], "{backend:?}");
+        let statuses: Vec<String> = seen
+            .iter()
+            .map(|e| e.json()["report"]["status"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            statuses,
+            ["submitted", "assigned"],
+            "status just after each event"
+        );
 
         // Bao says "me too"; from now on he hears of it.
         let path = format!("/v1/reports/{id}/follow");

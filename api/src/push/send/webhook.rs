@@ -30,6 +30,7 @@ pub fn signature(secret: &str, t: i64, body: &str) -> String {
 }
 
 /// Posts `body` to `url`, signed with `secret` at `now_unix`, waiting at most `timeout`.
+/// `http` must not follow redirects ([`client`]).
 #[allow(clippy::too_many_arguments)]
 pub async fn send(
     http: &reqwest::Client,
@@ -51,10 +52,23 @@ pub async fn send(
         .body(body.to_owned());
     match request.send().await {
         Ok(res) if res.status().is_success() => Outcome::Sent,
+        // Followed, a redirect would turn the POST into a bodiless GET that "succeeds".
+        Ok(res) if res.status().is_redirection() => Outcome::Dead(format!(
+            "redirected (status {}): register the final URL",
+            res.status().as_u16()
+        )),
         Ok(res) => Outcome::Retry(format!("status {}", res.status().as_u16())),
         Err(e) if e.is_builder() => Outcome::Dead("invalid webhook URL".into()),
         Err(e) => Outcome::Retry(reason(e)),
     }
+}
+
+/// The client webhooks are sent with: it never follows redirects (a 3xx is a failure).
+pub fn client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .user_agent(concat!("cunxiang-webhook/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
 }
 
 #[cfg(test)]
@@ -71,7 +85,34 @@ mod tests {
 
     fn client() -> reqwest::Client {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        reqwest::Client::new()
+        super::client().unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_redirect_is_not_followed_and_is_dead() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(
+                ResponseTemplate::new(301).insert_header("Location", "https://elsewhere.example/"),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        let outcome = send(
+            &client(),
+            &format!("{}/hook", server.uri()),
+            "secret",
+            Uuid::nil(),
+            Uuid::nil(),
+            BODY,
+            1_700_000_000,
+            Duration::from_secs(2),
+        )
+        .await;
+        assert!(
+            matches!(&outcome, Outcome::Dead(why) if why.contains("301")),
+            "{outcome:?}"
+        );
     }
 
     fn ids() -> (Uuid, Uuid) {
