@@ -1,8 +1,8 @@
 //! Fan-out rules: who hears of a timeline event. The reporter and "me too" followers hear of
 //! everything but internal events; the members of the responsible unit (and of the unit it
 //! just left) hear of everything; supervisors over the report's region hear of the events
-//! that concern supervision — urges, escalations, supervision orders and their replies, and
-//! limits overrun at the top of the ladder.
+//! that concern supervision — urges, escalations, supervision orders and their replies,
+//! limits overrun at the top of the ladder, and reports landing in the dispatch queue.
 
 use uuid::Uuid;
 
@@ -57,8 +57,11 @@ pub const EVENT_KINDS: &[&str] = &[
     "commented",
 ];
 
-/// The kinds supervisors hear of.
+/// The kinds supervisors hear of: supervision, and reports landing in (or coming back to) the
+/// dispatch queue they work, where no unit holds the report yet.
 const SUPERVISION_KINDS: &[&str] = &[
+    "dispatched",
+    "returned",
     "urged",
     "escalated",
     "supervised",
@@ -185,8 +188,16 @@ mod tests {
     }
 
     #[test]
-    fn supervisors_hear_of_urges_escalations_and_orders_only() {
-        for kind in ["urged", "escalated", "supervised", "replied", "overdue"] {
+    fn supervisors_hear_of_supervision_and_the_dispatch_queue_only() {
+        for kind in [
+            "urged",
+            "escalated",
+            "supervised",
+            "replied",
+            "overdue",
+            "dispatched",
+            "returned",
+        ] {
             let got = audience(kind, false, &everyone());
             assert!(
                 got.contains(&Recipient {

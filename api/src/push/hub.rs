@@ -109,6 +109,11 @@ impl Hub {
         self.lock().values().map(Vec::len).sum()
     }
 
+    /// How many streams `user` has open here.
+    pub fn streams_of(&self, user: Uuid) -> usize {
+        self.lock().get(&user).map_or(0, Vec::len)
+    }
+
     /// Whether `user` has a stream open here.
     pub fn has(&self, user: Uuid) -> bool {
         self.lock().contains_key(&user)

@@ -63,13 +63,14 @@ pub fn announce(
         },
     );
     let outbox = outbox(conn, settings, report, event, &recipients)?;
+    deliveries::insert(conn, &outbox, event.at)?;
+    // The ordering lock is held to commit: only the feed rows come after it.
     feed::order_commits(conn)?;
     let rows: Vec<(Uuid, &str)> = recipients
         .iter()
         .map(|r| (r.user_id, r.reason.as_str()))
         .collect();
     feed::insert(conn, event, report.status.as_str(), &rows)?;
-    deliveries::insert(conn, &outbox, event.at)?;
     Ok(())
 }
 

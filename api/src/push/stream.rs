@@ -313,12 +313,23 @@ mod tests {
         let hub = Arc::new(Hub::default());
         let user = Uuid::now_v7();
         let db: Db = Rc::new(RefCell::new((1..=5).map(|s| live(s, user)).collect()));
-        let mut feed = feed(&hub, user, Some(2), 0, &db);
+        let mut feed = feed(&hub, user, Some(2), 5, &db);
         // The follower hands over rows the catch-up also reads, and a newer one.
         hub.dispatch(&[live(4, user), live(5, user), live(6, user)]);
         assert_eq!(take(&mut feed, 4).await, vec![3, 4, 5, 6]);
         hub.dispatch(&[live(7, user)]);
         assert_eq!(take(&mut feed, 1).await, vec![7]);
+    }
+
+    #[tokio::test]
+    async fn a_cursor_beyond_the_feed_starts_at_its_end() {
+        let hub = Arc::new(Hub::default());
+        let user = Uuid::now_v7();
+        let db: Db = Rc::new(RefCell::new((1..=5).map(|s| live(s, user)).collect()));
+        // A client that saw seq 100 before the database was restored to seq 5.
+        let mut feed = feed(&hub, user, Some(100), 5, &db);
+        hub.dispatch(&[live(6, user)]);
+        assert_eq!(take(&mut feed, 1).await, vec![6]);
     }
 
     #[tokio::test]

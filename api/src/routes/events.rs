@@ -83,6 +83,13 @@ pub async fn stream(
             "the access token is invalid or expired",
         ));
     }
+    if state.hub.streams_of(me.user.id) >= state.settings.push.max_streams_per_user {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+            "too_many_streams",
+            "you already hold the most live streams allowed; close one first",
+        ));
+    }
     let until = tokio::time::Instant::now() + Duration::from_secs(left.unsigned_abs());
     let heartbeat = Duration::from_secs(state.settings.push.heartbeat_secs.max(1));
     let events = stream::open(state, me.user.id, me.user.role, after, until).await?;

@@ -32,6 +32,9 @@ pub struct PushSettings {
     /// Seconds between heartbeat comments on a quiet stream (`CUNXIANG_SSE_HEARTBEAT_SECS`,
     /// default 15).
     pub heartbeat_secs: u64,
+    /// Live streams one person may hold open on one instance; more are refused with 429
+    /// (`CUNXIANG_SSE_MAX_PER_USER`, default 10).
+    pub max_streams_per_user: usize,
     /// Milliseconds between the delivery worker's passes (`CUNXIANG_DELIVERY_INTERVAL_MS`,
     /// default 1000).
     pub delivery_interval_ms: u64,
@@ -101,6 +104,7 @@ impl PushSettings {
         Ok(PushSettings {
             poll_ms: number(get, "CUNXIANG_PUSH_POLL_MS", 25)?,
             heartbeat_secs: number(get, "CUNXIANG_SSE_HEARTBEAT_SECS", 15)?,
+            max_streams_per_user: number(get, "CUNXIANG_SSE_MAX_PER_USER", 10)?,
             delivery_interval_ms: number(get, "CUNXIANG_DELIVERY_INTERVAL_MS", 1000)?,
             delivery_lease_secs: number(get, "CUNXIANG_DELIVERY_LEASE_SECS", 120)?,
             retry_min_secs,

@@ -156,6 +156,8 @@ impl Process {
             .env("CUNXIANG_OTP_PER_IP_HOUR", "100000")
             .env("CUNXIANG_ACCESS_TOKEN_TTL", "7200")
             .env("CUNXIANG_SSE_HEARTBEAT_SECS", heartbeat_secs.to_string())
+            // A few villagers hold all the streams here.
+            .env("CUNXIANG_SSE_MAX_PER_USER", "100000")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)

@@ -263,3 +263,40 @@ async fn an_event_written_on_one_instance_reaches_a_stream_on_another() {
         on_b.assert_quiet(Duration::from_millis(300), "once").await;
     }
 }
+
+#[tokio::test]
+async fn one_person_holds_a_bounded_number_of_streams() {
+    for backend in backends() {
+        let srv = TestServer::start_on(TestDb::new(backend), |s| {
+            s.test_phones = vec![(ANNA.into(), cunxiang_api::settings::Secret("123456".into()))];
+            s.push.max_streams_per_user = 2;
+            s.push.heartbeat_secs = 1;
+        })
+        .await;
+        let anna = srv.villager(ANNA).await;
+        let first = srv.events(&anna, None).await;
+        let _second = srv.events(&anna, None).await;
+        let token = Some(anna.access_token.as_str());
+        let refused = srv
+            .try_events(token, None, "")
+            .await
+            .expect_err("a third stream is refused");
+        assert_eq!(refused.status, 429, "{backend:?}: {}", refused.body);
+        assert_eq!(refused.body["error"]["code"], "too_many_streams");
+        // Closing one frees its place (the server notices at its next heartbeat write).
+        drop(first);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            match srv.try_events(token, None, "").await {
+                Ok(_) => break,
+                Err(r) if r.status == 429 && tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(r) => panic!(
+                    "{backend:?}: no stream after closing one: {} {}",
+                    r.status, r.body
+                ),
+            }
+        }
+    }
+}
