@@ -13,6 +13,7 @@ pub mod grid_import;
 pub mod import;
 pub mod lifecycle;
 pub mod middleware;
+pub mod open311;
 pub mod photos;
 pub mod push;
 pub mod region_csv;

@@ -26,7 +26,10 @@ pub async fn error_shape(
     // inner middleware, and none of ours produce one.
     let res = next.call(req).await?.map_into_boxed_body();
     let status = res.status();
-    if !(status.is_client_error() || status.is_server_error()) || is_json(res.headers()) {
+    // The Open311 façade answers its errors in the spec's shape, XML included.
+    let open311 = res.request().path().starts_with("/open311/v2/");
+    if !(status.is_client_error() || status.is_server_error()) || is_json(res.headers()) || open311
+    {
         return Ok(res);
     }
     let (req, old) = res.into_parts();

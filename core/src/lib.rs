@@ -15,6 +15,7 @@ pub mod region;
 pub mod region_import;
 pub mod report;
 pub mod routing;
+pub mod stats;
 pub mod unit;
 
 pub use category::{Category, CategoryError};

@@ -19,6 +19,7 @@ pub mod regions;
 pub mod reports;
 pub mod routing;
 mod schema;
+pub mod stats;
 pub mod supervision;
 pub mod time;
 pub mod units;

@@ -34,8 +34,10 @@ use crate::state::AppState;
 const KEY_RACE: &str = "idempotency_race";
 
 /// What intake ended as.
-enum Outcome {
+pub(crate) enum Outcome {
+    /// A new report.
     Created(ReportView),
+    /// The report an earlier request under the same key made.
     Replayed(ReportView),
 }
 
@@ -81,16 +83,17 @@ pub async fn create(
 }
 
 /// Who asks, under which key, and when.
-struct Request<'a> {
-    me: &'a AuthUser,
-    key: Option<&'a str>,
-    hash: &'a str,
-    now: DateTime<Utc>,
-    confirm: Duration,
-    settings: &'a Settings,
+pub(crate) struct Request<'a> {
+    pub me: &'a AuthUser,
+    pub key: Option<&'a str>,
+    pub hash: &'a str,
+    pub now: DateTime<Utc>,
+    pub confirm: Duration,
+    pub settings: &'a Settings,
 }
 
-fn intake(
+/// Routes and stores a checked submission in one transaction (also the Open311 façade's).
+pub(crate) fn intake(
     conn: &mut DbConn,
     grids: &GridIndexCache,
     request: Request<'_>,

@@ -64,6 +64,11 @@ pub struct ReportView {
 }
 
 impl ReportView {
+    /// The report's id.
+    pub fn id(&self) -> Uuid {
+        self.id
+    }
+
     /// The timeline of a single-report view (empty for list items).
     pub fn into_timeline(self) -> Vec<EventView> {
         self.timeline.unwrap_or_default()

@@ -12,6 +12,7 @@ mod category_admin;
 mod clients;
 mod deliveries;
 mod events;
+mod export;
 mod grids;
 mod health;
 mod media;
@@ -23,6 +24,7 @@ mod report_events;
 mod reports;
 mod route_preview;
 mod routing_rules;
+mod stats;
 mod supervision;
 mod tasks;
 mod unit_admin;
@@ -120,6 +122,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         get("/v1/media/{id}/thumb", |r| r.to(media::thumb)),
         post("/v1/reports", |r| r.to(crate::reports::create::create)),
         get("/v1/reports", |r| r.to(reports::list)),
+        get("/v1/reports.csv", |r| r.to(export::reports_csv)),
         get("/v1/reports/nearby", |r| r.to(nearby::nearby)),
         get("/v1/reports/{id}", |r| r.to(reports::get)),
         get("/v1/reports/{id}/events", |r| r.to(report_events::list)),
@@ -142,6 +145,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         post("/v1/reports/{id}/comment", |r| r.to(actions::comment)),
         get("/v1/tasks", |r| r.to(tasks::list)),
         get("/v1/supervision", |r| r.to(supervision::list)),
+        get("/v1/stats/summary", |r| r.to(stats::summary)),
+        get("/v1/stats/breakdown", |r| r.to(stats::breakdown)),
         get("/v1/webhooks", |r| r.to(webhooks::list)),
         post("/v1/webhooks", |r| r.to(webhooks::create)),
         delete("/v1/webhooks/{id}", |r| r.to(webhooks::delete)),
@@ -156,6 +161,7 @@ pub fn endpoints() -> Vec<Endpoint> {
 /// Registers every endpoint, one actix resource per path so that a known path with the wrong
 /// method answers 405 with an `Allow` header.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    crate::open311::configure(cfg);
     let endpoints = endpoints();
     let mut paths: Vec<&'static str> = Vec::new();
     for e in &endpoints {

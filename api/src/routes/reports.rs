@@ -107,14 +107,11 @@ fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
     }
 }
 
-/// `GET /v1/reports`.
-pub async fn list(
-    state: web::Data<AppState>,
-    me: AuthUser,
-    query: web::Query<ReportQuery>,
-) -> Result<web::Json<ReportList>, ApiError> {
-    let q = query.into_inner();
-    let (cursor, limit) = checked_page(q.cursor.as_deref(), q.limit)?;
+/// The checked `status` list and `bbox` of a list query; 400 when malformed, or when `from`
+/// is after `to`. Shared with the CSV export.
+pub(super) fn checked_filters(
+    q: &ReportQuery,
+) -> Result<(Vec<String>, Option<[f64; 4]>), ApiError> {
     let statuses = match q.status.as_deref() {
         None => Vec::new(),
         Some(list) => list
@@ -134,25 +131,48 @@ pub async fn list(
         return Err(ApiError::invalid_parameter("from", "from is after to"));
     }
     let bbox = q.bbox.as_deref().map(parse_bbox).transpose()?;
+    Ok((statuses, bbox))
+}
+
+/// The storage filter of a checked list query for `me`.
+pub(super) fn filter_of(
+    conn: &mut DbConn,
+    me: &AuthUser,
+    q: &ReportQuery,
+    statuses: Vec<String>,
+    bbox: Option<[f64; 4]>,
+) -> Result<ReportFilter, ApiError> {
+    let within_path = q
+        .region
+        .as_deref()
+        .map(|r| region_path(conn, r))
+        .transpose()?;
+    Ok(ReportFilter {
+        reporter: q.mine.then_some(me.user.id),
+        statuses,
+        category: q.category.clone(),
+        within_path,
+        grid_id: q.grid,
+        unit_id: q.unit,
+        from: q.from,
+        to: q.to,
+        bbox,
+    })
+}
+
+/// `GET /v1/reports`.
+pub async fn list(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    query: web::Query<ReportQuery>,
+) -> Result<web::Json<ReportList>, ApiError> {
+    let q = query.into_inner();
+    let (cursor, limit) = checked_page(q.cursor.as_deref(), q.limit)?;
+    let (statuses, bbox) = checked_filters(&q)?;
     let now = state.clock.now();
     let page = state
         .db(move |conn| {
-            let within_path = q
-                .region
-                .as_deref()
-                .map(|r| region_path(conn, r))
-                .transpose()?;
-            let filter = ReportFilter {
-                reporter: q.mine.then_some(me.user.id),
-                statuses,
-                category: q.category,
-                within_path,
-                grid_id: q.grid,
-                unit_id: q.unit,
-                from: q.from,
-                to: q.to,
-                bbox,
-            };
+            let filter = filter_of(conn, &me, &q, statuses, bbox)?;
             let page = cunxiang_storage::reports::list(
                 conn,
                 &scope(&me),

@@ -1,0 +1,284 @@
+//! Service requests as Open311 shows them: `GET requests` (filters `service_request_id`,
+//! `service_code`, `start_date`, `end_date`, `status`; 90 days and 1000 rows by default),
+//! `GET requests/{id}` and `GET tokens/{token}`. Readers are anonymous, so they see what any
+//! villager sees: reports of public categories, never who reported them.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use cunxiang_core::lifecycle::ReportStatus;
+use cunxiang_storage::DbConn;
+use cunxiang_storage::reports::{ReportFilter, ReportRecord, Scope};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{Format, Open311Error, base_url, query_pairs, respond, split_format};
+use crate::error::ApiError;
+use crate::reports::view::ReportParts;
+use crate::state::AppState;
+
+/// Rows answered at most.
+const MAX_ROWS: i64 = 1000;
+/// The default window of `GET requests`, in days.
+const WINDOW_DAYS: i64 = 90;
+
+/// A time in the spec's format (ISO 8601 with a zone: UTC, `Z`).
+pub fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// `open` or `closed`: resolved, closed and rejected reports are closed (a reopened one turns
+/// open again); everything else is open.
+fn open_or_closed(s: ReportStatus) -> &'static str {
+    match s {
+        ReportStatus::Resolved | ReportStatus::Closed | ReportStatus::Rejected => "closed",
+        _ => "open",
+    }
+}
+
+fn status_notes(s: ReportStatus) -> &'static str {
+    match s {
+        ReportStatus::Submitted => "submitted: waiting for a dispatcher to assign it",
+        ReportStatus::Assigned => "assigned: waiting for the responsible unit to accept it",
+        ReportStatus::Accepted => "accepted: the responsible unit is handling it",
+        ReportStatus::Returned => "returned to dispatch: waiting for a decision",
+        ReportStatus::Resolved => "resolved: waiting for the reporter to confirm",
+        ReportStatus::Closed => "closed: confirmed",
+        ReportStatus::Rejected => "rejected: invalid or a duplicate",
+    }
+}
+
+/// One report as an Open311 service request.
+fn request(p: &ReportParts, names: &HashMap<String, String>, base: &str) -> Value {
+    let r = &p.report;
+    json!({
+        "service_request_id": r.id.to_string(),
+        "status": open_or_closed(r.status),
+        "status_notes": status_notes(r.status),
+        "service_name": names.get(&r.category),
+        "service_code": r.category,
+        "description": r.description,
+        "agency_responsible": p.unit_name,
+        "service_notice": format!("case number {}", r.case_number),
+        "requested_datetime": stamp(r.created_at),
+        "updated_datetime": stamp(r.updated_at),
+        "expected_datetime": r.deadlines.resolve_by.map(stamp),
+        "address": r.address,
+        "address_id": null,
+        "zipcode": null,
+        "lat": r.location.map(|l| l.lat),
+        "long": r.location.map(|l| l.lon),
+        "media_url": p.photos.first().map(|m| format!("{base}/v1/media/{}", m.id)),
+    })
+}
+
+/// Reports as a `service_requests` list (public categories only).
+fn as_requests(
+    conn: &mut DbConn,
+    reports: Vec<ReportRecord>,
+    base: &str,
+) -> Result<Value, ApiError> {
+    let categories = cunxiang_storage::categories::list(conn, true)?;
+    let public: Vec<&str> = categories
+        .iter()
+        .filter(|c| c.public)
+        .map(|c| c.code.as_str())
+        .collect();
+    let reports: Vec<ReportRecord> = reports
+        .into_iter()
+        .filter(|r| public.contains(&r.category.as_str()))
+        .collect();
+    let names: HashMap<String, String> = categories
+        .iter()
+        .map(|c| (c.code.clone(), c.name.clone()))
+        .collect();
+    let parts = ReportParts::load_many(conn, reports)?;
+    Ok(Value::Array(
+        parts.iter().map(|p| request(p, &names, base)).collect(),
+    ))
+}
+
+fn parse_date(name: &str, value: &str) -> Result<DateTime<Utc>, Open311Error> {
+    DateTime::parse_from_rfc3339(value)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            Open311Error::bad(format!(
+                "{name} must be an ISO 8601 date-time with a zone, e.g. 2026-11-05T08:15:30+08:00"
+            ))
+        })
+}
+
+/// What `GET requests` asked for.
+enum Query {
+    Ids(Vec<Uuid>),
+    Filter(ReportFilter),
+}
+
+fn parse_query(
+    pairs: &[(String, String)],
+    now: DateTime<Utc>,
+) -> Result<(Query, Option<String>), Open311Error> {
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim());
+    if let Some(ids) = get("service_request_id").filter(|v| !v.is_empty()) {
+        // The spec: a list of ids overrides every other argument.
+        let ids = ids
+            .split(',')
+            .map(|id| {
+                Uuid::parse_str(id.trim()).map_err(|_| {
+                    Open311Error::bad(format!("service_request_id {id} is not a request id"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        return Ok((Query::Ids(ids), None));
+    }
+    let start = get("start_date")
+        .map(|v| parse_date("start_date", v))
+        .transpose()?;
+    let end = get("end_date")
+        .map(|v| parse_date("end_date", v))
+        .transpose()?;
+    if let (Some(s), Some(e)) = (start, end)
+        && s > e
+    {
+        return Err(Open311Error::bad("start_date is after end_date"));
+    }
+    let (from, to) = match (start, end) {
+        (Some(s), Some(e)) => (s, e),
+        (Some(s), None) => (s, (s + Duration::days(WINDOW_DAYS)).min(now)),
+        (None, Some(e)) => (e - Duration::days(WINDOW_DAYS), e),
+        (None, None) => (now - Duration::days(WINDOW_DAYS), now),
+    };
+    let mut statuses = Vec::new();
+    if let Some(list) = get("status").filter(|v| !v.is_empty()) {
+        for s in list.split(',') {
+            let ours: &[ReportStatus] = match s.trim() {
+                "open" => &[
+                    ReportStatus::Submitted,
+                    ReportStatus::Assigned,
+                    ReportStatus::Accepted,
+                    ReportStatus::Returned,
+                ],
+                "closed" => &[
+                    ReportStatus::Resolved,
+                    ReportStatus::Closed,
+                    ReportStatus::Rejected,
+                ],
+                other => {
+                    return Err(Open311Error::bad(format!(
+                        "status {other} is not open or closed"
+                    )));
+                }
+            };
+            statuses.extend(ours.iter().map(|s| s.as_str().to_owned()));
+        }
+    }
+    let code = get("service_code")
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned);
+    let filter = ReportFilter {
+        statuses,
+        category: code.clone(),
+        from: Some(from),
+        // Inclusive end: the storage filter is "before".
+        to: Some(to + Duration::seconds(1)),
+        ..ReportFilter::default()
+    };
+    Ok((Query::Filter(filter), code))
+}
+
+/// `GET /open311/v2/requests.{format}`.
+pub async fn list(
+    state: &AppState,
+    req: &HttpRequest,
+    format: Format,
+) -> Result<HttpResponse, Open311Error> {
+    let (query, code) = parse_query(&query_pairs(req), state.clock.now())?;
+    if let Some(code) = code {
+        super::services::active_category(state, &code).await?;
+    }
+    let base = base_url(req);
+    let body = state
+        .db(move |conn| {
+            let reports = match query {
+                Query::Ids(ids) => {
+                    let mut found = Vec::with_capacity(ids.len());
+                    for id in ids {
+                        found.extend(cunxiang_storage::reports::find(conn, id)?);
+                    }
+                    found
+                }
+                Query::Filter(filter) => {
+                    // Anonymous readers see what a villager who reported nothing sees.
+                    let scope = Scope::Villager {
+                        user_id: Uuid::nil(),
+                    };
+                    cunxiang_storage::reports::list(conn, &scope, &filter, None, MAX_ROWS)?.items
+                }
+            };
+            as_requests(conn, reports, &base)
+        })
+        .await?;
+    Ok(respond(StatusCode::OK, format, "service_requests", &body))
+}
+
+/// The one request with this id, as a one-element list, or the spec's 404.
+async fn by_id(
+    state: &AppState,
+    req: &HttpRequest,
+    id: &str,
+    format: Format,
+) -> Result<HttpResponse, Open311Error> {
+    let missing = || Open311Error::new(StatusCode::NOT_FOUND, format!("no request {id}"));
+    let id = Uuid::parse_str(id).map_err(|_| missing())?;
+    let base = base_url(req);
+    let body = state
+        .db(move |conn| {
+            let found: Vec<ReportRecord> = cunxiang_storage::reports::find(conn, id)?
+                .into_iter()
+                .collect();
+            as_requests(conn, found, &base)
+        })
+        .await?;
+    if body.as_array().is_none_or(Vec::is_empty) {
+        return Err(missing());
+    }
+    Ok(respond(StatusCode::OK, format, "service_requests", &body))
+}
+
+/// `GET /open311/v2/requests/{id}.{format}`.
+pub async fn one(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Open311Error> {
+    let name = path.into_inner();
+    let (id, format) = split_format(&name)?;
+    by_id(&state, &req, id, format)
+        .await
+        .map_err(|e| e.in_format(format))
+}
+
+/// `GET /open311/v2/tokens/{token}.{format}`: reports are created at once, so the token a
+/// POST answers with is the request id itself; this resolves it to `{token,
+/// service_request_id}`.
+pub async fn token(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Open311Error> {
+    let name = path.into_inner();
+    let (token, format) = split_format(&name)?;
+    let missing =
+        || Open311Error::new(StatusCode::NOT_FOUND, format!("no token {token}")).in_format(format);
+    let id = Uuid::parse_str(token).map_err(|_| missing())?;
+    let exists = state
+        .db(move |conn| Ok(cunxiang_storage::reports::find(conn, id)?.is_some()))
+        .await
+        .map_err(|e| Open311Error::from(e).in_format(format))?;
+    if !exists {
+        return Err(missing());
+    }
+    let body = json!([{ "token": token, "service_request_id": id.to_string() }]);
+    Ok(respond(StatusCode::OK, format, "service_requests", &body))
+}

@@ -1,0 +1,283 @@
+//! The county's KPIs for the dashboard (一屏观全区): `GET /v1/stats/summary` and
+//! `GET /v1/stats/breakdown?by=…`, over the reports received in `[from, to)` within the
+//! caller's region subtrees. Definitions: README "KPIs" and [`cunxiang_core::stats`].
+
+use std::collections::BTreeMap;
+
+use actix_web::web;
+use chrono::{DateTime, FixedOffset, NaiveDate, Offset, TimeZone, Utc};
+use cunxiang_core::Role;
+use cunxiang_core::stats::{Kpis, Tally};
+use cunxiang_storage::DbConn;
+use cunxiang_storage::stats::{Group, Selection};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::params::find_region;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Query of both KPI endpoints.
+#[derive(Debug, Deserialize)]
+pub struct StatsQuery {
+    /// Region code or id: that subtree only (it must lie within the caller's).
+    region: Option<String>,
+    /// Received at or after: RFC 3339, or a date (Beijing midnight).
+    from: Option<String>,
+    /// Received before: RFC 3339, or a date (Beijing midnight).
+    to: Option<String>,
+    /// Breakdown only: `region`, `grid`, `unit`, `category` or `day`.
+    by: Option<String>,
+}
+
+/// Response of `GET /v1/stats/summary`.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    /// The region asked for, `null` for the caller's whole scope.
+    region: Option<Uuid>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    /// The server's time the overdue count was taken at.
+    as_of: DateTime<Utc>,
+    #[serde(flatten)]
+    kpis: Kpis,
+}
+
+/// One row of a breakdown.
+#[derive(Debug, Serialize)]
+pub struct Bucket {
+    /// Region id, grid id, unit id, category code or `YYYY-MM-DD`; `null` for "none".
+    key: Option<String>,
+    /// A human label (name) for the key.
+    label: Option<String>,
+    #[serde(flatten)]
+    kpis: Kpis,
+}
+
+/// Response of `GET /v1/stats/breakdown`.
+#[derive(Debug, Serialize)]
+pub struct Breakdown {
+    by: String,
+    region: Option<Uuid>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    as_of: DateTime<Utc>,
+    items: Vec<Bucket>,
+}
+
+/// Beijing time, the clock a county clerk's dates are in.
+fn beijing() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix())
+}
+
+/// An RFC 3339 time, or a `YYYY-MM-DD` date meaning its midnight in Beijing.
+fn parse_time(name: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
+    let Some(text) = text else { return Ok(None) };
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(Some(t.with_timezone(&Utc)));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|t| beijing().from_local_datetime(&t).single())
+        .map(|t| Some(t.with_timezone(&Utc)))
+        .ok_or_else(|| {
+            ApiError::invalid_parameter(
+                name,
+                format!("{name} must be an RFC 3339 time or a YYYY-MM-DD date"),
+            )
+        })
+}
+
+/// The checked period and the selection of reports `me` may count; villagers are refused.
+struct Asked {
+    region: Option<Uuid>,
+    region_path: Option<String>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    selection: Selection,
+}
+
+/// A period `[from, to)`; either end may be open.
+type Period = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// The checked period of a query: 400 when a time is malformed or `from` is after `to`.
+fn period(q: &StatsQuery) -> Result<Period, ApiError> {
+    let from = parse_time("from", q.from.as_deref())?;
+    let to = parse_time("to", q.to.as_deref())?;
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(ApiError::invalid_parameter("from", "from is after to"));
+    }
+    Ok((from, to))
+}
+
+fn asked(conn: &mut DbConn, me: &AuthUser, q: &StatsQuery) -> Result<Asked, ApiError> {
+    let (from, to) = period(q)?;
+    let (region, region_path) = match q.region.as_deref() {
+        None => (None, None),
+        Some(reference) => {
+            let region = find_region(conn, reference)?;
+            let path = cunxiang_storage::regions::path_of(conn, region.id)?.ok_or_else(|| {
+                ApiError::not_found("region_not_found", format!("no region {reference}"))
+            })?;
+            if !me.actor.covers(&path) {
+                return Err(ApiError::forbidden(format!(
+                    "region {reference} is outside your regions"
+                )));
+            }
+            (Some(region.id), Some(path))
+        }
+    };
+    let scope = (me.user.role != Role::Admin).then(|| me.actor.authority.clone());
+    Ok(Asked {
+        region,
+        region_path: region_path.clone(),
+        from,
+        to,
+        selection: Selection {
+            scope,
+            within_path: region_path,
+            from,
+            to,
+        },
+    })
+}
+
+fn staff_only(me: &AuthUser) -> Result<(), ApiError> {
+    if me.user.role == Role::Villager {
+        Err(ApiError::forbidden("statistics are for staff"))
+    } else {
+        Ok(())
+    }
+}
+
+/// `GET /v1/stats/summary`.
+pub async fn summary(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    query: web::Query<StatsQuery>,
+) -> Result<web::Json<Summary>, ApiError> {
+    staff_only(&me)?;
+    let q = query.into_inner();
+    period(&q)?;
+    let now = state.clock.now();
+    let answer = state
+        .db(move |conn| {
+            let a = asked(conn, &me, &q)?;
+            let tallies = cunxiang_storage::stats::tallies(conn, &a.selection, &Group::All, now)?;
+            let mut total = Tally::default();
+            for t in tallies.values() {
+                total.merge(t);
+            }
+            Ok(Summary {
+                region: a.region,
+                from: a.from,
+                to: a.to,
+                as_of: now,
+                kpis: total.kpis(),
+            })
+        })
+        .await?;
+    Ok(web::Json(answer))
+}
+
+fn group_of(by: Option<&str>, me: &AuthUser, region_path: Option<&str>) -> Result<Group, ApiError> {
+    Ok(match by {
+        Some("region") => Group::Region {
+            parent_path: match (region_path, me.actor.authority.as_slice()) {
+                (Some(p), _) => p.to_owned(),
+                (None, [only]) if me.user.role != Role::Admin => only.clone(),
+                _ => "/".to_owned(),
+            },
+        },
+        Some("grid") => Group::Grid,
+        Some("unit") => Group::Unit,
+        Some("category") => Group::Category,
+        Some("day") => Group::Day,
+        _ => {
+            return Err(ApiError::invalid_parameter(
+                "by",
+                "by must be region, grid, unit, category or day",
+            ));
+        }
+    })
+}
+
+/// Human labels of breakdown keys.
+fn label(conn: &mut DbConn, group: &Group, key: &str) -> Result<Option<String>, ApiError> {
+    let id = || Uuid::parse_str(key.trim_end_matches('/').rsplit('/').next().unwrap_or(key));
+    Ok(match group {
+        Group::All | Group::Day => Some(key.to_owned()),
+        Group::Region { .. } => match id() {
+            Ok(id) => cunxiang_storage::regions::find(conn, id)?.map(|r| r.name),
+            Err(_) => None,
+        },
+        Group::Grid => match id() {
+            Ok(id) => cunxiang_storage::grids::find(conn, id)?.map(|g| g.name),
+            Err(_) => None,
+        },
+        Group::Unit => match id() {
+            Ok(id) => cunxiang_storage::units::find(conn, id)?.map(|u| u.name),
+            Err(_) => None,
+        },
+        Group::Category => cunxiang_storage::categories::find(conn, key)?.map(|c| c.name),
+    })
+}
+
+/// `GET /v1/stats/breakdown`.
+pub async fn breakdown(
+    state: web::Data<AppState>,
+    me: AuthUser,
+    query: web::Query<StatsQuery>,
+) -> Result<web::Json<Breakdown>, ApiError> {
+    staff_only(&me)?;
+    let q = query.into_inner();
+    period(&q)?;
+    let by = q.by.clone().unwrap_or_default();
+    group_of(Some(&by), &me, None)?;
+    let now = state.clock.now();
+    let answer = state
+        .db(move |conn| {
+            let a = asked(conn, &me, &q)?;
+            let group = group_of(Some(&by), &me, a.region_path.as_deref())?;
+            let tallies = cunxiang_storage::stats::tallies(conn, &a.selection, &group, now)?;
+            // Region keys are paths: report the child region's id.
+            let mut merged: BTreeMap<Option<String>, Tally> = BTreeMap::new();
+            for (key, tally) in tallies {
+                let key = match (&group, key) {
+                    (Group::Region { .. }, Some(path)) => path
+                        .trim_end_matches('/')
+                        .rsplit('/')
+                        .next()
+                        .map(str::to_owned),
+                    (_, key) => key,
+                };
+                merged.entry(key).or_default().merge(&tally);
+            }
+            let mut items = Vec::with_capacity(merged.len());
+            for (key, tally) in merged {
+                let label = match &key {
+                    Some(k) => label(conn, &group, k)?,
+                    None => None,
+                };
+                items.push(Bucket {
+                    key,
+                    label,
+                    kpis: tally.kpis(),
+                });
+            }
+            Ok(Breakdown {
+                by,
+                region: a.region,
+                from: a.from,
+                to: a.to,
+                as_of: now,
+                items,
+            })
+        })
+        .await?;
+    Ok(web::Json(answer))
+}

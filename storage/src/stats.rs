@@ -1,0 +1,303 @@
+//! KPI counts over the reports of a period, in three aggregate queries (counts, and whole-minute
+//! histograms of the times to accept and to resolve) whose only backend-specific parts are the
+//! minute and day expressions. The maths on the counts is [`cunxiang_core::stats`].
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use cunxiang_core::stats::Tally;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+
+use crate::conn::{Backend, DbConn, MultiBackend};
+use crate::error::Result;
+use crate::time;
+
+/// How the reports are grouped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Group {
+    /// One group: everything selected.
+    All,
+    /// By the region one level below the region with this path (the key is that child's
+    /// path; reports of the region itself keep its own path).
+    Region {
+        /// The parent's materialised path (`/` for the top level).
+        parent_path: String,
+    },
+    /// By grid id (`None`: no grid).
+    Grid,
+    /// By responsible unit id (`None`: in a dispatch queue).
+    Unit,
+    /// By category code.
+    Category,
+    /// By the day received, Beijing time (`YYYY-MM-DD`).
+    Day,
+}
+
+/// Which reports count.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    /// `None`: every region; otherwise the union of these region subtrees (empty: nothing).
+    pub scope: Option<Vec<String>>,
+    /// Only this region subtree.
+    pub within_path: Option<String>,
+    /// Received at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Received before.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Length of one path segment: a UUID and its `/`.
+const SEGMENT: usize = 37;
+
+enum Bind {
+    At(NaiveDateTime),
+    Text(String),
+}
+
+/// SQL text under construction with its positional binds (`$1, $2, …` in order of use).
+#[derive(Default)]
+struct Sql {
+    binds: Vec<Bind>,
+}
+
+impl Sql {
+    fn bind(&mut self, value: Bind) -> String {
+        self.binds.push(value);
+        format!("${}", self.binds.len())
+    }
+
+    fn selection(&mut self, s: &Selection) -> String {
+        let mut parts = Vec::new();
+        if let Some(paths) = &s.scope {
+            let any: Vec<String> = paths
+                .iter()
+                .map(|p| {
+                    format!(
+                        "region_path LIKE {}",
+                        self.bind(Bind::Text(format!("{p}%")))
+                    )
+                })
+                .collect();
+            parts.push(if any.is_empty() {
+                "1 = 0".to_owned()
+            } else {
+                format!("({})", any.join(" OR "))
+            });
+        }
+        if let Some(path) = &s.within_path {
+            let p = self.bind(Bind::Text(format!("{path}%")));
+            parts.push(format!("region_path LIKE {p}"));
+        }
+        if let Some(from) = s.from {
+            parts.push(format!(
+                "created_at >= {}",
+                self.bind(Bind::At(time::to_db(from)))
+            ));
+        }
+        if let Some(to) = s.to {
+            parts.push(format!(
+                "created_at < {}",
+                self.bind(Bind::At(time::to_db(to)))
+            ));
+        }
+        if parts.is_empty() {
+            "1 = 1".to_owned()
+        } else {
+            parts.join(" AND ")
+        }
+    }
+
+    fn load<R: QueryableByName<MultiBackend> + 'static>(
+        self,
+        conn: &mut DbConn,
+        text: String,
+    ) -> Result<Vec<R>> {
+        let mut query = diesel::sql_query(text).into_boxed::<MultiBackend>();
+        for bind in self.binds {
+            query = match bind {
+                Bind::At(at) => query.bind::<Timestamp, _>(at),
+                Bind::Text(text) => query.bind::<Text, _>(text),
+            };
+        }
+        Ok(query.load(conn)?)
+    }
+}
+
+/// The group key expression.
+fn key_sql(group: &Group, backend: Backend) -> String {
+    match (group, backend) {
+        (Group::All, _) => "CAST(NULL AS TEXT)".to_owned(),
+        (Group::Region { parent_path }, _) => {
+            format!("SUBSTR(region_path, 1, {})", parent_path.len() + SEGMENT)
+        }
+        (Group::Grid, _) => "grid_id".to_owned(),
+        (Group::Unit, _) => "unit_id".to_owned(),
+        (Group::Category, _) => "category_code".to_owned(),
+        (Group::Day, Backend::Sqlite) => "strftime('%Y-%m-%d', created_at, '+8 hours')".to_owned(),
+        (Group::Day, Backend::Postgres) => {
+            "to_char(created_at + INTERVAL '8 hours', 'YYYY-MM-DD')".to_owned()
+        }
+    }
+}
+
+/// Whole minutes from `created_at` to `column`, both cut to whole seconds first.
+fn minutes_sql(column: &str, backend: Backend) -> String {
+    let seconds = |c: &str| match backend {
+        Backend::Sqlite => format!("CAST(strftime('%s', {c}) AS BIGINT)"),
+        Backend::Postgres => {
+            format!("CAST(EXTRACT(EPOCH FROM date_trunc('second', {c})) AS BIGINT)")
+        }
+    };
+    format!("(({} - {}) / 60)", seconds(column), seconds("created_at"))
+}
+
+#[derive(QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = Nullable<Text>)]
+    group_key: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    total: i64,
+    #[diesel(sql_type = BigInt)]
+    rejected: i64,
+    #[diesel(sql_type = BigInt)]
+    resolved: i64,
+    #[diesel(sql_type = BigInt)]
+    closed: i64,
+    #[diesel(sql_type = BigInt)]
+    on_time: i64,
+    #[diesel(sql_type = BigInt)]
+    rated: i64,
+    #[diesel(sql_type = BigInt)]
+    satisfied: i64,
+    #[diesel(sql_type = BigInt)]
+    reopened: i64,
+    #[diesel(sql_type = BigInt)]
+    overdue_now: i64,
+    #[diesel(sql_type = BigInt)]
+    escalations: i64,
+}
+
+#[derive(QueryableByName)]
+struct BucketRow {
+    #[diesel(sql_type = Nullable<Text>)]
+    group_key: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    minutes: i64,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// A `SUM(CASE WHEN … THEN 1 ELSE 0 END)` that is 0, not NULL, over no rows, and a BIGINT on
+/// both backends (PostgreSQL's SUM may widen to NUMERIC).
+fn count_if(condition: &str, name: &str) -> String {
+    format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0) AS BIGINT) AS {name}")
+}
+
+const LIVE: &str = "status <> 'rejected'";
+const DONE: &str = "status IN ('resolved', 'closed')";
+
+/// The tallies of the selected reports per group key (one entry, key `None`, for
+/// [`Group::All`]), at the server's `now` for what is overdue.
+pub fn tallies(
+    conn: &mut DbConn,
+    selection: &Selection,
+    group: &Group,
+    now: DateTime<Utc>,
+) -> Result<BTreeMap<Option<String>, Tally>> {
+    let backend = conn.backend();
+    let key = key_sql(group, backend);
+    let group_by = if *group == Group::All {
+        String::new()
+    } else {
+        " GROUP BY 1".to_owned()
+    };
+
+    // Binds are numbered in the order they appear in the text (SQLite numbers `$n` by first
+    // appearance): `now` is in the select list, before the filter.
+    let mut sql = Sql::default();
+    let now_p = sql.bind(Bind::At(time::to_db(now)));
+    let filter = sql.selection(selection);
+    let columns = [
+        count_if(LIVE, "total"),
+        count_if("status = 'rejected'", "rejected"),
+        count_if(DONE, "resolved"),
+        count_if("status = 'closed'", "closed"),
+        count_if(
+            &format!("{DONE} AND (resolve_by IS NULL OR resolved_at <= resolve_by)"),
+            "on_time",
+        ),
+        count_if(&format!("{LIVE} AND rating IS NOT NULL"), "rated"),
+        count_if(&format!("{LIVE} AND rating >= 4"), "satisfied"),
+        count_if(&format!("{LIVE} AND reopen_count > 0"), "reopened"),
+        count_if(
+            &format!(
+                "(status = 'assigned' AND accept_by <= {now_p}) \
+                 OR (status = 'accepted' AND resolve_by <= {now_p})"
+            ),
+            "overdue_now",
+        ),
+        format!(
+            "CAST(COALESCE(SUM(CASE WHEN {LIVE} THEN escalation_count ELSE 0 END), 0) AS BIGINT) \
+             AS escalations"
+        ),
+    ];
+    let text = format!(
+        "SELECT {key} AS group_key, {} FROM reports WHERE {filter}{group_by}",
+        columns.join(", ")
+    );
+    let rows: Vec<CountRow> = sql.load(conn, text)?;
+    let mut out: BTreeMap<Option<String>, Tally> = BTreeMap::new();
+    for r in rows {
+        if *group != Group::All && r.total + r.rejected == 0 {
+            continue;
+        }
+        out.insert(
+            r.group_key,
+            Tally {
+                received: r.total,
+                rejected: r.rejected,
+                resolved: r.resolved,
+                closed: r.closed,
+                on_time: r.on_time,
+                rated: r.rated,
+                satisfied: r.satisfied,
+                reopened: r.reopened,
+                overdue_now: r.overdue_now,
+                escalations: r.escalations,
+                ..Tally::default()
+            },
+        );
+    }
+    for (column, only, accept) in [
+        (
+            "accepted_at",
+            format!("{LIVE} AND accepted_at IS NOT NULL"),
+            true,
+        ),
+        (
+            "resolved_at",
+            format!("{DONE} AND resolved_at IS NOT NULL"),
+            false,
+        ),
+    ] {
+        let mut sql = Sql::default();
+        let filter = sql.selection(selection);
+        let minutes = minutes_sql(column, backend);
+        let text = format!(
+            "SELECT {key} AS group_key, {minutes} AS minutes, COUNT(*) AS n FROM reports \
+             WHERE {filter} AND {only} GROUP BY 1, 2"
+        );
+        let buckets: Vec<BucketRow> = sql.load(conn, text)?;
+        for b in buckets {
+            let tally = out.entry(b.group_key).or_default();
+            let histogram = if accept {
+                &mut tally.accept_minutes
+            } else {
+                &mut tally.resolve_minutes
+            };
+            histogram.push((b.minutes, b.n));
+        }
+    }
+    Ok(out)
+}
