@@ -140,6 +140,11 @@ async fn handle(
     }]))
 }
 
+/// Form fields one request may carry.
+const MAX_PARTS: usize = 64;
+
+/// Reads the form: text fields up to `json_limit` bytes each, at most [`MAX_PARTS`] of them,
+/// and one photo up to `max_upload_bytes`, read only after a valid `api_key` (sent before it).
 async fn read_body(
     state: &AppState,
     req: &HttpRequest,
@@ -156,9 +161,9 @@ async fn read_body(
             .await
             .map_err(|_| Open311Error::new(StatusCode::PAYLOAD_TOO_LARGE, "body too large"))?
             .map_err(|e| Open311Error::bad(e.to_string()))?;
-        let mut fields: Vec<(String, String)> =
+        // Parameters come from the body only: an api_key in the URL would end up in logs.
+        let fields: Vec<(String, String)> =
             url::form_urlencoded::parse(&bytes).into_owned().collect();
-        fields.extend(super::query_pairs(req));
         return Ok(Posted {
             fields,
             media: None,
@@ -166,14 +171,35 @@ async fn read_body(
     }
     let mut multipart = Multipart::new(req.headers(), payload.into_inner());
     let mut posted = Posted {
-        fields: super::query_pairs(req),
+        fields: Vec::new(),
         media: None,
     };
-    let max = state.settings.max_upload_bytes;
     let malformed = |e: actix_multipart::MultipartError| Open311Error::bad(e.to_string());
+    let mut parts = 0;
     while let Some(field) = multipart.next().await {
         let mut field = field.map_err(malformed)?;
         let name = field.name().unwrap_or_default().to_owned();
+        parts += 1;
+        if parts > MAX_PARTS {
+            return Err(Open311Error::bad(format!(
+                "more than {MAX_PARTS} form fields"
+            )));
+        }
+        // A photo is read only for a caller already known: its api_key comes first.
+        let max = if name == "media" {
+            authenticate(state, posted.get("api_key"))
+                .await
+                .map_err(|e| {
+                    if posted.get("api_key").is_none() {
+                        Open311Error::bad("api_key is required, before media")
+                    } else {
+                        e
+                    }
+                })?;
+            state.settings.max_upload_bytes
+        } else {
+            state.settings.json_limit as u64
+        };
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
             bytes.extend_from_slice(&chunk.map_err(malformed)?);

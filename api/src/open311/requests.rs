@@ -272,8 +272,14 @@ pub async fn token(
     let missing =
         || Open311Error::new(StatusCode::NOT_FOUND, format!("no token {token}")).in_format(format);
     let id = Uuid::parse_str(token).map_err(|_| missing())?;
+    // Like the requests themselves: only reports of public categories exist here.
     let exists = state
-        .db(move |conn| Ok(cunxiang_storage::reports::find(conn, id)?.is_some()))
+        .db(move |conn| {
+            Ok(match cunxiang_storage::reports::find(conn, id)? {
+                Some(r) => cunxiang_storage::reports::category_is_public(conn, &r.category)?,
+                None => false,
+            })
+        })
         .await
         .map_err(|e| Open311Error::from(e).in_format(format))?;
     if !exists {

@@ -144,7 +144,8 @@ fn next_page(conn: &mut DbConn, mut c: Cursor) -> Result<(Vec<u8>, Option<Cursor
             r.channel.as_str().to_owned(),
             phone,
         ];
-        out.write_record(&row).map_err(ApiError::internal)?;
+        out.write_record(row.iter().map(|cell| inert(cell).into_owned()))
+            .map_err(ApiError::internal)?;
     }
     let bytes = out.into_inner().map_err(ApiError::internal)?;
     let next = page.next_cursor.map(|before| Cursor {
@@ -222,4 +223,31 @@ pub async fn reports_csv(
             "attachment; filename=\"reports.csv\"",
         ))
         .streaming(futures_util::StreamExt::chain(body, rest)))
+}
+
+/// A cell Excel will not run as a formula: text starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return gets a leading `'` (names are free text; a grid named `=HYPERLINK(…)`
+/// must stay text).
+fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inert;
+
+    #[test]
+    fn formulas_stay_text() {
+        assert_eq!(
+            inert("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        assert_eq!(inert("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(inert("渡口村网格"), "渡口村网格");
+        assert_eq!(inert(""), "");
+    }
 }
