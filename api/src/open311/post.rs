@@ -10,7 +10,6 @@ use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::Duration;
 use cunxiang_core::coords;
 use cunxiang_core::identity::normalise_phone;
 use cunxiang_core::report::{self, Channel, LocationSource};
@@ -113,7 +112,6 @@ async fn handle(
     }
     let grids = state.grid_index.clone();
     let now = state.clock.now();
-    let confirm = Duration::days(state.settings.auto_confirm_days);
     let settings = state.settings.clone();
     let outcome = state
         .db(move |conn| {
@@ -122,7 +120,6 @@ async fn handle(
                 key: None,
                 hash: "",
                 now,
-                confirm,
                 settings: &settings,
             };
             intake(conn, &grids, request, submission)

@@ -61,7 +61,6 @@ pub async fn create(
     let submission = check(&me, input)?;
     let grids = state.grid_index.clone();
     let now = state.clock.now();
-    let confirm = Duration::days(state.settings.auto_confirm_days);
     let settings = state.settings.clone();
     let outcome = state
         .db(move |conn| {
@@ -70,7 +69,6 @@ pub async fn create(
                 key: key.as_deref(),
                 hash: &hash,
                 now,
-                confirm,
                 settings: &settings,
             };
             intake(conn, &grids, request, submission)
@@ -88,7 +86,6 @@ pub(crate) struct Request<'a> {
     pub key: Option<&'a str>,
     pub hash: &'a str,
     pub now: DateTime<Utc>,
-    pub confirm: Duration,
     pub settings: &'a Settings,
 }
 
@@ -104,9 +101,9 @@ pub(crate) fn intake(
         key,
         hash,
         now,
-        confirm,
         settings,
     } = request;
+    let confirm = Duration::days(settings.auto_confirm_days);
     if let Some(key) = key
         && let Some(used) = keys::find(conn, me.user.id, key)?
     {
