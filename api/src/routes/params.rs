@@ -1,5 +1,7 @@
-//! Query parameters shared by list endpoints: region references and cursor pagination.
+//! Query parameters shared by list endpoints: region references, cursor pagination and times
+//! (RFC 3339 or a Beijing date).
 
+use chrono::{DateTime, FixedOffset, NaiveDate, Offset, TimeZone, Utc};
 use cunxiang_core::Region;
 use cunxiang_storage::DbConn;
 use uuid::Uuid;
@@ -128,4 +130,28 @@ pub fn wgs84_point(
         ApiError::invalid_parameter(field, e.to_string())
     })?;
     Ok(coords::to_wgs84(given, system))
+}
+
+/// Beijing time, the clock a county clerk's dates are in.
+pub fn beijing() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix())
+}
+
+/// An RFC 3339 time, or a `YYYY-MM-DD` date meaning its midnight in Beijing.
+pub fn parse_time(name: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
+    let Some(text) = text else { return Ok(None) };
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(Some(t.with_timezone(&Utc)));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|t| beijing().from_local_datetime(&t).single())
+        .map(|t| Some(t.with_timezone(&Utc)))
+        .ok_or_else(|| {
+            ApiError::invalid_parameter(
+                name,
+                format!("{name} must be an RFC 3339 time or a YYYY-MM-DD date"),
+            )
+        })
 }

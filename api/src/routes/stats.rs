@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::web;
-use chrono::{DateTime, FixedOffset, NaiveDate, Offset, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use cunxiang_core::Role;
 use cunxiang_core::stats::{Kpis, Tally};
 use cunxiang_storage::DbConn;
@@ -13,7 +13,7 @@ use cunxiang_storage::stats::{Group, Selection};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::params::find_region;
+use super::params::{find_region, parse_time};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -64,30 +64,6 @@ pub struct Breakdown {
     to: Option<DateTime<Utc>>,
     as_of: DateTime<Utc>,
     items: Vec<Bucket>,
-}
-
-/// Beijing time, the clock a county clerk's dates are in.
-fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix())
-}
-
-/// An RFC 3339 time, or a `YYYY-MM-DD` date meaning its midnight in Beijing.
-fn parse_time(name: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
-    let Some(text) = text else { return Ok(None) };
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(Some(t.with_timezone(&Utc)));
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .and_then(|t| beijing().from_local_datetime(&t).single())
-        .map(|t| Some(t.with_timezone(&Utc)))
-        .ok_or_else(|| {
-            ApiError::invalid_parameter(
-                name,
-                format!("{name} must be an RFC 3339 time or a YYYY-MM-DD date"),
-            )
-        })
 }
 
 /// The checked period and the selection of reports `me` may count; villagers are refused.
