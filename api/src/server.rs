@@ -84,6 +84,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
     } else {
         None
     };
+    rebuild_rollups(&mut conn)?;
     drop(conn);
     let keys = Keys::load(
         settings.jwt_secret.as_ref().map(|s| s.0.as_str()),
@@ -125,6 +126,29 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
         database,
         demo,
     })
+}
+
+/// Recounts the KPI roll-ups when they are stale (the first start after the migration that
+/// adds them, on a database with reports), logging progress every tenth.
+fn rebuild_rollups(conn: &mut cunxiang_storage::DbConn) -> Result<(), StartError> {
+    let started = std::time::Instant::now();
+    let mut logged = 0;
+    let mut progress = |done: usize, total: usize| {
+        let tenth = (done * 10).checked_div(total).unwrap_or(10);
+        if tenth > logged {
+            logged = tenth;
+            tracing::info!(days_done = done, days = total, "rebuilding KPI roll-ups");
+        }
+    };
+    if let Some(rebuilt) = cunxiang_storage::stats::rollup::rebuild_if_stale(conn, &mut progress)? {
+        tracing::info!(
+            days = rebuilt.days,
+            rows = rebuilt.rows,
+            seconds = started.elapsed().as_secs_f64(),
+            "KPI roll-ups rebuilt"
+        );
+    }
+    Ok(())
 }
 
 fn ensure_writable(dir: &Path) -> Result<(), StartError> {

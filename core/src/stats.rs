@@ -103,6 +103,20 @@ pub fn percentile(histogram: &[(i64, i64)], p: i64) -> Option<i64> {
     None
 }
 
+/// Sorts a histogram by value, summing the counts of equal values and dropping zeros.
+fn compact(histogram: &mut Vec<(i64, i64)>) {
+    histogram.sort_unstable();
+    let mut out: Vec<(i64, i64)> = Vec::with_capacity(histogram.len());
+    for &(value, count) in histogram.iter() {
+        match out.last_mut() {
+            Some(last) if last.0 == value => last.1 += count,
+            _ => out.push((value, count)),
+        }
+    }
+    out.retain(|h| h.1 != 0);
+    *histogram = out;
+}
+
 impl Tally {
     /// Adds another tally's counts and histograms to this one.
     pub fn merge(&mut self, other: &Tally) {
@@ -119,6 +133,32 @@ impl Tally {
         self.accept_minutes.extend_from_slice(&other.accept_minutes);
         self.resolve_minutes
             .extend_from_slice(&other.resolve_minutes);
+    }
+
+    /// Takes away the counts and histogram entries of `part`, a subset of these reports
+    /// (a region's own reports are its subtree's less its children's).
+    pub fn subtract(&mut self, part: &Tally) {
+        self.received -= part.received;
+        self.rejected -= part.rejected;
+        self.resolved -= part.resolved;
+        self.closed -= part.closed;
+        self.on_time -= part.on_time;
+        self.rated -= part.rated;
+        self.satisfied -= part.satisfied;
+        self.reopened -= part.reopened;
+        self.overdue_now -= part.overdue_now;
+        self.escalations -= part.escalations;
+        let negate = |h: &[(i64, i64)]| h.iter().map(|&(m, n)| (m, -n)).collect::<Vec<_>>();
+        self.accept_minutes.extend(negate(&part.accept_minutes));
+        self.resolve_minutes.extend(negate(&part.resolve_minutes));
+        self.compact();
+    }
+
+    /// Sums equal minutes in both histograms and drops empty entries, sorted by minutes, so
+    /// that a tally merged from many others stays as small as its distinct values.
+    pub fn compact(&mut self) {
+        compact(&mut self.accept_minutes);
+        compact(&mut self.resolve_minutes);
     }
 
     /// The KPIs these counts give.
@@ -160,6 +200,33 @@ mod tests {
         let tenths: Vec<(i64, i64)> = (1..=10).map(|v| (v, 1)).collect();
         assert_eq!(percentile(&tenths, 90), Some(9));
         assert_eq!(percentile(&tenths, 50), Some(5));
+    }
+
+    #[test]
+    fn subtracting_a_part_leaves_the_rest() {
+        let mut whole = Tally {
+            received: 3,
+            on_time: 2,
+            accept_minutes: vec![(5, 1), (9, 2)],
+            resolve_minutes: vec![(60, 1)],
+            ..Tally::default()
+        };
+        let part = Tally {
+            received: 1,
+            on_time: 1,
+            accept_minutes: vec![(9, 1)],
+            resolve_minutes: vec![(60, 1)],
+            ..Tally::default()
+        };
+        whole.subtract(&part);
+        assert_eq!(whole.received, 2);
+        assert_eq!(whole.on_time, 1);
+        assert_eq!(whole.accept_minutes, vec![(5, 1), (9, 1)]);
+        assert!(whole.resolve_minutes.is_empty());
+        whole.merge(&part);
+        whole.merge(&part);
+        whole.compact();
+        assert_eq!(whole.accept_minutes, vec![(5, 1), (9, 3)]);
     }
 
     #[test]

@@ -143,11 +143,7 @@ pub async fn summary(
     let answer = state
         .db(move |conn| {
             let a = asked(conn, &me, &q)?;
-            let tallies = cunxiang_storage::stats::tallies(conn, &a.selection, &Group::All, now)?;
-            let mut total = Tally::default();
-            for t in tallies.values() {
-                total.merge(t);
-            }
+            let total = cunxiang_storage::stats::summary(conn, &a.selection, now)?;
             Ok(Summary {
                 region: a.region,
                 from: a.from,
@@ -219,7 +215,7 @@ pub async fn breakdown(
         .db(move |conn| {
             let a = asked(conn, &me, &q)?;
             let group = group_of(Some(&by), &me, a.region_path.as_deref())?;
-            let tallies = cunxiang_storage::stats::tallies(conn, &a.selection, &group, now)?;
+            let tallies = cunxiang_storage::stats::breakdown(conn, &a.selection, &group, now)?;
             // Region keys are paths: report the child region's id.
             let mut merged: BTreeMap<Option<String>, Tally> = BTreeMap::new();
             for (key, tally) in tallies {

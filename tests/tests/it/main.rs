@@ -33,4 +33,5 @@ mod push_wechat;
 mod report_events;
 mod routing;
 mod stats;
+mod stats_rollups;
 mod supervision;

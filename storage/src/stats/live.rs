@@ -1,6 +1,7 @@
-//! KPI counts over the reports of a period, in three aggregate queries (counts, and whole-minute
-//! histograms of the times to accept and to resolve) whose only backend-specific parts are the
-//! minute and day expressions. The maths on the counts is [`cunxiang_core::stats`].
+//! KPI counts straight from the reports table, in three aggregate queries (counts, and
+//! whole-minute histograms of the times to accept and to resolve) whose only backend-specific
+//! parts are the minute, second and day expressions: the one definition of every count, which
+//! the roll-ups ([`super::rollup`]) store per day and region subtree.
 
 use std::collections::BTreeMap;
 
@@ -13,42 +14,10 @@ use crate::conn::{Backend, DbConn, MultiBackend};
 use crate::error::Result;
 use crate::time;
 
-/// How the reports are grouped.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Group {
-    /// One group: everything selected.
-    All,
-    /// By the region one level below the region with this path (the key is that child's
-    /// path; reports of the region itself keep its own path).
-    Region {
-        /// The parent's materialised path (`/` for the top level).
-        parent_path: String,
-    },
-    /// By grid id (`None`: no grid).
-    Grid,
-    /// By responsible unit id (`None`: in a dispatch queue).
-    Unit,
-    /// By category code.
-    Category,
-    /// By the day received, Beijing time (`YYYY-MM-DD`).
-    Day,
-}
-
-/// Which reports count.
-#[derive(Debug, Clone)]
-pub struct Selection {
-    /// `None`: every region; otherwise the union of these region subtrees (empty: nothing).
-    pub scope: Option<Vec<String>>,
-    /// Only this region subtree.
-    pub within_path: Option<String>,
-    /// Received at or after.
-    pub from: Option<DateTime<Utc>>,
-    /// Received before.
-    pub to: Option<DateTime<Utc>>,
-}
+use super::{Group, Selection};
 
 /// Length of one path segment: a UUID and its `/`.
-const SEGMENT: usize = 37;
+pub(crate) const SEGMENT: usize = 37;
 
 enum Bind {
     At(NaiveDateTime),
@@ -124,8 +93,16 @@ impl Sql {
     }
 }
 
+/// The Beijing date (`YYYY-MM-DD`) of `created_at`.
+pub(crate) fn day_sql(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "strftime('%Y-%m-%d', created_at, '+8 hours')",
+        Backend::Postgres => "to_char(created_at + INTERVAL '8 hours', 'YYYY-MM-DD')",
+    }
+}
+
 /// The group key expression.
-fn key_sql(group: &Group, backend: Backend) -> String {
+pub(crate) fn key_sql(group: &Group, backend: Backend) -> String {
     match (group, backend) {
         (Group::All, _) => "CAST(NULL AS TEXT)".to_owned(),
         (Group::Region { parent_path }, _) => {
@@ -134,22 +111,27 @@ fn key_sql(group: &Group, backend: Backend) -> String {
         (Group::Grid, _) => "grid_id".to_owned(),
         (Group::Unit, _) => "unit_id".to_owned(),
         (Group::Category, _) => "category_code".to_owned(),
-        (Group::Day, Backend::Sqlite) => "strftime('%Y-%m-%d', created_at, '+8 hours')".to_owned(),
-        (Group::Day, Backend::Postgres) => {
-            "to_char(created_at + INTERVAL '8 hours', 'YYYY-MM-DD')".to_owned()
+        (Group::Day, backend) => day_sql(backend).to_owned(),
+    }
+}
+
+/// `column` as whole seconds since the epoch (cut, not rounded): the precision of the export.
+fn seconds_sql(column: &str, backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => format!("CAST(strftime('%s', {column}) AS BIGINT)"),
+        Backend::Postgres => {
+            format!("CAST(EXTRACT(EPOCH FROM date_trunc('second', {column})) AS BIGINT)")
         }
     }
 }
 
 /// Whole minutes from `created_at` to `column`, both cut to whole seconds first.
 fn minutes_sql(column: &str, backend: Backend) -> String {
-    let seconds = |c: &str| match backend {
-        Backend::Sqlite => format!("CAST(strftime('%s', {c}) AS BIGINT)"),
-        Backend::Postgres => {
-            format!("CAST(EXTRACT(EPOCH FROM date_trunc('second', {c})) AS BIGINT)")
-        }
-    };
-    format!("(({} - {}) / 60)", seconds(column), seconds("created_at"))
+    format!(
+        "(({} - {}) / 60)",
+        seconds_sql(column, backend),
+        seconds_sql("created_at", backend)
+    )
 }
 
 #[derive(QueryableByName)]
@@ -205,13 +187,22 @@ pub fn tallies(
     group: &Group,
     now: DateTime<Utc>,
 ) -> Result<BTreeMap<Option<String>, Tally>> {
+    let key = (*group != Group::All).then(|| key_sql(group, conn.backend()));
+    tallies_by(conn, selection, key.as_deref(), now)
+}
+
+/// [`tallies`] grouped by the SQL expression `key` over `reports` (`None`: one group, key
+/// `None`, present even when nothing is selected). Groups with no report are left out.
+pub(crate) fn tallies_by(
+    conn: &mut DbConn,
+    selection: &Selection,
+    key: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<BTreeMap<Option<String>, Tally>> {
     let backend = conn.backend();
-    let key = key_sql(group, backend);
-    let group_by = if *group == Group::All {
-        String::new()
-    } else {
-        " GROUP BY 1".to_owned()
-    };
+    let grouped = key.is_some();
+    let key = key.unwrap_or("CAST(NULL AS TEXT)");
+    let group_by = if grouped { " GROUP BY 1" } else { "" };
 
     // Binds are numbered in the order they appear in the text (SQLite numbers `$n` by first
     // appearance): `now` is in the select list, before the filter.
@@ -224,7 +215,11 @@ pub fn tallies(
         count_if(DONE, "resolved"),
         count_if("status = 'closed'", "closed"),
         count_if(
-            &format!("{DONE} AND (resolve_by IS NULL OR resolved_at <= resolve_by)"),
+            &format!(
+                "{DONE} AND (resolve_by IS NULL OR {} <= {})",
+                seconds_sql("resolved_at", backend),
+                seconds_sql("resolve_by", backend)
+            ),
             "on_time",
         ),
         count_if(&format!("{LIVE} AND rating IS NOT NULL"), "rated"),
@@ -249,7 +244,7 @@ pub fn tallies(
     let rows: Vec<CountRow> = sql.load(conn, text)?;
     let mut out: BTreeMap<Option<String>, Tally> = BTreeMap::new();
     for r in rows {
-        if *group != Group::All && r.total + r.rejected == 0 {
+        if grouped && r.total + r.rejected == 0 {
             continue;
         }
         out.insert(
@@ -300,4 +295,35 @@ pub fn tallies(
         }
     }
     Ok(out)
+}
+
+#[derive(QueryableByName)]
+struct OverdueRow {
+    #[diesel(sql_type = Nullable<Text>)]
+    group_key: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// How many of the selected reports are past their running limit at `now`, per group key of
+/// the SQL expression `key` (`None`: one group). Only open reports are read (the status index).
+pub(crate) fn overdue_by(
+    conn: &mut DbConn,
+    selection: &Selection,
+    key: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<BTreeMap<Option<String>, i64>> {
+    let key = key.unwrap_or("CAST(NULL AS TEXT)");
+    // Binds in the order they appear in the text (see `tallies_by`).
+    let mut sql = Sql::default();
+    let filter = sql.selection(selection);
+    let now_p = sql.bind(Bind::At(time::to_db(now)));
+    let text = format!(
+        "SELECT {key} AS group_key, COUNT(*) AS n FROM reports \
+         WHERE status IN ('assigned', 'accepted') AND {filter} \
+         AND ((status = 'assigned' AND accept_by <= {now_p}) \
+         OR (status = 'accepted' AND resolve_by <= {now_p})) GROUP BY 1"
+    );
+    let rows: Vec<OverdueRow> = sql.load(conn, text)?;
+    Ok(rows.into_iter().map(|r| (r.group_key, r.n)).collect())
 }

@@ -1,0 +1,2 @@
+DROP TABLE stats_state;
+DROP TABLE stats_days;

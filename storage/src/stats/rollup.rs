@@ -1,0 +1,378 @@
+//! The KPI roll-ups (`stats_days`): for every region subtree and Beijing day, the tally of the
+//! reports received that day in that subtree, counted by the live queries ([`super::live`]) so
+//! that both give the same figures. A report change refreshes the rows of the report's day for
+//! its region and every ancestor ([`refresh`]); [`rebuild`] recounts everything, at start-up
+//! while `stats_state` says the roll-ups are stale (after the migration that adds them).
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use cunxiang_core::stats::Tally;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
+
+use super::Selection;
+use super::live::{self, SEGMENT};
+use super::period::{Days, beijing_day, day_start};
+use crate::conn::{DbConn, MultiBackend};
+use crate::error::{Result, StorageError};
+
+/// The number of segments in a materialised path (`/a/b/` has 2).
+pub fn depth(path: &str) -> usize {
+    path.len().saturating_sub(1) / SEGMENT
+}
+
+/// `path` and each of its ancestors, shortest first (`/a/`, `/a/b/`, …).
+fn ancestors(path: &str) -> Vec<&str> {
+    (1..=depth(path))
+        .map(|d| &path[..1 + d * SEGMENT])
+        .collect()
+}
+
+/// The smallest string above every path that starts with `path` (which ends in `/`): the
+/// exclusive end of its prefix range in byte order.
+fn prefix_end(path: &str) -> String {
+    let mut end = path.trim_end_matches('/').to_owned();
+    end.push('0');
+    end
+}
+
+/// Rows to write: (subtree path, day, tally).
+type Rows = Vec<(String, NaiveDate, Tally)>;
+
+/// Columns written per row (SQLite allows 32,766 parameters a statement).
+const COLUMNS: usize = 14;
+/// Rows written per statement.
+const INSERT_CHUNK: usize = 500;
+
+fn histogram_json(h: &[(i64, i64)]) -> String {
+    serde_json::to_string(h).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Writes `rows`, replacing any stored for the same subtree and day.
+fn write(conn: &mut DbConn, rows: &Rows) -> Result<()> {
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p: Vec<String> = (1..=COLUMNS)
+                    .map(|c| format!("${}", i * COLUMNS + c))
+                    .collect();
+                format!("({})", p.join(", "))
+            })
+            .collect();
+        let text = format!(
+            "INSERT INTO stats_days (region_path, day, depth, received, rejected, resolved, \
+             closed, on_time, rated, satisfied, reopened, escalations, accept_minutes, \
+             resolve_minutes) VALUES {} ON CONFLICT (region_path, day) DO UPDATE SET \
+             received = excluded.received, rejected = excluded.rejected, \
+             resolved = excluded.resolved, closed = excluded.closed, \
+             on_time = excluded.on_time, rated = excluded.rated, \
+             satisfied = excluded.satisfied, reopened = excluded.reopened, \
+             escalations = excluded.escalations, accept_minutes = excluded.accept_minutes, \
+             resolve_minutes = excluded.resolve_minutes",
+            values.join(", ")
+        );
+        let mut query = diesel::sql_query(text).into_boxed::<MultiBackend>();
+        for (path, day, t) in chunk {
+            let mut t = t.clone();
+            t.compact();
+            let segments = i32::try_from(depth(path)).unwrap_or(i32::MAX);
+            query = query
+                .bind::<Text, _>(path.clone())
+                .bind::<Text, _>(day.format("%Y-%m-%d").to_string())
+                .bind::<Integer, _>(segments)
+                .bind::<BigInt, _>(t.received)
+                .bind::<BigInt, _>(t.rejected)
+                .bind::<BigInt, _>(t.resolved)
+                .bind::<BigInt, _>(t.closed)
+                .bind::<BigInt, _>(t.on_time)
+                .bind::<BigInt, _>(t.rated)
+                .bind::<BigInt, _>(t.satisfied)
+                .bind::<BigInt, _>(t.reopened)
+                .bind::<BigInt, _>(t.escalations)
+                .bind::<Text, _>(histogram_json(&t.accept_minutes))
+                .bind::<Text, _>(histogram_json(&t.resolve_minutes));
+        }
+        query.execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Recounts the rows of the day `created_at` falls on for `region_path` and each of its
+/// ancestors: call it in the transaction of every change to a report, after the change and
+/// under the feed's ordering lock ([`crate::push::feed::order_commits`]), which serialises
+/// the recounts of concurrent transactions on PostgreSQL (SQLite writers are serial).
+pub fn refresh(conn: &mut DbConn, region_path: &str, created_at: DateTime<Utc>) -> Result<()> {
+    let day = beijing_day(created_at);
+    let mut rows = Rows::new();
+    for path in ancestors(region_path) {
+        let selection = Selection {
+            scope: None,
+            within_path: Some(path.to_owned()),
+            from: Some(day_start(day)),
+            to: Some(day_start(day + Duration::days(1))),
+        };
+        let tally = live::tallies_by(conn, &selection, None, created_at)?
+            .remove(&None)
+            .unwrap_or_default();
+        rows.push((path.to_owned(), day, tally));
+    }
+    write(conn, &rows)
+}
+
+#[derive(QueryableByName)]
+struct Span {
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    first: Option<NaiveDateTime>,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    last: Option<NaiveDateTime>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    longest: Option<i32>,
+}
+
+/// What a [`rebuild`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rebuilt {
+    /// Days between the first and the last report received (both included).
+    pub days: usize,
+    /// Rows written.
+    pub rows: usize,
+}
+
+/// Days recounted per transaction.
+const REBUILD_DAYS: i64 = 31;
+
+/// Recounts every row from the reports, a month per transaction (each under the feed's
+/// ordering lock, so live refreshes are not lost), calling `progress(days done, days)`.
+pub fn rebuild(conn: &mut DbConn, progress: &mut dyn FnMut(usize, usize)) -> Result<Rebuilt> {
+    let span: Span = diesel::sql_query(
+        "SELECT MIN(created_at) AS first, MAX(created_at) AS last, \
+         CAST(MAX(LENGTH(region_path)) AS INTEGER) AS longest FROM reports",
+    )
+    .get_result(conn)?;
+    let (Some(first), Some(last)) = (span.first, span.last) else {
+        diesel::sql_query("DELETE FROM stats_days").execute(conn)?;
+        return Ok(Rebuilt::default());
+    };
+    let deepest =
+        usize::try_from(span.longest.unwrap_or(0)).map_or(0, |len| len.saturating_sub(1) / SEGMENT);
+    let first = beijing_day(first.and_utc());
+    let end = beijing_day(last.and_utc()) + Duration::days(1);
+    let total = usize::try_from((end - first).num_days()).unwrap_or(0);
+    let mut done = Rebuilt {
+        days: total,
+        rows: 0,
+    };
+    let mut start = first;
+    progress(0, total);
+    while start < end {
+        let stop = (start + Duration::days(REBUILD_DAYS)).min(end);
+        done.rows += crate::conn::transaction(conn, |c| recount(c, start, stop, deepest))?;
+        start = stop;
+        progress(
+            usize::try_from((start - first).num_days()).unwrap_or(total),
+            total,
+        );
+    }
+    Ok(done)
+}
+
+/// Replaces the rows of the days `[start, stop)` with a recount; returns how many it wrote.
+fn recount(conn: &mut DbConn, start: NaiveDate, stop: NaiveDate, deepest: usize) -> Result<usize> {
+    crate::conn::begin_writing(conn)?;
+    crate::push::feed::order_commits(conn)?;
+    let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    diesel::sql_query("DELETE FROM stats_days WHERE day >= $1 AND day < $2")
+        .bind::<Text, _>(day(start))
+        .bind::<Text, _>(day(stop))
+        .execute(conn)?;
+    let selection = Selection {
+        scope: None,
+        within_path: None,
+        from: Some(day_start(start)),
+        to: Some(day_start(stop)),
+    };
+    let day_sql = live::day_sql(conn.backend());
+    let mut rows = Rows::new();
+    for d in 1..=deepest {
+        let len = 1 + d * SEGMENT;
+        let key = format!(
+            "CASE WHEN LENGTH(region_path) >= {len} THEN {day_sql} || SUBSTR(region_path, 1, {len}) END"
+        );
+        let tallies = live::tallies_by(conn, &selection, Some(&key), day_start(stop))?;
+        for (key, tally) in tallies {
+            let Some(key) = key else { continue };
+            let (day, path) = key.split_at(key.len().min(10));
+            let day =
+                NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|e| StorageError::Corrupt {
+                    table: "reports",
+                    reason: format!("day key {key}: {e}"),
+                })?;
+            rows.push((path.to_owned(), day, tally));
+        }
+    }
+    write(conn, &rows)?;
+    Ok(rows.len())
+}
+
+/// Rebuilds the roll-ups when `stats_state` marks them stale (a database migrated from before
+/// them, or a repair), then marks them ready. `None` when they were ready already.
+pub fn rebuild_if_stale(
+    conn: &mut DbConn,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Option<Rebuilt>> {
+    #[derive(QueryableByName)]
+    struct State {
+        #[diesel(sql_type = Text)]
+        value: String,
+    }
+    let state: Vec<State> =
+        diesel::sql_query("SELECT value FROM stats_state WHERE name = 'rollups'").load(conn)?;
+    if state.iter().all(|s| s.value != "stale") {
+        return Ok(None);
+    }
+    let rebuilt = rebuild(conn, progress)?;
+    diesel::sql_query("UPDATE stats_state SET value = 'ready' WHERE name = 'rollups'")
+        .execute(conn)?;
+    Ok(Some(rebuilt))
+}
+
+/// Which stored rows to read.
+pub(crate) enum Stored<'a> {
+    /// The subtree of this path.
+    Subtree(&'a str),
+    /// Every top-level subtree.
+    TopLevel,
+    /// The subtrees one level below this path (`/`: the top-level ones).
+    Children(&'a str),
+}
+
+#[derive(QueryableByName)]
+struct DayRow {
+    #[diesel(sql_type = Text)]
+    region_path: String,
+    #[diesel(sql_type = Text)]
+    day: String,
+    #[diesel(sql_type = BigInt)]
+    received: i64,
+    #[diesel(sql_type = BigInt)]
+    rejected: i64,
+    #[diesel(sql_type = BigInt)]
+    resolved: i64,
+    #[diesel(sql_type = BigInt)]
+    closed: i64,
+    #[diesel(sql_type = BigInt)]
+    on_time: i64,
+    #[diesel(sql_type = BigInt)]
+    rated: i64,
+    #[diesel(sql_type = BigInt)]
+    satisfied: i64,
+    #[diesel(sql_type = BigInt)]
+    reopened: i64,
+    #[diesel(sql_type = BigInt)]
+    escalations: i64,
+    #[diesel(sql_type = Text)]
+    accept_minutes: String,
+    #[diesel(sql_type = Text)]
+    resolve_minutes: String,
+}
+
+fn histogram(text: &str) -> Result<Vec<(i64, i64)>> {
+    serde_json::from_str(text).map_err(|e| StorageError::Corrupt {
+        table: "stats_days",
+        reason: format!("histogram: {e}"),
+    })
+}
+
+/// The stored rows of `which` over `days`, as (subtree path, day `YYYY-MM-DD`, tally).
+pub(crate) fn read(
+    conn: &mut DbConn,
+    which: &Stored<'_>,
+    days: Days,
+) -> Result<Vec<(String, String, Tally)>> {
+    let mut text = "SELECT region_path, day, received, rejected, resolved, closed, on_time, \
+                    rated, satisfied, reopened, escalations, accept_minutes, resolve_minutes \
+                    FROM stats_days WHERE "
+        .to_owned();
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        format!("${n}")
+    };
+    let mut texts: Vec<String> = Vec::new();
+    let mut depth_bind = None;
+    match which {
+        Stored::Subtree(path) => {
+            text.push_str(&format!("region_path = {}", next()));
+            texts.push((*path).to_owned());
+        }
+        Stored::TopLevel => text.push_str("depth = 1"),
+        Stored::Children(path) => {
+            text.push_str(&format!(
+                "depth = {} AND region_path >= {} AND region_path < {}",
+                next(),
+                next(),
+                next()
+            ));
+            depth_bind = Some(i32::try_from(depth(path) + 1).unwrap_or(i32::MAX));
+            texts.push((*path).to_owned());
+            texts.push(prefix_end(path));
+        }
+    }
+    let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    if let Some(first) = days.first {
+        text.push_str(&format!(" AND day >= {}", next()));
+        texts.push(day(first));
+    }
+    if let Some(end) = days.end {
+        text.push_str(&format!(" AND day < {}", next()));
+        texts.push(day(end));
+    }
+    let mut query = diesel::sql_query(text).into_boxed::<MultiBackend>();
+    if let Some(d) = depth_bind {
+        query = query.bind::<Integer, _>(d);
+    }
+    for t in texts {
+        query = query.bind::<Text, _>(t);
+    }
+    let rows: Vec<DayRow> = query.load(conn)?;
+    rows.into_iter()
+        .map(|r| {
+            Ok((
+                r.region_path,
+                r.day,
+                Tally {
+                    received: r.received,
+                    rejected: r.rejected,
+                    resolved: r.resolved,
+                    closed: r.closed,
+                    on_time: r.on_time,
+                    rated: r.rated,
+                    satisfied: r.satisfied,
+                    reopened: r.reopened,
+                    overdue_now: 0,
+                    escalations: r.escalations,
+                    accept_minutes: histogram(&r.accept_minutes)?,
+                    resolve_minutes: histogram(&r.resolve_minutes)?,
+                },
+            ))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_have_depths_ancestors_and_prefix_ranges() {
+        let a = format!("/{}/", uuid::Uuid::nil());
+        let ab = format!("{a}{}/", uuid::Uuid::max());
+        assert_eq!(depth("/"), 0);
+        assert_eq!(depth(&a), 1);
+        assert_eq!(depth(&ab), 2);
+        assert_eq!(ancestors(&ab), vec![a.as_str(), ab.as_str()]);
+        let end = prefix_end(&a);
+        assert!(a.as_str() < end.as_str() && ab.as_str() < end.as_str());
+        assert!(end.as_str() <= format!("/{}0", uuid::Uuid::nil()).as_str());
+        assert_eq!(prefix_end("/"), "0");
+    }
+}
