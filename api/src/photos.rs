@@ -3,6 +3,8 @@
 //! through the photo pipeline on the blocking pool (bounded by `photo_slots`), and its
 //! renditions stored in the blob store before the row is written. Any failure removes the
 //! temporary file and the blobs this upload created: nothing half-written stays behind.
+//! [`prepare`] stops before the row, for a caller that writes it in its own transaction (the
+//! Open311 POST) and [`discard`]s the blobs when that transaction fails.
 
 mod spool;
 
@@ -64,22 +66,7 @@ pub async fn store(state: &AppState, uploader: Uuid, upload: Spooled) -> Result<
     if let Some(media) = existing {
         return Ok(Stored::Existing(media));
     }
-    let _slot = state
-        .photo_slots
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(ApiError::internal)?;
-    let limits = Limits {
-        max_pixels: state.settings.max_pixels,
-        ..Limits::default()
-    };
-    let blobs = state.blobs.clone();
-    let keep_original = state.settings.keep_originals;
-    let (media, created_keys) = actix_web::web::block(move || {
-        render(&upload, &limits, blobs.as_ref(), keep_original, uploader)
-    })
-    .await??;
+    let (media, created_keys) = prepare(state, uploader, upload).await?;
     let row = media.clone();
     let outcome = state
         .db(
@@ -106,6 +93,30 @@ pub async fn store(state: &AppState, uploader: Uuid, upload: Spooled) -> Result<
             Err(e)
         }
     }
+}
+
+/// Runs a spooled upload through the pipeline and stores its blobs, but writes no row: the
+/// photo row to insert (uploaded by `uploader`) and the blob keys this call created, for the
+/// caller to insert in its own transaction or to [`discard`] when that fails.
+pub async fn prepare(
+    state: &AppState,
+    uploader: Uuid,
+    upload: Spooled,
+) -> Result<(Media, Vec<String>), ApiError> {
+    let _slot = state
+        .photo_slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(ApiError::internal)?;
+    let limits = Limits {
+        max_pixels: state.settings.max_pixels,
+        ..Limits::default()
+    };
+    let blobs = state.blobs.clone();
+    let keep_original = state.settings.keep_originals;
+    actix_web::web::block(move || render(&upload, &limits, blobs.as_ref(), keep_original, uploader))
+        .await?
 }
 
 /// Decodes, renders and stores the blobs of one upload (blocking). Returns the photo row to
@@ -188,7 +199,7 @@ fn format_name(format: cunxiang_photo::PhotoFormat) -> &'static str {
 
 /// Removes blobs an upload created when its row was not written (unless another photo row
 /// refers to the same content by now).
-async fn discard(state: &AppState, keys: Vec<String>) {
+pub async fn discard(state: &AppState, keys: Vec<String>) {
     if keys.is_empty() {
         return;
     }

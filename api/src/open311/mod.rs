@@ -10,6 +10,8 @@ use serde_json::{Value, json};
 
 use crate::error::ApiError;
 
+mod filing;
+mod form;
 mod post;
 mod requests;
 mod services;

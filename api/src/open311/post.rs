@@ -2,53 +2,32 @@
 //! active, holding `reports:write`) files a request, form-encoded or multipart with a `media`
 //! photo. It becomes a report through the same intake as `POST /v1/reports` (channel
 //! `open311`): routed at once, events published. The reporter is the villager of `phone` when
-//! one is given (代办), else the client's own Open311 account.
+//! one is given (代办, for clients holding `reports:on_behalf`), else the client's own Open311
+//! account. The report must be routed within the client's tenant region. A refused POST
+//! leaves nothing behind: no account, no photo row, no blob.
 
-use std::io::Write;
-
-use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, web};
-use cunxiang_core::coords;
 use cunxiang_core::identity::normalise_phone;
 use cunxiang_core::report::{self, Channel, LocationSource};
-use cunxiang_core::{Actor, ApiClient, Role, User, UserStatus};
-use cunxiang_storage::DbConn;
+use cunxiang_core::{ApiClient, UserStatus, coords};
 use cunxiang_storage::reports::StoredLocation;
-use cunxiang_storage::users::NewUser;
-use futures_util::StreamExt;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+use uuid::Uuid;
 
+use super::filing::{Filing, file};
+use super::form::{Posted, read_body};
 use super::{Format, Open311Error, respond};
-use crate::auth::AuthUser;
-use crate::error::ApiError;
-use crate::photos::Spooled;
-use crate::photos::{Stored, store};
-use crate::reports::create::{Outcome, Request, intake};
+use crate::auth::client_ip;
+use crate::photos::{discard, prepare};
 use crate::reports::submission::Submission;
 use crate::state::AppState;
 
 /// The scope a client needs to file requests.
 const WRITE_SCOPE: &str = "reports:write";
-
-/// The form fields and the optional photo of a POST.
-struct Posted {
-    fields: Vec<(String, String)>,
-    media: Option<Spooled>,
-}
-
-impl Posted {
-    fn get(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.trim())
-            .filter(|v| !v.is_empty())
-    }
-}
+/// The scope a client needs to file for a villager by her `phone` (代办).
+pub const ON_BEHALF_SCOPE: &str = "reports:on_behalf";
 
 /// Creates a service request.
 pub async fn create(
@@ -87,48 +66,47 @@ async fn handle(
         .await
         .map_err(|_| Open311Error::bad(format!("service_code {code} not found")))?;
     let submission = check(&posted, category.code)?;
-    let user = state.db(move |conn| service_account(conn, &client)).await?;
-    let me = AuthUser {
-        actor: Actor {
-            id: user.id,
-            role: user.role,
-            authority: Vec::new(),
-        },
-        user,
-        unit_ids: Vec::new(),
-    };
-    let mut submission = submission;
-    if let Some(photo) = posted.media {
-        if cunxiang_photo::sniff(&photo.head).is_none() {
-            return Err(Open311Error::bad("media is not a JPEG, PNG or WebP image"));
-        }
-        let media = match store(&state, me.user.id, photo).await? {
-            Stored::Created(m) | Stored::Existing(m) => m,
-        };
-        if media.report_id.is_some() {
-            return Err(Open311Error::bad("this photo is already on a request"));
-        }
-        submission.media_ids.push(media.id);
+    if submission.on_behalf.is_some() && !client.scopes.iter().any(|s| s == ON_BEHALF_SCOPE) {
+        return Err(Open311Error::new(
+            StatusCode::FORBIDDEN,
+            format!("this api_key lacks the {ON_BEHALF_SCOPE} scope needed to send phone (代办)"),
+        ));
     }
+    // The photo's blobs are stored now; its row is written with the report, or not at all.
+    let (photo, created_blobs) = match posted.media {
+        None => (None, Vec::new()),
+        Some(photo) => {
+            if cunxiang_photo::sniff(&photo.head).is_none() {
+                return Err(Open311Error::bad("media is not a JPEG, PNG or WebP image"));
+            }
+            let (media, keys) = prepare(&state, Uuid::nil(), photo).await?;
+            (Some(media), keys)
+        }
+    };
     let grids = state.grid_index.clone();
     let now = state.clock.now();
     let settings = state.settings.clone();
-    let outcome = state
+    let ip = client_ip(&req, state.settings.trust_proxy);
+    let filed = state
         .db(move |conn| {
-            let request = Request {
-                me: &me,
-                key: None,
-                hash: "",
+            let filing = Filing {
+                client: &client,
+                submission,
+                photo,
                 now,
                 settings: &settings,
+                ip: &ip,
             };
-            intake(conn, &grids, request, submission)
+            file(conn, &grids, filing)
         })
-        .await?;
-    let view = match outcome {
-        Outcome::Created(v) | Outcome::Replayed(v) => v,
+        .await;
+    let id = match filed {
+        Ok(id) => id.to_string(),
+        Err(e) => {
+            discard(&state, created_blobs).await;
+            return Err(e.into());
+        }
     };
-    let id = view.id().to_string();
     Ok(json!([{
         "service_request_id": id,
         "token": id,
@@ -137,115 +115,11 @@ async fn handle(
     }]))
 }
 
-/// Form fields one request may carry.
-const MAX_PARTS: usize = 64;
-
-/// Reads the form: text fields up to `json_limit` bytes each, at most [`MAX_PARTS`] of them,
-/// and one photo up to `max_upload_bytes`, read only after a valid `api_key` (sent before it).
-async fn read_body(
-    state: &AppState,
-    req: &HttpRequest,
-    payload: web::Payload,
-) -> Result<Posted, Open311Error> {
-    let is_multipart = req
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
-    if !is_multipart {
-        let bytes = payload
-            .to_bytes_limited(state.settings.json_limit)
-            .await
-            .map_err(|_| Open311Error::new(StatusCode::PAYLOAD_TOO_LARGE, "body too large"))?
-            .map_err(|e| Open311Error::bad(e.to_string()))?;
-        // Parameters come from the body only: an api_key in the URL would end up in logs.
-        let fields: Vec<(String, String)> =
-            url::form_urlencoded::parse(&bytes).into_owned().collect();
-        return Ok(Posted {
-            fields,
-            media: None,
-        });
-    }
-    let mut multipart = Multipart::new(req.headers(), payload.into_inner());
-    let mut posted = Posted {
-        fields: Vec::new(),
-        media: None,
-    };
-    let malformed = |e: actix_multipart::MultipartError| Open311Error::bad(e.to_string());
-    let mut parts = 0;
-    while let Some(field) = multipart.next().await {
-        let mut field = field.map_err(malformed)?;
-        let name = field.name().unwrap_or_default().to_owned();
-        parts += 1;
-        if parts > MAX_PARTS {
-            return Err(Open311Error::bad(format!(
-                "more than {MAX_PARTS} form fields"
-            )));
-        }
-        // A photo is read only for a caller already known: its api_key comes first.
-        let max = if name == "media" {
-            authenticate(state, posted.get("api_key"))
-                .await
-                .map_err(|e| {
-                    if posted.get("api_key").is_none() {
-                        Open311Error::bad("api_key is required, before media")
-                    } else {
-                        e
-                    }
-                })?;
-            state.settings.max_upload_bytes
-        } else {
-            state.settings.json_limit as u64
-        };
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            bytes.extend_from_slice(&chunk.map_err(malformed)?);
-            if bytes.len() as u64 > max {
-                return Err(Open311Error::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("{name} is larger than {max} bytes"),
-                ));
-            }
-        }
-        if name == "media" {
-            if posted.media.is_some() {
-                return Err(Open311Error::bad("send one media file per request"));
-            }
-            posted.media = Some(spool(state, bytes).await?);
-        } else {
-            let text = String::from_utf8(bytes)
-                .map_err(|_| Open311Error::bad(format!("{name} is not UTF-8 text")))?;
-            posted.fields.push((name, text));
-        }
-    }
-    Ok(posted)
-}
-
-/// Writes an in-memory photo to a temporary file as the photo pipeline expects it.
-async fn spool(state: &AppState, bytes: Vec<u8>) -> Result<Spooled, Open311Error> {
-    if bytes.is_empty() {
-        return Err(Open311Error::bad("media is empty"));
-    }
-    let dir = state.settings.data_dir.join("tmp");
-    let spooled = web::block(move || {
-        std::fs::create_dir_all(&dir)?;
-        let mut file = tempfile::NamedTempFile::new_in(&dir)?;
-        file.write_all(&bytes)?;
-        Ok::<_, std::io::Error>(Spooled {
-            file,
-            sha256: hex::encode(Sha256::digest(&bytes)),
-            size: bytes.len() as u64,
-            head: bytes.iter().take(64).copied().collect(),
-        })
-    })
-    .await
-    .map_err(|e| Open311Error::from(ApiError::internal(e)))?
-    .map_err(|e| Open311Error::from(ApiError::internal(e)))?;
-    Ok(spooled)
-}
-
 /// The active client named by `api_key` (`client_id:client_secret`) with the write scope.
-async fn authenticate(state: &AppState, key: Option<&str>) -> Result<ApiClient, Open311Error> {
+pub(super) async fn authenticate(
+    state: &AppState,
+    key: Option<&str>,
+) -> Result<ApiClient, Open311Error> {
     let key = key.ok_or_else(|| Open311Error::bad("api_key is required"))?;
     let forbidden = || Open311Error::new(StatusCode::FORBIDDEN, "api_key is not valid");
     let (id, secret) = key.split_once(':').ok_or_else(forbidden)?;
@@ -357,29 +231,4 @@ fn check(p: &Posted, category: String) -> Result<Submission, Open311Error> {
         channel: Channel::Open311,
         on_behalf,
     })
-}
-
-/// The client's own account, made on its first request: a villager named after the client
-/// with the username `open311:<client_id>` and no password (it cannot log in).
-fn service_account(conn: &mut DbConn, client: &ApiClient) -> Result<User, ApiError> {
-    let username = format!("open311:{}", client.id);
-    if let Some(found) = cunxiang_storage::users::login_state(conn, &username)? {
-        return Ok(found.user);
-    }
-    let new = NewUser {
-        display_name: format!("Open311 · {}", client.name),
-        role: Role::Villager,
-        phone: None,
-        username: Some(username.clone()),
-        password_hash: None,
-        wechat_openid: None,
-        wechat_unionid: None,
-    };
-    match cunxiang_storage::users::insert(conn, &new) {
-        Ok(user) => Ok(user),
-        // A concurrent first request made it.
-        Err(e) => cunxiang_storage::users::login_state(conn, &username)?
-            .map(|s| s.user)
-            .ok_or_else(|| e.into()),
-    }
 }

@@ -70,6 +70,7 @@ pub async fn create(
                 hash: &hash,
                 now,
                 settings: &settings,
+                within: None,
             };
             intake(conn, &grids, request, submission)
         })
@@ -80,13 +81,16 @@ pub async fn create(
     })
 }
 
-/// Who asks, under which key, and when.
+/// Who asks, under which key, when, and where she may file.
 pub(crate) struct Request<'a> {
     pub me: &'a AuthUser,
     pub key: Option<&'a str>,
     pub hash: &'a str,
     pub now: DateTime<Utc>,
     pub settings: &'a Settings,
+    /// The materialised path of the only region subtree the report may be routed into (an
+    /// API client's tenant region); a report placed elsewhere is 403 `outside_region`.
+    pub within: Option<&'a str>,
 }
 
 /// Routes and stores a checked submission in one transaction (also the Open311 façade's).
@@ -102,6 +106,7 @@ pub(crate) fn intake(
         hash,
         now,
         settings,
+        within,
     } = request;
     let confirm = Duration::days(settings.auto_confirm_days);
     if let Some(key) = key
@@ -153,6 +158,15 @@ pub(crate) fn intake(
     let placement = place(conn, grids, &category, point)?;
     let region_path = cunxiang_storage::regions::path_of(conn, placement.region_id)?
         .ok_or_else(|| ApiError::internal("routing named an unknown region"))?;
+    if let Some(tenant) = within
+        && !region_path.starts_with(tenant)
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "outside_region",
+            "the report would be routed to a place outside the region this client serves",
+        ));
+    }
     let prefix = cunxiang_storage::regions::case_prefix_of(conn, placement.region_id)?;
     let day = report::china_day(now);
     let result = cunxiang_storage::conn::transaction(conn, |conn| {
@@ -238,9 +252,17 @@ fn replay(
     ))
 }
 
-/// The villager account of a phone number (代办), created when there is none yet.
+/// The villager account of a phone number (代办), created when there is none yet; 403
+/// `not_a_villager` when the number is a staff member's or an admin's.
 fn villager_for(conn: &mut DbConn, phone: &str, name: Option<&str>) -> Result<User, ApiError> {
     if let Some(user) = cunxiang_storage::users::find_by_phone(conn, phone)? {
+        if user.role != Role::Villager {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "not_a_villager",
+                "代办 is for villagers: this phone number belongs to a staff account",
+            ));
+        }
         return Ok(user);
     }
     Ok(cunxiang_storage::users::insert(

@@ -175,11 +175,11 @@ pub async fn reports_csv(
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let (statuses, bbox) = checked_filters(&q)?;
+    let checked = checked_filters(&q)?;
     // The first page is read before answering, so that a bad filter is still a JSON error.
     let (first, mut next) = state
         .db(move |conn| {
-            let filter = filter_of(conn, &me, &q, statuses, bbox)?;
+            let filter = filter_of(conn, &me, &q, checked)?;
             let cursor = Cursor {
                 me,
                 filter,

@@ -155,3 +155,19 @@ pub fn parse_time(name: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>
             )
         })
 }
+
+/// A period `[from, to)`; either end may be open.
+pub type Period = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// The period `[from, to)` given as two [`parse_time`] parameters; 400 `invalid_parameter`
+/// when one is malformed or `from` is after `to`.
+pub fn period(from: Option<&str>, to: Option<&str>) -> Result<Period, ApiError> {
+    let from = parse_time("from", from)?;
+    let to = parse_time("to", to)?;
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(ApiError::invalid_parameter("from", "from is after to"));
+    }
+    Ok((from, to))
+}

@@ -11,7 +11,7 @@ use cunxiang_storage::reports::{ReportFilter, ReportRecord};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::params::{checked_page, region_path};
+use super::params::{checked_page, period, region_path};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::reports::access::{Sight, scope, sight};
@@ -61,10 +61,10 @@ pub struct ReportQuery {
     region: Option<String>,
     grid: Option<Uuid>,
     unit: Option<Uuid>,
-    /// Created at or after (RFC 3339).
-    from: Option<DateTime<Utc>>,
-    /// Created before (RFC 3339).
-    to: Option<DateTime<Utc>>,
+    /// Created at or after: RFC 3339, or `YYYY-MM-DD` for its midnight in Beijing.
+    from: Option<String>,
+    /// Created before: RFC 3339, or `YYYY-MM-DD` for its midnight in Beijing.
+    to: Option<String>,
     /// `min_lon,min_lat,max_lon,max_lat`, WGS-84.
     bbox: Option<String>,
     cursor: Option<String>,
@@ -107,11 +107,18 @@ fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
     }
 }
 
-/// The checked `status` list and `bbox` of a list query; 400 when malformed, or when `from`
-/// is after `to`. Shared with the CSV export.
-pub(super) fn checked_filters(
-    q: &ReportQuery,
-) -> Result<(Vec<String>, Option<[f64; 4]>), ApiError> {
+/// The parts of a list query that need checking, checked.
+pub(super) struct Checked {
+    statuses: Vec<String>,
+    bbox: Option<[f64; 4]>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+}
+
+/// The checked `status` list, `bbox` and period of a list query; 400 `invalid_parameter`
+/// naming the parameter when one is malformed, or when `from` is after `to`. Shared with the
+/// CSV export.
+pub(super) fn checked_filters(q: &ReportQuery) -> Result<Checked, ApiError> {
     let statuses = match q.status.as_deref() {
         None => Vec::new(),
         Some(list) => list
@@ -125,13 +132,14 @@ pub(super) fn checked_filters(
             })
             .collect::<Result<_, _>>()?,
     };
-    if let (Some(from), Some(to)) = (q.from, q.to)
-        && from > to
-    {
-        return Err(ApiError::invalid_parameter("from", "from is after to"));
-    }
+    let (from, to) = period(q.from.as_deref(), q.to.as_deref())?;
     let bbox = q.bbox.as_deref().map(parse_bbox).transpose()?;
-    Ok((statuses, bbox))
+    Ok(Checked {
+        statuses,
+        bbox,
+        from,
+        to,
+    })
 }
 
 /// The storage filter of a checked list query for `me`.
@@ -139,8 +147,7 @@ pub(super) fn filter_of(
     conn: &mut DbConn,
     me: &AuthUser,
     q: &ReportQuery,
-    statuses: Vec<String>,
-    bbox: Option<[f64; 4]>,
+    checked: Checked,
 ) -> Result<ReportFilter, ApiError> {
     let within_path = q
         .region
@@ -149,14 +156,14 @@ pub(super) fn filter_of(
         .transpose()?;
     Ok(ReportFilter {
         reporter: q.mine.then_some(me.user.id),
-        statuses,
+        statuses: checked.statuses,
         category: q.category.clone(),
         within_path,
         grid_id: q.grid,
         unit_id: q.unit,
-        from: q.from,
-        to: q.to,
-        bbox,
+        from: checked.from,
+        to: checked.to,
+        bbox: checked.bbox,
     })
 }
 
@@ -168,11 +175,11 @@ pub async fn list(
 ) -> Result<web::Json<ReportList>, ApiError> {
     let q = query.into_inner();
     let (cursor, limit) = checked_page(q.cursor.as_deref(), q.limit)?;
-    let (statuses, bbox) = checked_filters(&q)?;
+    let checked = checked_filters(&q)?;
     let now = state.clock.now();
     let page = state
         .db(move |conn| {
-            let filter = filter_of(conn, &me, &q, statuses, bbox)?;
+            let filter = filter_of(conn, &me, &q, checked)?;
             let page = cunxiang_storage::reports::list(
                 conn,
                 &scope(&me),

@@ -1,6 +1,7 @@
 //! `GET /v1/reports.csv`: Excel-ready CSV (BOM, header, quoting), the list's filters and scope,
-//! phones masked unless admin, paging through more reports than one page, and the KPIs
-//! recomputed from the export.
+//! phones masked unless admin, paging through more reports than one page, the KPIs
+//! recomputed from the export, and `from`/`to` as RFC 3339 times or Beijing dates (export and
+//! list alike).
 
 use chrono::Duration;
 use cunxiang_tests::intake::{ANNA, BAO};
@@ -151,7 +152,7 @@ async fn the_export_opens_in_excel_masks_phones_and_follows_the_list() {
                 "?from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z",
                 "invalid_parameter",
             ),
-            ("?from=yesterday", "invalid_query"),
+            ("?from=yesterday", "invalid_parameter"),
         ] {
             let (status, _, body) = export(&srv, &admin, query).await;
             assert_eq!(status, 400, "{query}");
@@ -218,5 +219,95 @@ async fn a_long_export_pages_through_every_report_once() {
         cases.sort();
         cases.dedup();
         assert_eq!(cases.len(), 1201, "each report once");
+    }
+}
+
+#[tokio::test]
+async fn a_date_means_beijing_midnight_in_the_export_and_the_list() {
+    let contract = cunxiang_tests::Contract::load();
+    for backend in backends() {
+        let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
+        let admin = srv.login("admin").await;
+        let anna = srv.villager(ANNA).await;
+        let report = srv.report_at_dukou(&anna, "other", "样本").await;
+        // Copies received around the Beijing midnights that start 2 and 3 November.
+        let mut conn = srv.db.connect();
+        let id = uuid::Uuid::parse_str(report["id"].as_str().unwrap()).unwrap();
+        let template = cunxiang_storage::reports::find(&mut conn, id)
+            .unwrap()
+            .unwrap();
+        for (n, at) in [
+            "2026-11-01T15:59:59Z", // 1 Nov, 23:59:59 in Beijing
+            "2026-11-01T16:00:00Z", // 2 Nov, 00:00 in Beijing
+            "2026-11-02T15:59:59Z", // 2 Nov, 23:59:59 in Beijing
+            "2026-11-02T16:00:00Z", // 3 Nov, 00:00 in Beijing
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut copy = template.clone();
+            copy.id = uuid::Uuid::now_v7();
+            copy.case_number = format!("YJ-20261101-900{n}");
+            copy.created_at = chrono::DateTime::parse_from_rfc3339(at).unwrap().to_utc();
+            copy.updated_at = copy.created_at;
+            cunxiang_storage::reports::insert(&mut conn, &copy).unwrap();
+        }
+        let dates = "?from=2026-11-02&to=2026-11-03";
+        let times = "?from=2026-11-02T00:00:00%2B08:00&to=2026-11-03T00:00:00%2B08:00";
+        let (status, _, by_date) = export(&srv, &admin, dates).await;
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&by_date));
+        let (status, _, by_time) = export(&srv, &admin, times).await;
+        assert_eq!(status, 200);
+        assert_eq!(by_date, by_time, "{backend:?}: the same Beijing midnights");
+        let cases: Vec<String> = rows(&by_date)
+            .iter()
+            .map(|r| r["case_number"].clone())
+            .collect();
+        assert_eq!(
+            cases,
+            ["YJ-20261101-9002", "YJ-20261101-9001"],
+            "{backend:?}"
+        );
+        let (_, _, open_end) = export(&srv, &admin, "?from=2026-11-03").await;
+        assert_eq!(rows(&open_end).len(), 2, "3 November and today's report");
+
+        // The list takes the same forms and answers the same reports.
+        let cases_of = |body: &Value| -> Vec<String> {
+            body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["case_number"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let (status, listed) = srv
+            .get_as(&admin.access_token, &format!("/v1/reports{dates}"))
+            .await;
+        assert_eq!(status, 200, "{listed}");
+        contract.check("GET", "/v1/reports", 200, &listed);
+        assert_eq!(cases_of(&listed), cases);
+        let (_, listed_by_time) = srv
+            .get_as(&admin.access_token, &format!("/v1/reports{times}"))
+            .await;
+        assert_eq!(cases_of(&listed_by_time), cases);
+
+        // A malformed date or time is 400 naming its parameter, on both.
+        for (query, parameter) in [
+            ("?from=yesterday", "from"),
+            ("?to=2026-13-01", "to"),
+            ("?from=2026-11-03&to=2026-11-02", "from"),
+        ] {
+            let (status, _, body) = export(&srv, &admin, query).await;
+            assert_eq!(status, 400, "{query}");
+            let err: Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(err["error"]["code"], "invalid_parameter", "{err}");
+            assert_eq!(err["error"]["details"]["parameter"], parameter, "{err}");
+            let (status, err) = srv
+                .get_as(&admin.access_token, &format!("/v1/reports{query}"))
+                .await;
+            assert_eq!(status, 400, "{query}");
+            assert_eq!(err["error"]["details"]["parameter"], parameter, "{err}");
+            contract.check("GET", "/v1/reports", 400, &err);
+        }
     }
 }

@@ -23,6 +23,7 @@ mod lifecycle_trust;
 mod migrations;
 mod open311;
 mod open311_post;
+mod open311_tenancy;
 mod org_admin;
 mod organisation;
 mod push_journey;

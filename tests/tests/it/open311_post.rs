@@ -43,7 +43,8 @@ async fn a_post_with_a_photo_becomes_a_routed_report() {
     for backend in backends() {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
-        let (key, _) = client(&srv, &admin.access_token, &["reports:write"]).await;
+        let scopes = ["reports:write", "reports:on_behalf"];
+        let (key, _) = client(&srv, &admin.access_token, &scopes).await;
         let (lat, long) = (DUKOU.0.to_string(), DUKOU.1.to_string());
         let form = reqwest::multipart::Form::new()
             .text("api_key", key.clone())

@@ -1,0 +1,141 @@
+//! The write of an Open311 POST, in one transaction: the client's own account (made on its
+//! first request), the photo's row, the report through the shared intake (held to the
+//! client's tenant region) and, for 代办, an audit entry naming the client and the villager.
+//! A refusal anywhere rolls all of it back; the caller then removes the photo's new blobs.
+
+use actix_web::http::StatusCode;
+use chrono::{DateTime, Utc};
+use cunxiang_core::{Actor, ApiClient, Role, User};
+use cunxiang_storage::DbConn;
+use cunxiang_storage::media::Media;
+use cunxiang_storage::users::NewUser;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::reports::create::{Outcome, Request, intake};
+use crate::reports::submission::Submission;
+use crate::route_index::GridIndexCache;
+use crate::settings::Settings;
+
+/// One checked POST, ready to be written.
+pub(super) struct Filing<'a> {
+    /// The client that sent it.
+    pub client: &'a ApiClient,
+    /// The report asked for (its photo not yet among `media_ids`).
+    pub submission: Submission,
+    /// The photo's row, rendered and its blobs stored, not yet inserted.
+    pub photo: Option<Media>,
+    /// The server's time.
+    pub now: DateTime<Utc>,
+    /// The server's settings.
+    pub settings: &'a Settings,
+    /// The caller's address, for the audit log.
+    pub ip: &'a str,
+}
+
+/// Writes a filing and answers the new report's id; on any refusal nothing is written.
+pub(super) fn file(
+    conn: &mut DbConn,
+    grids: &GridIndexCache,
+    f: Filing<'_>,
+) -> Result<Uuid, ApiError> {
+    cunxiang_storage::conn::transaction(conn, |conn| {
+        cunxiang_storage::conn::begin_writing(conn)?;
+        let user = service_account(conn, f.client)?;
+        let me = AuthUser {
+            actor: Actor {
+                id: user.id,
+                role: user.role,
+                authority: Vec::new(),
+            },
+            user,
+            unit_ids: Vec::new(),
+        };
+        let mut submission = f.submission;
+        if let Some(photo) = f.photo {
+            submission
+                .media_ids
+                .push(photo_row(conn, photo, me.user.id)?);
+        }
+        let tenant = cunxiang_storage::regions::path_of(conn, f.client.region_id)?
+            .ok_or_else(|| ApiError::internal("the client's region does not exist"))?;
+        let on_behalf = submission
+            .on_behalf
+            .as_ref()
+            .map(|(phone, _)| phone.clone());
+        let request = Request {
+            me: &me,
+            key: None,
+            hash: "",
+            now: f.now,
+            settings: f.settings,
+            within: Some(&tenant),
+        };
+        let id = match intake(conn, grids, request, submission)? {
+            Outcome::Created(v) | Outcome::Replayed(v) => v.id(),
+        };
+        if let Some(phone) = on_behalf {
+            let villager = cunxiang_storage::users::find_by_phone(conn, &phone)?
+                .ok_or_else(|| ApiError::internal("the villager of a 代办 vanished"))?;
+            crate::audit::record(
+                conn,
+                Some(&format!("client:{}", f.client.id)),
+                "report_filed_on_behalf",
+                Some(&villager.id.to_string()),
+                f.ip,
+                json!({ "client_id": f.client.id, "villager_id": villager.id,
+                        "report_id": id, "channel": "open311" }),
+            )?;
+        }
+        Ok(id)
+    })
+}
+
+/// Inserts the photo's row for `uploader` (or takes the row these bytes made before, while
+/// it is on no report); its id.
+fn photo_row(conn: &mut DbConn, mut photo: Media, uploader: Uuid) -> Result<Uuid, ApiError> {
+    photo.uploader_id = uploader;
+    let row = match cunxiang_storage::media::find_by_sha(conn, uploader, &photo.sha256)? {
+        Some(existing) => existing,
+        None => {
+            cunxiang_storage::media::insert(conn, &photo)?;
+            photo
+        }
+    };
+    if row.report_id.is_some() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "media_taken",
+            "this photo is already on a request",
+        ));
+    }
+    Ok(row.id)
+}
+
+/// The client's own account, made on its first request: a villager named after the client
+/// with the username `open311:<client_id>` and no password (it cannot log in).
+fn service_account(conn: &mut DbConn, client: &ApiClient) -> Result<User, ApiError> {
+    let username = format!("open311:{}", client.id);
+    if let Some(found) = cunxiang_storage::users::login_state(conn, &username)? {
+        return Ok(found.user);
+    }
+    let new = NewUser {
+        display_name: format!("Open311 · {}", client.name),
+        role: Role::Villager,
+        phone: None,
+        username: Some(username.clone()),
+        password_hash: None,
+        wechat_openid: None,
+        wechat_unionid: None,
+    };
+    // In a savepoint: when a concurrent first request made it, our failed insert does not
+    // spoil the transaction (PostgreSQL) and the lookup finds theirs.
+    match cunxiang_storage::conn::transaction(conn, |c| cunxiang_storage::users::insert(c, &new)) {
+        Ok(user) => Ok(user),
+        Err(e) => cunxiang_storage::users::login_state(conn, &username)?
+            .map(|s| s.user)
+            .ok_or_else(|| e.into()),
+    }
+}
