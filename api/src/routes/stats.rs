@@ -13,7 +13,7 @@ use cunxiang_storage::stats::{Group, Selection};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::params::{find_region, parse_time};
+use super::params::{self, Period, find_region};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -75,19 +75,9 @@ struct Asked {
     selection: Selection,
 }
 
-/// A period `[from, to)`; either end may be open.
-type Period = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
-
 /// The checked period of a query: 400 when a time is malformed or `from` is after `to`.
 fn period(q: &StatsQuery) -> Result<Period, ApiError> {
-    let from = parse_time("from", q.from.as_deref())?;
-    let to = parse_time("to", q.to.as_deref())?;
-    if let (Some(f), Some(t)) = (from, to)
-        && f > t
-    {
-        return Err(ApiError::invalid_parameter("from", "from is after to"));
-    }
-    Ok((from, to))
+    params::period(q.from.as_deref(), q.to.as_deref())
 }
 
 fn asked(conn: &mut DbConn, me: &AuthUser, q: &StatsQuery) -> Result<Asked, ApiError> {
