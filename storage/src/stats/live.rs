@@ -108,9 +108,14 @@ pub(crate) fn key_sql(group: &Group, backend: Backend) -> String {
         (Group::Region { parent_path }, _) => {
             format!("SUBSTR(region_path, 1, {})", parent_path.len() + SEGMENT)
         }
-        (Group::Grid, _) => "grid_id".to_owned(),
-        (Group::Unit, _) => "unit_id".to_owned(),
-        (Group::Category, _) => "category_code".to_owned(),
+        // SQLite would walk a whole index on the bare column to group in its order, whatever
+        // the period; its no-op unary `+` keeps it on the period's index.
+        (Group::Grid, Backend::Sqlite) => "+grid_id".to_owned(),
+        (Group::Unit, Backend::Sqlite) => "+unit_id".to_owned(),
+        (Group::Category, Backend::Sqlite) => "+category_code".to_owned(),
+        (Group::Grid, Backend::Postgres) => "grid_id".to_owned(),
+        (Group::Unit, Backend::Postgres) => "unit_id".to_owned(),
+        (Group::Category, Backend::Postgres) => "category_code".to_owned(),
         (Group::Day, backend) => day_sql(backend).to_owned(),
     }
 }
@@ -272,7 +277,13 @@ pub(crate) fn tallies_by(
         ),
         (
             "resolved_at",
-            format!("{DONE} AND resolved_at IS NOT NULL"),
+            // Unary `+`: SQLite (without statistics) would otherwise read every resolved
+            // report through the status index instead of the period's reports.
+            match backend {
+                Backend::Sqlite => "+status IN ('resolved', 'closed') AND resolved_at IS NOT NULL",
+                Backend::Postgres => "status IN ('resolved', 'closed') AND resolved_at IS NOT NULL",
+            }
+            .to_owned(),
             false,
         ),
     ] {
