@@ -3,12 +3,12 @@
 -- KPI queries would count them. Kept in step by every report change (the fan-out step of
 -- its transaction) and rebuilt whole at start-up while stats_state says 'stale'.
 CREATE TABLE stats_days (
-    -- The subtree's materialised path; byte order, so a path prefix is an index range.
-    region_path TEXT NOT NULL,
+    -- The region whose subtree the row counts.
+    region_id TEXT NOT NULL,
+    -- Its parent (NULL at the top), so that a region's children are one index range.
+    parent_id TEXT,
     -- YYYY-MM-DD, the Beijing date of created_at.
     day TEXT NOT NULL,
-    -- Segments in region_path (1 for a top-level region).
-    depth INTEGER NOT NULL,
     received BIGINT NOT NULL,
     rejected BIGINT NOT NULL,
     resolved BIGINT NOT NULL,
@@ -21,10 +21,9 @@ CREATE TABLE stats_days (
     -- JSON [[minutes, reports], ...], ascending.
     accept_minutes TEXT NOT NULL,
     resolve_minutes TEXT NOT NULL,
-    PRIMARY KEY (region_path, day)
+    PRIMARY KEY (region_id, day)
 );
--- The children of a region: one depth, a path range, a period.
-CREATE INDEX stats_days_depth_idx ON stats_days (depth, region_path, day);
+CREATE INDEX stats_days_parent_idx ON stats_days (parent_id, day);
 
 CREATE TABLE stats_state (
     name TEXT PRIMARY KEY,

@@ -147,11 +147,14 @@ fn by_region(
             for (_, _, t) in stored(conn, &Roots::Paths(vec![root.clone()]), days)? {
                 own.merge(&t);
             }
+            let mut children = Tally::default();
             for (child, _, t) in rollup::read(conn, &Stored::Children(&root), days)? {
-                own.subtract(&t);
+                children.merge(&t);
                 out.entry(Some(child)).or_default().merge(&t);
             }
             if parent != "/" {
+                own.compact();
+                own.subtract(&children);
                 out.entry(Some(root)).or_default().merge(&own);
             }
         } else if root.len() > child_len && root.starts_with(parent) {

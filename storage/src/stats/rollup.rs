@@ -27,12 +27,12 @@ fn ancestors(path: &str) -> Vec<&str> {
         .collect()
 }
 
-/// The smallest string above every path that starts with `path` (which ends in `/`): the
-/// exclusive end of its prefix range in byte order.
-fn prefix_end(path: &str) -> String {
-    let mut end = path.trim_end_matches('/').to_owned();
-    end.push('0');
-    end
+/// The region a subtree path names (its last segment) and that region's parent (`None` at
+/// the top).
+fn region_and_parent(path: &str) -> (String, Option<String>) {
+    let mut ids = path.trim_matches('/').rsplit('/');
+    let region = ids.next().unwrap_or_default().to_owned();
+    (region, ids.next().map(str::to_owned))
 }
 
 /// Rows to write: (subtree path, day, tally).
@@ -59,9 +59,9 @@ fn write(conn: &mut DbConn, rows: &Rows) -> Result<()> {
             })
             .collect();
         let text = format!(
-            "INSERT INTO stats_days (region_path, day, depth, received, rejected, resolved, \
+            "INSERT INTO stats_days (region_id, parent_id, day, received, rejected, resolved, \
              closed, on_time, rated, satisfied, reopened, escalations, accept_minutes, \
-             resolve_minutes) VALUES {} ON CONFLICT (region_path, day) DO UPDATE SET \
+             resolve_minutes) VALUES {} ON CONFLICT (region_id, day) DO UPDATE SET \
              received = excluded.received, rejected = excluded.rejected, \
              resolved = excluded.resolved, closed = excluded.closed, \
              on_time = excluded.on_time, rated = excluded.rated, \
@@ -74,11 +74,11 @@ fn write(conn: &mut DbConn, rows: &Rows) -> Result<()> {
         for (path, day, t) in chunk {
             let mut t = t.clone();
             t.compact();
-            let segments = i32::try_from(depth(path)).unwrap_or(i32::MAX);
+            let (region, parent) = region_and_parent(path);
             query = query
-                .bind::<Text, _>(path.clone())
+                .bind::<Text, _>(region)
+                .bind::<Nullable<Text>, _>(parent)
                 .bind::<Text, _>(day.format("%Y-%m-%d").to_string())
-                .bind::<Integer, _>(segments)
                 .bind::<BigInt, _>(t.received)
                 .bind::<BigInt, _>(t.rejected)
                 .bind::<BigInt, _>(t.resolved)
@@ -248,7 +248,7 @@ pub(crate) enum Stored<'a> {
 #[derive(QueryableByName)]
 struct DayRow {
     #[diesel(sql_type = Text)]
-    region_path: String,
+    region_id: String,
     #[diesel(sql_type = Text)]
     day: String,
     #[diesel(sql_type = BigInt)]
@@ -288,56 +288,50 @@ pub(crate) fn read(
     which: &Stored<'_>,
     days: Days,
 ) -> Result<Vec<(String, String, Tally)>> {
-    let mut text = "SELECT region_path, day, received, rejected, resolved, closed, on_time, \
+    let mut text = "SELECT region_id, day, received, rejected, resolved, closed, on_time, \
                     rated, satisfied, reopened, escalations, accept_minutes, resolve_minutes \
                     FROM stats_days WHERE "
         .to_owned();
-    let mut n = 0;
-    let mut next = || {
-        n += 1;
-        format!("${n}")
-    };
-    let mut texts: Vec<String> = Vec::new();
-    let mut depth_bind = None;
-    match which {
+    let mut binds: Vec<String> = Vec::new();
+    // The path of a row's subtree from its region id.
+    let base: String = match which {
         Stored::Subtree(path) => {
-            text.push_str(&format!("region_path = {}", next()));
-            texts.push((*path).to_owned());
+            text.push_str("region_id = $1");
+            binds.push(region_and_parent(path).0);
+            String::new()
         }
-        Stored::TopLevel => text.push_str("depth = 1"),
+        Stored::TopLevel | Stored::Children("/") => {
+            text.push_str("parent_id IS NULL");
+            "/".to_owned()
+        }
         Stored::Children(path) => {
-            text.push_str(&format!(
-                "depth = {} AND region_path >= {} AND region_path < {}",
-                next(),
-                next(),
-                next()
-            ));
-            depth_bind = Some(i32::try_from(depth(path) + 1).unwrap_or(i32::MAX));
-            texts.push((*path).to_owned());
-            texts.push(prefix_end(path));
+            text.push_str("parent_id = $1");
+            binds.push(region_and_parent(path).0);
+            (*path).to_owned()
         }
-    }
+    };
     let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
     if let Some(first) = days.first {
-        text.push_str(&format!(" AND day >= {}", next()));
-        texts.push(day(first));
+        binds.push(day(first));
+        text.push_str(&format!(" AND day >= ${}", binds.len()));
     }
     if let Some(end) = days.end {
-        text.push_str(&format!(" AND day < {}", next()));
-        texts.push(day(end));
+        binds.push(day(end));
+        text.push_str(&format!(" AND day < ${}", binds.len()));
     }
     let mut query = diesel::sql_query(text).into_boxed::<MultiBackend>();
-    if let Some(d) = depth_bind {
-        query = query.bind::<Integer, _>(d);
-    }
-    for t in texts {
-        query = query.bind::<Text, _>(t);
+    for b in binds {
+        query = query.bind::<Text, _>(b);
     }
     let rows: Vec<DayRow> = query.load(conn)?;
     rows.into_iter()
         .map(|r| {
+            let path = match which {
+                Stored::Subtree(path) => (*path).to_owned(),
+                _ => format!("{base}{}/", r.region_id),
+            };
             Ok((
-                r.region_path,
+                path,
                 r.day,
                 Tally {
                     received: r.received,
@@ -363,16 +357,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paths_have_depths_ancestors_and_prefix_ranges() {
+    fn paths_have_depths_ancestors_regions_and_parents() {
         let a = format!("/{}/", uuid::Uuid::nil());
         let ab = format!("{a}{}/", uuid::Uuid::max());
         assert_eq!(depth("/"), 0);
         assert_eq!(depth(&a), 1);
         assert_eq!(depth(&ab), 2);
         assert_eq!(ancestors(&ab), vec![a.as_str(), ab.as_str()]);
-        let end = prefix_end(&a);
-        assert!(a.as_str() < end.as_str() && ab.as_str() < end.as_str());
-        assert!(end.as_str() <= format!("/{}0", uuid::Uuid::nil()).as_str());
-        assert_eq!(prefix_end("/"), "0");
+        assert_eq!(region_and_parent(&a), (uuid::Uuid::nil().to_string(), None));
+        assert_eq!(
+            region_and_parent(&ab),
+            (
+                uuid::Uuid::max().to_string(),
+                Some(uuid::Uuid::nil().to_string())
+            )
+        );
     }
 }

@@ -47,7 +47,9 @@ fn id_of(path: &str) -> String {
 #[derive(QueryableByName, Debug, PartialEq)]
 struct Stored {
     #[diesel(sql_type = Text)]
-    region_path: String,
+    region_id: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    parent_id: Option<String>,
     #[diesel(sql_type = Text)]
     day: String,
     #[diesel(sql_type = BigInt)]
@@ -66,8 +68,8 @@ struct Stored {
 
 fn stored(conn: &mut cunxiang_storage::DbConn) -> Vec<Stored> {
     diesel::sql_query(
-        "SELECT region_path, day, received, resolved, on_time, rated, accept_minutes, \
-         resolve_minutes FROM stats_days ORDER BY region_path, day",
+        "SELECT region_id, parent_id, day, received, resolved, on_time, rated, accept_minutes, \
+         resolve_minutes FROM stats_days ORDER BY region_id, day",
     )
     .load(conn)
     .expect("stats_days")
