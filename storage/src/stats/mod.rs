@@ -6,6 +6,7 @@
 mod figures;
 mod live;
 pub mod period;
+mod recount;
 pub mod rollup;
 
 use chrono::{DateTime, Utc};

@@ -102,19 +102,13 @@ fn write(conn: &mut DbConn, rows: &Rows) -> Result<()> {
 /// the recounts of concurrent transactions on PostgreSQL (SQLite writers are serial).
 pub fn refresh(conn: &mut DbConn, region_path: &str, created_at: DateTime<Utc>) -> Result<()> {
     let day = beijing_day(created_at);
-    let mut rows = Rows::new();
-    for path in ancestors(region_path) {
-        let selection = Selection {
-            scope: None,
-            within_path: Some(path.to_owned()),
-            from: Some(day_start(day)),
-            to: Some(day_start(day + Duration::days(1))),
-        };
-        let tally = live::tallies_by(conn, &selection, None, created_at)?
-            .remove(&None)
-            .unwrap_or_default();
-        rows.push((path.to_owned(), day, tally));
-    }
+    let paths = ancestors(region_path);
+    let tallies = super::recount::day_of(conn, &paths, created_at)?;
+    let rows: Rows = paths
+        .into_iter()
+        .zip(tallies)
+        .map(|(path, tally)| (path.to_owned(), day, tally))
+        .collect();
     write(conn, &rows)
 }
 
