@@ -18,7 +18,9 @@ pub mod refresh_tokens;
 pub mod regions;
 pub mod reports;
 pub mod routing;
-mod schema;
+/// The diesel table declarations, public for bulk loaders such as `kpi-bench`; the rest of the
+/// code base goes through this crate's functions.
+pub mod schema;
 pub mod stats;
 pub mod supervision;
 pub mod time;
