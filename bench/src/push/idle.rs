@@ -201,15 +201,7 @@ impl Process {
 
     /// A `kB` field of `/proc/<pid>/status`, in MB.
     fn status_mb(&self, field: &str) -> anyhow::Result<f64> {
-        let path = format!("/proc/{}/status", self.pid);
-        let status = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
-        let kb: f64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix(field))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .with_context(|| format!("no {field} in {path}"))?;
-        Ok(kb / 1024.0)
+        cunxiang_bench::measure::status_mb(self.pid, field)
     }
 
     /// Open file descriptors of the server.
