@@ -101,6 +101,20 @@ impl ApiError {
         )
     }
 
+    /// 503 with `Retry-After: 1`: the database stayed busy past its timeout (SQLite's single
+    /// writer under a burst) or PostgreSQL gave the transaction up for a concurrent one. Nothing
+    /// was written; the same request may simply be sent again. The cause is logged (with the
+    /// request id: [`crate::state::AppState::db`] runs in the request's span).
+    pub fn busy(cause: impl std::fmt::Display) -> Self {
+        tracing::warn!(error = %cause, "database busy");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the database is busy; try again in a moment",
+        )
+        .with_header("Retry-After", "1")
+    }
+
     /// The JSON body.
     pub fn body(&self) -> Value {
         json!({ "error": { "code": self.code, "message": self.message, "details": self.details } })
@@ -138,6 +152,7 @@ impl From<cunxiang_storage::StorageError> for ApiError {
         use cunxiang_storage::StorageError as S;
         match e {
             S::Pool(_) | S::Connect { .. } => ApiError::unavailable(e),
+            e if cunxiang_storage::conn::is_busy(&e) => ApiError::busy(e),
             S::NotFound(what) => ApiError::not_found("not_found", format!("{what} not found")),
             S::Conflict(what) => ApiError::new(StatusCode::CONFLICT, "conflict", what),
             other => ApiError::internal(other),

@@ -1,42 +1,47 @@
-//! The grid index each instance keeps in memory for point lookup, rebuilt when the stored
-//! grids change (compared by a fingerprint on every use, so all instances follow an import
-//! made through any of them).
+//! What routing and escalation decide with, kept in memory by each instance: the grid index
+//! for point lookup and the indexed organisation (regions, units, rules, supervised regions).
+//! Both are rebuilt together when the organisation's version changes — one read by key on
+//! every use, bumped by database triggers on any change to what they hold, so all instances
+//! follow a change made through any of them, or made in the database by hand.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use cunxiang_core::geometry::GridIndex;
+use cunxiang_core::routing::Organisation;
 use cunxiang_storage::DbConn;
 use uuid::Uuid;
 
 use crate::error::ApiError;
 
-/// The index with the region of each grid.
-pub struct IndexedGrids {
+/// The organisation as routing sees it at one version.
+pub struct Routing {
     /// Grids by outline.
     pub index: GridIndex,
     /// Each grid's region.
     pub region_of: HashMap<Uuid, Uuid>,
-    fingerprint: String,
+    /// Regions, units, rules and supervised regions, indexed.
+    pub org: Organisation,
+    version: i64,
 }
 
-/// The cached index, shared by the workers of one instance.
+/// The cached snapshot, shared by the workers of one instance.
 #[derive(Default, Clone)]
-pub struct GridIndexCache {
-    current: Arc<RwLock<Option<Arc<IndexedGrids>>>>,
+pub struct RoutingCache {
+    current: Arc<RwLock<Option<Arc<Routing>>>>,
 }
 
-impl GridIndexCache {
-    /// The index for the grids stored now: the cached one when the fingerprint still matches,
-    /// else a new one. Blocking: call inside `AppState::db`.
-    pub fn get(&self, conn: &mut DbConn) -> Result<Arc<IndexedGrids>, ApiError> {
-        let fingerprint = cunxiang_storage::routing::grids_fingerprint(conn)?;
+impl RoutingCache {
+    /// The snapshot for the organisation stored now: the cached one while the version still
+    /// matches, else a new one. Blocking: call inside `AppState::db`.
+    pub fn get(&self, conn: &mut DbConn) -> Result<Arc<Routing>, ApiError> {
+        let version = cunxiang_storage::routing::org_version(conn)?;
         if let Some(cached) = self
             .current
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .as_ref()
-            && cached.fingerprint == fingerprint
+            && cached.version == version
         {
             return Ok(cached.clone());
         }
@@ -50,13 +55,25 @@ impl GridIndexCache {
                 .map_err(|(grid, e)| {
                     ApiError::internal(format!("stored outline of grid {grid}: {e}"))
                 })?;
-        tracing::info!(grids = index.len(), "grid index rebuilt");
-        let built = Arc::new(IndexedGrids {
+        let org = cunxiang_storage::routing::snapshot(conn)?;
+        tracing::info!(grids = index.len(), version, "routing snapshot rebuilt");
+        let built = Arc::new(Routing {
             index,
             region_of,
-            fingerprint,
+            org,
+            version,
         });
-        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(built.clone());
+        let mut slot = self.current.write().unwrap_or_else(|p| p.into_inner());
+        // A slower rebuild of an older version never replaces a newer one.
+        if slot.as_ref().is_none_or(|c| c.version <= version) {
+            *slot = Some(built.clone());
+        }
         Ok(built)
+    }
+}
+
+impl std::fmt::Debug for RoutingCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RoutingCache").finish_non_exhaustive()
     }
 }

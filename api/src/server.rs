@@ -110,7 +110,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
         keys,
         http,
         client_limits: Arc::new(ClientLimits::default()),
-        grid_index: Default::default(),
+        routing: Default::default(),
         password_checks: Arc::new(tokio::sync::Semaphore::new(
             2 * std::thread::available_parallelism().map_or(2, usize::from),
         )),

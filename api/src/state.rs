@@ -10,7 +10,7 @@ use cunxiang_storage::{DbConn, Pool};
 use crate::auth::keys::Keys;
 use crate::auth::ratelimit::ClientLimits;
 use crate::error::ApiError;
-use crate::route_index::GridIndexCache;
+use crate::route_index::RoutingCache;
 use crate::settings::Settings;
 
 /// What every handler can reach: the connection pool, the settings, the signing keys, an HTTP
@@ -28,7 +28,7 @@ pub struct AppState {
     /// Per-client request limits.
     pub client_limits: Arc<ClientLimits>,
     /// The in-memory grid index for point lookup.
-    pub grid_index: GridIndexCache,
+    pub routing: RoutingCache,
     /// Bounds how many password hashes are checked at once.
     pub password_checks: Arc<tokio::sync::Semaphore>,
     /// Where photos' bytes are kept.
@@ -54,7 +54,10 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        // Log lines written by `f` (a busy database, an internal error) carry the request id.
+        let span = tracing::Span::current();
         web::block(move || {
+            let _entered = span.enter();
             let mut conn = pool.get().map_err(ApiError::unavailable)?;
             f(&mut conn)
         })

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
@@ -44,7 +44,17 @@ impl DbConn {
 const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
      PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
 
-/// Runs `f` in one transaction: committed when it returns `Ok`, rolled back otherwise.
+/// Runs `f` in one transaction: committed when it returns `Ok`, rolled back otherwise. This
+/// is the one way storage and its callers open a transaction (clippy's `disallowed-methods`
+/// refuses diesel's own `Connection::transaction` elsewhere).
+///
+/// On SQLite the outermost transaction begins as a writer (`BEGIN IMMEDIATE`): it takes the
+/// database's write lock before its first read, so a concurrent writer makes it wait on the
+/// busy timeout. A deferred transaction that read first could not upgrade its snapshot under
+/// a concurrent writer and would fail at once with "database is locked". Read-only work never
+/// needs a transaction here. PostgreSQL begins as usual and locks rows as it goes. Inside a
+/// transaction, `f` runs in a savepoint.
+///
 /// Callers keep their own error type; database failures reach them as [`StorageError`].
 pub fn transaction<T, E>(
     conn: &mut DbConn,
@@ -53,27 +63,70 @@ pub fn transaction<T, E>(
 where
     E: From<StorageError>,
 {
-    /// The caller's error, or diesel's own (begin/commit failed) turned into the caller's.
-    struct TxError<E>(E);
-    impl<E: From<StorageError>> From<diesel::result::Error> for TxError<E> {
-        fn from(e: diesel::result::Error) -> Self {
-            TxError(E::from(StorageError::Query(e)))
+    let query = |e: diesel::result::Error| E::from(StorageError::Query(e));
+    let begun_immediate = match conn {
+        DbConn::Sqlite(c) => {
+            let outermost = !in_transaction(c).map_err(query)?;
+            if outermost {
+                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+                    .map_err(query)?;
+            }
+            outermost
         }
+        DbConn::Postgres(_) => false,
+    };
+    if !begun_immediate {
+        /// The caller's error, or diesel's own (begin/commit failed) turned into the caller's.
+        struct TxError<E>(E);
+        impl<E: From<StorageError>> From<diesel::result::Error> for TxError<E> {
+            fn from(e: diesel::result::Error) -> Self {
+                TxError(E::from(StorageError::Query(e)))
+            }
+        }
+        #[allow(clippy::disallowed_methods)]
+        return conn
+            .transaction(|c| f(c).map_err(TxError))
+            .map_err(|TxError(e)| e);
     }
-    conn.transaction(|c| f(c).map_err(TxError))
-        .map_err(|TxError(e)| e)
+    // As diesel's own `transaction`, after a begin of our choosing.
+    match f(conn) {
+        Ok(value) => {
+            <DbConn as TransactionManager<DbConn>>::commit_transaction(conn).map_err(query)?;
+            Ok(value)
+        }
+        Err(e) => match <DbConn as TransactionManager<DbConn>>::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(e),
+            Err(rollback) => Err(query(rollback)),
+        },
+    }
 }
 
-/// Takes SQLite's write lock at once, inside a transaction that is about to read and then
-/// write (a deferred transaction that read first could not upgrade under a concurrent writer
-/// and would fail instead of waiting). PostgreSQL needs nothing: it locks rows as it goes.
-pub fn begin_writing(conn: &mut DbConn) -> Result<()> {
-    if let DbConn::Sqlite(c) = conn {
-        // An UPDATE takes the write lock when it starts, whether or not a row matches.
-        diesel::sql_query("UPDATE case_sequences SET last_value = last_value WHERE 1 = 0")
-            .execute(c)?;
-    }
-    Ok(())
+/// Whether a SQLite connection is inside a transaction already.
+fn in_transaction(c: &mut SqliteConnection) -> diesel::QueryResult<bool> {
+    Ok(
+        <AnsiTransactionManager as TransactionManager<SqliteConnection>>::transaction_manager_status_mut(c)
+            .transaction_depth()?
+            .is_some(),
+    )
+}
+
+/// Whether `e` says the database stayed busy past its timeout (SQLite's "database is
+/// locked"), or that PostgreSQL gave up on a transaction for a concurrent one (a
+/// serialization failure or a deadlock): worth retrying later, not a bug.
+pub fn is_busy(e: &StorageError) -> bool {
+    let StorageError::Query(diesel::result::Error::DatabaseError(kind, info)) = e else {
+        return false;
+    };
+    matches!(
+        kind,
+        diesel::result::DatabaseErrorKind::SerializationFailure
+    ) || [
+        "database is locked",
+        "database is busy",
+        "deadlock detected",
+    ]
+    .iter()
+    .any(|m| info.message().contains(m))
 }
 
 /// Seconds libpq waits for a PostgreSQL server before giving up, unless the URL says otherwise.

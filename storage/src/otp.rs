@@ -150,7 +150,7 @@ pub fn latest_active(
 /// there is no such code.
 pub fn record_attempt(conn: &mut DbConn, id: Uuid) -> Result<i32> {
     let id_text = id.to_string();
-    conn.transaction(|conn| {
+    crate::conn::transaction(conn, |conn| {
         let changed = diesel::update(otp_codes::table.find(&id_text))
             .set(otp_codes::attempts.eq(otp_codes::attempts + 1))
             .execute(conn)?;

@@ -257,7 +257,7 @@ pub fn import(
     rows: &[ValidRegion],
     progress: &mut dyn FnMut(),
 ) -> Result<ImportSummary> {
-    conn.transaction(|conn| {
+    crate::conn::transaction(conn, |conn| {
         let mut summary = ImportSummary::default();
         for row in rows {
             import_one(conn, row, &mut summary)?;

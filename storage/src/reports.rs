@@ -13,35 +13,41 @@ use uuid::Uuid;
 use crate::conn::DbConn;
 use crate::error::Result;
 use crate::page::Page;
-use crate::schema::{case_sequences, report_followers, reports};
+use crate::schema::{report_followers, reports};
 use crate::time;
 
 pub use row::{NewReport, Progress, ReportRecord, StoredLocation};
 
 /// Takes the next number of a daily case sequence (1 for the first report of the day). Run it
 /// inside the report's transaction: the row stays locked until commit, so concurrent
-/// submissions on either database get distinct numbers.
+/// submissions on either database get distinct numbers and a rolled-back one leaves no gap.
+/// Take it as late in the transaction as possible: concurrent submissions of the county wait
+/// on it from then to their commit.
 pub fn next_case_sequence(conn: &mut DbConn, prefix: &str, day: &str) -> Result<i64> {
-    // Upserts are not expressible through the multi-backend connection: the one statement
-    // runs on the concrete connection (both engines speak `ON CONFLICT … DO UPDATE`).
-    let bump = diesel::insert_into(case_sequences::table)
-        .values((
-            case_sequences::prefix.eq(prefix),
-            case_sequences::day.eq(day),
-            case_sequences::last_value.eq(1),
-        ))
-        .on_conflict((case_sequences::prefix, case_sequences::day))
-        .do_update()
-        .set(case_sequences::last_value.eq(case_sequences::last_value + 1));
-    match conn {
-        DbConn::Sqlite(c) => bump.execute(c)?,
-        DbConn::Postgres(c) => bump.execute(c)?,
-    };
-    let value: i32 = case_sequences::table
-        .find((prefix, day))
-        .select(case_sequences::last_value)
-        .first(conn)?;
-    Ok(i64::from(value))
+    #[derive(QueryableByName)]
+    struct Taken {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        last_value: i32,
+    }
+    // One statement on both engines (SQLite has RETURNING since 3.35).
+    let taken: Taken = diesel::sql_query(
+        "INSERT INTO case_sequences (prefix, day, last_value) VALUES ($1, $2, 1) \
+         ON CONFLICT (prefix, day) DO UPDATE SET last_value = case_sequences.last_value + 1 \
+         RETURNING last_value",
+    )
+    .bind::<diesel::sql_types::Text, _>(prefix)
+    .bind::<diesel::sql_types::Text, _>(day)
+    .get_result(conn)?;
+    Ok(i64::from(taken.last_value))
+}
+
+/// Gives a report inserted moments ago in the same transaction its case number (taken late
+/// with [`next_case_sequence`]).
+pub fn set_case_number(conn: &mut DbConn, id: Uuid, case_number: &str) -> Result<()> {
+    diesel::update(reports::table.find(id.to_string()))
+        .set(reports::case_number.eq(case_number))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Inserts a report (its events are inserted by the caller in the same transaction).

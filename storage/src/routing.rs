@@ -1,6 +1,7 @@
 //! Routing data: the rules, and a snapshot of everything `cunxiang_core::routing::route`
 //! looks at (regions, units, rules, the regions that have a supervisor) as an indexed
-//! [`Organisation`], plus the active grid outlines the grid index is built from.
+//! [`Organisation`], plus the active grid outlines the grid index is built from and the
+//! organisation's version that tells when both are stale.
 
 use std::collections::HashSet;
 
@@ -155,20 +156,14 @@ pub fn active_grid_outlines(conn: &mut DbConn) -> Result<Vec<(Uuid, Uuid, String
         .collect()
 }
 
-/// A value that changes whenever a grid is added, changed or disabled: instances compare it
-/// to know when to rebuild their grid index.
-pub fn grids_fingerprint(conn: &mut DbConn) -> Result<String> {
-    let (count, latest): (i64, Option<chrono::NaiveDateTime>) = grids::table
-        .filter(grids::active.eq(true))
-        .select((
-            diesel::dsl::count_star(),
-            diesel::dsl::max(grids::updated_at),
-        ))
-        .first(conn)?;
-    Ok(format!(
-        "{count}/{}",
-        latest.map(|t| t.and_utc().timestamp_micros()).unwrap_or(0)
-    ))
+/// The organisation's version: triggers bump it with every change to regions, grids, units,
+/// routing rules, supervisors and their units (migration `000009_org_version`). Instances
+/// compare it to know when to rebuild their routing snapshot and grid index; one read by key.
+pub fn org_version(conn: &mut DbConn) -> Result<i64> {
+    Ok(crate::schema::org_state::table
+        .find(1)
+        .select(crate::schema::org_state::version)
+        .first(conn)?)
 }
 
 /// Whether a unit exists and is active (rules may only point at active units).

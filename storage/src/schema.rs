@@ -331,6 +331,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    org_state (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
     grids,

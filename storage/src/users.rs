@@ -278,7 +278,7 @@ pub fn record_failed_login(
     lock_until: DateTime<Utc>,
 ) -> Result<i32> {
     let id_text = id.to_string();
-    conn.transaction(|conn| {
+    crate::conn::transaction(conn, |conn| {
         let changed = diesel::update(users::table.find(&id_text))
             .set(users::failed_logins.eq(users::failed_logins + 1))
             .execute(conn)?;
@@ -339,7 +339,7 @@ pub fn set_units(conn: &mut DbConn, user_id: Uuid, unit_ids: &[Uuid]) -> Result<
     wanted.sort();
     wanted.dedup();
     let user_text = user_id.to_string();
-    conn.transaction(|conn| {
+    crate::conn::transaction(conn, |conn| {
         let user_exists: i64 = users::table
             .filter(users::id.eq(&user_text))
             .count()

@@ -18,6 +18,7 @@ use super::standing::{facts, standing};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::reports::access::{Sight, sight};
+use crate::route_index::RoutingCache;
 use crate::settings::Settings;
 
 /// Who acts.
@@ -55,6 +56,8 @@ pub struct Act<'a> {
     pub now: DateTime<Utc>,
     /// The deployment's limits (confirm and reopen windows, evidence distance).
     pub settings: &'a Settings,
+    /// The organisation escalation climbs (this instance's routing snapshot).
+    pub routing: &'a RoutingCache,
 }
 
 /// What an event will say, before it has an id.
@@ -74,18 +77,16 @@ pub struct EventDraft {
     pub evidence: Vec<Uuid>,
 }
 
-/// A person's action over HTTP: locks the report, checks that she may see it (404 otherwise)
-/// and the version she sent, then [`perform`]s it — all in one transaction. Returns the report
-/// as it is now and how she sees it.
+/// A person's action over HTTP (`act.doer` is `me`): locks the report, checks that she may
+/// see it (404 otherwise) and the version she sent, then [`perform`]s it — all in one
+/// transaction. Returns the report as it is now and how she sees it.
 pub fn act_on(
     conn: &mut DbConn,
     me: &AuthUser,
     id: Uuid,
-    action: Action,
-    input: &ActionInput,
-    now: DateTime<Utc>,
-    settings: &Settings,
+    act: &Act<'_>,
 ) -> Result<(ReportRecord, Sight), ApiError> {
+    let (action, input) = (act.action, act.input);
     let not_found = || ApiError::not_found("not_found", "no such report");
     cunxiang_storage::conn::transaction(conn, |conn| {
         if !cunxiang_storage::reports::change::lock(conn, id)? {
@@ -102,14 +103,7 @@ pub fn act_on(
         if input.version.is_some_and(|v| v != report.version) {
             return Err(version_conflict(report.version));
         }
-        let act = Act {
-            doer: Doer::Person(me),
-            action,
-            input,
-            now,
-            settings,
-        };
-        let changed = perform(conn, report, &act)?;
+        let changed = perform(conn, report, act)?;
         Ok((changed, seen))
     })
 }
@@ -188,5 +182,6 @@ pub fn perform(
     // Last: the fan-out takes the feed's ordering lock, which must follow every row lock.
     let left_unit = report.unit_id.filter(|u| next.unit_id != Some(*u));
     crate::push::publish::announce(conn, act.settings, &next, left_unit, &event)?;
+    cunxiang_storage::stats::rollup::apply_change(conn, Some(&report), &next)?;
     Ok(next)
 }

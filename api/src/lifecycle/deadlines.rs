@@ -18,6 +18,7 @@ use uuid::Uuid;
 use super::act::{Act, Doer, perform};
 use super::body::ActionInput;
 use crate::error::ApiError;
+use crate::route_index::RoutingCache;
 use crate::settings::Settings;
 use crate::state::AppState;
 
@@ -67,13 +68,14 @@ pub fn spawn(state: AppState) {
 pub async fn run_once(state: &AppState) -> Result<TickSummary, ApiError> {
     let now = state.clock.now();
     let settings = state.settings.clone();
+    let routing = state.routing.clone();
     state
         .db(move |conn| {
             let mut done = TickSummary::default();
             let retry_at = now + chrono::Duration::minutes(RETRY_MINUTES);
             for _ in 0..MAX_PER_PASS {
                 let mut claimed = None;
-                match one_report(conn, now, &settings, &mut done, &mut claimed) {
+                match one_report(conn, now, (&settings, &routing), &mut done, &mut claimed) {
                     Ok(true) => {}
                     Ok(false) => break,
                     // One report that cannot be handled must not stall the others: it is
@@ -102,12 +104,11 @@ pub async fn run_once(state: &AppState) -> Result<TickSummary, ApiError> {
 fn one_report(
     conn: &mut DbConn,
     now: DateTime<Utc>,
-    settings: &Settings,
+    (settings, routing): (&Settings, &RoutingCache),
     done: &mut TickSummary,
     claimed: &mut Option<Uuid>,
 ) -> Result<bool, ApiError> {
     cunxiang_storage::conn::transaction(conn, |conn| {
-        cunxiang_storage::conn::begin_writing(conn)?;
         let Some(id) = cunxiang_storage::reports::change::claim_due(conn, now)? else {
             return Ok(false);
         };
@@ -121,6 +122,7 @@ fn one_report(
             input: &input,
             now,
             settings,
+            routing,
         };
         match report.deadlines.due(report.status, now) {
             Due::Yellow(d) => {
@@ -197,7 +199,6 @@ fn one_order(
     done: &mut TickSummary,
 ) -> Result<bool, ApiError> {
     cunxiang_storage::conn::transaction(conn, |conn| {
-        cunxiang_storage::conn::begin_writing(conn)?;
         let Some(order) = cunxiang_storage::supervision::claim_overdue(conn, now)? else {
             return Ok(false);
         };

@@ -87,10 +87,11 @@ pub fn apply(
             )
         }
         Action::Escalate => {
-            let org = cunxiang_storage::routing::snapshot(conn)?;
+            let routing = act.routing.get(conn)?;
+            let org = &routing.org;
             let up = unit
                 .and_then(|u| org.unit(u))
-                .and_then(|u| cunxiang_core::routing::first_up(u, &org))
+                .and_then(|u| cunxiang_core::routing::first_up(u, org))
                 .ok_or_else(|| {
                     conflict(
                         "no_level_above",

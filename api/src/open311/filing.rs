@@ -16,7 +16,7 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::reports::create::{Outcome, Request, intake};
 use crate::reports::submission::Submission;
-use crate::route_index::GridIndexCache;
+use crate::route_index::RoutingCache;
 use crate::settings::Settings;
 
 /// One checked POST, ready to be written.
@@ -38,11 +38,10 @@ pub(super) struct Filing<'a> {
 /// Writes a filing and answers the new report's id; on any refusal nothing is written.
 pub(super) fn file(
     conn: &mut DbConn,
-    grids: &GridIndexCache,
+    grids: &RoutingCache,
     f: Filing<'_>,
 ) -> Result<Uuid, ApiError> {
     cunxiang_storage::conn::transaction(conn, |conn| {
-        cunxiang_storage::conn::begin_writing(conn)?;
         let user = service_account(conn, f.client)?;
         let me = AuthUser {
             actor: Actor {

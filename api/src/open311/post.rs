@@ -83,7 +83,7 @@ async fn handle(
             (Some(media), keys)
         }
     };
-    let grids = state.grid_index.clone();
+    let grids = state.routing.clone();
     let now = state.clock.now();
     let settings = state.settings.clone();
     let ip = client_ip(&req, state.settings.trust_proxy);

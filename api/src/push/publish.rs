@@ -64,10 +64,9 @@ pub fn announce(
     );
     let outbox = outbox(conn, settings, report, event, &recipients)?;
     deliveries::insert(conn, &outbox, event.at)?;
-    // The ordering lock is held to commit: only the KPI roll-ups (which it serialises) and the
-    // feed rows come after it.
+    // The ordering lock is held to commit: only the feed rows and the KPI roll-ups' difference
+    // (which it serialises) come after it.
     feed::order_commits(conn)?;
-    cunxiang_storage::stats::rollup::refresh(conn, &report.region_path, report.created_at)?;
     let rows: Vec<(Uuid, &str)> = recipients
         .iter()
         .map(|r| (r.user_id, r.reason.as_str()))

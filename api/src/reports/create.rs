@@ -26,7 +26,7 @@ use super::view::{ReportParts, ReportView};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::push::publish::record as record_event;
-use crate::route_index::GridIndexCache;
+use crate::route_index::RoutingCache;
 use crate::settings::Settings;
 use crate::state::AppState;
 
@@ -59,7 +59,7 @@ pub async fn create(
         )
     })?;
     let submission = check(&me, input)?;
-    let grids = state.grid_index.clone();
+    let grids = state.routing.clone();
     let now = state.clock.now();
     let settings = state.settings.clone();
     let outcome = state
@@ -96,7 +96,7 @@ pub(crate) struct Request<'a> {
 /// Routes and stores a checked submission in one transaction (also the Open311 façade's).
 pub(crate) fn intake(
     conn: &mut DbConn,
-    grids: &GridIndexCache,
+    grids: &RoutingCache,
     request: Request<'_>,
     s: Submission,
 ) -> Result<Outcome, ApiError> {
@@ -170,26 +170,22 @@ pub(crate) fn intake(
     let prefix = cunxiang_storage::regions::case_prefix_of(conn, placement.region_id)?;
     let day = report::china_day(now);
     let result = cunxiang_storage::conn::transaction(conn, |conn| {
-        // First a write: on SQLite the transaction takes the write lock before any read.
-        let sequence = cunxiang_storage::reports::next_case_sequence(
-            conn,
-            &prefix,
-            &day.format("%Y%m%d").to_string(),
-        )?;
         let reporter = match &s.on_behalf {
             None => me.user.clone(),
             Some((phone, name)) => villager_for(conn, phone, name.as_deref())?,
         };
+        let id = Uuid::now_v7();
         let parties = Parties {
             reporter: reporter.id,
             submitted_by: me.user.id,
-            case_number: report::case_number(&prefix, day, sequence),
+            // Stands in until the number is taken, late: see below.
+            case_number: format!("~{id}"),
             region_path: region_path.clone(),
             now,
             confirm,
         };
-        let record = new_record(&s, &placement, &category, location, parties);
-        let record = cunxiang_storage::reports::insert(conn, &record)?;
+        let record = new_record(id, &s, &placement, &category, location, parties);
+        let mut record = cunxiang_storage::reports::insert(conn, &record)?;
         // The key before anything a concurrent retry could also claim (the photos): a retry
         // that lost the race learns it here and answers with the winner's report.
         if let Some(key) = key {
@@ -209,8 +205,18 @@ pub(crate) fn intake(
                 "a photo was attached to another report meanwhile; nothing was saved",
             ));
         }
+        // The county's daily counter stays locked until commit (gapless numbers), so it is
+        // taken as late as it can be: only the number and the fan-out come after it.
+        let sequence = cunxiang_storage::reports::next_case_sequence(
+            conn,
+            &prefix,
+            &day.format("%Y%m%d").to_string(),
+        )?;
+        record.case_number = report::case_number(&prefix, day, sequence);
+        cunxiang_storage::reports::set_case_number(conn, record.id, &record.case_number)?;
         // Last: the fan-out takes the feed's ordering lock, which must follow every row lock.
         write_first_events(conn, settings, &record, &placement, &s, me.user.id)?;
+        cunxiang_storage::stats::rollup::apply_change(conn, None, &record)?;
         Ok(record)
     });
     match result {
@@ -290,6 +296,7 @@ struct Parties {
 }
 
 fn new_record(
+    id: Uuid,
     s: &Submission,
     placement: &Placement,
     category: &cunxiang_core::Category,
@@ -305,7 +312,7 @@ fn new_record(
         Timer::Clear
     };
     ReportRecord {
-        id: Uuid::now_v7(),
+        id,
         case_number: p.case_number,
         reporter_id: p.reporter,
         submitted_by: p.submitted_by,

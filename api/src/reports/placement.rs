@@ -1,5 +1,5 @@
-//! Where a new report goes: its point located among the grids (the cached index), then
-//! `route()` over the organisation as stored now. Pure decisions live in `cunxiang_core`;
+//! Where a new report goes: its point located among the grids, then `route()` over the
+//! organisation — both from this instance's routing snapshot of the stored organisation. Pure decisions live in `cunxiang_core`;
 //! this module only gathers their inputs.
 
 use cunxiang_core::coords::LonLat;
@@ -9,7 +9,7 @@ use cunxiang_storage::DbConn;
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::route_index::GridIndexCache;
+use crate::route_index::RoutingCache;
 
 /// The routing decision for a report, with what intake stores from it.
 #[derive(Debug, Clone)]
@@ -27,7 +27,7 @@ pub struct Placement {
 /// Routes a report of `category` at `location` (WGS-84, if known).
 pub fn place(
     conn: &mut DbConn,
-    grids: &GridIndexCache,
+    grids: &RoutingCache,
     category: &Category,
     location: Option<LonLat>,
 ) -> Result<Placement, ApiError> {
@@ -37,8 +37,8 @@ pub fn place(
         let region_id = *indexed.region_of.get(&grid_id)?;
         Some(Place { grid_id, region_id })
     });
-    let org = cunxiang_storage::routing::snapshot(conn)?;
-    Ok(match route(category, found, &org) {
+    let org = &indexed.org;
+    Ok(match route(category, found, org) {
         Assignment::Unit {
             unit_id,
             level,

@@ -21,9 +21,18 @@ async fn run(
     let input = body::parse(action, &bytes)?;
     let now = state.clock.now();
     let settings = state.settings.clone();
+    let routing = state.routing.clone();
     let view = state
         .db(move |conn| {
-            let (report, sight) = act::act_on(conn, &me, id, action, &input, now, &settings)?;
+            let act = act::Act {
+                doer: act::Doer::Person(&me),
+                action,
+                input: &input,
+                now,
+                settings: &settings,
+                routing: &routing,
+            };
+            let (report, sight) = act::act_on(conn, &me, id, &act)?;
             Ok(ReportParts::load(conn, report)?.view(sight, now))
         })
         .await?;

@@ -46,7 +46,7 @@ pub async fn preview(
     me.require(Permission::PreviewRouting, &Target::Deployment)?;
     let q = query.into_inner();
     let location = wgs84_point(q.lat, q.lon, q.coord_system.as_deref())?;
-    let cache = state.grid_index.clone();
+    let cache = state.routing.clone();
     let code = q.category;
     let preview = state
         .db(move |conn| {
@@ -66,8 +66,8 @@ pub async fn preview(
                     region_id: *r,
                 })
             });
-            let org = cunxiang_storage::routing::snapshot(conn)?;
-            let assignment = route(&category, place, &org);
+            let org = &grids.org;
+            let assignment = route(&category, place, org);
             let target_name = match &assignment {
                 Assignment::Unit { unit_id, .. } => org.unit(*unit_id).map(|u| u.name.clone()),
                 Assignment::Dispatch { region_id, .. } => {

@@ -143,7 +143,6 @@ pub fn claim_due(
     limit: i64,
 ) -> Result<Vec<Delivery>> {
     crate::conn::transaction(conn, |conn| {
-        crate::conn::begin_writing(conn)?;
         let query = deliveries::table
             .filter(deliveries::status.eq("pending"))
             .filter(deliveries::next_attempt_at.le(time::to_db(now)))

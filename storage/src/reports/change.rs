@@ -40,8 +40,8 @@ pub fn update(conn: &mut DbConn, record: &ReportRecord, expected: i32) -> Result
 
 /// The id of one report whose deadline step is due at `now`, the longest-waiting first.
 /// Call it inside a transaction: on PostgreSQL the row stays locked until commit and rows that
-/// another instance holds are skipped (`FOR NO KEY UPDATE SKIP LOCKED`); on SQLite take the write lock
-/// first ([`crate::conn::begin_writing`]).
+/// another instance holds are skipped (`FOR NO KEY UPDATE SKIP LOCKED`); on SQLite the
+/// transaction holds the write lock ([`crate::conn::transaction`] begins as a writer).
 pub fn claim_due(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Option<Uuid>> {
     let query = reports::table
         .filter(reports::next_due_at.le(time::to_db(now)))

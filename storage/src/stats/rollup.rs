@@ -1,19 +1,21 @@
 //! The KPI roll-ups (`stats_days`): for every region subtree and Beijing day, the tally of the
 //! reports received that day in that subtree, counted by the live queries ([`super::live`]) so
-//! that both give the same figures. A report change refreshes the rows of the report's day for
-//! its region and every ancestor ([`refresh`]); [`rebuild`] recounts everything, at start-up
+//! that both give the same figures. A report change adds its own difference to the rows of the
+//! report's day for its region and every ancestor ([`apply_change`]); [`rebuild`] recounts
+//! everything, at start-up
 //! while `stats_state` says the roll-ups are stale (after the migration that adds them).
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use cunxiang_core::stats::Tally;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
-use super::Selection;
 use super::live::{self, SEGMENT};
 use super::period::{Days, beijing_day, day_start};
+use super::{Selection, recount};
 use crate::conn::{DbConn, MultiBackend};
 use crate::error::{Result, StorageError};
+use crate::reports::ReportRecord;
 
 /// The number of segments in a materialised path (`/a/b/` has 2).
 pub fn depth(path: &str) -> usize {
@@ -47,8 +49,44 @@ fn histogram_json(h: &[(i64, i64)]) -> String {
     serde_json::to_string(h).unwrap_or_else(|_| "[]".to_owned())
 }
 
-/// Writes `rows`, replacing any stored for the same subtree and day.
-fn write(conn: &mut DbConn, rows: &Rows) -> Result<()> {
+/// What [`upsert`] does with a row already stored for the same subtree and day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Upsert {
+    /// Replace it (a recount, or a read-modify-write under the ordering lock).
+    Replace,
+    /// Add the counters to it (its histograms stay: the rows carry none).
+    Increment,
+}
+
+/// The `ON CONFLICT` assignments of `mode`.
+fn assignments(mode: Upsert) -> String {
+    const COUNTERS: [&str; 9] = [
+        "received",
+        "rejected",
+        "resolved",
+        "closed",
+        "on_time",
+        "rated",
+        "satisfied",
+        "reopened",
+        "escalations",
+    ];
+    let mut set: Vec<String> = COUNTERS
+        .iter()
+        .map(|c| match mode {
+            Upsert::Replace => format!("{c} = excluded.{c}"),
+            Upsert::Increment => format!("{c} = stats_days.{c} + excluded.{c}"),
+        })
+        .collect();
+    if mode == Upsert::Replace {
+        set.push("accept_minutes = excluded.accept_minutes".into());
+        set.push("resolve_minutes = excluded.resolve_minutes".into());
+    }
+    set.join(", ")
+}
+
+/// Writes `rows`, replacing or incrementing any stored for the same subtree and day.
+fn upsert(conn: &mut DbConn, rows: &Rows, mode: Upsert) -> Result<()> {
     for chunk in rows.chunks(INSERT_CHUNK) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
@@ -61,14 +99,9 @@ fn write(conn: &mut DbConn, rows: &Rows) -> Result<()> {
         let text = format!(
             "INSERT INTO stats_days (region_id, parent_id, day, received, rejected, resolved, \
              closed, on_time, rated, satisfied, reopened, escalations, accept_minutes, \
-             resolve_minutes) VALUES {} ON CONFLICT (region_id, day) DO UPDATE SET \
-             received = excluded.received, rejected = excluded.rejected, \
-             resolved = excluded.resolved, closed = excluded.closed, \
-             on_time = excluded.on_time, rated = excluded.rated, \
-             satisfied = excluded.satisfied, reopened = excluded.reopened, \
-             escalations = excluded.escalations, accept_minutes = excluded.accept_minutes, \
-             resolve_minutes = excluded.resolve_minutes",
-            values.join(", ")
+             resolve_minutes) VALUES {} ON CONFLICT (region_id, day) DO UPDATE SET {}",
+            values.join(", "),
+            assignments(mode)
         );
         let mut query = diesel::sql_query(text).into_boxed::<MultiBackend>();
         for (path, day, t) in chunk {
@@ -96,20 +129,100 @@ fn write(conn: &mut DbConn, rows: &Rows) -> Result<()> {
     Ok(())
 }
 
-/// Recounts the rows of the day `created_at` falls on for `region_path` and each of its
-/// ancestors: call it in the transaction of every change to a report, after the change and
-/// under the feed's ordering lock ([`crate::push::feed::order_commits`]), which serialises
-/// the recounts of concurrent transactions on PostgreSQL (SQLite writers are serial).
-pub fn refresh(conn: &mut DbConn, region_path: &str, created_at: DateTime<Utc>) -> Result<()> {
-    let day = beijing_day(created_at);
+/// Applies a report change to the roll-ups: the difference between what the report counts
+/// for after the change and before it (`None`: a new report) is added to the rows of its day
+/// for its region and every ancestor — O(depth) rows, whatever the day already holds. Call it
+/// in the transaction of the change, after the change's row locks: it takes the feed's
+/// ordering lock ([`crate::push::feed::order_commits`]), which serialises every roll-up
+/// writer on PostgreSQL (a rebuild takes it too); SQLite writers are serial already.
+pub fn apply_change(
+    conn: &mut DbConn,
+    before: Option<&ReportRecord>,
+    after: &ReportRecord,
+) -> Result<()> {
+    let now = recount::tally_of(after);
+    match before {
+        Some(b) if b.region_path == after.region_path && b.created_at == after.created_at => {
+            let diff = recount::difference(&now, &recount::tally_of(b));
+            add(
+                conn,
+                &after.region_path,
+                beijing_day(after.created_at),
+                &diff,
+            )
+        }
+        // Moved to another subtree or day (not done by any action today, but counted right).
+        _ => {
+            if let Some(b) = before {
+                let gone = recount::difference(&Tally::default(), &recount::tally_of(b));
+                add(conn, &b.region_path, beijing_day(b.created_at), &gone)?;
+            }
+            add(
+                conn,
+                &after.region_path,
+                beijing_day(after.created_at),
+                &now,
+            )
+        }
+    }
+}
+
+/// Adds `diff` to the rows of `day` for `region_path` and each ancestor. Counters alone are
+/// one upsert of increments; a histogram change reads the rows, adds and writes them back.
+fn add(conn: &mut DbConn, region_path: &str, day: NaiveDate, diff: &Tally) -> Result<()> {
+    if *diff == Tally::default() {
+        return Ok(());
+    }
+    crate::push::feed::order_commits(conn)?;
     let paths = ancestors(region_path);
-    let tallies = super::recount::day_of(conn, &paths, created_at)?;
+    if diff.accept_minutes.is_empty() && diff.resolve_minutes.is_empty() {
+        let rows: Rows = paths
+            .iter()
+            .map(|p| ((*p).to_owned(), day, diff.clone()))
+            .collect();
+        return upsert(conn, &rows, Upsert::Increment);
+    }
+    let ids: Vec<String> = paths.iter().map(|p| region_and_parent(p).0).collect();
+    let stored = read_day(conn, &ids, day)?;
     let rows: Rows = paths
-        .into_iter()
-        .zip(tallies)
-        .map(|(path, tally)| (path.to_owned(), day, tally))
+        .iter()
+        .zip(&ids)
+        .map(|(path, id)| {
+            let mut t = stored.get(id).cloned().unwrap_or_default();
+            t.merge(diff);
+            t.compact();
+            ((*path).to_owned(), day, t)
+        })
         .collect();
-    write(conn, &rows)
+    upsert(conn, &rows, Upsert::Replace)
+}
+
+/// The stored tallies of `day` for the regions `ids`, by region id.
+fn read_day(
+    conn: &mut DbConn,
+    ids: &[String],
+    day: NaiveDate,
+) -> Result<std::collections::HashMap<String, Tally>> {
+    let marks: Vec<String> = (2..ids.len() + 2).map(|i| format!("${i}")).collect();
+    let text = format!(
+        "SELECT region_id, day, received, rejected, resolved, closed, on_time, rated, \
+         satisfied, reopened, escalations, accept_minutes, resolve_minutes FROM stats_days \
+         WHERE day = $1 AND region_id IN ({})",
+        marks.join(", ")
+    );
+    let mut query = diesel::sql_query(text)
+        .into_boxed::<MultiBackend>()
+        .bind::<Text, _>(day.format("%Y-%m-%d").to_string());
+    for id in ids {
+        query = query.bind::<Text, _>(id.clone());
+    }
+    let rows: Vec<DayRow> = query.load(conn)?;
+    rows.into_iter()
+        .map(|r| {
+            let id = r.region_id.clone();
+            Ok((id, r.into_tally()?))
+        })
+        .collect()
 }
 
 #[derive(QueryableByName)]
@@ -171,7 +284,6 @@ pub fn rebuild(conn: &mut DbConn, progress: &mut dyn FnMut(usize, usize)) -> Res
 
 /// Replaces the rows of the days `[start, stop)` with a recount; returns how many it wrote.
 fn recount(conn: &mut DbConn, start: NaiveDate, stop: NaiveDate, deepest: usize) -> Result<usize> {
-    crate::conn::begin_writing(conn)?;
     crate::push::feed::order_commits(conn)?;
     let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
     diesel::sql_query("DELETE FROM stats_days WHERE day >= $1 AND day < $2")
@@ -203,7 +315,7 @@ fn recount(conn: &mut DbConn, start: NaiveDate, stop: NaiveDate, deepest: usize)
             rows.push((path.to_owned(), day, tally));
         }
     }
-    write(conn, &rows)?;
+    upsert(conn, &rows, Upsert::Replace)?;
     Ok(rows.len())
 }
 
@@ -269,6 +381,25 @@ struct DayRow {
     resolve_minutes: String,
 }
 
+impl DayRow {
+    fn into_tally(self) -> Result<Tally> {
+        Ok(Tally {
+            received: self.received,
+            rejected: self.rejected,
+            resolved: self.resolved,
+            closed: self.closed,
+            on_time: self.on_time,
+            rated: self.rated,
+            satisfied: self.satisfied,
+            reopened: self.reopened,
+            overdue_now: 0,
+            escalations: self.escalations,
+            accept_minutes: histogram(&self.accept_minutes)?,
+            resolve_minutes: histogram(&self.resolve_minutes)?,
+        })
+    }
+}
+
 fn histogram(text: &str) -> Result<Vec<(i64, i64)>> {
     serde_json::from_str(text).map_err(|e| StorageError::Corrupt {
         table: "stats_days",
@@ -324,24 +455,8 @@ pub(crate) fn read(
                 Stored::Subtree(path) => (*path).to_owned(),
                 _ => format!("{base}{}/", r.region_id),
             };
-            Ok((
-                path,
-                r.day,
-                Tally {
-                    received: r.received,
-                    rejected: r.rejected,
-                    resolved: r.resolved,
-                    closed: r.closed,
-                    on_time: r.on_time,
-                    rated: r.rated,
-                    satisfied: r.satisfied,
-                    reopened: r.reopened,
-                    overdue_now: 0,
-                    escalations: r.escalations,
-                    accept_minutes: histogram(&r.accept_minutes)?,
-                    resolve_minutes: histogram(&r.resolve_minutes)?,
-                },
-            ))
+            let day = r.day.clone();
+            Ok((path, day, r.into_tally()?))
         })
         .collect()
 }

@@ -1,0 +1,10 @@
+DROP TRIGGER users_org_del ON users;
+DROP TRIGGER users_org_upd ON users;
+DROP TRIGGER users_org_ins ON users;
+DROP TRIGGER user_units_org ON user_units;
+DROP TRIGGER routing_rules_org ON routing_rules;
+DROP TRIGGER units_org ON units;
+DROP TRIGGER grids_org ON grids;
+DROP TRIGGER regions_org ON regions;
+DROP FUNCTION org_changed();
+DROP TABLE org_state;
