@@ -4,6 +4,7 @@
 pub mod change;
 pub mod events;
 pub mod keys;
+pub mod listing;
 mod row;
 
 use chrono::{DateTime, Utc};
@@ -139,8 +140,8 @@ pub struct ReportFilter {
     pub bbox: Option<[f64; 4]>,
 }
 
-/// One page of reports, newest first, within `scope`. `before` is the last id of the previous
-/// page.
+/// One page of reports, newest first (by `created_at`, then id), within `scope`. `before` is
+/// the last id of the previous page. See [`listing`] for how it stays on the index.
 pub fn list(
     conn: &mut DbConn,
     scope: &Scope,
@@ -148,79 +149,7 @@ pub fn list(
     before: Option<&str>,
     limit: i64,
 ) -> Result<Page<ReportRecord>> {
-    let mut query = reports::table
-        .select(row::ReportRow::as_select())
-        .order(reports::id.desc())
-        .into_boxed();
-    match scope {
-        Scope::All => {}
-        Scope::Staff { paths, units } => {
-            let units: Vec<String> = units.iter().map(Uuid::to_string).collect();
-            let mut visible: Box<
-                dyn BoxableExpression<
-                        reports::table,
-                        crate::conn::MultiBackend,
-                        SqlType = diesel::sql_types::Bool,
-                    >,
-            > = Box::new(reports::unit_id.eq_any(units).assume_not_null());
-            for path in paths {
-                visible = Box::new(visible.or(reports::region_path.like(format!("{path}%"))));
-            }
-            // Outside her charge she sees what any villager sees: public categories.
-            let public = crate::schema::categories::table
-                .filter(crate::schema::categories::public.eq(true))
-                .select(crate::schema::categories::code);
-            visible = Box::new(visible.or(reports::category_code.eq_any(public)));
-            query = query.filter(visible);
-        }
-        Scope::Villager { user_id } => {
-            let public = crate::schema::categories::table
-                .filter(crate::schema::categories::public.eq(true))
-                .select(crate::schema::categories::code);
-            query = query.filter(
-                reports::reporter_id
-                    .eq(user_id.to_string())
-                    .or(reports::category_code.eq_any(public)),
-            );
-        }
-    }
-    if let Some(reporter) = filter.reporter {
-        query = query.filter(reports::reporter_id.eq(reporter.to_string()));
-    }
-    if !filter.statuses.is_empty() {
-        query = query.filter(reports::status.eq_any(filter.statuses.clone()));
-    }
-    if let Some(category) = &filter.category {
-        query = query.filter(reports::category_code.eq(category.clone()));
-    }
-    if let Some(path) = &filter.within_path {
-        query = query.filter(reports::region_path.like(format!("{path}%")));
-    }
-    if let Some(grid) = filter.grid_id {
-        query = query.filter(reports::grid_id.eq(grid.to_string()));
-    }
-    if let Some(unit) = filter.unit_id {
-        query = query.filter(reports::unit_id.eq(unit.to_string()));
-    }
-    if let Some(from) = filter.from {
-        query = query.filter(reports::created_at.ge(time::to_db(from)));
-    }
-    if let Some(to) = filter.to {
-        query = query.filter(reports::created_at.lt(time::to_db(to)));
-    }
-    if let Some([min_lon, min_lat, max_lon, max_lat]) = filter.bbox {
-        query = query
-            .filter(reports::lon.between(min_lon, max_lon))
-            .filter(reports::lat.between(min_lat, max_lat));
-    }
-    if let Some(before) = before {
-        query = query.filter(reports::id.lt(before.to_owned()));
-    }
-    let rows: Vec<row::ReportRow> = query.limit(limit + 1).load(conn)?;
-    let records = rows
-        .into_iter()
-        .map(row::ReportRow::into_record)
-        .collect::<Result<Vec<_>>>()?;
+    let records = listing::load(conn, scope, filter, before, limit + 1)?;
     Ok(Page::from_rows(records, limit, |r| r.id.to_string()))
 }
 

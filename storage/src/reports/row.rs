@@ -99,7 +99,7 @@ pub struct StoredLocation {
 /// A report to insert: everything intake decided.
 pub type NewReport = ReportRecord;
 
-#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Queryable, QueryableByName, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = reports, treat_none_as_null = true)]
 pub(super) struct ReportRow {
     id: String,

@@ -20,6 +20,7 @@ mod lifecycle;
 mod lifecycle_dispatch;
 mod lifecycle_refusals;
 mod lifecycle_trust;
+mod list_plan;
 mod migrations;
 mod open311;
 mod open311_post;
