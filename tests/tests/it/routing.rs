@@ -246,3 +246,40 @@ async fn bad_rules_are_refused_and_change_nothing() {
         assert_eq!(status, 403);
     }
 }
+
+/// Each instance keeps the organisation in memory: a rule made through one instance, and a
+/// change made in the database by hand, reach the next routing on another at once (the
+/// organisation's version, bumped by triggers, tells it to rebuild).
+#[tokio::test]
+async fn every_instance_routes_by_the_organisation_stored_now() {
+    for backend in backends() {
+        let a = TestServer::start(backend).await;
+        let b = a.another_instance(|_| {}).await;
+        let admin = a.login("admin").await;
+        let t = admin.access_token.as_str();
+        let on_b = |category: &'static str| preview(&b, t, DUKOU, "wgs84", category);
+        let (_, warm) = on_b("road").await;
+        assert_eq!(warm["target_name"], "渡口村民委员会", "{backend:?}: {warm}");
+
+        let station = a.unit_id("潢溪镇交通站").await;
+        let (status, rule) = a
+            .post(
+                Some(t),
+                "/v1/routing-rules",
+                serde_json::json!({ "category": "road", "region": "360603102", "unit_id": station }),
+            )
+            .await;
+        assert_eq!(status, 201, "{rule}");
+        let (_, moved) = on_b("road").await;
+        assert_eq!(moved["target_name"], "潢溪镇交通站", "{backend:?}: {moved}");
+
+        let mut conn = a.db.connect();
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query("UPDATE routing_rules SET active = false"),
+            &mut conn,
+        )
+        .unwrap();
+        let (_, back) = on_b("road").await;
+        assert_eq!(back["target_name"], "渡口村民委员会", "{backend:?}: {back}");
+    }
+}
