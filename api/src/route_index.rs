@@ -22,6 +22,8 @@ pub struct Routing {
     pub region_of: HashMap<Uuid, Uuid>,
     /// Regions, units, rules and supervised regions, indexed.
     pub org: Organisation,
+    /// Each region's materialised path and its county's case-number prefix.
+    pub stamps: HashMap<Uuid, (String, String)>,
     version: i64,
 }
 
@@ -56,11 +58,13 @@ impl RoutingCache {
                     ApiError::internal(format!("stored outline of grid {grid}: {e}"))
                 })?;
         let org = cunxiang_storage::routing::snapshot(conn)?;
+        let stamps = cunxiang_storage::routing::region_stamps(conn)?;
         tracing::info!(grids = index.len(), version, "routing snapshot rebuilt");
         let built = Arc::new(Routing {
             index,
             region_of,
             org,
+            stamps,
             version,
         });
         let mut slot = self.current.write().unwrap_or_else(|p| p.into_inner());

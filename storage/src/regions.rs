@@ -13,7 +13,7 @@ use crate::schema::regions;
 use crate::time;
 
 mod changes;
-pub use changes::{RegionUsage, case_prefix_of, delete, set_case_prefix, update, usage};
+pub use changes::{RegionUsage, delete, set_case_prefix, update, usage};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = regions)]

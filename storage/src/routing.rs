@@ -3,7 +3,7 @@
 //! [`Organisation`], plus the active grid outlines the grid index is built from and the
 //! organisation's version that tells when both are stale.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use cunxiang_core::routing::{Organisation, RoutingRule};
 use diesel::prelude::*;
@@ -136,6 +136,46 @@ pub fn snapshot(conn: &mut DbConn) -> Result<Organisation> {
         .map(|u| u.region_id)
         .collect();
     Ok(Organisation::new(regions, units, rules, supervised))
+}
+
+/// Every region's materialised path and the case-number prefix of its top-level region (the
+/// county's `case_prefix`, else its code, else `CX`), by region id: what intake stamps on a
+/// report, kept in the routing snapshot.
+pub fn region_stamps(conn: &mut DbConn) -> Result<HashMap<Uuid, (String, String)>> {
+    use crate::schema::regions;
+    let rows: Vec<(
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    )> = regions::table
+        .select((
+            regions::id,
+            regions::path,
+            regions::parent_id,
+            regions::case_prefix,
+            regions::code,
+        ))
+        .load(conn)?;
+    let prefixes: HashMap<&str, String> = rows
+        .iter()
+        .filter(|r| r.2.is_none())
+        .map(|r| {
+            let prefix = r.3.clone().or_else(|| r.4.clone());
+            (r.0.as_str(), prefix.unwrap_or_else(|| "CX".to_owned()))
+        })
+        .collect();
+    rows.iter()
+        .map(|(id, path, ..)| {
+            let root = path.split('/').find(|s| !s.is_empty()).unwrap_or_default();
+            let prefix = prefixes
+                .get(root)
+                .cloned()
+                .unwrap_or_else(|| "CX".to_owned());
+            Ok((parse_id("regions", id)?, (path.clone(), prefix)))
+        })
+        .collect()
 }
 
 /// The outlines of the active grids with their regions, for the grid index.

@@ -156,8 +156,7 @@ pub(crate) fn intake(
         lat: l.lat,
     });
     let placement = place(conn, grids, &category, point)?;
-    let region_path = cunxiang_storage::regions::path_of(conn, placement.region_id)?
-        .ok_or_else(|| ApiError::internal("routing named an unknown region"))?;
+    let region_path = placement.region_path.clone();
     if let Some(tenant) = within
         && !region_path.starts_with(tenant)
     {
@@ -167,7 +166,7 @@ pub(crate) fn intake(
             "the report would be routed to a place outside the region this client serves",
         ));
     }
-    let prefix = cunxiang_storage::regions::case_prefix_of(conn, placement.region_id)?;
+    let prefix = placement.case_prefix.clone();
     let day = report::china_day(now);
     let result = cunxiang_storage::conn::transaction(conn, |conn| {
         let reporter = match &s.on_behalf {

@@ -22,6 +22,10 @@ pub struct Placement {
     pub unit: Option<(Uuid, RegionLevel)>,
     /// Why, for the timeline.
     pub reason: String,
+    /// The materialised path of `region_id`.
+    pub region_path: String,
+    /// The case-number prefix of its county.
+    pub case_prefix: String,
 }
 
 /// Routes a report of `category` at `location` (WGS-84, if known).
@@ -38,25 +42,38 @@ pub fn place(
         Some(Place { grid_id, region_id })
     });
     let org = &indexed.org;
-    Ok(match route(category, found, org) {
+    let (grid_id, region_id, unit, reason) = match route(category, found, org) {
         Assignment::Unit {
             unit_id,
             level,
             reason,
-        } => Placement {
-            grid_id: found.map(|p| p.grid_id),
-            region_id: found.map_or_else(
+        } => (
+            found.map(|p| p.grid_id),
+            found.map_or_else(
                 || org.unit(unit_id).map_or(Uuid::nil(), |u| u.region_id),
                 |p| p.region_id,
             ),
-            unit: Some((unit_id, level)),
+            Some((unit_id, level)),
             reason,
-        },
-        Assignment::Dispatch { region_id, reason } => Placement {
-            grid_id: found.map(|p| p.grid_id),
-            region_id: found.map_or(region_id, |p| p.region_id),
-            unit: None,
+        ),
+        Assignment::Dispatch { region_id, reason } => (
+            found.map(|p| p.grid_id),
+            found.map_or(region_id, |p| p.region_id),
+            None,
             reason,
-        },
+        ),
+    };
+    let (region_path, case_prefix) = indexed
+        .stamps
+        .get(&region_id)
+        .cloned()
+        .ok_or_else(|| ApiError::internal("routing named an unknown region"))?;
+    Ok(Placement {
+        grid_id,
+        region_id,
+        unit,
+        reason,
+        region_path,
+        case_prefix,
     })
 }

@@ -5,7 +5,7 @@ use cunxiang_core::Region;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::{find, path_of};
+use super::find;
 use crate::conn::DbConn;
 use crate::error::{Result, StorageError};
 use crate::schema::regions;
@@ -99,23 +99,6 @@ pub fn usage(conn: &mut DbConn, id: Uuid) -> Result<RegionUsage> {
 pub fn delete(conn: &mut DbConn, id: Uuid) -> Result<bool> {
     let deleted = diesel::delete(regions::table.find(id.to_string())).execute(conn)?;
     Ok(deleted == 1)
-}
-
-/// The case-number prefix of the county (top-level region) above `region_id`: its
-/// `case_prefix`, else its code, else `CX`.
-pub fn case_prefix_of(conn: &mut DbConn, region_id: Uuid) -> Result<String> {
-    let Some(path) = path_of(conn, region_id)? else {
-        return Ok("CX".to_owned());
-    };
-    let root = path.split('/').find(|s| !s.is_empty()).unwrap_or_default();
-    let found: Option<(Option<String>, Option<String>)> = regions::table
-        .find(root)
-        .select((regions::case_prefix, regions::code))
-        .first(conn)
-        .optional()?;
-    Ok(found
-        .and_then(|(prefix, code)| prefix.or(code))
-        .unwrap_or_else(|| "CX".to_owned()))
 }
 
 /// Sets a county's case-number prefix (`YJ` for 余江区).
