@@ -6,6 +6,7 @@ mod accounts;
 mod auth_codes;
 mod auth_partners;
 mod auth_tokens;
+mod concurrent_writes;
 mod contract;
 mod deadlines;
 mod demo;
