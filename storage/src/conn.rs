@@ -101,6 +101,18 @@ where
     }
 }
 
+/// Serialises, until commit, the transactions that take the same `key`: on PostgreSQL a
+/// transaction-scoped advisory lock; SQLite writers are serial already. For the few writes
+/// that read what they then write over (the next rule number, the feed's order).
+pub fn serialise(conn: &mut DbConn, key: i64) -> Result<()> {
+    if let DbConn::Postgres(c) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(key)
+            .execute(c)?;
+    }
+    Ok(())
+}
+
 /// Whether a SQLite connection is inside a transaction already.
 fn in_transaction(c: &mut SqliteConnection) -> diesel::QueryResult<bool> {
     Ok(

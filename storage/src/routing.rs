@@ -53,9 +53,14 @@ pub struct NewRule {
     pub unit_id: Uuid,
 }
 
-/// Adds a rule with the next free number.
+/// A PostgreSQL lock key for "numbering a routing rule" (any constant; ours spells CXRULE).
+const RULE_NUMBER_LOCK: i64 = 0x43_58_52_55_4c_45;
+
+/// Adds a rule with the next free number (concurrent additions take turns: two could read the
+/// same highest number).
 pub fn insert(conn: &mut DbConn, new: &NewRule) -> Result<RoutingRule> {
     crate::conn::transaction(conn, |conn| {
+        crate::conn::serialise(conn, RULE_NUMBER_LOCK)?;
         let last: Option<i64> = routing_rules::table
             .select(diesel::dsl::max(routing_rules::number))
             .first(conn)?;

@@ -211,6 +211,29 @@ pub fn insert(conn: &mut DbConn, new: &NewUser) -> Result<User> {
     row.to_core()
 }
 
+/// Inserts a villager's account on her first log-in or report, or — when a concurrent first
+/// request made it meanwhile (a double tap, a retry) — returns that one. The insert runs in a
+/// savepoint, so a failed one leaves the caller's transaction usable (PostgreSQL). Another
+/// role holding the phone, openid or username stays a [`StorageError::Conflict`].
+pub fn insert_once(conn: &mut DbConn, new: &NewUser) -> Result<User> {
+    let conflict = match crate::conn::transaction(conn, |c| insert(c, new)) {
+        Err(StorageError::Conflict(what)) => what,
+        done => return done,
+    };
+    let found = if let Some(phone) = &new.phone {
+        find_by_phone(conn, phone)?
+    } else if let Some(openid) = &new.wechat_openid {
+        find_by_openid(conn, openid)?
+    } else if let Some(username) = &new.username {
+        login_state(conn, username)?.map(|s| s.user)
+    } else {
+        None
+    };
+    found
+        .filter(|u| u.role == new.role)
+        .ok_or(StorageError::Conflict(conflict))
+}
+
 /// The account with this id.
 pub fn find(conn: &mut DbConn, id: Uuid) -> Result<Option<User>> {
     users::table

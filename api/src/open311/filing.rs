@@ -129,12 +129,6 @@ fn service_account(conn: &mut DbConn, client: &ApiClient) -> Result<User, ApiErr
         wechat_openid: None,
         wechat_unionid: None,
     };
-    // In a savepoint: when a concurrent first request made it, our failed insert does not
-    // spoil the transaction (PostgreSQL) and the lookup finds theirs.
-    match cunxiang_storage::conn::transaction(conn, |c| cunxiang_storage::users::insert(c, &new)) {
-        Ok(user) => Ok(user),
-        Err(e) => cunxiang_storage::users::login_state(conn, &username)?
-            .map(|s| s.user)
-            .ok_or_else(|| e.into()),
-    }
+    // A concurrent first request may have made it meanwhile: then it is theirs.
+    Ok(cunxiang_storage::users::insert_once(conn, &new)?)
 }

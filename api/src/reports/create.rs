@@ -270,7 +270,8 @@ fn villager_for(conn: &mut DbConn, phone: &str, name: Option<&str>) -> Result<Us
         }
         return Ok(user);
     }
-    Ok(cunxiang_storage::users::insert(
+    // A concurrent 代办 for the same new number may have made her meanwhile.
+    Ok(cunxiang_storage::users::insert_once(
         conn,
         &NewUser {
             display_name: name.map_or_else(|| format!("村民{}", mask_phone(phone)), str::to_owned),

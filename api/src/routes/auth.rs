@@ -204,7 +204,9 @@ async fn login_with_code(
             cunxiang_storage::conn::transaction(conn, |conn| {
                 let user = match existing {
                     Some(user) => user,
-                    None => cunxiang_storage::users::insert(conn, &villager(Some(&phone), None))?,
+                    None => {
+                        cunxiang_storage::users::insert_once(conn, &villager(Some(&phone), None))?
+                    }
                 };
                 finish_login(conn, &st, user, &ip, "otp")
             })
@@ -402,9 +404,10 @@ pub async fn wechat_login(
             cunxiang_storage::conn::transaction(conn, |conn| {
                 let user = match existing {
                     Some(user) => user,
-                    None => {
-                        cunxiang_storage::users::insert(conn, &villager(None, Some(&identity)))?
-                    }
+                    None => cunxiang_storage::users::insert_once(
+                        conn,
+                        &villager(None, Some(&identity)),
+                    )?,
                 };
                 finish_login(conn, &st, user, &ip, "wechat")
             })

@@ -46,10 +46,7 @@ const INSERT_CHUNK: usize = 1000;
 /// stretch from taking sequence numbers to committing; SQLite writers are serial already.
 /// Call it inside the transaction, as late as possible.
 pub fn order_commits(conn: &mut DbConn) -> Result<()> {
-    if let DbConn::Postgres(c) = conn {
-        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({FEED_LOCK})")).execute(c)?;
-    }
-    Ok(())
+    crate::conn::serialise(conn, FEED_LOCK)
 }
 
 /// Adds `event` to the feed of each of `recipients` (user id, reason), with the report's
