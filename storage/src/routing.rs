@@ -143,18 +143,21 @@ pub fn snapshot(conn: &mut DbConn) -> Result<Organisation> {
     Ok(Organisation::new(regions, units, rules, supervised))
 }
 
+/// id, path, parent id, case prefix, code.
+type StampRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 /// Every region's materialised path and the case-number prefix of its top-level region (the
 /// county's `case_prefix`, else its code, else `CX`), by region id: what intake stamps on a
 /// report, kept in the routing snapshot.
 pub fn region_stamps(conn: &mut DbConn) -> Result<HashMap<Uuid, (String, String)>> {
     use crate::schema::regions;
-    let rows: Vec<(
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    )> = regions::table
+    let rows: Vec<StampRow> = regions::table
         .select((
             regions::id,
             regions::path,
