@@ -103,12 +103,16 @@ fn serve(mut settings: Settings, args: &ServeArgs) -> anyhow::Result<()> {
     } = server::prepare(settings)?;
     let settings = state.settings.clone();
     actix_web::rt::System::new().block_on(async move {
-        let (server, addrs) = server::bind(state)?;
+        let (server, addrs) = server::bind(state.clone())?;
         let url = addrs
             .first()
             .map_or_else(String::new, |a| format!("http://{a}"));
         print_banner(&url, &database, demo, &login_help(&settings, &url));
-        server.await.context("server failed")
+        let served = server.await.context("server failed");
+        // Requests are done: let the deliveries in flight finish and record their outcomes.
+        let wait = std::time::Duration::from_secs(settings.shutdown_timeout_secs);
+        crate::push::deliver::shutdown(&state, wait).await;
+        served
     })
 }
 

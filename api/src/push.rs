@@ -1,8 +1,12 @@
 //! Push: every timeline event reaches the people following the report — live over SSE
 //! ([`hub`], [`stream`]), and through the durable outbox ([`publish`], [`deliver`]) to
-//! partners' webhooks, WeChat subscribe messages and SMS ([`message`], [`send`]).
+//! partners' webhooks, WeChat subscribe messages and SMS ([`message`], [`send`], [`attempt`]),
+//! within per-instance sending bounds and circuit breakers ([`gate`], [`breaker`]).
 
+pub mod attempt;
+pub mod breaker;
 pub mod deliver;
+pub mod gate;
 pub mod hub;
 pub mod message;
 pub mod publish;

@@ -104,6 +104,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
     let database = target.redacted();
     let blobs = Arc::new(DiskBlobStore::new(settings.data_dir.join("blobs")));
     let photo_slots = Arc::new(tokio::sync::Semaphore::new(settings.photo_workers.max(1)));
+    let delivery = Arc::new(crate::push::deliver::Worker::new(&settings.push));
     let state = AppState {
         pool,
         settings: Arc::new(settings),
@@ -120,6 +121,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
         hub: Default::default(),
         wechat_tokens: Default::default(),
         webhook_http,
+        delivery,
     };
     Ok(Prepared {
         state,

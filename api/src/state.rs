@@ -43,6 +43,8 @@ pub struct AppState {
     pub webhook_http: reqwest::Client,
     /// The WeChat access token, shared by every subscribe message this instance sends.
     pub wechat_tokens: Arc<crate::push::send::wechat::WechatTokens>,
+    /// This instance's delivery worker: its sending bounds, circuit breakers and loop.
+    pub delivery: Arc<crate::push::deliver::Worker>,
 }
 
 impl AppState {

@@ -1,6 +1,7 @@
 //! Push storage: who each event goes to (the live stream's feed), the webhooks partners
-//! register, and the outbox of deliveries.
+//! register, and the outbox of deliveries and how its due rows are claimed.
 
+pub mod claims;
 pub mod deliveries;
 pub mod feed;
 pub mod people;

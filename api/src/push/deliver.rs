@@ -1,28 +1,38 @@
-//! The delivery worker: every `delivery_interval_ms` it claims the outbox rows that are due,
-//! sends them (a few at a time) to webhooks, WeChat and the SMS provider, and records each
-//! outcome: sent; failed, to be tried again after an exponentially growing, jittered delay;
-//! dead after the last try (admins see and retry those); refused by the recipient. A claim
-//! reserves a row for `delivery_lease_secs`, so rows claimed by a worker that was killed are
-//! tried again once the lease runs out: delivery is at-least-once and receivers dedupe by
-//! event id.
+//! The delivery worker: one long-running loop per instance that keeps sends to webhooks,
+//! WeChat and the SMS provider in flight and records each outcome as soon as it is known —
+//! sent; failed, to be tried again after an exponentially growing, jittered delay
+//! ([`super::attempt`]); dead after the last try (admins see and retry those); refused by the
+//! recipient.
+//!
+//! It claims due outbox rows whenever slots are free — when a send finishes and frees room a
+//! claim was held back by, and every `delivery_interval_ms` otherwise — and only as many as
+//! can start at once: at most `delivery_concurrency` sends in flight, `delivery_per_destination`
+//! per webhook / WeChat / SMS provider, none to a destination whose circuit breaker has paused
+//! it ([`super::gate`], [`super::breaker`]). So a partner that never answers holds only its own
+//! few slots, until it is paused; every other destination proceeds at full speed, and rows are
+//! never claimed to wait behind a slow one. A paused destination's rows stay pending, due and
+//! uncounted (no try is used up by the pause), and go out once a probe gets an answer.
+//!
+//! A claim reserves a row for `delivery_lease_secs`, so rows claimed by a worker that was
+//! killed are tried again once the lease runs out: delivery is at-least-once and receivers
+//! dedupe by event id. A send is cut off after half the lease, and the gate refuses a row it
+//! is already sending, so one instance never sends a row twice at once.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use cunxiang_storage::push::claims;
 use cunxiang_storage::push::deliveries::{self, Delivery, Recorded};
-use futures_util::StreamExt;
-use rand::Rng;
+use tokio::sync::watch;
+use tokio::task::{JoinError, JoinHandle, JoinSet};
 
-use super::send::{self, Outcome};
+pub use super::attempt::backoff;
+use super::attempt::{attempt, judge};
+use super::gate::{Bounds, Gate, Slot, span};
 use crate::error::ApiError;
 use crate::settings::PushSettings;
 use crate::state::AppState;
-
-/// Rows claimed per pass: with [`IN_FLIGHT`] at once, two rounds of the slowest sends
-/// (a WeChat token refetch and resend: ~30 s) stay inside the default lease.
-const CLAIM: i64 = 32;
-/// Sends in flight at once.
-const IN_FLIGHT: usize = 16;
 
 /// What one pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -39,202 +49,210 @@ pub struct DeliverySummary {
     pub refused: usize,
 }
 
-/// Starts the worker on the current runtime.
+impl DeliverySummary {
+    fn count(&mut self, finished: &Result<Finished, JoinError>) {
+        match finished.as_ref().map(|f| &f.recorded) {
+            Ok(Recorded::Sent) => self.sent += 1,
+            Ok(Recorded::RetryAt(..)) => self.retried += 1,
+            Ok(Recorded::Dead(_)) => self.dead += 1,
+            Ok(Recorded::Refused(_)) => self.refused += 1,
+            Err(e) => tracing::error!(error = %e, "a delivery send failed"),
+        }
+    }
+}
+
+/// The delivery worker of one instance: its sending bounds and breakers, and its loop.
+#[derive(Debug)]
+pub struct Worker {
+    /// Sends in flight, per destination, and the destinations' breakers.
+    pub gate: Arc<Gate>,
+    /// One claim at a time (the loop and [`run_once`] may both claim).
+    claiming: tokio::sync::Mutex<()>,
+    /// Set to stop the loop.
+    stop: watch::Sender<bool>,
+    /// The loop, once started.
+    running: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Worker {
+    /// A worker with the bounds `push` asks for, not started.
+    pub fn new(push: &PushSettings) -> Self {
+        Worker {
+            gate: Arc::new(Gate::new(Bounds::of(push))),
+            claiming: tokio::sync::Mutex::new(()),
+            stop: watch::Sender::new(false),
+            running: Mutex::new(None),
+        }
+    }
+}
+
+/// What a send came to.
+struct Finished {
+    /// What was recorded.
+    recorded: Recorded,
+    /// Whether its slot freed room a claim may have been held back by.
+    freed: bool,
+}
+
+/// Which time a pass goes by.
+#[derive(Debug, Clone, Copy)]
+enum Now {
+    /// The clock's, read as needed (the loop).
+    Clock,
+    /// One instant for everything ([`run_once`]).
+    Fixed(DateTime<Utc>),
+}
+
+impl Now {
+    fn at(self, state: &AppState) -> DateTime<Utc> {
+        match self {
+            Now::Clock => state.clock.now(),
+            Now::Fixed(at) => at,
+        }
+    }
+}
+
+/// Starts the worker's loop on the current runtime; [`shutdown`] stops it.
 pub fn spawn(state: AppState) {
-    let every = Duration::from_millis(state.settings.push.delivery_interval_ms);
-    actix_web::rt::spawn(async move {
-        let mut ticker = tokio::time::interval(every);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticker.tick().await;
-            // Keep going while there is a backlog.
-            loop {
-                match run_once(&state).await {
-                    Ok(done) if done.tried as i64 == CLAIM => continue,
-                    Ok(_) => break,
-                    Err(e) => {
-                        tracing::warn!(code = e.code, error = %e.message, "delivery pass failed");
-                        break;
-                    }
+    let worker = state.delivery.clone();
+    let handle = actix_web::rt::spawn(run(state));
+    *worker
+        .running
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner) = Some(handle);
+}
+
+/// The loop: claims when it may start something, until told to stop; then lets the sends in
+/// flight finish.
+async fn run(state: AppState) {
+    let mut stop = state.delivery.stop.subscribe();
+    let every = Duration::from_millis(state.settings.push.delivery_interval_ms.max(1));
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut sends = JoinSet::new();
+    loop {
+        let claim = tokio::select! {
+            _ = stop.wait_for(|stopping| *stopping) => break,
+            _ = ticker.tick() => true,
+            Some(finished) = sends.join_next() => {
+                let mut freed = frees_room(&finished);
+                while let Some(finished) = sends.try_join_next() {
+                    freed |= frees_room(&finished);
                 }
+                freed
             }
+        };
+        if claim && let Err(e) = fill(&state, &mut sends, Now::Clock).await {
+            tracing::warn!(code = e.code, error = %e.message, "claiming deliveries failed");
         }
-    });
+    }
+    // Stopping: no more claims; the sends in flight finish and record their outcomes.
+    while sends.join_next().await.is_some() {}
 }
 
-/// One pass: claims what is due at the clock's now and tries each once.
+/// Whether a finished send freed room a claim may have been held back by.
+fn frees_room(finished: &Result<Finished, JoinError>) -> bool {
+    finished.as_ref().map_or(true, |f| f.freed)
+}
+
+/// Stops the worker's loop: no more claims; waits at most `wait` for the sends in flight to
+/// finish and record their outcomes (any still out are tried again when their lease runs out).
+pub async fn shutdown(state: &AppState, wait: Duration) {
+    let worker = &state.delivery;
+    worker.stop.send_replace(true);
+    let running = worker
+        .running
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take();
+    if let Some(running) = running
+        && tokio::time::timeout(wait, running).await.is_err()
+    {
+        tracing::warn!(
+            in_flight = worker.gate.in_flight(),
+            "deliveries still in flight at shutdown: tried again when their lease runs out"
+        );
+    }
+}
+
+/// One pass at the clock's now: claims what is due (as the bounds allow, claiming more as
+/// sends finish) and tries each once, until nothing due can be claimed and nothing is in
+/// flight. Deliveries of paused destinations stay pending. For tests and tools; the server
+/// runs [`spawn`]'s loop.
 pub async fn run_once(state: &AppState) -> Result<DeliverySummary, ApiError> {
-    let now = state.clock.now();
-    let lease = chrono::Duration::seconds(state.settings.push.delivery_lease_secs as i64);
-    let claimed = state
-        .db(move |conn| Ok(deliveries::claim_due(conn, now, now + lease, CLAIM)?))
-        .await?;
-    let mut done = DeliverySummary {
-        tried: claimed.len(),
-        ..DeliverySummary::default()
-    };
-    let mut results = futures_util::stream::iter(claimed)
-        .map(|d| async move {
-            let outcome = attempt(state, &d, now).await;
-            (d, outcome)
-        })
-        .buffer_unordered(IN_FLIGHT);
-    // Each outcome is written as soon as it is known: a slow receiver holds up no other.
-    while let Some((d, outcome)) = results.next().await {
-        let r = judge(&state.settings.push, &d, &outcome, now);
-        match &r {
-            Recorded::Sent => done.sent += 1,
-            Recorded::RetryAt(..) => done.retried += 1,
-            Recorded::Dead(_) => done.dead += 1,
-            Recorded::Refused(_) => done.refused += 1,
+    let now = Now::Fixed(state.clock.now());
+    let mut sends = JoinSet::new();
+    let mut done = DeliverySummary::default();
+    loop {
+        done.tried += fill(state, &mut sends, now).await?;
+        let Some(finished) = sends.join_next().await else {
+            return Ok(done);
+        };
+        done.count(&finished);
+        while let Some(finished) = sends.try_join_next() {
+            done.count(&finished);
         }
-        if !matches!(r, Recorded::Sent) {
-            tracing::warn!(delivery = %d.id, channel = %d.channel, outcome = ?r, "delivery failed");
-        }
-        let (id, attempts) = (d.id, d.attempts);
-        state
-            .db(move |conn| Ok(deliveries::record(conn, id, attempts, &r, now)?))
+    }
+}
+
+/// Claims due rows while slots are free, starting a send for each; returns how many started.
+async fn fill(
+    state: &AppState,
+    sends: &mut JoinSet<Finished>,
+    now: Now,
+) -> Result<usize, ApiError> {
+    let worker = state.delivery.clone();
+    let _one_claim_at_a_time = worker.claiming.lock().await;
+    let lease = span(state.settings.push.delivery_lease_secs);
+    let mut started = 0;
+    loop {
+        let at = now.at(state);
+        let Some(limits) = worker.gate.limits(at) else {
+            break;
+        };
+        // From the clock's now even in a pass at a fixed instant: the lease must outlast the
+        // send whenever the pass started.
+        let lease_until = state.clock.now().max(at) + lease;
+        let claimed = state
+            .db(move |conn| Ok(claims::claim_due(conn, at, lease_until, &limits)?))
             .await?;
-    }
-    Ok(done)
-}
-
-/// Sends one delivery.
-async fn attempt(state: &AppState, d: &Delivery, now: DateTime<Utc>) -> Outcome {
-    let settings = &state.settings;
-    match d.channel.as_str() {
-        "webhook" => {
-            let id = d.target;
-            let hook = match state
-                .db(move |conn| Ok(cunxiang_storage::push::webhooks::find(conn, id)?))
-                .await
-            {
-                Ok(hook) => hook,
-                Err(e) => return Outcome::Retry(format!("database: {}", e.code)),
-            };
-            let Some(hook) = hook.filter(|h| h.active) else {
-                return Outcome::Dead("the webhook was removed".into());
-            };
-            send::webhook::send(
-                &state.webhook_http,
-                &hook.url,
-                &hook.secret,
-                d.event_id,
-                d.id,
-                &d.payload,
-                now.timestamp(),
-                Duration::from_secs(settings.push.webhook_timeout_secs),
-            )
-            .await
-        }
-        "wechat" => {
-            send::wechat::send(&state.http, settings, &state.wechat_tokens, &d.payload, now).await
-        }
-        "sms" => send::sms::send(&state.http, settings, &d.payload).await,
-        other => Outcome::Dead(format!("unknown channel {other}")),
-    }
-}
-
-/// What to record for `outcome`, the `d.attempts + 1`-th try: a failure that may pass is
-/// retried after [`backoff`] until the last try.
-fn judge(push: &PushSettings, d: &Delivery, outcome: &Outcome, now: DateTime<Utc>) -> Recorded {
-    let attempt = d.attempts + 1;
-    match outcome {
-        Outcome::Sent => Recorded::Sent,
-        Outcome::Retry(why) if attempt >= push.max_attempts => {
-            Recorded::Dead(format!("{why} (gave up after {attempt} tries)"))
-        }
-        Outcome::Retry(why) => {
-            let wait = backoff(push, attempt, rand::rng().random_range(0.0..=1.0));
-            Recorded::RetryAt(now + wait, why.clone())
-        }
-        Outcome::Dead(why) => Recorded::Dead(why.clone()),
-        Outcome::Refused(why) => Recorded::Refused(why.clone()),
-    }
-}
-
-/// The wait after the `attempt`-th failed try: `retry_min · 2^(attempt-1)`, capped at
-/// `retry_max`, of which a random half is dropped ("equal jitter": instances that failed
-/// together do not retry together). `jitter` is in 0..=1.
-pub fn backoff(push: &PushSettings, attempt: i32, jitter: f64) -> chrono::Duration {
-    let doublings = u32::try_from(attempt.saturating_sub(1))
-        .unwrap_or(0)
-        .min(30);
-    let full = push
-        .retry_min_secs
-        .saturating_mul(1u64 << doublings)
-        .min(push.retry_max_secs) as f64;
-    let secs = full / 2.0 + full / 2.0 * jitter.clamp(0.0, 1.0);
-    chrono::Duration::milliseconds((secs * 1000.0) as i64)
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-    use crate::settings::Settings;
-
-    fn push() -> PushSettings {
-        Settings::from_lookup(|_| None).unwrap().push
-    }
-
-    #[test]
-    fn backoff_doubles_from_a_minute_to_six_hours_with_equal_jitter() {
-        let p = push();
-        let secs = |attempt, jitter| backoff(&p, attempt, jitter).num_seconds();
-        assert_eq!((secs(1, 1.0), secs(1, 0.0)), (60, 30));
-        assert_eq!(secs(2, 1.0), 120);
-        assert_eq!(secs(5, 1.0), 960);
-        assert_eq!(secs(9, 1.0), 60 * 256);
-        assert_eq!(secs(10, 1.0), 6 * 3600, "capped");
-        assert_eq!(secs(10, 0.0), 3 * 3600);
-        assert_eq!(secs(1000, 1.0), 6 * 3600, "no overflow");
-    }
-
-    fn delivery(attempts: i32) -> Delivery {
-        let now = Utc::now();
-        Delivery {
-            id: uuid::Uuid::now_v7(),
-            event_id: uuid::Uuid::now_v7(),
-            report_id: uuid::Uuid::now_v7(),
-            channel: "webhook".into(),
-            target: uuid::Uuid::now_v7(),
-            payload: "{}".into(),
-            status: "pending".into(),
-            attempts,
-            next_attempt_at: now,
-            last_error: None,
-            created_at: now,
-            updated_at: now,
-            sent_at: None,
-        }
-    }
-
-    #[test]
-    fn the_tenth_failure_is_dead_and_refusals_are_never_retried() {
-        let p = push();
-        let now = Utc::now();
-        let retry = Outcome::Retry("status 500".into());
-        match judge(&p, &delivery(0), &retry, now) {
-            Recorded::RetryAt(at, why) => {
-                assert!(at >= now + chrono::Duration::seconds(30));
-                assert!(at <= now + chrono::Duration::seconds(60));
-                assert_eq!(why, "status 500");
+        let more = claimed.more && !claimed.rows.is_empty();
+        for d in claimed.rows {
+            // `None`: this instance is sending it already (see `Gate::take`).
+            if let Some(slot) = worker.gate.take(&d, at) {
+                sends.spawn(send(state.clone(), d, slot, now, at));
+                started += 1;
             }
-            other => panic!("{other:?}"),
         }
-        assert!(matches!(
-            judge(&p, &delivery(8), &retry, now),
-            Recorded::RetryAt(..)
-        ));
-        assert!(matches!(
-            judge(&p, &delivery(9), &retry, now),
-            Recorded::Dead(_)
-        ));
-        let refused = Outcome::Refused("43101".into());
-        assert!(matches!(
-            judge(&p, &delivery(0), &refused, now),
-            Recorded::Refused(_)
-        ));
+        if !more {
+            break;
+        }
     }
+    Ok(started)
+}
+
+/// Sends `d` (claimed at `claimed_at`), records the outcome and gives the slot back.
+async fn send(
+    state: AppState,
+    d: Delivery,
+    slot: Slot,
+    now: Now,
+    claimed_at: DateTime<Utc>,
+) -> Finished {
+    let tried = attempt(&state, &d, claimed_at).await;
+    let at = now.at(&state);
+    let recorded = judge(&state.settings.push, &d, &tried.outcome, at);
+    if !matches!(recorded, Recorded::Sent) {
+        tracing::warn!(delivery = %d.id, channel = %d.channel, outcome = ?recorded, "delivery failed");
+    }
+    let (id, attempts, outcome) = (d.id, d.attempts, recorded.clone());
+    let stored = state
+        .db(move |conn| Ok(deliveries::record(conn, id, attempts, &outcome, at)?))
+        .await;
+    if let Err(e) = stored {
+        tracing::warn!(delivery = %d.id, code = e.code, error = %e.message,
+            "delivery outcome not recorded: tried again when its lease runs out");
+    }
+    let freed = slot.finish(tried.reach, at);
+    Finished { recorded, freed }
 }

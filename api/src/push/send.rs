@@ -14,8 +14,12 @@ pub mod wechat;
 pub enum Outcome {
     /// Accepted by the receiver.
     Sent,
-    /// Failed in a way that may pass: try again later (timeout, 5xx, connection error …).
+    /// The receiver answered with a failure that may pass (5xx, 429, a garbled answer …):
+    /// try again later.
     Retry(String),
+    /// No answer at all — a timeout, a refused or dropped connection: try again later. The
+    /// destination's circuit breaker counts these (`crate::push::breaker`).
+    Unreachable(String),
     /// Cannot succeed until someone changes the configuration: stop (an admin may retry).
     Dead(String),
     /// The recipient said no (WeChat: refused, or no subscription left): recorded, never retried.
@@ -24,6 +28,22 @@ pub enum Outcome {
 
 /// Longest reason kept, in characters.
 const MAX_REASON_CHARS: usize = 200;
+
+/// The outcome of a request that failed without a usable answer: [`Outcome::Unreachable`]
+/// when nothing came back in time (timeout, connection refused, reset or closed), else
+/// [`Outcome::Retry`] (an answer that could not be read). The reason as [`reason`] gives it.
+pub(crate) fn failed(e: reqwest::Error) -> Outcome {
+    if unreachable(&e) {
+        Outcome::Unreachable(reason(e))
+    } else {
+        Outcome::Retry(reason(e))
+    }
+}
+
+/// Whether `e` means no answer came: a timeout, or a connection refused, reset or closed.
+pub(crate) fn unreachable(e: &reqwest::Error) -> bool {
+    e.is_timeout() || e.is_connect() || e.is_request()
+}
 
 /// A short reason for a failed request: `timeout`, or the error and its causes without the
 /// URL (which may carry a token or a partner's secret).

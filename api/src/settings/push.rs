@@ -1,5 +1,5 @@
-//! Settings of push: the live stream's poll and heartbeat, the outbox's retry policy, webhook
-//! timeouts and the WeChat and SMS templates per event kind.
+//! Settings of push: the live stream's poll and heartbeat, the outbox's sending bounds, circuit
+//! breakers and retry policy, webhook timeouts and the WeChat and SMS templates per event kind.
 
 use std::collections::BTreeMap;
 
@@ -35,13 +35,32 @@ pub struct PushSettings {
     /// Live streams one person may hold open on one instance; more are refused with 429
     /// (`CUNXIANG_SSE_MAX_PER_USER`, default 10).
     pub max_streams_per_user: usize,
-    /// Milliseconds between the delivery worker's passes (`CUNXIANG_DELIVERY_INTERVAL_MS`,
-    /// default 1000).
+    /// Milliseconds between the delivery worker's looks for due deliveries while it has free
+    /// slots and nothing finishing (`CUNXIANG_DELIVERY_INTERVAL_MS`, default 1000).
     pub delivery_interval_ms: u64,
     /// Seconds a claimed delivery is reserved for the worker that claimed it; after a crash it
-    /// is tried again once this runs out (`CUNXIANG_DELIVERY_LEASE_SECS`, default 120: longer
-    /// than a pass of the slowest sends).
+    /// is tried again once this runs out (`CUNXIANG_DELIVERY_LEASE_SECS`, default 120). A send
+    /// is cut off (as a timeout) after half of it, so a row is never claimed again while it is
+    /// in flight: keep it above twice the slowest send (webhooks: `webhook_timeout_secs`; a
+    /// WeChat message with a token refetch: up to 40 s).
     pub delivery_lease_secs: u64,
+    /// Sends in flight at once, overall, per instance (`CUNXIANG_DELIVERY_CONCURRENCY`,
+    /// default 32).
+    pub delivery_concurrency: usize,
+    /// Sends in flight at once to one destination — a webhook, WeChat, the SMS provider — per
+    /// instance, so one slow partner cannot hold every slot (`CUNXIANG_DELIVERY_PER_DESTINATION`,
+    /// default 4).
+    pub delivery_per_destination: usize,
+    /// Sends in a row to one destination without an answer (timeout, failed connection) that
+    /// pause it (`CUNXIANG_DELIVERY_BREAKER_FAILURES`, default 3).
+    pub breaker_failures: u32,
+    /// Seconds a destination is first paused for; its deliveries stay pending meanwhile, their
+    /// tries uncounted, then one goes out as a probe (`CUNXIANG_DELIVERY_BREAKER_PAUSE_SECS`,
+    /// default 30).
+    pub breaker_pause_secs: u64,
+    /// Longest pause in seconds: each failed probe doubles the pause up to this
+    /// (`CUNXIANG_DELIVERY_BREAKER_MAX_PAUSE_SECS`, default 600; not below the first pause).
+    pub breaker_max_pause_secs: u64,
     /// First retry delay in seconds (`CUNXIANG_DELIVERY_RETRY_MIN_SECS`, default 60).
     pub retry_min_secs: u64,
     /// Longest retry delay in seconds (`CUNXIANG_DELIVERY_RETRY_MAX_SECS`, default 6 h).
@@ -87,6 +106,15 @@ impl PushSettings {
                 value: retry_max_secs.to_string(),
             });
         }
+        let breaker_pause_secs: u64 = number(get, "CUNXIANG_DELIVERY_BREAKER_PAUSE_SECS", 30)?;
+        let breaker_max_pause_secs = number(get, "CUNXIANG_DELIVERY_BREAKER_MAX_PAUSE_SECS", 600)?;
+        if breaker_max_pause_secs < breaker_pause_secs {
+            return Err(SettingsError {
+                name: "CUNXIANG_DELIVERY_BREAKER_MAX_PAUSE_SECS",
+                problem: "must not be below CUNXIANG_DELIVERY_BREAKER_PAUSE_SECS",
+                value: breaker_max_pause_secs.to_string(),
+            });
+        }
         let wechat_state = get("CUNXIANG_WECHAT_MINIPROGRAM_STATE").unwrap_or("formal".into());
         if !matches!(wechat_state.as_str(), "formal" | "trial" | "developer") {
             return Err(SettingsError {
@@ -107,6 +135,11 @@ impl PushSettings {
             max_streams_per_user: number(get, "CUNXIANG_SSE_MAX_PER_USER", 10)?,
             delivery_interval_ms: number(get, "CUNXIANG_DELIVERY_INTERVAL_MS", 1000)?,
             delivery_lease_secs: number(get, "CUNXIANG_DELIVERY_LEASE_SECS", 120)?,
+            delivery_concurrency: number(get, "CUNXIANG_DELIVERY_CONCURRENCY", 32)?,
+            delivery_per_destination: number(get, "CUNXIANG_DELIVERY_PER_DESTINATION", 4)?,
+            breaker_failures: number(get, "CUNXIANG_DELIVERY_BREAKER_FAILURES", 3)?,
+            breaker_pause_secs,
+            breaker_max_pause_secs,
             retry_min_secs,
             retry_max_secs,
             max_attempts: number(get, "CUNXIANG_DELIVERY_MAX_ATTEMPTS", 10)?,
@@ -174,6 +207,19 @@ mod tests {
             (60, 21600, 10)
         );
         assert_eq!((s.heartbeat_secs, s.webhook_timeout_secs), (15, 5));
+        assert_eq!(
+            (s.delivery_concurrency, s.delivery_per_destination),
+            (32, 4)
+        );
+        assert_eq!(
+            (
+                s.breaker_failures,
+                s.breaker_pause_secs,
+                s.breaker_max_pause_secs
+            ),
+            (3, 30, 600)
+        );
+        assert_eq!((s.delivery_interval_ms, s.delivery_lease_secs), (1000, 120));
         assert!(s.wechat_templates.is_empty());
         assert_eq!(s.sms_templates["resolved"], "report_resolved");
     }
@@ -191,6 +237,25 @@ mod tests {
         assert_eq!(err.name, "CUNXIANG_WECHAT_TEMPLATES");
         assert!(read(&[("CUNXIANG_DELIVERY_RETRY_MAX_SECS", "10")]).is_err());
         assert!(read(&[("CUNXIANG_WECHAT_MINIPROGRAM_STATE", "beta")]).is_err());
+        let pauses = read(&[("CUNXIANG_DELIVERY_BREAKER_MAX_PAUSE_SECS", "10")]).unwrap_err();
+        assert_eq!(pauses.name, "CUNXIANG_DELIVERY_BREAKER_MAX_PAUSE_SECS");
+        assert!(read(&[("CUNXIANG_DELIVERY_PER_DESTINATION", "0")]).is_err());
+        let s = read(&[
+            ("CUNXIANG_DELIVERY_CONCURRENCY", "8"),
+            ("CUNXIANG_DELIVERY_PER_DESTINATION", "2"),
+            ("CUNXIANG_DELIVERY_BREAKER_FAILURES", "5"),
+            ("CUNXIANG_DELIVERY_BREAKER_PAUSE_SECS", "10"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (
+                s.delivery_concurrency,
+                s.delivery_per_destination,
+                s.breaker_failures,
+                s.breaker_pause_secs
+            ),
+            (8, 2, 5, 10)
+        );
         let typo = read(&[("CUNXIANG_SMS_TEMPLATES", r#"{"acepted":"t"}"#)]).unwrap_err();
         assert_eq!(
             (typo.name, typo.value.as_str()),

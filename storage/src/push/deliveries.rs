@@ -1,7 +1,7 @@
 //! The outbox (`deliveries`): one row per message owed to a webhook, a WeChat user or a phone,
 //! written in the transaction of the change it reports. The delivery worker claims due rows
-//! (a claim pushes `next_attempt_at` out by a lease, so a worker that dies mid-send leaves the
-//! row to be tried again), sends them and records the outcome.
+//! ([`super::claims`]: a claim pushes `next_attempt_at` out by a lease, so a worker that dies
+//! mid-send leaves the row to be tried again), sends them and records the outcome here.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -67,7 +67,7 @@ pub struct NewDelivery {
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = deliveries)]
-struct DeliveryRow {
+pub(crate) struct DeliveryRow {
     id: String,
     event_id: String,
     report_id: String,
@@ -84,7 +84,7 @@ struct DeliveryRow {
 }
 
 impl DeliveryRow {
-    fn into_delivery(self) -> Result<Delivery> {
+    pub(crate) fn into_delivery(self) -> Result<Delivery> {
         let id = |v: &str| parse_id("deliveries", v);
         if !STATUSES.contains(&self.status.as_str()) {
             return Err(StorageError::Corrupt {
@@ -131,41 +131,6 @@ pub fn insert(conn: &mut DbConn, new: &[NewDelivery], now: DateTime<Utc>) -> Res
             .execute(conn)?;
     }
     Ok(())
-}
-
-/// Claims up to `limit` pending deliveries due at `now`, oldest due first, reserving them until
-/// `lease_until` (another worker skips them; if this one dies they fall due again then). Runs
-/// in its own transaction; on PostgreSQL rows another instance is claiming are skipped.
-pub fn claim_due(
-    conn: &mut DbConn,
-    now: DateTime<Utc>,
-    lease_until: DateTime<Utc>,
-    limit: i64,
-) -> Result<Vec<Delivery>> {
-    crate::conn::transaction(conn, |conn| {
-        let query = deliveries::table
-            .filter(deliveries::status.eq("pending"))
-            .filter(deliveries::next_attempt_at.le(time::to_db(now)))
-            .order(deliveries::next_attempt_at)
-            .select(deliveries::id)
-            .limit(limit);
-        let ids: Vec<String> = match conn {
-            DbConn::Sqlite(c) => query.load(c)?,
-            DbConn::Postgres(c) => query.for_update().skip_locked().load(c)?,
-        };
-        diesel::update(deliveries::table.filter(deliveries::id.eq_any(&ids)))
-            .set((
-                deliveries::next_attempt_at.eq(time::to_db(lease_until)),
-                deliveries::updated_at.eq(time::to_db(now)),
-            ))
-            .execute(conn)?;
-        let rows: Vec<DeliveryRow> = deliveries::table
-            .filter(deliveries::id.eq_any(&ids))
-            .order(deliveries::id)
-            .select(DeliveryRow::as_select())
-            .load(conn)?;
-        rows.into_iter().map(DeliveryRow::into_delivery).collect()
-    })
 }
 
 /// What became of one try.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use reqwest::header::CONTENT_TYPE;
 
-use super::{Outcome, reason};
+use super::{Outcome, failed};
 use crate::settings::Settings;
 
 /// How long the provider may take.
@@ -29,7 +29,7 @@ pub async fn send(http: &reqwest::Client, settings: &Settings, payload: &str) ->
         Ok(res) if res.status().is_success() => Outcome::Sent,
         Ok(res) => Outcome::Retry(format!("status {}", res.status().as_u16())),
         Err(e) if e.is_builder() => Outcome::Dead("invalid SMS provider URL".into()),
-        Err(e) => Outcome::Retry(reason(e)),
+        Err(e) => failed(e),
     }
 }
 

@@ -1,7 +1,8 @@
 //! Calls a partner's webhook: `POST {url}` with the stored event JSON as the exact body and
 //! headers `X-Cunxiang-Event-Id`, `X-Cunxiang-Delivery-Id` and
 //! `X-Cunxiang-Signature: t=<unix secs>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
-//! Any 2xx is sent; anything else, a connection error or a timeout is tried again.
+//! Any 2xx is sent; anything else is tried again (a connection error or a timeout as
+//! [`Outcome::Unreachable`], which the destination's circuit breaker counts).
 
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use reqwest::header::CONTENT_TYPE;
 use sha2::Sha256;
 use uuid::Uuid;
 
-use super::{Outcome, reason};
+use super::{Outcome, failed};
 
 /// Header carrying the event id (receivers dedupe by it).
 pub const EVENT_ID_HEADER: &str = "X-Cunxiang-Event-Id";
@@ -59,7 +60,7 @@ pub async fn send(
         )),
         Ok(res) => Outcome::Retry(format!("status {}", res.status().as_u16())),
         Err(e) if e.is_builder() => Outcome::Dead("invalid webhook URL".into()),
-        Err(e) => Outcome::Retry(reason(e)),
+        Err(e) => failed(e),
     }
 }
 
@@ -194,7 +195,7 @@ mod tests {
             .await;
         let started = std::time::Instant::now();
         let outcome = call(&server.uri(), Duration::from_millis(200)).await;
-        assert_eq!(outcome, Outcome::Retry("timeout".into()));
+        assert_eq!(outcome, Outcome::Unreachable("timeout".into()));
         assert!(started.elapsed() < Duration::from_secs(5));
     }
 
@@ -210,8 +211,8 @@ mod tests {
             }
         });
         let url = format!("http://127.0.0.1:{port}/hook?token=partner-secret");
-        let Outcome::Retry(why) = call(&url, Duration::from_secs(5)).await else {
-            panic!("expected a retry");
+        let Outcome::Unreachable(why) = call(&url, Duration::from_secs(5)).await else {
+            panic!("expected a retry of an unreachable receiver");
         };
         assert!(
             !why.contains("partner-secret") && !why.contains("127.0.0.1"),
@@ -227,8 +228,8 @@ mod tests {
             listener.local_addr().unwrap().port()
         };
         let url = format!("http://127.0.0.1:{port}/hook?token=partner-secret");
-        let Outcome::Retry(why) = call(&url, Duration::from_secs(5)).await else {
-            panic!("expected a retry");
+        let Outcome::Unreachable(why) = call(&url, Duration::from_secs(5)).await else {
+            panic!("expected a retry of an unreachable receiver");
         };
         assert!(!why.contains("partner-secret"), "{why}");
         assert_eq!(

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::Mutex;
 
-use super::{Outcome, reason, short};
+use super::{Outcome, failed, reason, short, unreachable};
 use crate::settings::Settings;
 
 /// How long one call to WeChat may take.
@@ -123,7 +123,7 @@ async fn fetch(
     else {
         return Err(Outcome::Dead("wechat not configured".into()));
     };
-    let failed = |why: String| {
+    let retry = |why: String| {
         tracing::warn!(reason = %why, "WeChat access token not fetched");
         Outcome::Retry(format!("token: {why}"))
     };
@@ -138,11 +138,20 @@ async fn fetch(
         }))
         .send()
         .await
-        .map_err(|e| failed(reason(e)))?;
+        .map_err(|e| {
+            let unreachable = unreachable(&e);
+            let why = reason(e);
+            tracing::warn!(reason = %why, "WeChat access token not fetched");
+            if unreachable {
+                Outcome::Unreachable(format!("token: {why}"))
+            } else {
+                Outcome::Retry(format!("token: {why}"))
+            }
+        })?;
     if !res.status().is_success() {
-        return Err(failed(format!("status {}", res.status().as_u16())));
+        return Err(retry(format!("status {}", res.status().as_u16())));
     }
-    let answer: Answer = res.json().await.map_err(|e| failed(reason(e)))?;
+    let answer: Answer = res.json().await.map_err(|e| retry(reason(e)))?;
     match answer.access_token.as_deref() {
         Some(value) if answer.errcode == 0 && !value.is_empty() => Ok(Token {
             value: value.to_owned(),
@@ -156,7 +165,7 @@ async fn fetch(
                     tracing::error!(reason = %why, "WeChat refused the app credentials");
                     Err(Outcome::Dead(format!("token: {why}")))
                 }
-                _ => Err(failed(why)),
+                _ => Err(retry(why)),
             }
         }
     }
@@ -183,11 +192,11 @@ async fn post(http: &reqwest::Client, settings: &Settings, token: &str, payload:
     let res = match res {
         Ok(res) if res.status().is_success() => res,
         Ok(res) => return Sent::Done(Outcome::Retry(format!("status {}", res.status().as_u16()))),
-        Err(e) => return Sent::Done(Outcome::Retry(reason(e))),
+        Err(e) => return Sent::Done(failed(e)),
     };
     let answer: Answer = match res.json().await {
         Ok(answer) => answer,
-        Err(e) => return Sent::Done(Outcome::Retry(reason(e))),
+        Err(e) => return Sent::Done(failed(e)),
     };
     let why = describe(&answer, &[token]);
     Sent::Done(match answer.errcode {

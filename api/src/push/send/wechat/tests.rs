@@ -265,8 +265,8 @@ async fn a_dropped_connection_is_retried_without_the_token_in_the_reason() {
     });
     let (http, settings) = (client(), settings(&base, true));
     let outcome = send(&http, &settings, &WechatTokens::new(), PAYLOAD, now()).await;
-    let Outcome::Retry(why) = outcome else {
-        panic!("expected a retry, got {outcome:?}");
+    let Outcome::Unreachable(why) = outcome else {
+        panic!("expected a retry of an unreachable WeChat, got {outcome:?}");
     };
     assert!(
         !why.contains("SECRET-TOKEN") && !why.contains("access_token"),
