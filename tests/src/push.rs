@@ -1,5 +1,6 @@
 //! Push fixtures: a Server-Sent Events client ([`sse`]), webhook receivers that check the
-//! signature on their own ([`hooks`]), and mocks of WeChat and the SMS provider ([`mocks`]).
+//! signature on their own or never answer ([`hooks`]), and mocks of WeChat and the SMS
+//! provider ([`mocks`]).
 
 use serde_json::Value;
 
@@ -7,7 +8,7 @@ pub mod hooks;
 pub mod mocks;
 pub mod sse;
 
-pub use hooks::{HangUp, HookCall, HookReceiver, verify_signature};
+pub use hooks::{BlackHole, HangUp, HookCall, HookReceiver, verify_signature};
 pub use mocks::{SMS_KEY, SmsProvider, WX_APP, WX_SECRET, Wechat, template};
 pub use sse::{Refused, SseEvent, SseStream};
 

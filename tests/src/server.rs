@@ -139,6 +139,17 @@ impl TestServer {
             .unwrap_or_else(|e| panic!("delivery pass failed: {} {}", e.code, e.message))
     }
 
+    /// The delivery destinations this server's circuit breakers have paused.
+    pub fn paused_destinations(&self) -> Vec<cunxiang_storage::push::claims::Destination> {
+        self.state.delivery.gate.paused()
+    }
+
+    /// Stops this server's delivery worker as the server does on shutdown: no more claims, and
+    /// up to `wait` for the sends in flight to finish and record their outcomes.
+    pub async fn stop_delivering(&self, wait: std::time::Duration) {
+        deliver::shutdown(&self.state, wait).await;
+    }
+
     /// Starts a second instance on the same database and data dir (so the same signing keys),
     /// with its own pool, live-stream hub and workers, as another API process would be.
     pub async fn another_instance(&self, adjust: impl FnOnce(&mut Settings)) -> TestServer {

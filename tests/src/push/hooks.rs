@@ -1,6 +1,7 @@
 //! Webhook receivers: a wiremock endpoint whose calls are checked against the secret the way a
 //! partner would check them (HMAC-SHA256 over `t + "." + body`), a raw socket that hangs up on
-//! every call until healed, and the admin calls that register webhooks and list deliveries.
+//! every call until healed, one that never answers at all ([`BlackHole`]), and the admin calls
+//! that register webhooks and list deliveries.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -203,5 +204,44 @@ impl HangUp {
     /// From now on, answer `200 OK`.
     pub fn heal(&self) {
         self.healed.store(true, Ordering::SeqCst);
+    }
+}
+
+/// A receiver that accepts every connection, reads what comes and never answers (a partner
+/// whose server hangs): every call to it runs into the webhook timeout.
+pub struct BlackHole {
+    /// The URL to register.
+    pub url: String,
+    connections: Arc<AtomicUsize>,
+}
+
+impl BlackHole {
+    /// Starts listening on a free local port.
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let count = connections.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                count.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    // Read until the caller gives up and closes; answer nothing.
+                    let mut buf = vec![0u8; 16 * 1024];
+                    while matches!(socket.read(&mut buf).await, Ok(n) if n > 0) {}
+                });
+            }
+        });
+        BlackHole {
+            url: format!("http://127.0.0.1:{port}/hook"),
+            connections,
+        }
+    }
+
+    /// Connections accepted so far (each a call that got no answer).
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 }

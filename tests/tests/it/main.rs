@@ -29,6 +29,7 @@ mod open311_tenancy;
 mod org_admin;
 mod organisation;
 mod push_journey;
+mod push_slow_partner;
 mod push_stream;
 mod push_webhook_admin;
 mod push_webhooks;
