@@ -27,8 +27,22 @@ pub fn record(
     left_unit: Option<Uuid>,
     event: &ReportEvent,
 ) -> Result<(), ApiError> {
-    cunxiang_storage::reports::events::insert(conn, event)?;
-    announce(conn, settings, report, left_unit, event)
+    record_all(conn, settings, &[(report, event)], left_unit)
+}
+
+/// [`record`] for several events of one change of one report (a new report is `submitted`,
+/// then `assigned`), each with the report as it stood after it: they share the fan-out's
+/// reads.
+pub fn record_all(
+    conn: &mut DbConn,
+    settings: &Settings,
+    steps: &[(&ReportRecord, &ReportEvent)],
+    left_unit: Option<Uuid>,
+) -> Result<(), ApiError> {
+    for (_, event) in steps {
+        cunxiang_storage::reports::events::insert(conn, event)?;
+    }
+    announce_all(conn, settings, steps, left_unit)
 }
 
 /// Fans out `event`, already in the timeline: feed rows and outbox rows. `left_unit` is the
@@ -43,53 +57,93 @@ pub fn announce(
     left_unit: Option<Uuid>,
     event: &ReportEvent,
 ) -> Result<(), ApiError> {
-    let followers = people::followers(conn, report.id)?;
-    let mut units: Vec<Uuid> = report.unit_id.into_iter().collect();
-    units.extend(left_unit.filter(|u| Some(*u) != report.unit_id));
+    announce_all(conn, settings, &[(report, event)], left_unit)
+}
+
+/// [`announce`] for several events of one change of one report: who follows it, who holds
+/// it, its supervisors and the webhooks are read once.
+fn announce_all(
+    conn: &mut DbConn,
+    settings: &Settings,
+    steps: &[(&ReportRecord, &ReportEvent)],
+    left_unit: Option<Uuid>,
+) -> Result<(), ApiError> {
+    let Some((last, _)) = steps.last() else {
+        return Ok(());
+    };
+    let followers = people::followers(conn, last.id)?;
+    let mut units: Vec<Uuid> = last.unit_id.into_iter().collect();
+    units.extend(left_unit.filter(|u| Some(*u) != last.unit_id));
     let handlers = people::members(conn, &units)?;
-    let supervisors = if concerns_supervisors(&event.kind) {
-        people::supervisors_over(conn, &report.region_path)?
+    let supervisors = if steps.iter().any(|(_, e)| concerns_supervisors(&e.kind)) {
+        people::supervisors_over(conn, &last.region_path)?
     } else {
         Vec::new()
     };
-    let recipients = audience(
-        &event.kind,
-        event.internal,
-        &Concerned {
-            reporter: Some(report.reporter_id),
-            followers: &followers,
-            handlers: &handlers,
-            supervisors: &supervisors,
-        },
-    );
-    let outbox = outbox(conn, settings, report, event, &recipients)?;
-    deliveries::insert(conn, &outbox, event.at)?;
+    let mut hooks = None;
+    let mut deliveries = Vec::new();
+    let mut fed = Vec::with_capacity(steps.len());
+    for (report, event) in steps {
+        let supervisors = if concerns_supervisors(&event.kind) {
+            supervisors.as_slice()
+        } else {
+            &[]
+        };
+        let recipients = audience(
+            &event.kind,
+            event.internal,
+            &Concerned {
+                reporter: Some(report.reporter_id),
+                followers: &followers,
+                handlers: &handlers,
+                supervisors,
+            },
+        );
+        deliveries.extend(outbox(
+            conn,
+            settings,
+            report,
+            event,
+            &recipients,
+            &mut hooks,
+        )?);
+        fed.push(recipients);
+    }
+    if let Some((_, first)) = steps.first() {
+        deliveries::insert(conn, &deliveries, first.at)?;
+    }
     // The ordering lock is held to commit: only the feed rows and the KPI roll-ups' difference
     // (which it serialises) come after it.
     feed::order_commits(conn)?;
-    let rows: Vec<(Uuid, &str)> = recipients
-        .iter()
-        .map(|r| (r.user_id, r.reason.as_str()))
-        .collect();
-    feed::insert(conn, event, report.status.as_str(), &rows)?;
+    for ((report, event), recipients) in steps.iter().zip(&fed) {
+        let rows: Vec<(Uuid, &str)> = recipients
+            .iter()
+            .map(|r| (r.user_id, r.reason.as_str()))
+            .collect();
+        feed::insert(conn, event, report.status.as_str(), &rows)?;
+    }
     Ok(())
 }
 
 /// The messages an event owes outside the app: one per matching webhook, and one WeChat
 /// message or SMS per villager who hears of it (not for her own actions, not for internal
-/// events, only for kinds with a template).
+/// events, only for kinds with a template). `hooks` keeps the active webhooks once read.
 fn outbox(
     conn: &mut DbConn,
     settings: &Settings,
     report: &ReportRecord,
     event: &ReportEvent,
     recipients: &[cunxiang_core::push::Recipient],
+    hooks: &mut Option<Vec<webhooks::Webhook>>,
 ) -> Result<Vec<NewDelivery>, ApiError> {
     if event.internal {
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
-    let hooks = webhooks::active(conn)?;
+    let hooks = match hooks {
+        Some(h) => h,
+        None => hooks.insert(webhooks::active(conn)?),
+    };
     let wanted: Vec<_> = hooks
         .iter()
         .filter(|h| h.wants(&event.kind, &report.region_path))

@@ -25,7 +25,7 @@ use super::submission::{CreateReport, Submission, check, idempotency_key};
 use super::view::{ReportParts, ReportView};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::push::publish::record as record_event;
+use crate::push::publish::record_all;
 use crate::route_index::RoutingCache;
 use crate::settings::Settings;
 use crate::state::AppState;
@@ -373,7 +373,6 @@ fn write_first_events(
         status: ReportStatus::Submitted,
         ..record.clone()
     };
-    record_event(conn, settings, &received, None, &submitted)?;
     let routed = match placement.unit {
         Some((unit, level)) => event(
             "assigned",
@@ -388,6 +387,11 @@ fn write_first_events(
             json!({ "region_id": placement.region_id, "reason": placement.reason }),
         ),
     };
-    record_event(conn, settings, record, None, &routed)?;
+    record_all(
+        conn,
+        settings,
+        &[(&received, &submitted), (record, &routed)],
+        None,
+    )?;
     Ok(())
 }
