@@ -4,6 +4,7 @@
 
 mod accounts;
 mod auth_codes;
+mod busy;
 mod auth_partners;
 mod auth_tokens;
 mod concurrent_writes;
