@@ -214,14 +214,26 @@ pub(crate) fn intake(
         record.case_number = report::case_number(&prefix, day, sequence);
         cunxiang_storage::reports::set_case_number(conn, record.id, &record.case_number)?;
         // Last: the fan-out takes the feed's ordering lock, which must follow every row lock.
-        write_first_events(conn, settings, &record, &placement, &s, me.user.id)?;
+        let events = write_first_events(conn, settings, &record, &placement, &s, me.user.id)?;
         cunxiang_storage::stats::rollup::apply_change(conn, None, &record)?;
-        Ok(record)
+        Ok((record, reporter, events))
     });
     match result {
-        Ok(record) => {
+        Ok((record, reporter, events)) => {
             let sight = sight(me, &record, true).unwrap_or(Sight::Public);
-            let parts = ReportParts::load(conn, record)?;
+            // What was just written, as a read would give it back.
+            for (position, photo) in photos.iter_mut().enumerate() {
+                photo.report_id = Some(record.id);
+                photo.position = i32::try_from(position).ok();
+            }
+            let parts = ReportParts {
+                report: record,
+                photos,
+                events: Some(events),
+                evidence: std::collections::HashMap::new(),
+                reporter: Some(reporter),
+                unit_name: placement.unit_name.clone(),
+            };
             Ok(Outcome::Created(parts.view(sight, now)))
         }
         // A retry with the same key committed first: answer as a retry.
@@ -341,6 +353,7 @@ fn new_record(
     }
 }
 
+/// Writes and fans out a new report's first two events; returns them, in order.
 fn write_first_events(
     conn: &mut DbConn,
     settings: &Settings,
@@ -348,7 +361,7 @@ fn write_first_events(
     placement: &Placement,
     s: &Submission,
     submitted_by: Uuid,
-) -> Result<(), ApiError> {
+) -> Result<Vec<ReportEvent>, ApiError> {
     let event = |kind: &str, unit_id, note: Option<String>, details| ReportEvent {
         id: Uuid::now_v7(),
         report_id: record.id,
@@ -393,5 +406,5 @@ fn write_first_events(
         &[(&received, &submitted), (record, &routed)],
         None,
     )?;
-    Ok(())
+    Ok(vec![submitted, routed])
 }

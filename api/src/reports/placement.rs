@@ -26,6 +26,8 @@ pub struct Placement {
     pub region_path: String,
     /// The case-number prefix of its county.
     pub case_prefix: String,
+    /// The responsible unit's name.
+    pub unit_name: Option<String>,
 }
 
 /// Routes a report of `category` at `location` (WGS-84, if known).
@@ -68,6 +70,7 @@ pub fn place(
         .get(&region_id)
         .cloned()
         .ok_or_else(|| ApiError::internal("routing named an unknown region"))?;
+    let unit_name = unit.and_then(|(u, _)| org.unit(u)).map(|u| u.name.clone());
     Ok(Placement {
         grid_id,
         region_id,
@@ -75,5 +78,6 @@ pub fn place(
         reason,
         region_path,
         case_prefix,
+        unit_name,
     })
 }

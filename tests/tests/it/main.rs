@@ -4,9 +4,9 @@
 
 mod accounts;
 mod auth_codes;
-mod busy;
 mod auth_partners;
 mod auth_tokens;
+mod busy;
 mod concurrent_writes;
 mod contract;
 mod deadlines;
