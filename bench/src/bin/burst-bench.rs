@@ -3,8 +3,8 @@
 //! all on one day, from 8 and then 32 concurrent clients, each burst against a fresh release
 //! `cunxiang` process on a fresh database (SQLite; PostgreSQL too when a URL is given).
 //! Prints throughput per 10 s window (and 2 s windows for short runs) and per 1,000 reports,
-//! overall throughput, p50/p99 latency, errors by status, server CPU per report and peak RSS,
-//! then a Markdown table of the medians. With `--flame`, one more 8-client burst per database
+//! overall throughput, p50/p99 latency, errors by status, server CPU per report (and on
+//! PostgreSQL its backends' CPU per report) and peak RSS, then a Markdown table of the medians. With `--flame`, one more 8-client burst per database
 //! is sampled with `perf record -F 499` and drawn as a flame graph SVG in `bench/`. Run with
 //! `cargo build --release -p cunxiang-api -p cunxiang-bench && target/release/burst-bench
 //! [--db sqlite|postgres|both] [--postgres URL] [--reports 10000] [--clients 8,32] [--runs 1]
@@ -161,6 +161,10 @@ fn main() -> anyhow::Result<()> {
 fn print_run(run: &Run) {
     println!("    server started in {:.1} s", run.startup_s);
     run.figures.print();
+    for (n, cause) in &run.server_errors {
+        let cause: String = cause.chars().take(300).collect();
+        println!("    server log: {n} × ERROR {cause}");
+    }
     if run.day_changed {
         println!("    WARNING: the day (Beijing time) changed during the burst");
     }

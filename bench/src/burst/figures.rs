@@ -110,6 +110,9 @@ pub struct Figures {
     pub slices: Vec<f64>,
     /// Server CPU seconds (user + system, all threads) during the burst.
     pub server_cpu_s: f64,
+    /// CPU seconds of the PostgreSQL backends serving the server during the burst (`None` on
+    /// SQLite, which runs inside the server process, or when they could not be read).
+    pub db_cpu_s: Option<f64>,
     /// Server peak RSS (`VmHWM`) at the end, MB.
     pub peak_rss_mb: f64,
     /// Server RSS after the log-ins, before the burst, MB.
@@ -174,6 +177,7 @@ impl Figures {
             }),
             slices,
             server_cpu_s,
+            db_cpu_s: None,
             peak_rss_mb,
             rss_before_mb,
         }
@@ -192,6 +196,12 @@ impl Figures {
     /// Server CPU milliseconds per report filed.
     pub fn cpu_ms_per_report(&self) -> f64 {
         self.server_cpu_s * 1e3 / self.filed.max(1) as f64
+    }
+
+    /// Database backend CPU milliseconds per report filed (NaN when not measured).
+    pub fn db_cpu_ms_per_report(&self) -> f64 {
+        self.db_cpu_s
+            .map_or(f64::NAN, |s| s * 1e3 / self.filed.max(1) as f64)
     }
 
     /// Failed requests.
@@ -263,6 +273,12 @@ impl Figures {
             self.rss_before_mb,
             self.peak_rss_mb
         );
+        if let Some(db) = self.db_cpu_s {
+            println!(
+                "    PostgreSQL backends' CPU {db:.1} s = {:.2} ms per report",
+                self.db_cpu_ms_per_report()
+            );
+        }
         if let Some(e) = &self.first_error {
             println!(
                 "    first error: {}",

@@ -1,8 +1,10 @@
 //! `burst-bench`'s parts: the report bodies ([`place`]), the figures of a burst ([`figures`]),
-//! the Markdown table ([`table`]) and the perf flame graph ([`flame`]); [`run`] runs one burst
+//! the Markdown table ([`table`]), the perf flame graph ([`flame`]) and the PostgreSQL
+//! backends' CPU time ([`backends`]); [`run`] runs one burst
 //! against a fresh release server on a fresh database. The server process is `kpi-bench`'s
 //! (`kpi/server.rs`), the scratch databases, log-ins and request driver `lifecycle-bench`'s.
 
+pub mod backends;
 pub mod figures;
 pub mod flame;
 pub mod place;
@@ -91,6 +93,8 @@ pub struct Run {
     pub startup_s: f64,
     /// Whether the Beijing day changed during the burst (then not all reports are on one day).
     pub day_changed: bool,
+    /// The server's logged errors by cause, with their counts (the most frequent few).
+    pub server_errors: Vec<(usize, String)>,
     /// The flame graph, when one was recorded.
     pub flame: Option<(PathBuf, flame::Flame)>,
 }
@@ -123,6 +127,8 @@ pub async fn run(
     let tokens = Arc::new(load::villagers(client, &server.base, &phones).await?);
     let cpu_before = measure::cpu_seconds(Some(server.pid)).unwrap_or(f64::NAN);
     let rss_before = server.status_mb("VmRSS:").unwrap_or(f64::NAN);
+    let postgres = db == Db::Postgres;
+    let db_before = postgres.then(|| backends::cpu_by_pid(&scratch.url));
     let recording = match flame {
         Some(f) => Some(flame::Recording::start(
             server.pid,
@@ -152,6 +158,7 @@ pub async fn run(
 
     let cpu = measure::cpu_seconds(Some(server.pid)).unwrap_or(f64::NAN) - cpu_before;
     let peak = server.status_mb("VmHWM:").unwrap_or(f64::NAN);
+    let db_cpu = db_before.and_then(|b| backends::used(&b, &backends::cpu_by_pid(&scratch.url)));
     let flame = match (recording, flame) {
         (Some(recording), Some(request)) => {
             let data = recording.stop()?;
@@ -161,14 +168,18 @@ pub async fn run(
         _ => None,
     };
     let startup_s = server.startup_s;
+    let server_errors = log_errors(&server.log(), 3);
     drop(server);
     drop(scratch);
     let filings: Vec<Filing> = outcomes.into_iter().flatten().collect();
     let sent_all = filings.len() == n;
+    let mut figures = Figures::of(&filings, sent_all, (cpu, peak, rss_before));
+    figures.db_cpu_s = db_cpu;
     Ok(Run {
-        figures: Figures::of(&filings, sent_all, (cpu, peak, rss_before)),
+        figures,
         startup_s,
         day_changed,
+        server_errors,
         flame,
     })
 }
@@ -200,5 +211,53 @@ async fn file(client: &Client, url: &str, token: &str, body: &Value, start: Inst
         sent_s,
         done_s: start.elapsed().as_secs_f64(),
         error,
+    }
+}
+
+/// The `ERROR` lines of a server log that name an `error=` cause, grouped by it (ANSI colours
+/// and timestamps left out), most frequent first, at most `max` of them with their counts.
+pub fn log_errors(log: &str, max: usize) -> Vec<(usize, String)> {
+    let mut causes: std::collections::HashMap<String, usize> = Default::default();
+    for line in log.lines().filter(|l| l.contains("ERROR")) {
+        let plain = strip_ansi(line);
+        if let Some((_, cause)) = plain.split_once("error=") {
+            *causes.entry(cause.trim().to_owned()).or_insert(0) += 1;
+        }
+    }
+    let mut list: Vec<(usize, String)> = causes.into_iter().map(|(c, n)| (n, c)).collect();
+    list.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    list.truncate(max);
+    list
+}
+
+/// `text` without ANSI escape sequences (`ESC [ … letter`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn log_errors_groups_causes() {
+        let log = "\u{1b}[2m2026-12-04T17:00:00Z\u{1b}[0m \u{1b}[31mERROR\u{1b}[0m internal error \
+                   error=database is locked\nINFO ok\nERROR HTTP request{…}\n\
+                   2026-12-04T17:00:01Z ERROR internal error error=database is locked\n";
+        assert_eq!(
+            super::log_errors(log, 3),
+            vec![(2, "database is locked".to_owned())]
+        );
     }
 }

@@ -53,9 +53,9 @@ pub fn print(groups: &[Group<'_>], reports: usize) {
     println!(
         "| database | clients | runs | filed (of {reports}) | wall s | **reports/s** (per run) | \
          first → last window /s | last / first | p50 ms | p99 ms | errors | server CPU ms / report \
-         | peak RSS MB |"
+         | PostgreSQL CPU ms / report | peak RSS MB |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for g in groups {
         let per_run: Vec<String> = g
             .runs
@@ -68,7 +68,7 @@ pub fn print(groups: &[Group<'_>], reports: usize) {
         let last = g.median(|r| r.compared().full.last().copied().unwrap_or(f64::NAN));
         println!(
             "| {} | {} | {} | {:.0}{} | {:.1} | **{:.0}** ({}) | {first:.0} → {last:.0} ({width} s) \
-             | {:.0} % | {:.1} | {:.1} | {} | {:.2} | {:.0} |",
+             | {:.0} % | {:.1} | {:.1} | {} | {:.2} | {} | {:.0} |",
             g.db.name(),
             g.clients,
             g.runs.len(),
@@ -82,6 +82,10 @@ pub fn print(groups: &[Group<'_>], reports: usize) {
             g.median(|r| r.percentile_ms(99.0)),
             error_list(&g.errors()),
             g.median(Figures::cpu_ms_per_report),
+            match g.median(Figures::db_cpu_ms_per_report) {
+                ms if ms.is_nan() => "–".to_owned(),
+                ms => format!("{ms:.2}"),
+            },
             g.median(|r| r.peak_rss_mb),
         );
     }
