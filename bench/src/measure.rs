@@ -163,3 +163,23 @@ pub fn status_mb(pid: u32, field: &str) -> anyhow::Result<f64> {
         .with_context(|| format!("no {field} in {path}"))?;
     Ok(kb / 1024.0)
 }
+
+/// Linux's USER_HZ: the unit of utime/stime in `/proc/<pid>/stat` on every common platform.
+const CLOCK_TICKS: f64 = 100.0;
+
+/// CPU time (user + system, all threads) of process `pid` so far, or of this process when
+/// `None`, in seconds: utime + stime from `/proc/<pid>/stat`.
+pub fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
+    let path = pid.map_or_else(
+        || "/proc/self/stat".to_owned(),
+        |p| format!("/proc/{p}/stat"),
+    );
+    let stat = std::fs::read_to_string(path).ok()?;
+    // Fields after the command name (which may hold spaces): state is the first, then
+    // utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / CLOCK_TICKS)
+}

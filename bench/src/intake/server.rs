@@ -28,8 +28,6 @@ const PASSED_THROUGH: [&str; 4] = [
 ];
 /// How often VmRSS is read during a phase.
 const SAMPLE_EVERY: Duration = Duration::from_millis(20);
-/// Linux's USER_HZ: the unit of utime/stime in `/proc/<pid>/stat` on every common platform.
-const CLOCK_TICKS: f64 = 100.0;
 
 /// The bench villagers' phone numbers.
 pub fn phones(n: usize) -> Vec<String> {
@@ -137,7 +135,7 @@ impl ServerProcess {
 
     /// The server's CPU time so far (user + system, all threads), in seconds.
     pub fn cpu_seconds(&self) -> Option<f64> {
-        cpu_seconds(&format!("/proc/{}/stat", self.pid))
+        cunxiang_bench::measure::cpu_seconds(Some(self.pid))
     }
 
     /// Starts reading the server's `VmRSS` every 20 ms until [`RssSampler::stop`].
@@ -189,7 +187,7 @@ impl RssSampler {
 
 /// CPU time (user + system) of this process so far, in seconds.
 pub fn own_cpu_seconds() -> Option<f64> {
-    cpu_seconds("/proc/self/stat")
+    cunxiang_bench::measure::cpu_seconds(None)
 }
 
 /// The 1-, 5- and 15-minute load averages.
@@ -204,16 +202,4 @@ fn status_kb(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// utime + stime from a `/proc/.../stat` file, in seconds.
-fn cpu_seconds(path: &str) -> Option<f64> {
-    let stat = std::fs::read_to_string(path).ok()?;
-    // Fields after the command name (which may hold spaces): state is the first, then
-    // utime and stime are the 12th and 13th.
-    let rest = stat.rsplit_once(')')?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let utime: f64 = fields.get(11)?.parse().ok()?;
-    let stime: f64 = fields.get(12)?.parse().ok()?;
-    Some((utime + stime) / CLOCK_TICKS)
 }

@@ -1,8 +1,8 @@
 //! The server under test: the release `cunxiang` binary in a process of its own on the bench
-//! database (no demo data, deadline worker idle for an hour, log to a file), so that the memory
-//! read from `/proc/<pid>/status` is the server's alone. Start-up may take minutes when the
-//! server builds derived data (KPI roll-ups) from a million reports, so readiness is awaited
-//! for up to ten minutes.
+//! database (no demo data unless the caller's environment asks for it, deadline worker idle for
+//! an hour, log to a file), so that the memory read from `/proc/<pid>/status` is the server's
+//! alone. Start-up may take minutes when the server builds derived data (KPI roll-ups) from a
+//! million reports, so readiness is awaited for up to ten minutes.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -44,6 +44,18 @@ impl Server {
         dir: &Path,
         client: &Client,
     ) -> anyhow::Result<Self> {
+        Self::start_with(binary, database_url, dir, client, &[]).await
+    }
+
+    /// [`Server::start`] with more environment variables for the server (set last, so they
+    /// override the defaults above, e.g. `CUNXIANG_DEMO=true`).
+    pub async fn start_with(
+        binary: &Path,
+        database_url: &str,
+        dir: &Path,
+        client: &Client,
+        env: &[(&str, String)],
+    ) -> anyhow::Result<Self> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         std::fs::create_dir_all(dir)?;
         let log = dir.join("server.log");
@@ -56,6 +68,7 @@ impl Server {
             .env("CUNXIANG_DEMO", "false")
             .env("CUNXIANG_DEADLINE_INTERVAL_SECS", "3600")
             .env("CUNXIANG_ACCESS_TOKEN_TTL", "21600")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log_file)
@@ -89,9 +102,14 @@ impl Server {
         Ok(server)
     }
 
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     /// The last lines of the server's log.
     pub fn log_tail(&self) -> String {
-        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let log = self.log();
         let lines: Vec<&str> = log.lines().collect();
         lines[lines.len().saturating_sub(5)..].join("\n")
     }

@@ -104,6 +104,23 @@ where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<T, String>> + Send,
 {
+    drive_until(n, clients, None, bar, op).await
+}
+
+/// [`drive`], except that no call starts after `stop_at` (calls under way finish): the
+/// results of the calls never made are `None`.
+pub async fn drive_until<T, F, Fut>(
+    n: usize,
+    clients: usize,
+    stop_at: Option<Instant>,
+    bar: &ProgressBar,
+    op: F,
+) -> anyhow::Result<(Sample, Vec<Option<T>>)>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, String>> + Send,
+{
     let next = Arc::new(AtomicUsize::new(0));
     let op = Arc::new(op);
     let started = Instant::now();
@@ -114,6 +131,9 @@ where
             let mut sample = Sample::default();
             let mut results = Vec::new();
             loop {
+                if stop_at.is_some_and(|t| Instant::now() >= t) {
+                    break;
+                }
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= n {
                     break;

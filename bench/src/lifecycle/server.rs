@@ -234,11 +234,5 @@ pub fn reset_peak_rss() -> bool {
 
 /// CPU time (user + system) of this process so far (server and bench client), in seconds.
 pub fn own_cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let rest = stat.rsplit_once(')')?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let utime: f64 = fields.get(11)?.parse().ok()?;
-    let stime: f64 = fields.get(12)?.parse().ok()?;
-    // Linux's USER_HZ.
-    Some((utime + stime) / 100.0)
+    cunxiang_bench::measure::cpu_seconds(None)
 }
