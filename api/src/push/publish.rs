@@ -2,19 +2,22 @@
 //! feed row for each person who hears of it (the live stream reads these), and the outbox
 //! rows for partners' webhooks, WeChat subscribe messages and SMS. Because all of it commits
 //! with the state change or not at all, a crash at any moment loses no delivery.
+//!
+//! A fan-out has two phases: [`plan`] reads who hears of the events (followers, handlers,
+//! supervisors, webhooks, villagers' contacts), and [`Plan::write`] takes the feed's ordering
+//! lock — held to commit — and writes the outbox and feed rows. Between them a caller may
+//! finish the report under that lock (intake numbers the case there, so that the county's
+//! counter is held only while commits are serialised anyway).
 
-use cunxiang_core::Role;
-use cunxiang_core::push::{Concerned, Reason, audience, concerns_supervisors};
+mod outbox;
+
+use cunxiang_core::push::{Concerned, Recipient, audience, concerns_supervisors};
 use cunxiang_storage::DbConn;
-use cunxiang_storage::push::deliveries::NewDelivery;
-use cunxiang_storage::push::people::Contact;
-use cunxiang_storage::push::{deliveries, feed, people, webhooks};
+use cunxiang_storage::push::{deliveries, feed, people};
 use cunxiang_storage::reports::ReportRecord;
 use cunxiang_storage::reports::events::ReportEvent;
-use serde_json::json;
 use uuid::Uuid;
 
-use super::message::{self, Vars};
 use crate::error::ApiError;
 use crate::settings::Settings;
 
@@ -27,22 +30,8 @@ pub fn record(
     left_unit: Option<Uuid>,
     event: &ReportEvent,
 ) -> Result<(), ApiError> {
-    record_all(conn, settings, &[(report, event)], left_unit)
-}
-
-/// [`record`] for several events of one change of one report (a new report is `submitted`,
-/// then `assigned`), each with the report as it stood after it: they share the fan-out's
-/// reads.
-pub fn record_all(
-    conn: &mut DbConn,
-    settings: &Settings,
-    steps: &[(&ReportRecord, &ReportEvent)],
-    left_unit: Option<Uuid>,
-) -> Result<(), ApiError> {
-    for (_, event) in steps {
-        cunxiang_storage::reports::events::insert(conn, event)?;
-    }
-    announce_all(conn, settings, steps, left_unit)
+    cunxiang_storage::reports::events::insert(conn, event)?;
+    announce(conn, settings, report, left_unit, event)
 }
 
 /// Fans out `event`, already in the timeline: feed rows and outbox rows. `left_unit` is the
@@ -57,19 +46,32 @@ pub fn announce(
     left_unit: Option<Uuid>,
     event: &ReportEvent,
 ) -> Result<(), ApiError> {
-    announce_all(conn, settings, &[(report, event)], left_unit)
+    plan(conn, settings, &[(report, event)], left_unit)?.write(conn, settings, &[(report, event)])
 }
 
-/// [`announce`] for several events of one change of one report: who follows it, who holds
-/// it, its supervisors and the webhooks are read once.
-fn announce_all(
+/// What a fan-out read: who hears of each event, and what the outbox needs to address them.
+pub struct Plan {
+    /// Per event, in order: its recipients.
+    heard: Vec<Vec<Recipient>>,
+    /// Per event, in order: the outbox's addressees.
+    addressees: Vec<outbox::Addressees>,
+}
+
+/// Reads who hears of `steps` — events of one change of one report, each with the report as
+/// it stood after it (a new report is `submitted`, then `assigned`): followers, handlers,
+/// supervisors and webhooks are read once for all. The events are in the timeline already.
+pub fn plan(
     conn: &mut DbConn,
     settings: &Settings,
     steps: &[(&ReportRecord, &ReportEvent)],
     left_unit: Option<Uuid>,
-) -> Result<(), ApiError> {
+) -> Result<Plan, ApiError> {
+    let mut plan = Plan {
+        heard: Vec::with_capacity(steps.len()),
+        addressees: Vec::with_capacity(steps.len()),
+    };
     let Some((last, _)) = steps.last() else {
-        return Ok(());
+        return Ok(plan);
     };
     let followers = people::followers(conn, last.id)?;
     let mut units: Vec<Uuid> = last.unit_id.into_iter().collect();
@@ -81,8 +83,6 @@ fn announce_all(
         Vec::new()
     };
     let mut hooks = None;
-    let mut deliveries = Vec::new();
-    let mut fed = Vec::with_capacity(steps.len());
     for (report, event) in steps {
         let supervisors = if concerns_supervisors(&event.kind) {
             supervisors.as_slice()
@@ -99,142 +99,38 @@ fn announce_all(
                 supervisors,
             },
         );
-        deliveries.extend(outbox(
-            conn,
-            settings,
-            report,
-            event,
-            &recipients,
-            &mut hooks,
-        )?);
-        fed.push(recipients);
+        let to = outbox::addressees(conn, settings, report, event, &recipients, &mut hooks)?;
+        plan.addressees.push(to);
+        plan.heard.push(recipients);
     }
-    if let Some((_, first)) = steps.first() {
-        deliveries::insert(conn, &deliveries, first.at)?;
-    }
-    // The ordering lock is held to commit: only the feed rows and the KPI roll-ups' difference
-    // (which it serialises) come after it.
-    feed::order_commits(conn)?;
-    for ((report, event), recipients) in steps.iter().zip(&fed) {
-        let rows: Vec<(Uuid, &str)> = recipients
-            .iter()
-            .map(|r| (r.user_id, r.reason.as_str()))
-            .collect();
-        feed::insert(conn, event, report.status.as_str(), &rows)?;
-    }
-    Ok(())
+    Ok(plan)
 }
 
-/// The messages an event owes outside the app: one per matching webhook, and one WeChat
-/// message or SMS per villager who hears of it (not for her own actions, not for internal
-/// events, only for kinds with a template). `hooks` keeps the active webhooks once read.
-fn outbox(
-    conn: &mut DbConn,
-    settings: &Settings,
-    report: &ReportRecord,
-    event: &ReportEvent,
-    recipients: &[cunxiang_core::push::Recipient],
-    hooks: &mut Option<Vec<webhooks::Webhook>>,
-) -> Result<Vec<NewDelivery>, ApiError> {
-    if event.internal {
-        return Ok(Vec::new());
-    }
-    let mut out = Vec::new();
-    let hooks = match hooks {
-        Some(h) => h,
-        None => hooks.insert(webhooks::active(conn)?),
-    };
-    let wanted: Vec<_> = hooks
-        .iter()
-        .filter(|h| h.wants(&event.kind, &report.region_path))
-        .collect();
-    if !wanted.is_empty() {
-        let body = webhook_body(report, event);
-        out.extend(wanted.into_iter().map(|h| NewDelivery {
-            event_id: event.id,
-            report_id: report.id,
-            channel: "webhook",
-            target: h.id,
-            payload: body.clone(),
-        }));
-    }
-    let wechat = settings.push.wechat_templates.get(&event.kind);
-    let sms = settings
-        .push
-        .sms_templates
-        .get(&event.kind)
-        .filter(|_| settings.sms_url.is_some());
-    if wechat.is_none() && sms.is_none() {
-        return Ok(out);
-    }
-    let villagers: Vec<Uuid> = recipients
-        .iter()
-        .filter(|r| matches!(r.reason, Reason::Reporter | Reason::Follower))
-        .map(|r| r.user_id)
-        .filter(|id| Some(*id) != event.actor_id)
-        .collect();
-    let contacts = people::contacts(conn, &villagers)?;
-    if contacts.is_empty() {
-        return Ok(out);
-    }
-    let vars = Vars {
-        report_id: report.id,
-        case_number: report.case_number.clone(),
-        kind: event.kind.clone(),
-        status: report.status,
-        category: category_name(conn, &report.category)?,
-        at: event.at,
-        note: event.note.clone().unwrap_or_default(),
-    };
-    for contact in contacts.iter().filter(|c| reachable(c)) {
-        let message = match (&contact.wechat_openid, &contact.phone) {
-            (Some(openid), _) => wechat.map(|t| {
-                let body = message::wechat_payload(t, openid, &settings.push.wechat_state, &vars);
-                ("wechat", body)
-            }),
-            (None, Some(phone)) => sms.map(|t| ("sms", message::sms_payload(t, phone, &vars))),
-            (None, None) => None,
-        };
-        if let Some((channel, body)) = message {
-            out.push(NewDelivery {
-                event_id: event.id,
-                report_id: report.id,
-                channel,
-                target: contact.id,
-                payload: body.to_string(),
-            });
+impl Plan {
+    /// Takes the feed's ordering lock and writes the outbox and feed rows of `steps` (the
+    /// same events as planned, with the report as it now stands). The lock is held to
+    /// commit: only the KPI roll-ups' difference (which it serialises) may follow.
+    pub fn write(
+        self,
+        conn: &mut DbConn,
+        settings: &Settings,
+        steps: &[(&ReportRecord, &ReportEvent)],
+    ) -> Result<(), ApiError> {
+        feed::order_commits(conn)?;
+        let mut messages = Vec::new();
+        for ((report, event), to) in steps.iter().zip(&self.addressees) {
+            messages.extend(outbox::messages(settings, report, event, to));
         }
+        if let Some((_, first)) = steps.first() {
+            deliveries::insert(conn, &messages, first.at)?;
+        }
+        for ((report, event), recipients) in steps.iter().zip(&self.heard) {
+            let rows: Vec<(Uuid, &str)> = recipients
+                .iter()
+                .map(|r| (r.user_id, r.reason.as_str()))
+                .collect();
+            feed::insert(conn, event, report.status.as_str(), &rows)?;
+        }
+        Ok(())
     }
-    Ok(out)
-}
-
-/// Villagers with active accounts are messaged; staff follow their work in the app.
-fn reachable(contact: &Contact) -> bool {
-    contact.active && contact.role == Role::Villager.as_str()
-}
-
-fn category_name(conn: &mut DbConn, code: &str) -> Result<String, ApiError> {
-    Ok(cunxiang_storage::categories::find(conn, code)?
-        .map(|c| c.name)
-        .unwrap_or_else(|| code.to_owned()))
-}
-
-/// The JSON a webhook receives: the event and the report's state after it, nothing personal
-/// (no reporter, no phone, no location). Receivers dedupe by `id`.
-fn webhook_body(report: &ReportRecord, event: &ReportEvent) -> String {
-    json!({
-        "id": event.id,
-        "type": event.kind,
-        "at": event.at,
-        "note": event.note,
-        "report": {
-            "id": report.id,
-            "case_number": report.case_number,
-            "status": report.status,
-            "category": report.category,
-            "region_id": report.region_id,
-            "unit_id": report.unit_id,
-        },
-    })
-    .to_string()
 }

@@ -25,7 +25,6 @@ use super::submission::{CreateReport, Submission, check, idempotency_key};
 use super::view::{ReportParts, ReportView};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::push::publish::record_all;
 use crate::route_index::RoutingCache;
 use crate::settings::Settings;
 use crate::state::AppState;
@@ -204,8 +203,17 @@ pub(crate) fn intake(
                 "a photo was attached to another report meanwhile; nothing was saved",
             ));
         }
+        let [submitted, routed] = first_events(&record, &placement, &s, me.user.id);
+        for event in [&submitted, &routed] {
+            cunxiang_storage::reports::events::insert(conn, event)?;
+        }
+        let received = as_received(&record);
+        let steps = [(&received, &submitted), (&record, &routed)];
+        let fanout = crate::push::publish::plan(conn, settings, &steps, None)?;
         // The county's daily counter stays locked until commit (gapless numbers), so it is
-        // taken as late as it can be: only the number and the fan-out come after it.
+        // taken under the feed's ordering lock, which serialises the rest of every
+        // transaction anyway: it costs no wait of its own.
+        cunxiang_storage::push::feed::order_commits(conn)?;
         let sequence = cunxiang_storage::reports::next_case_sequence(
             conn,
             &prefix,
@@ -213,8 +221,13 @@ pub(crate) fn intake(
         )?;
         record.case_number = report::case_number(&prefix, day, sequence);
         cunxiang_storage::reports::set_case_number(conn, record.id, &record.case_number)?;
-        // Last: the fan-out takes the feed's ordering lock, which must follow every row lock.
-        let events = write_first_events(conn, settings, &record, &placement, &s, me.user.id)?;
+        let received = as_received(&record);
+        fanout.write(
+            conn,
+            settings,
+            &[(&received, &submitted), (&record, &routed)],
+        )?;
+        let events = vec![submitted, routed];
         cunxiang_storage::stats::rollup::apply_change(conn, None, &record)?;
         Ok((record, reporter, events))
     });
@@ -353,15 +366,21 @@ fn new_record(
     }
 }
 
-/// Writes and fans out a new report's first two events; returns them, in order.
-fn write_first_events(
-    conn: &mut DbConn,
-    settings: &Settings,
+/// The report as it stood when it came in, before routing placed it (the `submitted` event's).
+fn as_received(record: &ReportRecord) -> ReportRecord {
+    ReportRecord {
+        status: ReportStatus::Submitted,
+        ..record.clone()
+    }
+}
+
+/// A new report's first two events, in order: `submitted`, then `assigned` or `dispatched`.
+fn first_events(
     record: &ReportRecord,
     placement: &Placement,
     s: &Submission,
     submitted_by: Uuid,
-) -> Result<Vec<ReportEvent>, ApiError> {
+) -> [ReportEvent; 2] {
     let event = |kind: &str, unit_id, note: Option<String>, details| ReportEvent {
         id: Uuid::now_v7(),
         report_id: record.id,
@@ -381,11 +400,6 @@ fn write_first_events(
                 "photos": s.media_ids.len() }),
     );
     submitted.actor_id = Some(submitted_by);
-    // The report as it stood when it came in, before routing placed it.
-    let received = ReportRecord {
-        status: ReportStatus::Submitted,
-        ..record.clone()
-    };
     let routed = match placement.unit {
         Some((unit, level)) => event(
             "assigned",
@@ -400,11 +414,5 @@ fn write_first_events(
             json!({ "region_id": placement.region_id, "reason": placement.reason }),
         ),
     };
-    record_all(
-        conn,
-        settings,
-        &[(&received, &submitted), (record, &routed)],
-        None,
-    )?;
-    Ok(vec![submitted, routed])
+    [submitted, routed]
 }

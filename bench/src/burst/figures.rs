@@ -113,6 +113,8 @@ pub struct Figures {
     /// CPU seconds of the PostgreSQL backends serving the server during the burst (`None` on
     /// SQLite, which runs inside the server process, or when they could not be read).
     pub db_cpu_s: Option<f64>,
+    /// PostgreSQL's busy backends sampled during the burst, by wait (largest first).
+    pub db_waits: Option<Vec<(String, i64)>>,
     /// Server peak RSS (`VmHWM`) at the end, MB.
     pub peak_rss_mb: f64,
     /// Server RSS after the log-ins, before the burst, MB.
@@ -178,6 +180,7 @@ impl Figures {
             slices,
             server_cpu_s,
             db_cpu_s: None,
+            db_waits: None,
             peak_rss_mb,
             rss_before_mb,
         }
@@ -277,6 +280,12 @@ impl Figures {
             println!(
                 "    PostgreSQL backends' CPU {db:.1} s = {:.2} ms per report",
                 self.db_cpu_ms_per_report()
+            );
+        }
+        if let Some(waits) = &self.db_waits {
+            println!(
+                "    PostgreSQL backends, busy samples: {}",
+                super::waits::line(waits)
             );
         }
         if let Some(e) = &self.first_error {

@@ -9,6 +9,7 @@ pub mod figures;
 pub mod flame;
 pub mod place;
 pub mod table;
+pub mod waits;
 
 // Only its server, scratch database and HTTP driver are used here.
 #[allow(dead_code)]
@@ -129,6 +130,10 @@ pub async fn run(
     let rss_before = server.status_mb("VmRSS:").unwrap_or(f64::NAN);
     let postgres = db == Db::Postgres;
     let db_before = postgres.then(|| backends::cpu_by_pid(&scratch.url));
+    let sampler = match postgres {
+        true => Some(waits::Sampler::start(&scratch.url)?),
+        false => None,
+    };
     let recording = match flame {
         Some(f) => Some(flame::Recording::start(
             server.pid,
@@ -159,6 +164,7 @@ pub async fn run(
     let cpu = measure::cpu_seconds(Some(server.pid)).unwrap_or(f64::NAN) - cpu_before;
     let peak = server.status_mb("VmHWM:").unwrap_or(f64::NAN);
     let db_cpu = db_before.and_then(|b| backends::used(&b, &backends::cpu_by_pid(&scratch.url)));
+    let db_waits = sampler.map(waits::Sampler::stop);
     let flame = match (recording, flame) {
         (Some(recording), Some(request)) => {
             let data = recording.stop()?;
@@ -175,6 +181,7 @@ pub async fn run(
     let sent_all = filings.len() == n;
     let mut figures = Figures::of(&filings, sent_all, (cpu, peak, rss_before));
     figures.db_cpu_s = db_cpu;
+    figures.db_waits = db_waits;
     Ok(Run {
         figures,
         startup_s,

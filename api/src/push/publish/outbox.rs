@@ -1,0 +1,168 @@
+//! The outbox rows an event owes outside the app: one per matching webhook, and one WeChat
+//! message or SMS per villager who hears of it (not for her own actions, not for internal
+//! events, only for kinds with a template). Who is addressed is read first ([`addressees`]);
+//! the messages are made from the report as it finally stands ([`messages`]).
+
+use cunxiang_core::Role;
+use cunxiang_core::push::{Reason, Recipient};
+use cunxiang_storage::DbConn;
+use cunxiang_storage::push::deliveries::NewDelivery;
+use cunxiang_storage::push::people::{self, Contact};
+use cunxiang_storage::push::webhooks;
+use cunxiang_storage::reports::ReportRecord;
+use cunxiang_storage::reports::events::ReportEvent;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::push::message::{self, Vars};
+use crate::settings::Settings;
+
+/// Who an event's outbox rows go to.
+#[derive(Default)]
+pub(super) struct Addressees {
+    /// The webhooks that asked for it.
+    hooks: Vec<Uuid>,
+    /// Villagers to message, with the category's name for the text.
+    villagers: Vec<Contact>,
+    category: String,
+}
+
+/// Reads who is owed a message about `event`; `hooks` keeps the active webhooks once read.
+pub(super) fn addressees(
+    conn: &mut DbConn,
+    settings: &Settings,
+    report: &ReportRecord,
+    event: &ReportEvent,
+    recipients: &[Recipient],
+    hooks: &mut Option<Vec<webhooks::Webhook>>,
+) -> Result<Addressees, ApiError> {
+    let mut to = Addressees::default();
+    if event.internal {
+        return Ok(to);
+    }
+    let hooks = match hooks {
+        Some(h) => h,
+        None => hooks.insert(webhooks::active(conn)?),
+    };
+    to.hooks = hooks
+        .iter()
+        .filter(|h| h.wants(&event.kind, &report.region_path))
+        .map(|h| h.id)
+        .collect();
+    let (wechat, sms) = templates(settings, &event.kind);
+    if wechat.is_none() && sms.is_none() {
+        return Ok(to);
+    }
+    let villagers: Vec<Uuid> = recipients
+        .iter()
+        .filter(|r| matches!(r.reason, Reason::Reporter | Reason::Follower))
+        .map(|r| r.user_id)
+        .filter(|id| Some(*id) != event.actor_id)
+        .collect();
+    to.villagers = people::contacts(conn, &villagers)?
+        .into_iter()
+        .filter(reachable)
+        .collect();
+    if !to.villagers.is_empty() {
+        to.category = cunxiang_storage::categories::find(conn, &report.category)?
+            .map(|c| c.name)
+            .unwrap_or_else(|| report.category.clone());
+    }
+    Ok(to)
+}
+
+/// The WeChat and SMS templates of an event kind (SMS only with a provider).
+fn templates<'a>(
+    settings: &'a Settings,
+    kind: &str,
+) -> (
+    Option<&'a crate::settings::WechatTemplate>,
+    Option<&'a String>,
+) {
+    let wechat = settings.push.wechat_templates.get(kind);
+    let sms = settings
+        .push
+        .sms_templates
+        .get(kind)
+        .filter(|_| settings.sms_url.is_some());
+    (wechat, sms)
+}
+
+/// The outbox rows for `event` about `report` as it now stands.
+pub(super) fn messages(
+    settings: &Settings,
+    report: &ReportRecord,
+    event: &ReportEvent,
+    to: &Addressees,
+) -> Vec<NewDelivery> {
+    let mut out = Vec::new();
+    if !to.hooks.is_empty() {
+        let body = webhook_body(report, event);
+        out.extend(to.hooks.iter().map(|h| NewDelivery {
+            event_id: event.id,
+            report_id: report.id,
+            channel: "webhook",
+            target: *h,
+            payload: body.clone(),
+        }));
+    }
+    if to.villagers.is_empty() {
+        return out;
+    }
+    let (wechat, sms) = templates(settings, &event.kind);
+    let vars = Vars {
+        report_id: report.id,
+        case_number: report.case_number.clone(),
+        kind: event.kind.clone(),
+        status: report.status,
+        category: to.category.clone(),
+        at: event.at,
+        note: event.note.clone().unwrap_or_default(),
+    };
+    for contact in &to.villagers {
+        let message = match (&contact.wechat_openid, &contact.phone) {
+            (Some(openid), _) => wechat.map(|t| {
+                let body = message::wechat_payload(t, openid, &settings.push.wechat_state, &vars);
+                ("wechat", body)
+            }),
+            (None, Some(phone)) => sms.map(|t| ("sms", message::sms_payload(t, phone, &vars))),
+            (None, None) => None,
+        };
+        if let Some((channel, body)) = message {
+            out.push(NewDelivery {
+                event_id: event.id,
+                report_id: report.id,
+                channel,
+                target: contact.id,
+                payload: body.to_string(),
+            });
+        }
+    }
+    out
+}
+
+/// Villagers with active accounts are messaged; staff follow their work in the app.
+fn reachable(contact: &Contact) -> bool {
+    contact.active && contact.role == Role::Villager.as_str()
+}
+
+/// The JSON a webhook receives: the event and the report's state after it, nothing personal
+/// (no reporter, no phone, no location). Receivers dedupe by `id`.
+fn webhook_body(report: &ReportRecord, event: &ReportEvent) -> String {
+    json!({
+        "id": event.id,
+        "type": event.kind,
+        "at": event.at,
+        "note": event.note,
+        "report": {
+            "id": report.id,
+            "case_number": report.case_number,
+            "status": report.status,
+            "category": report.category,
+            "region_id": report.region_id,
+            "unit_id": report.unit_id,
+        },
+    })
+    .to_string()
+}
