@@ -158,7 +158,7 @@ fn ensure_writable(dir: &Path) -> Result<(), StartError> {
         path: dir.display().to_string(),
         reason: e.to_string(),
     };
-    std::fs::create_dir_all(dir).map_err(fail)?;
+    cunxiang_storage::private::own_dir(dir).map_err(fail)?;
     let probe = dir.join(".write-test");
     std::fs::write(&probe, b"ok").map_err(fail)?;
     std::fs::remove_file(&probe).map_err(fail)

@@ -53,7 +53,7 @@ impl BlobStore for DiskBlobStore {
         let dir = path
             .parent()
             .ok_or_else(|| std::io::Error::other("blob path has no parent"))?;
-        std::fs::create_dir_all(dir)?;
+        crate::private::create_dir(dir)?;
         // Write beside, then rename: a reader never sees half a blob.
         let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
         tmp.write_all(bytes)?;

@@ -260,9 +260,11 @@ impl DatabaseTarget {
         match self {
             DatabaseTarget::Sqlite { path } => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)
+                    crate::private::create_dir(dir)
                         .map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
                 }
+                crate::private::own_database(path)
+                    .map_err(|e| fail(format!("cannot make {} private: {e}", path.display())))?;
                 let file = path
                     .to_str()
                     .ok_or_else(|| fail("path is not UTF-8".into()))?;

@@ -13,6 +13,7 @@ pub mod media;
 pub mod migrate;
 pub mod otp;
 pub mod page;
+pub mod private;
 pub mod push;
 pub mod refresh_tokens;
 pub mod regions;

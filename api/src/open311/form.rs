@@ -127,7 +127,7 @@ async fn spool(state: &AppState, bytes: Vec<u8>) -> Result<Spooled, Open311Error
     }
     let dir = state.settings.data_dir.join("tmp");
     let spooled = web::block(move || {
-        std::fs::create_dir_all(&dir)?;
+        cunxiang_storage::private::create_dir(&dir)?;
         let mut file = tempfile::NamedTempFile::new_in(&dir)?;
         file.write_all(&bytes)?;
         Ok::<_, std::io::Error>(Spooled {

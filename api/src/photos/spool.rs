@@ -43,7 +43,7 @@ pub async fn spool_upload(
 ) -> Result<Spooled, ApiError> {
     let dir = tmp_dir.to_path_buf();
     let file = web::block(move || {
-        std::fs::create_dir_all(&dir)?;
+        cunxiang_storage::private::create_dir(&dir)?;
         NamedTempFile::new_in(&dir)
     })
     .await?

@@ -29,6 +29,7 @@ mod open311_post;
 mod open311_tenancy;
 mod org_admin;
 mod organisation;
+mod private_files;
 mod push_journey;
 mod push_slow_partner;
 mod push_stream;
