@@ -1,7 +1,7 @@
 //! Middleware: the JSON error shape for failures that did not come from a handler (unknown
 //! paths, actix's own rejections, errors returned by extractors), and the `X-Request-Id`
 //! response header carrying the id `tracing-actix-web` gave the request's log span, with an
-//! access-log line per request.
+//! access-log line per request, and `no-store` on answers that carry credentials.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -48,6 +48,23 @@ pub async fn error_shape(
         }
     }
     Ok(ServiceResponse::new(req, new))
+}
+
+/// Answers that carry credentials (`/v1/auth/…`: tokens, refresh tokens) are never stored by
+/// a browser or a proxy: `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1), on
+/// every answer of those routes, errors included.
+pub async fn no_store_for_credentials(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let credentials = req.path().starts_with("/v1/auth/");
+    let mut res = next.call(req).await?;
+    if credentials {
+        let headers = res.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    }
+    Ok(res)
 }
 
 /// Copies the request id into the `X-Request-Id` response header and writes one access-log

@@ -15,7 +15,7 @@ use crate::auth::keys::Keys;
 use crate::auth::ratelimit::ClientLimits;
 use crate::demo::{self, DemoSummary};
 use crate::extract::{form_config, json_config, path_config, query_config};
-use crate::middleware::{error_shape, request_id_and_log};
+use crate::middleware::{error_shape, no_store_for_credentials, request_id_and_log};
 use crate::routes;
 use crate::settings::Settings;
 use crate::state::AppState;
@@ -183,6 +183,7 @@ pub fn bind(state: AppState) -> Result<(actix_web::dev::Server, Vec<SocketAddr>)
             .configure(routes::configure)
             .default_service(web::to(|| async { HttpResponse::NotFound().finish() }))
             .wrap(from_fn(error_shape))
+            .wrap(from_fn(no_store_for_credentials))
             .wrap(Compress::default())
             .wrap(from_fn(request_id_and_log))
             .wrap(TracingLogger::default())

@@ -186,3 +186,24 @@ async fn a_disabled_accounts_tokens_stop_working_at_once() {
         );
     }
 }
+
+/// Token answers, and every other answer of the log-in routes, tell browsers and proxies not
+/// to keep them (RFC 6749 §5.1); other routes are left to their own caching.
+#[tokio::test]
+async fn token_answers_are_never_stored() {
+    for backend in backends() {
+        let srv = TestServer::start(backend).await;
+        let right = json!({ "username": "admin", "password": srv.demo_password() });
+        let wrong = json!({ "username": "admin", "password": "not-the-password" });
+        for (body, status) in [(right, 200), (wrong, 401)] {
+            let (got, headers, answer) = srv
+                .call(Method::POST, "/v1/auth/login", None, Some(&body))
+                .await;
+            assert_eq!(got, status, "{backend:?}: {answer}");
+            assert_eq!(headers["cache-control"], "no-store", "{backend:?}");
+            assert_eq!(headers["pragma"], "no-cache", "{backend:?}");
+        }
+        let (_, headers, _) = srv.call(Method::GET, "/v1/categories", None, None).await;
+        assert!(headers.get("pragma").is_none());
+    }
+}
