@@ -22,6 +22,7 @@ pub mod routing;
 /// The diesel table declarations, public for bulk loaders such as `kpi-bench`; the rest of the
 /// code base goes through this crate's functions.
 pub mod schema;
+mod sql;
 pub mod stats;
 pub mod supervision;
 pub mod time;

@@ -14,35 +14,27 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{Double, Text, Timestamp};
+use diesel::sql_types::Text;
 use uuid::Uuid;
 
 use super::row::ReportRow;
 use super::{ReportFilter, ReportRecord, Scope};
-use crate::conn::{Backend, DbConn, MultiBackend};
+use crate::conn::{Backend, DbConn};
 use crate::error::Result;
 use crate::schema::reports;
+use crate::sql::Bind;
 use crate::time;
 
-/// A value bound to a `$n` placeholder.
-enum Bind {
-    Text(String),
-    At(NaiveDateTime),
-    Number(f64),
-}
-
-/// SQL text under construction with its positional binds (`$1, $2, …` in order of use: SQLite
-/// numbers `$n` by first appearance).
+/// The list's statement under construction: its binds, and the planner hint.
 struct Sql {
-    binds: Vec<Bind>,
+    binds: crate::sql::Sql,
     /// `+` on SQLite (see the module docs), nothing on PostgreSQL.
     hint: &'static str,
 }
 
 impl Sql {
     fn bind(&mut self, value: Bind) -> String {
-        self.binds.push(value);
-        format!("${}", self.binds.len())
+        self.binds.bind(value)
     }
 
     fn text(&mut self, value: impl Into<String>) -> String {
@@ -176,7 +168,7 @@ fn statement(
         }
     };
     let mut sql = Sql {
-        binds: Vec::new(),
+        binds: crate::sql::Sql::default(),
         hint: match conn.backend() {
             Backend::Sqlite => "+",
             Backend::Postgres => "",
@@ -191,21 +183,6 @@ fn statement(
     Ok(Some((text, sql)))
 }
 
-fn bound(
-    text: String,
-    sql: Sql,
-) -> diesel::query_builder::BoxedSqlQuery<'static, MultiBackend, diesel::query_builder::SqlQuery> {
-    let mut query = diesel::sql_query(text).into_boxed::<MultiBackend>();
-    for bind in sql.binds {
-        query = match bind {
-            Bind::Text(t) => query.bind::<Text, _>(t),
-            Bind::At(at) => query.bind::<Timestamp, _>(at),
-            Bind::Number(n) => query.bind::<Double, _>(n),
-        };
-    }
-    query
-}
-
 /// Up to `limit` reports of the list, newest first.
 pub(super) fn load(
     conn: &mut DbConn,
@@ -217,7 +194,7 @@ pub(super) fn load(
     let Some((text, sql)) = statement(conn, "", scope, filter, before, limit)? else {
         return Ok(Vec::new());
     };
-    let rows: Vec<ReportRow> = bound(text, sql).load(conn)?;
+    let rows: Vec<ReportRow> = sql.binds.load(conn, text)?;
     rows.into_iter().map(ReportRow::into_record).collect()
 }
 
@@ -248,13 +225,15 @@ pub fn plan(
         return Ok(Vec::new());
     };
     Ok(match conn.backend() {
-        Backend::Sqlite => bound(text, sql)
-            .load::<SqliteLine>(conn)?
+        Backend::Sqlite => sql
+            .binds
+            .load::<SqliteLine>(conn, text)?
             .into_iter()
             .map(|l| l.detail)
             .collect(),
-        Backend::Postgres => bound(text, sql)
-            .load::<PgLine>(conn)?
+        Backend::Postgres => sql
+            .binds
+            .load::<PgLine>(conn, text)?
             .into_iter()
             .map(|l| l.line)
             .collect(),

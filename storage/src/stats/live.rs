@@ -5,13 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use cunxiang_core::stats::Tally;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Nullable, Text};
 
-use crate::conn::{Backend, DbConn, MultiBackend};
+use crate::conn::{Backend, DbConn};
 use crate::error::Result;
+use crate::sql::{Bind, Sql};
 use crate::time;
 
 use super::{Group, Selection};
@@ -19,77 +20,40 @@ use super::{Group, Selection};
 /// Length of one path segment: a UUID and its `/`.
 pub(crate) const SEGMENT: usize = 37;
 
-enum Bind {
-    At(NaiveDateTime),
-    Text(String),
-}
-
-/// SQL text under construction with its positional binds (`$1, $2, …` in order of use).
-#[derive(Default)]
-struct Sql {
-    binds: Vec<Bind>,
-}
-
-impl Sql {
-    fn bind(&mut self, value: Bind) -> String {
-        self.binds.push(value);
-        format!("${}", self.binds.len())
-    }
-
-    fn selection(&mut self, s: &Selection) -> String {
-        let mut parts = Vec::new();
-        if let Some(paths) = &s.scope {
-            let any: Vec<String> = paths
-                .iter()
-                .map(|p| {
-                    format!(
-                        "region_path LIKE {}",
-                        self.bind(Bind::Text(format!("{p}%")))
-                    )
-                })
-                .collect();
-            parts.push(if any.is_empty() {
-                "1 = 0".to_owned()
-            } else {
-                format!("({})", any.join(" OR "))
-            });
-        }
-        if let Some(path) = &s.within_path {
-            let p = self.bind(Bind::Text(format!("{path}%")));
-            parts.push(format!("region_path LIKE {p}"));
-        }
-        if let Some(from) = s.from {
-            parts.push(format!(
-                "created_at >= {}",
-                self.bind(Bind::At(time::to_db(from)))
-            ));
-        }
-        if let Some(to) = s.to {
-            parts.push(format!(
-                "created_at < {}",
-                self.bind(Bind::At(time::to_db(to)))
-            ));
-        }
-        if parts.is_empty() {
-            "1 = 1".to_owned()
+/// The WHERE clause of `s`, its values bound in `sql`.
+fn where_of(sql: &mut Sql, s: &Selection) -> String {
+    let mut parts = Vec::new();
+    if let Some(paths) = &s.scope {
+        let any: Vec<String> = paths
+            .iter()
+            .map(|p| format!("region_path LIKE {}", sql.bind(Bind::Text(format!("{p}%")))))
+            .collect();
+        parts.push(if any.is_empty() {
+            "1 = 0".to_owned()
         } else {
-            parts.join(" AND ")
-        }
+            format!("({})", any.join(" OR "))
+        });
     }
-
-    fn load<R: QueryableByName<MultiBackend> + 'static>(
-        self,
-        conn: &mut DbConn,
-        text: String,
-    ) -> Result<Vec<R>> {
-        let mut query = diesel::sql_query(text).into_boxed::<MultiBackend>();
-        for bind in self.binds {
-            query = match bind {
-                Bind::At(at) => query.bind::<Timestamp, _>(at),
-                Bind::Text(text) => query.bind::<Text, _>(text),
-            };
-        }
-        Ok(query.load(conn)?)
+    if let Some(path) = &s.within_path {
+        let p = sql.bind(Bind::Text(format!("{path}%")));
+        parts.push(format!("region_path LIKE {p}"));
+    }
+    if let Some(from) = s.from {
+        parts.push(format!(
+            "created_at >= {}",
+            sql.bind(Bind::At(time::to_db(from)))
+        ));
+    }
+    if let Some(to) = s.to {
+        parts.push(format!(
+            "created_at < {}",
+            sql.bind(Bind::At(time::to_db(to)))
+        ));
+    }
+    if parts.is_empty() {
+        "1 = 1".to_owned()
+    } else {
+        parts.join(" AND ")
     }
 }
 
@@ -213,7 +177,7 @@ pub(crate) fn tallies_by(
     // appearance): `now` is in the select list, before the filter.
     let mut sql = Sql::default();
     let now_p = sql.bind(Bind::At(time::to_db(now)));
-    let filter = sql.selection(selection);
+    let filter = where_of(&mut sql, selection);
     let columns = [
         count_if(LIVE, "total"),
         count_if("status = 'rejected'", "rejected"),
@@ -288,7 +252,7 @@ pub(crate) fn tallies_by(
         ),
     ] {
         let mut sql = Sql::default();
-        let filter = sql.selection(selection);
+        let filter = where_of(&mut sql, selection);
         let minutes = minutes_sql(column, backend);
         let text = format!(
             "SELECT {key} AS group_key, {minutes} AS minutes, COUNT(*) AS n FROM reports \
@@ -327,7 +291,7 @@ pub(crate) fn overdue_by(
     let key = key.unwrap_or("CAST(NULL AS TEXT)");
     // Binds in the order they appear in the text (see `tallies_by`).
     let mut sql = Sql::default();
-    let filter = sql.selection(selection);
+    let filter = where_of(&mut sql, selection);
     let now_p = sql.bind(Bind::At(time::to_db(now)));
     let text = format!(
         "SELECT {key} AS group_key, COUNT(*) AS n FROM reports \
