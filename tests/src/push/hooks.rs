@@ -152,6 +152,28 @@ impl HookReceiver {
     }
 }
 
+/// Listens on a free local port and hands every accepted connection to `serve` on a task of
+/// its own; returns the URL to register and the count of connections accepted.
+async fn listen<F, Fut>(serve: F) -> (String, Arc<AtomicUsize>)
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let count = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(serve(socket));
+        }
+    });
+    (format!("http://127.0.0.1:{port}/hook"), connections)
+}
+
 /// A receiver that reads each request and closes the connection without answering, until
 /// [`HangUp::heal`] makes it answer `200 OK`.
 pub struct HangUp {
@@ -164,33 +186,25 @@ pub struct HangUp {
 impl HangUp {
     /// Starts listening on a free local port.
     pub async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let port = listener.local_addr().expect("address").port();
-        let connections = Arc::new(AtomicUsize::new(0));
         let healed = Arc::new(AtomicBool::new(false));
-        let (count, heal) = (connections.clone(), healed.clone());
-        tokio::spawn(async move {
-            while let Ok((mut socket, _)) = listener.accept().await {
-                count.fetch_add(1, Ordering::SeqCst);
-                let heal = heal.clone();
-                tokio::spawn(async move {
-                    let mut buf = vec![0u8; 16 * 1024];
-                    let _ =
-                        tokio::time::timeout(Duration::from_secs(2), socket.read(&mut buf)).await;
-                    if heal.load(Ordering::SeqCst) {
-                        let answer =
-                            b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
-                        let _ = socket.write_all(answer).await;
-                        let _ = socket.shutdown().await;
-                    }
-                    // Dropped here: the connection closes without an answer.
-                });
+        let heal = healed.clone();
+        let (url, connections) = listen(move |mut socket| {
+            let heal = heal.clone();
+            async move {
+                let mut buf = vec![0u8; 16 * 1024];
+                let _ = tokio::time::timeout(Duration::from_secs(2), socket.read(&mut buf)).await;
+                if heal.load(Ordering::SeqCst) {
+                    let answer =
+                        b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+                    let _ = socket.write_all(answer).await;
+                    let _ = socket.shutdown().await;
+                }
+                // Dropped here: the connection closes without an answer.
             }
-        });
+        })
+        .await;
         HangUp {
-            url: format!("http://127.0.0.1:{port}/hook"),
+            url,
             connections,
             healed,
         }
@@ -218,26 +232,13 @@ pub struct BlackHole {
 impl BlackHole {
     /// Starts listening on a free local port.
     pub async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let port = listener.local_addr().expect("address").port();
-        let connections = Arc::new(AtomicUsize::new(0));
-        let count = connections.clone();
-        tokio::spawn(async move {
-            while let Ok((mut socket, _)) = listener.accept().await {
-                count.fetch_add(1, Ordering::SeqCst);
-                tokio::spawn(async move {
-                    // Read until the caller gives up and closes; answer nothing.
-                    let mut buf = vec![0u8; 16 * 1024];
-                    while matches!(socket.read(&mut buf).await, Ok(n) if n > 0) {}
-                });
-            }
-        });
-        BlackHole {
-            url: format!("http://127.0.0.1:{port}/hook"),
-            connections,
-        }
+        let (url, connections) = listen(|mut socket| async move {
+            // Read until the caller gives up and closes; answer nothing.
+            let mut buf = vec![0u8; 16 * 1024];
+            while matches!(socket.read(&mut buf).await, Ok(n) if n > 0) {}
+        })
+        .await;
+        BlackHole { url, connections }
     }
 
     /// Connections accepted so far (each a call that got no answer).
