@@ -16,6 +16,7 @@ use super::{Selection, recount};
 use crate::conn::{DbConn, MultiBackend};
 use crate::error::{Result, StorageError};
 use crate::reports::ReportRecord;
+use crate::sql::{Bind, Sql};
 
 /// The number of segments in a materialised path (`/a/b/` has 2).
 pub fn depth(path: &str) -> usize {
@@ -203,20 +204,19 @@ fn read_day(
     ids: &[String],
     day: NaiveDate,
 ) -> Result<std::collections::HashMap<String, Tally>> {
-    let marks: Vec<String> = (2..ids.len() + 2).map(|i| format!("${i}")).collect();
+    let mut sql = Sql::default();
+    let day = sql.bind(Bind::Text(day.format("%Y-%m-%d").to_string()));
+    let marks: Vec<String> = ids
+        .iter()
+        .map(|id| sql.bind(Bind::Text(id.clone())))
+        .collect();
     let text = format!(
         "SELECT region_id, day, received, rejected, resolved, closed, on_time, rated, \
          satisfied, reopened, escalations, accept_minutes, resolve_minutes FROM stats_days \
-         WHERE day = $1 AND region_id IN ({})",
+         WHERE day = {day} AND region_id IN ({})",
         marks.join(", ")
     );
-    let mut query = diesel::sql_query(text)
-        .into_boxed::<MultiBackend>()
-        .bind::<Text, _>(day.format("%Y-%m-%d").to_string());
-    for id in ids {
-        query = query.bind::<Text, _>(id.clone());
-    }
-    let rows: Vec<DayRow> = query.load(conn)?;
+    let rows: Vec<DayRow> = sql.load(conn, text)?;
     rows.into_iter()
         .map(|r| {
             let id = r.region_id.clone();
