@@ -70,8 +70,6 @@ diesel::table! {
         password_hash -> Nullable<Text>,
         wechat_openid -> Nullable<Text>,
         wechat_unionid -> Nullable<Text>,
-        failed_logins -> Integer,
-        locked_until -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }
@@ -81,6 +79,15 @@ diesel::table! {
     user_units (user_id, unit_id) {
         user_id -> Text,
         unit_id -> Text,
+    }
+}
+
+diesel::table! {
+    login_throttle (key) {
+        key -> Text,
+        failures -> Integer,
+        blocked_until -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use cunxiang_core::identity::{Role, User, UserStatus, mask_phone};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -30,8 +30,6 @@ struct UserRow {
     password_hash: Option<String>,
     wechat_openid: Option<String>,
     wechat_unionid: Option<String>,
-    failed_logins: i32,
-    locked_until: Option<NaiveDateTime>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
 }
@@ -76,8 +74,6 @@ impl UserRow {
         Ok(LoginState {
             user: self.to_core()?,
             password_hash: self.password_hash,
-            failed_logins: self.failed_logins,
-            locked_until: self.locked_until.map(time::from_db),
         })
     }
 }
@@ -108,10 +104,6 @@ pub struct LoginState {
     pub user: User,
     /// Its password hash, `None` when it has no password.
     pub password_hash: Option<String>,
-    /// Consecutive failed log-ins since the last success or lock.
-    pub failed_logins: i32,
-    /// Log-in is refused until then.
-    pub locked_until: Option<DateTime<Utc>>,
 }
 
 /// Changes to an account; only the `Some` fields change. `Debug` hides the hash.
@@ -151,8 +143,6 @@ impl fmt::Debug for LoginState {
         f.debug_struct("LoginState")
             .field("user", &self.user)
             .field("password_hash", &redacted(self.password_hash.as_ref()))
-            .field("failed_logins", &self.failed_logins)
-            .field("locked_until", &self.locked_until)
             .finish()
     }
 }
@@ -199,8 +189,6 @@ pub fn insert(conn: &mut DbConn, new: &NewUser) -> Result<User> {
         password_hash: new.password_hash.clone(),
         wechat_openid: new.wechat_openid.clone(),
         wechat_unionid: new.wechat_unionid.clone(),
-        failed_logins: 0,
-        locked_until: None,
         created_at: now,
         updated_at: now,
     };
@@ -279,7 +267,7 @@ pub fn find_by_openid(conn: &mut DbConn, openid: &str) -> Result<Option<User>> {
         .transpose()
 }
 
-/// The account with this username and its password log-in state (hash, failures, lock),
+/// The account with this username and its password hash,
 /// whatever its status.
 pub fn login_state(conn: &mut DbConn, username: &str) -> Result<Option<LoginState>> {
     users::table
@@ -289,51 +277,6 @@ pub fn login_state(conn: &mut DbConn, username: &str) -> Result<Option<LoginStat
         .optional()?
         .map(UserRow::into_login_state)
         .transpose()
-}
-
-/// Counts a failed password log-in and returns the new count. When it reaches `lock_after`
-/// the account is locked until `lock_until` and the count starts again at 0 (returned as 0).
-/// [`StorageError::NotFound`] when there is no such user.
-pub fn record_failed_login(
-    conn: &mut DbConn,
-    id: Uuid,
-    lock_after: i32,
-    lock_until: DateTime<Utc>,
-) -> Result<i32> {
-    let id_text = id.to_string();
-    crate::conn::transaction(conn, |conn| {
-        let changed = diesel::update(users::table.find(&id_text))
-            .set(users::failed_logins.eq(users::failed_logins + 1))
-            .execute(conn)?;
-        if changed == 0 {
-            return Err(StorageError::NotFound(format!("user {id}")));
-        }
-        let count: i32 = users::table
-            .find(&id_text)
-            .select(users::failed_logins)
-            .first(conn)?;
-        if count < lock_after {
-            return Ok(count);
-        }
-        diesel::update(users::table.find(&id_text))
-            .set((
-                users::failed_logins.eq(0),
-                users::locked_until.eq(Some(time::to_db(lock_until))),
-            ))
-            .execute(conn)?;
-        Ok(0)
-    })
-}
-
-/// Clears the failure count and any lock after a successful log-in.
-pub fn record_successful_login(conn: &mut DbConn, id: Uuid) -> Result<()> {
-    diesel::update(users::table.find(id.to_string()))
-        .set((
-            users::failed_logins.eq(0),
-            users::locked_until.eq(None::<NaiveDateTime>),
-        ))
-        .execute(conn)?;
-    Ok(())
 }
 
 /// Applies `changes` (only its `Some` fields) and sets `updated_at`; the changed account, or

@@ -14,19 +14,17 @@ use subtle::ConstantTimeEq;
 use crate::audit;
 use crate::auth::otp::{self, CODE_TTL_SECS, MAX_ATTEMPTS};
 use crate::auth::session::{self, TokenResponse};
-use crate::auth::{client_ip, keys, password, wechat};
+use crate::auth::{client_ip, keys, wechat};
 use crate::error::ApiError;
 use crate::state::AppState;
 
 mod client_token;
+mod password_login;
 mod refresh;
 
 pub use client_token::token;
+use password_login::login_with_password;
 pub use refresh::refresh;
-
-/// Wrong passwords before an account locks, and for how long.
-const LOCK_AFTER: i32 = 5;
-const LOCK_MINUTES: i64 = 15;
 
 fn invalid_phone() -> ApiError {
     ApiError::new(
@@ -277,87 +275,6 @@ fn finish_login(
         json!({ "method": method }),
     )?;
     Ok(response)
-}
-
-async fn login_with_password(
-    state: web::Data<AppState>,
-    ip: String,
-    username: String,
-    password_given: String,
-) -> Result<TokenResponse, ApiError> {
-    let name = username.chars().take(64).collect::<String>();
-    let (lookup, subject, ip2) = (name.clone(), name.clone(), ip.clone());
-    let now = cunxiang_storage::time::now();
-    // Find the account and count this try before the slow check, so parallel guesses cannot
-    // exceed the allowance; a successful log-in resets the count.
-    let found = state
-        .db(move |conn| {
-            let Some(login) = cunxiang_storage::users::login_state(conn, &lookup)? else {
-                return Ok(None);
-            };
-            let lock_until = now + Duration::minutes(LOCK_MINUTES);
-            let locked = match login.locked_until.filter(|t| *t > now) {
-                Some(until) => Some(until),
-                None => {
-                    let id = login.user.id;
-                    let count = cunxiang_storage::users::record_failed_login(
-                        conn,
-                        id,
-                        LOCK_AFTER + 1,
-                        lock_until,
-                    )?;
-                    (count == 0).then_some(lock_until)
-                }
-            };
-            if let Some(until) = locked {
-                let details = json!({ "method": "password", "reason": "locked" });
-                audit::record(conn, None, "login_failed", Some(&subject), &ip2, details)?;
-                return Err(ApiError::too_many(
-                    "account_locked",
-                    "too many wrong passwords; the account is locked for a while",
-                    (until - now).num_seconds(),
-                ));
-            }
-            Ok(Some(login))
-        })
-        .await?;
-    let stored = found.as_ref().and_then(|s| s.password_hash.clone());
-    let ok = check_password(&state, password_given, stored).await?;
-    let st = state.clone();
-    state
-        .db(move |conn| {
-            let Some(login) = found.filter(|_| ok) else {
-                let details = json!({ "method": "password", "reason": "wrong credentials" });
-                audit::record(conn, None, "login_failed", Some(&name), &ip, details)?;
-                return Err(ApiError::unauthorized(
-                    "invalid_credentials",
-                    "wrong username or password",
-                ));
-            };
-            refuse_unless_active(conn, &login.user, &ip, "password")?;
-            cunxiang_storage::users::record_successful_login(conn, login.user.id)?;
-            finish_login(conn, &st, login.user, &ip, "password")
-        })
-        .await
-}
-
-/// Runs the argon2 check on the blocking pool, at most a few at a time: a flood of log-ins
-/// queues here (503 after 10 s) instead of exhausting memory and starving database calls.
-async fn check_password(
-    state: &AppState,
-    given: String,
-    stored: Option<String>,
-) -> Result<bool, ApiError> {
-    let permit = actix_web::rt::time::timeout(
-        std::time::Duration::from_secs(10),
-        state.password_checks.clone().acquire_owned(),
-    )
-    .await
-    .map_err(|_| ApiError::unavailable("password checks saturated"))?
-    .map_err(ApiError::internal)?;
-    let ok = web::block(move || password::verify(&given, stored.as_deref())).await?;
-    drop(permit);
-    Ok(ok)
 }
 
 /// `POST /v1/auth/wechat` body.

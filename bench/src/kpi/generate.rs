@@ -235,7 +235,6 @@ pub fn fill(db: &Database, n: usize) -> anyhow::Result<Generated> {
             role: "villager",
             status: "active",
             phone: Some(format!("139{:08}", 10_000_000 + i)),
-            failed_logins: 0,
             created_at: ts(first - 30 * 86_400),
             updated_at: ts(first - 30 * 86_400),
         })

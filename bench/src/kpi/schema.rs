@@ -95,7 +95,6 @@ pub struct UserRow {
     pub role: &'static str,
     pub status: &'static str,
     pub phone: Option<String>,
-    pub failed_logins: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }

@@ -5,10 +5,12 @@
 mod accounts;
 mod auth_codes;
 mod auth_partners;
+mod auth_throttle;
 mod auth_tokens;
 mod busy;
 mod concurrent_writes;
 mod contract;
+mod contract_errors;
 mod deadlines;
 mod demo;
 mod errors;
