@@ -21,7 +21,7 @@ pub mod unit;
 pub use category::{Category, CategoryError};
 pub use grid::{BoundingBox, Grid, GridGeometry, GridGeometryError, parse_geometry};
 pub use identity::{ApiClient, AuditEntry, Role, User, UserStatus};
-pub use permission::{Actor, Permission, Target, can};
+pub use permission::{Actor, Permission, Target, can, may_ever};
 pub use region::{Region, RegionLevel};
 pub use region_import::{ExistingRegion, ImportProblem, RegionRecord, ValidRegion};
 pub use unit::{Unit, UnitKind};

@@ -133,5 +133,20 @@ pub fn can(actor: &Actor, permission: Permission, target: &Target<'_>) -> bool {
     }
 }
 
+/// Whether a `role` could exercise `permission` on some target, with some authority: when it
+/// cannot, a route needing the permission is refused (403) before its body is read, whoever
+/// the caller is within the role. Never true where [`can`] is false for every target.
+pub fn may_ever(role: Role, permission: Permission) -> bool {
+    use Permission::*;
+    match permission {
+        // Everyone reads the organisation; a villager reads her own account.
+        ReadOrganisation | ReadUser => true,
+        ManageOrganisation | ManageUser | PreviewRouting => {
+            matches!(role, Role::Admin | Role::Supervisor)
+        }
+        ManageClients | ReadAudit => role == Role::Admin,
+    }
+}
+
 #[cfg(test)]
 mod tests;

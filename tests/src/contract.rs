@@ -33,6 +33,17 @@ impl Contract {
         ops
     }
 
+    /// Every (METHOD, path) whose request body may be `application/json`, sorted.
+    pub fn json_body_operations(&self) -> Vec<(String, String)> {
+        self.operations()
+            .into_iter()
+            .filter(|(method, path)| {
+                let op = &self.spec["paths"][path][method.to_lowercase()];
+                op["requestBody"]["content"]["application/json"].is_object()
+            })
+            .collect()
+    }
+
     /// Checks `body`, returned with `status` by `METHOD path`, against the schema the contract
     /// declares for that response; panics with every violation when it does not match, or when
     /// the contract does not declare that status at all.
@@ -62,6 +73,19 @@ impl Contract {
             "{method} {path} → {status} does not match openapi.yaml:\n  {}\nbody: {body}",
             errors.join("\n  ")
         );
+    }
+
+    /// Whether `value` is valid against the component schema `name` (format checks on).
+    pub fn schema_accepts(&self, name: &str, value: &Value) -> bool {
+        let root = json!({
+            "components": self.spec["components"],
+            "allOf": [{ "$ref": format!("#/components/schemas/{name}") }],
+        });
+        jsonschema::options()
+            .should_validate_formats(true)
+            .build(&root)
+            .expect("schema compiles")
+            .is_valid(value)
     }
 
     fn resolve(&self, reference: &str) -> &Value {

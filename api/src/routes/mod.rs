@@ -2,7 +2,9 @@
 //! actix app and is compared with `openapi.yaml` by the integration tests.
 
 use actix_web::http::Method;
+use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, web};
+use cunxiang_core::Permission;
 
 mod actions;
 mod audit_log;
@@ -17,6 +19,7 @@ mod grids;
 mod health;
 mod media;
 mod nearby;
+mod needs;
 mod params;
 mod region_admin;
 mod regions;
@@ -44,7 +47,20 @@ pub struct Endpoint {
     pub method: Method,
     /// Path template.
     pub path: &'static str,
+    /// The permission a caller's role must be able to hold at all, checked before the body
+    /// is read (`needs::gate`); `None` for routes open to every role (or to nobody logged in).
+    pub needs: Option<Permission>,
     to: Attach,
+}
+
+impl Endpoint {
+    /// The same endpoint, gated on `permission` before its body is read.
+    fn needs(self, permission: Permission) -> Self {
+        Self {
+            needs: Some(permission),
+            ..self
+        }
+    }
 }
 
 type Attach = fn(actix_web::Route) -> actix_web::Route;
@@ -53,6 +69,7 @@ fn get(path: &'static str, to: Attach) -> Endpoint {
     Endpoint {
         method: Method::GET,
         path,
+        needs: None,
         to,
     }
 }
@@ -61,6 +78,7 @@ fn post(path: &'static str, to: Attach) -> Endpoint {
     Endpoint {
         method: Method::POST,
         path,
+        needs: None,
         to,
     }
 }
@@ -69,6 +87,7 @@ fn patch(path: &'static str, to: Attach) -> Endpoint {
     Endpoint {
         method: Method::PATCH,
         path,
+        needs: None,
         to,
     }
 }
@@ -77,6 +96,7 @@ fn delete(path: &'static str, to: Attach) -> Endpoint {
     Endpoint {
         method: Method::DELETE,
         path,
+        needs: None,
         to,
     }
 }
@@ -88,19 +108,23 @@ pub fn endpoints() -> Vec<Endpoint> {
         get("/readyz", |r| r.to(health::readyz)),
         get("/openapi.yaml", |r| r.to(health::openapi)),
         get("/v1/regions", |r| r.to(regions::list)),
-        post("/v1/regions", |r| r.to(region_admin::create)),
-        patch("/v1/regions/{region}", |r| r.to(region_admin::change)),
-        delete("/v1/regions/{region}", |r| r.to(region_admin::delete)),
+        post("/v1/regions", |r| r.to(region_admin::create)).needs(Permission::ManageOrganisation),
+        patch("/v1/regions/{region}", |r| r.to(region_admin::change))
+            .needs(Permission::ManageOrganisation),
+        delete("/v1/regions/{region}", |r| r.to(region_admin::delete))
+            .needs(Permission::ManageOrganisation),
         get("/v1/grids", |r| r.to(grids::list)),
-        post("/v1/grids/import", |r| r.to(grids::import)),
+        post("/v1/grids/import", |r| r.to(grids::import)).needs(Permission::ManageOrganisation),
         get("/v1/grids/{id}", |r| r.to(grids::get)),
-        patch("/v1/grids/{id}", |r| r.to(grids::change)),
+        patch("/v1/grids/{id}", |r| r.to(grids::change)).needs(Permission::ManageOrganisation),
         get("/v1/units", |r| r.to(units::list)),
-        post("/v1/units", |r| r.to(unit_admin::create)),
-        patch("/v1/units/{id}", |r| r.to(unit_admin::change)),
+        post("/v1/units", |r| r.to(unit_admin::create)).needs(Permission::ManageOrganisation),
+        patch("/v1/units/{id}", |r| r.to(unit_admin::change)).needs(Permission::ManageOrganisation),
         get("/v1/categories", |r| r.to(categories::list)),
-        post("/v1/categories", |r| r.to(category_admin::create)),
-        patch("/v1/categories/{code}", |r| r.to(category_admin::change)),
+        post("/v1/categories", |r| r.to(category_admin::create))
+            .needs(Permission::ManageOrganisation),
+        patch("/v1/categories/{code}", |r| r.to(category_admin::change))
+            .needs(Permission::ManageOrganisation),
         post("/v1/auth/otp", |r| r.to(auth::request_otp)),
         post("/v1/auth/login", |r| r.to(auth::login)),
         post("/v1/auth/wechat", |r| r.to(auth::wechat_login)),
@@ -108,15 +132,16 @@ pub fn endpoints() -> Vec<Endpoint> {
         post("/v1/auth/token", |r| r.to(auth::token)),
         get("/v1/me", |r| r.to(users::me)),
         get("/v1/users", |r| r.to(users::list)),
-        post("/v1/users", |r| r.to(user_admin::create)),
+        post("/v1/users", |r| r.to(user_admin::create)).needs(Permission::ManageUser),
         get("/v1/users/{id}", |r| r.to(users::get)),
         patch("/v1/users/{id}", |r| r.to(user_admin::change)),
-        get("/v1/clients", |r| r.to(clients::list)),
-        post("/v1/clients", |r| r.to(clients::create)),
-        patch("/v1/clients/{id}", |r| r.to(clients::change)),
-        post("/v1/clients/{id}/rotate", |r| r.to(clients::rotate)),
-        get("/v1/audit", |r| r.to(audit_log::list)),
-        get("/v1/route/preview", |r| r.to(route_preview::preview)),
+        get("/v1/clients", |r| r.to(clients::list)).needs(Permission::ManageClients),
+        post("/v1/clients", |r| r.to(clients::create)).needs(Permission::ManageClients),
+        patch("/v1/clients/{id}", |r| r.to(clients::change)).needs(Permission::ManageClients),
+        post("/v1/clients/{id}/rotate", |r| r.to(clients::rotate)).needs(Permission::ManageClients),
+        get("/v1/audit", |r| r.to(audit_log::list)).needs(Permission::ReadAudit),
+        get("/v1/route/preview", |r| r.to(route_preview::preview))
+            .needs(Permission::PreviewRouting),
         post("/v1/media", |r| r.to(media::upload)),
         get("/v1/media/{id}", |r| r.to(media::display)),
         get("/v1/media/{id}/thumb", |r| r.to(media::thumb)),
@@ -147,14 +172,17 @@ pub fn endpoints() -> Vec<Endpoint> {
         get("/v1/supervision", |r| r.to(supervision::list)),
         get("/v1/stats/summary", |r| r.to(stats::summary)),
         get("/v1/stats/breakdown", |r| r.to(stats::breakdown)),
-        get("/v1/webhooks", |r| r.to(webhooks::list)),
-        post("/v1/webhooks", |r| r.to(webhooks::create)),
-        delete("/v1/webhooks/{id}", |r| r.to(webhooks::delete)),
-        get("/v1/deliveries", |r| r.to(deliveries::list)),
-        post("/v1/deliveries/{id}/retry", |r| r.to(deliveries::retry)),
-        get("/v1/routing-rules", |r| r.to(routing_rules::list)),
-        post("/v1/routing-rules", |r| r.to(routing_rules::create)),
-        patch("/v1/routing-rules/{id}", |r| r.to(routing_rules::change)),
+        get("/v1/webhooks", |r| r.to(webhooks::list)).needs(Permission::ManageClients),
+        post("/v1/webhooks", |r| r.to(webhooks::create)).needs(Permission::ManageClients),
+        delete("/v1/webhooks/{id}", |r| r.to(webhooks::delete)).needs(Permission::ManageClients),
+        get("/v1/deliveries", |r| r.to(deliveries::list)).needs(Permission::ManageClients),
+        post("/v1/deliveries/{id}/retry", |r| r.to(deliveries::retry))
+            .needs(Permission::ManageClients),
+        get("/v1/routing-rules", |r| r.to(routing_rules::list)).needs(Permission::PreviewRouting),
+        post("/v1/routing-rules", |r| r.to(routing_rules::create))
+            .needs(Permission::PreviewRouting),
+        patch("/v1/routing-rules/{id}", |r| r.to(routing_rules::change))
+            .needs(Permission::PreviewRouting),
     ]
 }
 
@@ -185,7 +213,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             }
         }));
         for e in here {
-            resource = resource.route((e.to)(web::method(e.method.clone())));
+            let mut route = (e.to)(web::method(e.method.clone()));
+            if let Some(permission) = e.needs {
+                route = route.wrap(from_fn(move |req, next| needs::gate(permission, req, next)));
+            }
+            resource = resource.route(route);
         }
         cfg.service(resource);
     }

@@ -215,3 +215,47 @@ fn managing_the_organisation_of_a_region() {
         "deployment-wide changes (categories) stay with admins"
     );
 }
+
+/// `may_ever` is false only where `can` is false for every target: every role with the
+/// widest and the narrowest authority, on every kind of target.
+#[test]
+fn may_ever_never_refuses_what_can_allows() {
+    use Permission::*;
+    let other = Uuid::from_u128(2);
+    let regions = [
+        paths(&[VILLAGE_A1]),
+        paths(&[TOWN_B]),
+        paths(&[COUNTY]),
+        paths(&[]),
+    ];
+    for role in Role::ALL {
+        let actors = [as_role(role), actor(role, &[COUNTY]), actor(role, &[])];
+        for permission in Permission::ALL {
+            let mut targets = vec![Target::Deployment];
+            for path in [COUNTY, TOWN_A, TOWN_B, VILLAGE_A1] {
+                targets.push(Target::Region { path });
+            }
+            for r in &regions {
+                for target_role in Role::ALL {
+                    for id in [Uuid::from_u128(1), other] {
+                        targets.push(Target::User {
+                            id,
+                            role: target_role,
+                            regions: r,
+                        });
+                    }
+                }
+            }
+            let allowed = actors
+                .iter()
+                .any(|a| targets.iter().any(|t| can(a, permission, t)));
+            assert_eq!(
+                may_ever(role, permission),
+                allowed,
+                "{role:?} {permission:?}: may_ever must match can over all targets"
+            );
+        }
+    }
+    assert!(!may_ever(Role::Villager, ManageOrganisation));
+    assert!(!may_ever(Role::Supervisor, ReadAudit));
+}
