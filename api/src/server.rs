@@ -99,8 +99,9 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
         .user_agent(concat!("cunxiang/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| StartError::Http(e.to_string()))?;
+    let egress = crate::push::send::egress::Egress::new(settings.push.webhook_allow.clone());
     let webhook_http =
-        crate::push::send::webhook::client().map_err(|e| StartError::Http(e.to_string()))?;
+        crate::push::send::webhook::client(egress).map_err(|e| StartError::Http(e.to_string()))?;
     let database = target.redacted();
     let blobs = Arc::new(DiskBlobStore::new(settings.data_dir.join("blobs")));
     let photo_slots = Arc::new(tokio::sync::Semaphore::new(settings.photo_workers.max(1)));

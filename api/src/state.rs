@@ -39,8 +39,9 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// This instance's open live streams (`GET /v1/events`) and the feed they are fed from.
     pub hub: Arc<crate::push::hub::Hub>,
-    /// Outgoing HTTP to webhooks (never follows redirects).
-    pub webhook_http: reqwest::Client,
+    /// Outgoing HTTP to webhooks (never follows redirects, never calls inside the network
+    /// unless allowed).
+    pub webhook_http: crate::push::send::webhook::WebhookClient,
     /// The WeChat access token, shared by every subscribe message this instance sends.
     pub wechat_tokens: Arc<crate::push::send::wechat::WechatTokens>,
     /// This instance's delivery worker: its sending bounds, circuit breakers and loop.

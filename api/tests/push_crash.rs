@@ -129,6 +129,8 @@ impl Server {
             .env("CUNXIANG_DELIVERY_LEASE_SECS", "2")
             .env("CUNXIANG_DELIVERY_RETRY_MIN_SECS", "1")
             .env("CUNXIANG_DELIVERY_RETRY_MAX_SECS", "2")
+            // The receiver listens on this machine, inside the network webhooks may not reach.
+            .env("CUNXIANG_WEBHOOK_ALLOW", "127.0.0.1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).unwrap())

@@ -57,6 +57,15 @@ pub const EVENT_KINDS: &[&str] = &[
     "commented",
 ];
 
+/// The kinds that are always internal — supervision orders and their replies — and so never
+/// reach the reporter's side or a webhook (comments may be internal too, but not always).
+pub const INTERNAL_KINDS: &[&str] = &[
+    "supervised",
+    "replied",
+    "order_closed",
+    "supervision_overdue",
+];
+
 /// The kinds supervisors hear of: supervision, and reports landing in (or coming back to) the
 /// dispatch queue they work, where no unit holds the report yet.
 const SUPERVISION_KINDS: &[&str] = &[

@@ -40,9 +40,14 @@ impl Drop for StopOnDrop {
     }
 }
 
-/// Settings for a test server: port 0, one worker, the given database, data dir in `db.dir`.
+/// Settings for a test server: port 0, one worker, the given database, data dir in `db.dir`,
+/// and webhooks allowed to call this machine's loopback addresses (where the test receivers
+/// listen; a test that wants the default policy clears `push.webhook_allow`).
 pub fn test_settings(db: &TestDb) -> Settings {
-    let mut settings = Settings::from_lookup(|_| None).expect("default settings");
+    let mut settings = Settings::from_lookup(|name| {
+        (name == "CUNXIANG_WEBHOOK_ALLOW").then(|| "127.0.0.0/8,::1".to_owned())
+    })
+    .expect("default settings");
     settings.bind = "127.0.0.1:0".into();
     settings.database_url = db.url.clone();
     settings.data_dir = db.dir.path().join("data");

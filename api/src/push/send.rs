@@ -1,9 +1,10 @@
 //! Outgoing calls of the delivery worker: one stored payload to a partner's webhook
-//! ([`webhook`]), a WeChat subscribe message ([`wechat`]) or the SMS provider ([`sms`]), each
-//! answering an [`Outcome`].
+//! ([`webhook`], only where [`egress`] permits), a WeChat subscribe message ([`wechat`]) or the
+//! SMS provider ([`sms`]), each answering an [`Outcome`].
 
 use std::error::Error as _;
 
+pub mod egress;
 pub mod sms;
 pub mod webhook;
 pub mod wechat;

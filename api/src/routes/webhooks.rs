@@ -4,7 +4,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
-use cunxiang_core::push::EVENT_KINDS;
+use cunxiang_core::push::{EVENT_KINDS, INTERNAL_KINDS};
 use cunxiang_core::{Permission, Target};
 use cunxiang_storage::push::webhooks::{self, NewWebhook, Webhook};
 use serde::{Deserialize, Serialize};
@@ -15,6 +15,7 @@ use super::params::{checked_name, find_region};
 use crate::audit;
 use crate::auth::{AuthUser, client_ip, keys};
 use crate::error::ApiError;
+use crate::push::send::egress::Egress;
 use crate::state::AppState;
 
 /// Shortest secret an admin may choose.
@@ -86,7 +87,10 @@ pub struct WebhookWithSecret {
     secret: String,
 }
 
-fn checked_url(url: &str) -> Result<String, ApiError> {
+/// `url`, normalised, if it is an absolute http(s) URL without credentials whose host is not
+/// an address `egress` refuses. A host name is judged when each call is made (its addresses
+/// may change), see `crate::push::send::egress`.
+fn checked_url(url: &str, egress: &Egress) -> Result<String, ApiError> {
     let bad = || ApiError::invalid_field("url", "url must be an absolute http(s) URL");
     let parsed = url::Url::parse(url.trim()).map_err(|_| bad())?;
     if !matches!(parsed.scheme(), "http" | "https")
@@ -97,9 +101,20 @@ fn checked_url(url: &str) -> Result<String, ApiError> {
     {
         return Err(bad());
     }
+    if let Some(kind) = egress.literal_refusal(&parsed) {
+        return Err(ApiError::invalid_field(
+            "url",
+            format!(
+                "url points inside the network (a {kind} address), which webhooks may not \
+                 call; the operator may allow it with CUNXIANG_WEBHOOK_ALLOW"
+            ),
+        ));
+    }
     Ok(parsed.to_string())
 }
 
+/// `types` without repeats, if each is an event kind and not all are internal ones (a webhook
+/// that would never be called).
 fn checked_types(types: &[String]) -> Result<Vec<String>, ApiError> {
     let mut out: Vec<String> = Vec::new();
     for kind in types {
@@ -116,6 +131,16 @@ fn checked_types(types: &[String]) -> Result<Vec<String>, ApiError> {
             out.push(kind.clone());
         }
     }
+    if !out.is_empty() && out.iter().all(|k| INTERNAL_KINDS.contains(&k.as_str())) {
+        return Err(ApiError::invalid_field(
+            "event_types",
+            format!(
+                "event_types asks only for internal event kinds ({}), which are never sent to \
+                 webhooks: ask for at least one other kind, or for none (every kind)",
+                out.join(", ")
+            ),
+        ));
+    }
     Ok(out)
 }
 
@@ -129,7 +154,7 @@ pub async fn create(
     me.require(Permission::ManageClients, &Target::Deployment)?;
     let body = body.into_inner();
     let name = checked_name(&body.name)?;
-    let url = checked_url(&body.url)?;
+    let url = checked_url(&body.url, state.webhook_http.egress())?;
     let types = checked_types(&body.event_types)?;
     let secret = match body.secret {
         Some(s) if s.len() < MIN_SECRET || s.len() > 256 => {

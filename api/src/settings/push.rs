@@ -69,6 +69,10 @@ pub struct PushSettings {
     pub max_attempts: i32,
     /// Seconds a webhook receiver has to answer (`CUNXIANG_WEBHOOK_TIMEOUT_SECS`, default 5).
     pub webhook_timeout_secs: u64,
+    /// Addresses inside the network that webhooks may call all the same
+    /// (`CUNXIANG_WEBHOOK_ALLOW`, comma-separated CIDRs or addresses; none by default). See
+    /// `crate::push::send::egress` for what is inside.
+    pub webhook_allow: Vec<ipnet::IpNet>,
     /// Event kind → WeChat subscribe-message template (`CUNXIANG_WECHAT_TEMPLATES`, a JSON
     /// object; none by default, as template ids belong to one mini-program).
     pub wechat_templates: BTreeMap<String, WechatTemplate>,
@@ -129,6 +133,14 @@ impl PushSettings {
             json(get, "CUNXIANG_SMS_TEMPLATES")?.unwrap_or_else(default_sms_templates);
         known_kinds("CUNXIANG_WECHAT_TEMPLATES", wechat_templates.keys())?;
         known_kinds("CUNXIANG_SMS_TEMPLATES", sms_templates.keys())?;
+        let webhook_allow = crate::push::send::egress::parse_allow(
+            &get("CUNXIANG_WEBHOOK_ALLOW").unwrap_or_default(),
+        )
+        .map_err(|entry| SettingsError {
+            name: "CUNXIANG_WEBHOOK_ALLOW",
+            problem: "must be comma-separated CIDRs or IP addresses",
+            value: entry,
+        })?;
         Ok(PushSettings {
             poll_ms: number(get, "CUNXIANG_PUSH_POLL_MS", 25)?,
             heartbeat_secs: number(get, "CUNXIANG_SSE_HEARTBEAT_SECS", 15)?,
@@ -144,6 +156,7 @@ impl PushSettings {
             retry_max_secs,
             max_attempts: number(get, "CUNXIANG_DELIVERY_MAX_ATTEMPTS", 10)?,
             webhook_timeout_secs: number(get, "CUNXIANG_WEBHOOK_TIMEOUT_SECS", 5)?,
+            webhook_allow,
             wechat_templates,
             wechat_state,
             sms_templates,
@@ -222,6 +235,21 @@ mod tests {
         assert_eq!((s.delivery_interval_ms, s.delivery_lease_secs), (1000, 120));
         assert!(s.wechat_templates.is_empty());
         assert_eq!(s.sms_templates["resolved"], "report_resolved");
+        assert!(
+            s.webhook_allow.is_empty(),
+            "nothing inside is allowed by default"
+        );
+    }
+
+    #[test]
+    fn the_webhook_allow_list_is_read_and_a_bad_entry_named() {
+        let s = read(&[("CUNXIANG_WEBHOOK_ALLOW", "127.0.0.1, 10.0.0.0/8")]).unwrap();
+        assert_eq!(s.webhook_allow.len(), 2);
+        let bad = read(&[("CUNXIANG_WEBHOOK_ALLOW", "10.0.0.0/8,intranet")]).unwrap_err();
+        assert_eq!(
+            (bad.name, bad.value.as_str()),
+            ("CUNXIANG_WEBHOOK_ALLOW", "intranet")
+        );
     }
 
     #[test]

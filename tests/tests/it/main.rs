@@ -36,6 +36,7 @@ mod push_journey;
 mod push_slow_partner;
 mod push_stream;
 mod push_webhook_admin;
+mod push_webhook_egress;
 mod push_webhooks;
 mod push_wechat;
 mod report_events;

@@ -3,7 +3,12 @@
 //! `X-Cunxiang-Signature: t=<unix secs>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
 //! Any 2xx is sent; anything else is tried again (a connection error or a timeout as
 //! [`Outcome::Unreachable`], which the destination's circuit breaker counts).
+//!
+//! Calls go only where the [`Egress`] policy permits: a URL whose host is an address inside
+//! the network, or a name that resolves only to such addresses, is dead with
+//! [`REFUSED_BY_POLICY`] and nothing is sent ([`resolve`] checks names as they are resolved).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
@@ -11,7 +16,10 @@ use reqwest::header::CONTENT_TYPE;
 use sha2::Sha256;
 use uuid::Uuid;
 
+use super::egress::{Egress, REFUSED_BY_POLICY, Refused};
 use super::{Outcome, failed};
+
+mod resolve;
 
 /// Header carrying the event id (receivers dedupe by it).
 pub const EVENT_ID_HEADER: &str = "X-Cunxiang-Event-Id";
@@ -31,10 +39,9 @@ pub fn signature(secret: &str, t: i64, body: &str) -> String {
 }
 
 /// Posts `body` to `url`, signed with `secret` at `now_unix`, waiting at most `timeout`.
-/// `http` must not follow redirects ([`client`]).
 #[allow(clippy::too_many_arguments)]
 pub async fn send(
-    http: &reqwest::Client,
+    client: &WebhookClient,
     url: &str,
     secret: &str,
     event_id: Uuid,
@@ -43,7 +50,14 @@ pub async fn send(
     now_unix: i64,
     timeout: Duration,
 ) -> Outcome {
-    let request = http
+    let Ok(url) = reqwest::Url::parse(url) else {
+        return Outcome::Dead("invalid webhook URL".into());
+    };
+    if client.egress.literal_refusal(&url).is_some() {
+        return Outcome::Dead(REFUSED_BY_POLICY.into());
+    }
+    let request = client
+        .http
         .post(url)
         .timeout(timeout)
         .header(CONTENT_TYPE, "application/json")
@@ -60,16 +74,51 @@ pub async fn send(
         )),
         Ok(res) => Outcome::Retry(format!("status {}", res.status().as_u16())),
         Err(e) if e.is_builder() => Outcome::Dead("invalid webhook URL".into()),
+        Err(e) if by_policy(&e) => Outcome::Dead(REFUSED_BY_POLICY.into()),
         Err(e) => failed(e),
     }
 }
 
-/// The client webhooks are sent with: it never follows redirects (a 3xx is a failure).
-pub fn client() -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
+/// Whether `e` is the resolver's [`Refused`]: the name led only inside the network.
+fn by_policy(e: &reqwest::Error) -> bool {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(cause) = next {
+        if cause.is::<Refused>() {
+            return true;
+        }
+        next = cause.source();
+    }
+    false
+}
+
+/// The client webhooks are sent with, and the policy of where they may go.
+#[derive(Debug, Clone)]
+pub struct WebhookClient {
+    http: reqwest::Client,
+    egress: Arc<Egress>,
+}
+
+impl WebhookClient {
+    /// Where the client may call.
+    pub fn egress(&self) -> &Egress {
+        &self.egress
+    }
+}
+
+/// The webhook client under `egress`: it resolves names through the policy ([`resolve`]),
+/// connects directly (no proxy from the environment, so the address checked is the one
+/// connected to) and never follows redirects (a 3xx is a failure).
+pub fn client(egress: Egress) -> reqwest::Result<WebhookClient> {
+    let egress = Arc::new(egress);
+    let http = reqwest::Client::builder()
         .user_agent(concat!("cunxiang-webhook/", env!("CARGO_PKG_VERSION")))
         .redirect(reqwest::redirect::Policy::none())
-        .build()
+        .no_proxy()
+        .dns_resolver(resolve::Guarded {
+            egress: egress.clone(),
+        })
+        .build()?;
+    Ok(WebhookClient { http, egress })
 }
 
 #[cfg(test)]
@@ -84,9 +133,11 @@ mod tests {
 
     const BODY: &str = r#"{"id":"e1","type":"accepted"}"#;
 
-    fn client() -> reqwest::Client {
+    /// A client that may call this machine (where the test receivers listen).
+    fn client() -> WebhookClient {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        super::client().unwrap()
+        let allow = crate::push::send::egress::parse_allow("127.0.0.0/8,::1").unwrap();
+        super::client(Egress::new(allow)).unwrap()
     }
 
     #[tokio::test]
@@ -114,6 +165,38 @@ mod tests {
             matches!(&outcome, Outcome::Dead(why) if why.contains("301")),
             "{outcome:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_receiver_inside_the_network_is_refused_by_policy_and_never_called() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(204))
+            .expect(0)
+            .mount(&server)
+            .await;
+        let port = server.address().port();
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let strict = super::client(Egress::default()).unwrap();
+        for url in [
+            server.uri(),
+            format!("http://localhost:{port}/hook"),
+            format!("http://[::ffff:127.0.0.1]:{port}/hook"),
+            format!("http://0x7f.1:{port}/hook"),
+        ] {
+            let outcome = send(
+                &strict,
+                &url,
+                "s",
+                Uuid::nil(),
+                Uuid::nil(),
+                BODY,
+                1,
+                Duration::from_secs(2),
+            )
+            .await;
+            assert_eq!(outcome, Outcome::Dead(REFUSED_BY_POLICY.into()), "{url}");
+        }
     }
 
     fn ids() -> (Uuid, Uuid) {
