@@ -64,6 +64,11 @@ impl Contract {
         );
     }
 
+    /// The whole parsed document.
+    pub fn spec(&self) -> &Value {
+        &self.spec
+    }
+
     fn resolve(&self, reference: &str) -> &Value {
         let pointer = reference.strip_prefix('#').expect("local $ref");
         self.spec

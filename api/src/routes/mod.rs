@@ -17,7 +17,7 @@ mod grids;
 mod health;
 mod media;
 mod nearby;
-mod params;
+pub mod params;
 mod region_admin;
 mod regions;
 mod report_events;
