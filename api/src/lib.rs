@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cli;
 pub mod create_user;
 pub mod demo;
+pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod grid_import;

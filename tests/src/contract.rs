@@ -88,6 +88,11 @@ impl Contract {
             .is_valid(value)
     }
 
+    /// The whole parsed document.
+    pub fn spec(&self) -> &Value {
+        &self.spec
+    }
+
     fn resolve(&self, reference: &str) -> &Value {
         let pointer = reference.strip_prefix('#').expect("local $ref");
         self.spec

@@ -7,6 +7,7 @@
 
 pub mod contract;
 pub mod db;
+pub mod inputs;
 pub mod intake;
 pub mod lifecycle;
 pub mod push;

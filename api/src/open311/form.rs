@@ -114,6 +114,12 @@ pub(super) async fn read_body(
         } else {
             let text = String::from_utf8(bytes)
                 .map_err(|_| Open311Error::bad(format!("{name} is not UTF-8 text")))?;
+            // The edge rule (crate::edge), which cannot see into multipart bodies.
+            if let Some(c) = crate::edge::first_refused(&name, false)
+                .or_else(|| crate::edge::first_refused(&text, true))
+            {
+                return Err(Open311Error::bad(crate::edge::Found::Body(c).message()));
+            }
             posted.fields.push((name, text));
         }
     }

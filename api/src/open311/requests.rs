@@ -100,14 +100,18 @@ fn as_requests(
     ))
 }
 
+/// `start_date`/`end_date` through the API's one time parser (`routes::params::instant`):
+/// 400 when malformed, 422 outside the supported range.
 fn parse_date(name: &str, value: &str) -> Result<DateTime<Utc>, Open311Error> {
-    DateTime::parse_from_rfc3339(value)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| {
-            Open311Error::bad(format!(
-                "{name} must be an ISO 8601 date-time with a zone, e.g. 2026-11-05T08:15:30+08:00"
-            ))
-        })
+    use crate::routes::params::{TimeError, instant};
+    instant(value).map_err(|e| match e {
+        TimeError::Malformed => Open311Error::bad(format!(
+            "{name} must be an ISO 8601 date-time with a zone, e.g. 2026-11-05T08:15:30+08:00"
+        )),
+        TimeError::OutOfRange => {
+            Open311Error::new(StatusCode::UNPROCESSABLE_ENTITY, e.message(name))
+        }
+    })
 }
 
 /// What `GET requests` asked for.

@@ -20,7 +20,7 @@ mod health;
 mod media;
 mod nearby;
 mod needs;
-mod params;
+pub mod params;
 mod region_admin;
 mod regions;
 mod report_events;

@@ -137,23 +137,78 @@ pub fn beijing() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix())
 }
 
-/// An RFC 3339 time, or a `YYYY-MM-DD` date meaning its midnight in Beijing.
+/// The earliest time a parameter may name: 1970-01-01T00:00:00+08:00.
+pub const EARLIEST: &str = "1970-01-01T00:00:00+08:00";
+/// The latest time a parameter may name: 9999-01-01T00:00:00Z. Far enough for "until
+/// further notice", and far enough from the end of year 9999 that a day or a time zone added
+/// on the way to the database (Beijing days of the KPI roll-ups, Open311's 90-day window)
+/// never makes a five-digit year, which neither database orders or stores like the others.
+pub const LATEST: &str = "9999-01-01T00:00:00Z";
+
+/// Why a time parameter was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeError {
+    /// Neither RFC 3339 nor `YYYY-MM-DD`.
+    Malformed,
+    /// Well-formed, but before [`EARLIEST`] or after [`LATEST`].
+    OutOfRange,
+}
+
+impl TimeError {
+    /// The caller's explanation for parameter `name`.
+    pub fn message(self, name: &str) -> String {
+        match self {
+            TimeError::Malformed => {
+                format!("{name} must be an RFC 3339 time or a YYYY-MM-DD date")
+            }
+            TimeError::OutOfRange => {
+                format!("{name} must lie between {EARLIEST} and {LATEST}")
+            }
+        }
+    }
+}
+
+fn bound(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+/// The one parser of every time a caller sends (`from`/`to` of lists, exports and KPIs,
+/// Open311's `start_date`/`end_date`): an RFC 3339 time with any offset, or a `YYYY-MM-DD`
+/// date meaning its midnight in Beijing, between [`EARLIEST`] and [`LATEST`] inclusive.
+pub fn instant(text: &str) -> Result<DateTime<Utc>, TimeError> {
+    let t = match DateTime::parse_from_rfc3339(text) {
+        Ok(t) => t.with_timezone(&Utc),
+        Err(_) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .and_then(|t| beijing().from_local_datetime(&t).single())
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or(TimeError::Malformed)?,
+    };
+    if (bound(EARLIEST)..=bound(LATEST)).contains(&t) {
+        Ok(t)
+    } else {
+        Err(TimeError::OutOfRange)
+    }
+}
+
+/// [`instant`] for the query parameter `name`: 400 `invalid_parameter` when malformed,
+/// 422 `out_of_range` outside the supported range, both naming the parameter.
 pub fn parse_time(name: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
     let Some(text) = text else { return Ok(None) };
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(Some(t.with_timezone(&Utc)));
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .and_then(|t| beijing().from_local_datetime(&t).single())
-        .map(|t| Some(t.with_timezone(&Utc)))
-        .ok_or_else(|| {
-            ApiError::invalid_parameter(
-                name,
-                format!("{name} must be an RFC 3339 time or a YYYY-MM-DD date"),
-            )
-        })
+    instant(text).map(Some).map_err(|e| match e {
+        TimeError::Malformed => ApiError::invalid_parameter(name, e.message(name)),
+        TimeError::OutOfRange => ApiError::new(
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "out_of_range",
+            e.message(name),
+        )
+        .with_details(serde_json::json!({
+            "parameter": name, "earliest": EARLIEST, "latest": LATEST
+        })),
+    })
 }
 
 /// A period `[from, to)`; either end may be open.
