@@ -9,6 +9,7 @@ pub mod clients;
 pub mod conn;
 pub mod error;
 pub mod grids;
+pub mod leftovers;
 pub mod media;
 pub mod migrate;
 pub mod otp;
