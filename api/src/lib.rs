@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod grid_import;
 pub mod import;
+pub mod leftovers;
 pub mod lifecycle;
 pub mod middleware;
 pub mod open311;

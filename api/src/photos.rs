@@ -1,7 +1,10 @@
 //! Photo intake (`POST /v1/media`): the upload is streamed to a temporary file (hashed and
 //! size-checked on the way, never held whole in memory), deduplicated per uploader, run
-//! through the photo pipeline on the blocking pool (bounded by `photo_slots`), and its
-//! renditions stored in the blob store before the row is written. Any failure removes the
+//! through the photo pipeline on the blocking pool, and its renditions stored in the blob
+//! store before the row is written. Decoding is bounded twice: by count (`photo_slots`, the
+//! CPU) and by memory (`photo_memory`, one permit a MiB): each decode first reserves the peak
+//! its header predicts ([`cunxiang_photo::plan`]), so however many worst-case photos arrive at
+//! once, what they hold stays within `CUNXIANG_PHOTO_MEMORY_MB`. Any failure removes the
 //! temporary file and the blobs this upload created: nothing half-written stays behind.
 //! [`prepare`] stops before the row, for a caller that writes it in its own transaction (the
 //! Open311 POST) and [`discard`]s the blobs when that transaction fails.
@@ -35,7 +38,7 @@ pub enum Stored {
 pub fn photo_error(e: &PhotoError) -> ApiError {
     let status = match e {
         PhotoError::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        PhotoError::TooManyPixels { .. } | PhotoError::Corrupt(_) => {
+        PhotoError::TooManyPixels { .. } | PhotoError::TooLarge { .. } | PhotoError::Corrupt(_) => {
             StatusCode::UNPROCESSABLE_ENTITY
         }
     };
@@ -111,25 +114,69 @@ pub async fn prepare(
         .map_err(ApiError::internal)?;
     let limits = Limits {
         max_pixels: state.settings.max_pixels,
+        max_decoded_bytes: state.settings.max_decoded_bytes,
         ..Limits::default()
     };
+    let (upload, bytes, plan) = actix_web::web::block(move || {
+        let bytes = read_spooled(&upload).map_err(ApiError::internal)?;
+        let plan = cunxiang_photo::plan(&bytes, &limits).map_err(|e| photo_error(&e))?;
+        Ok::<_, ApiError>((upload, bytes, plan))
+    })
+    .await??;
+    let _memory = reserve_memory(state, plan.peak_bytes).await?;
     let blobs = state.blobs.clone();
     let keep_original = state.settings.keep_originals;
-    actix_web::web::block(move || render(&upload, &limits, blobs.as_ref(), keep_original, uploader))
-        .await?
+    actix_web::web::block(move || {
+        render(
+            &upload,
+            &bytes,
+            &limits,
+            blobs.as_ref(),
+            keep_original,
+            uploader,
+        )
+    })
+    .await?
+}
+
+/// Reserves `bytes` of the photo memory budget, rounded up to whole MiB: waits while other
+/// decodes hold it. A decode larger than the whole budget waits for all of it (runs alone).
+async fn reserve_memory(
+    state: &AppState,
+    bytes: u64,
+) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    let budget = state.settings.photo_memory_mb.max(1);
+    let mib = u32::try_from(bytes.div_ceil(1 << 20)).unwrap_or(u32::MAX);
+    state
+        .photo_memory
+        .clone()
+        .acquire_many_owned(mib.clamp(1, budget))
+        .await
+        .map_err(ApiError::internal)
+}
+
+/// The upload's bytes, read through the open temporary file (so a sweep of stale files that
+/// unlinks it meanwhile cannot break an upload in progress).
+fn read_spooled(upload: &Spooled) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = upload.file.as_file();
+    file.seek(SeekFrom::Start(0))?;
+    let mut bytes = Vec::with_capacity(usize::try_from(upload.size).unwrap_or(0));
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Decodes, renders and stores the blobs of one upload (blocking). Returns the photo row to
 /// insert and the blob keys this call created (to remove if the row is not written).
 fn render(
     upload: &Spooled,
+    bytes: &[u8],
     limits: &Limits,
     blobs: &dyn BlobStore,
     keep_original: bool,
     uploader: Uuid,
 ) -> Result<(Media, Vec<String>), ApiError> {
-    let bytes = std::fs::read(upload.file.path()).map_err(ApiError::internal)?;
-    let processed = cunxiang_photo::process(&bytes, limits).map_err(|e| photo_error(&e))?;
+    let processed = cunxiang_photo::process(bytes, limits).map_err(|e| photo_error(&e))?;
     let mut created = Vec::new();
     let mut put = |data: &[u8]| -> Result<String, ApiError> {
         let (key, new) = blobs.put(data).map_err(ApiError::internal)?;
@@ -142,7 +189,7 @@ fn render(
         let display = put(&processed.display.bytes)?;
         let thumb = put(&processed.thumb.bytes)?;
         let original = if keep_original {
-            Some(put(&bytes)?)
+            Some(put(bytes)?)
         } else {
             None
         };

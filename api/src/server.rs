@@ -1,5 +1,5 @@
-//! Start-up and the HTTP server: check the data dir, open and migrate the database, seed the
-//! demo, then build the actix app from the route table with its middleware and error shapes.
+//! Start-up and the HTTP server: check the data dir (sweeping what a crash left in it), open
+//! and migrate the database, seed the demo, then build the actix app from the route table with its middleware and error shapes.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -72,6 +72,9 @@ pub struct Prepared {
 /// into an empty database. Blocking: call it before the runtime starts or off its workers.
 pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
     ensure_writable(&settings.data_dir)?;
+    if let Err(e) = crate::leftovers::sweep_now(&settings.data_dir) {
+        tracing::warn!(error = %e, "sweeping left-behind files failed");
+    }
     let target = DatabaseTarget::parse(&settings.database_url)?;
     let pool = cunxiang_storage::connect_pool(&target, settings.db_pool_size)?;
     let mut conn = pool.get().map_err(cunxiang_storage::StorageError::from)?;
@@ -103,8 +106,15 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
     let webhook_http =
         crate::push::send::webhook::client(egress).map_err(|e| StartError::Http(e.to_string()))?;
     let database = target.redacted();
-    let blobs = Arc::new(DiskBlobStore::new(settings.data_dir.join("blobs")));
+    let blobs = Arc::new(DiskBlobStore::new(
+        settings
+            .data_dir
+            .join(cunxiang_storage::leftovers::BLOBS_DIR),
+    ));
     let photo_slots = Arc::new(tokio::sync::Semaphore::new(settings.photo_workers.max(1)));
+    let photo_memory = Arc::new(tokio::sync::Semaphore::new(
+        settings.photo_memory_mb.max(1) as usize
+    ));
     let delivery = Arc::new(crate::push::deliver::Worker::new(&settings.push));
     let state = AppState {
         pool,
@@ -118,6 +128,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
         )),
         blobs,
         photo_slots,
+        photo_memory,
         clock: Arc::new(cunxiang_core::clock::SystemClock),
         hub: Default::default(),
         wechat_tokens: Default::default(),
@@ -172,6 +183,7 @@ pub fn bind(state: AppState) -> Result<(actix_web::dev::Server, Vec<SocketAddr>)
     crate::lifecycle::deadlines::spawn(state.clone());
     crate::push::deliver::spawn(state.clone());
     crate::push::hub::spawn(&state);
+    crate::leftovers::spawn(state.clone());
     let data = web::Data::new(state);
     let json_limit = settings.json_limit;
     let server = HttpServer::new(move || {

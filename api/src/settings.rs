@@ -78,6 +78,16 @@ pub struct Settings {
     pub max_upload_bytes: u64,
     /// Most pixels a photo may declare (`CUNXIANG_MAX_PIXELS`, default 50,000,000).
     pub max_pixels: u64,
+    /// Most bytes a photo may decode into: pixels × channels × bytes per sample, from its header
+    /// (`CUNXIANG_MAX_DECODED_BYTES`, default 200,000,000: any 8-bit photo within
+    /// `max_pixels`; a 16-bit RGBA PNG up to 25 MP). Larger ones are refused with 422
+    /// `image_too_large` before decoding.
+    pub max_decoded_bytes: u64,
+    /// Memory all photo decodes at once may hold, in MiB (`CUNXIANG_PHOTO_MEMORY_MB`, default
+    /// 512). Each decode first reserves its estimated peak (12 MP JPEG ≈ 30 MiB, the largest
+    /// 16-bit PNG allowed ≈ 300 MiB) and waits while the budget is spent; one that needs more
+    /// than the whole budget runs alone.
+    pub photo_memory_mb: u32,
     /// Keep uploaded originals (`CUNXIANG_KEEP_ORIGINALS`, default false: they carry the GPS of
     /// the villager's home and every other EXIF field).
     pub keep_originals: bool,
@@ -174,6 +184,8 @@ impl Settings {
             trust_proxy: flag(&get, "CUNXIANG_TRUST_PROXY", false)?,
             max_upload_bytes: number(&get, "CUNXIANG_MAX_UPLOAD_BYTES", 15 * 1024 * 1024)?,
             max_pixels: number(&get, "CUNXIANG_MAX_PIXELS", 50_000_000)?,
+            max_decoded_bytes: number(&get, "CUNXIANG_MAX_DECODED_BYTES", 200_000_000)?,
+            photo_memory_mb: number(&get, "CUNXIANG_PHOTO_MEMORY_MB", 512)?,
             keep_originals: flag(&get, "CUNXIANG_KEEP_ORIGINALS", false)?,
             photo_workers: number(&get, "CUNXIANG_PHOTO_WORKERS", default_workers)?,
             nearby_radius_m: number(&get, "CUNXIANG_NEARBY_RADIUS_M", 150.0)?,

@@ -33,8 +33,10 @@ pub struct AppState {
     pub password_checks: Arc<tokio::sync::Semaphore>,
     /// Where photos' bytes are kept.
     pub blobs: Arc<dyn BlobStore>,
-    /// Bounds how many photos are decoded at once (memory).
+    /// Bounds how many photos are decoded at once (CPU).
     pub photo_slots: Arc<tokio::sync::Semaphore>,
+    /// The photo memory budget, one permit a MiB: each decode holds its estimated peak.
+    pub photo_memory: Arc<tokio::sync::Semaphore>,
     /// Where "now" comes from for reports and their deadlines (tests shift it).
     pub clock: Arc<dyn Clock>,
     /// This instance's open live streams (`GET /v1/events`) and the feed they are fed from.

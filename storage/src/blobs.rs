@@ -2,7 +2,6 @@
 //! (`<data dir>/blobs/ab/cdef…`); a deployment with several API instances plugs in a shared,
 //! S3-compatible store behind the same trait.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
@@ -54,11 +53,9 @@ impl BlobStore for DiskBlobStore {
             .parent()
             .ok_or_else(|| std::io::Error::other("blob path has no parent"))?;
         crate::private::create_dir(dir)?;
-        // Write beside, then rename: a reader never sees half a blob.
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        tmp.write_all(bytes)?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(&path).map_err(|e| e.error)?;
+        // Write beside, then rename: a reader never sees half a blob, a crash leaves at most a
+        // `.tmp*` file (swept by `crate::leftovers`). Content-addressed: replacing is harmless.
+        crate::private::write_atomic(&path, bytes, true)?;
         Ok((key, true))
     }
 

@@ -144,6 +144,14 @@ impl TestServer {
             .unwrap_or_else(|e| panic!("delivery pass failed: {} {}", e.code, e.message))
     }
 
+    /// Runs one sweep of what crashes left in the data dir, as the running server does
+    /// periodically.
+    pub async fn sweep_leftovers(&self) -> cunxiang_storage::leftovers::Swept {
+        cunxiang_api::leftovers::run_once(&self.state)
+            .await
+            .unwrap_or_else(|e| panic!("sweep failed: {e}"))
+    }
+
     /// The delivery destinations this server's circuit breakers have paused.
     pub fn paused_destinations(&self) -> Vec<cunxiang_storage::push::claims::Destination> {
         self.state.delivery.gate.paused()

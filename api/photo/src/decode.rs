@@ -6,12 +6,16 @@
 
 use std::io::Cursor;
 
-use image::{DynamicImage, ImageError, ImageFormat, ImageReader};
-use jpeg_decoder::PixelFormat;
+use image::{ColorType, DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader};
+use jpeg_decoder::{CodingProcess, PixelFormat};
 
 use crate::PhotoError;
 use crate::format::PhotoFormat;
 use crate::raster::Rgb;
+
+/// What `image`'s decoders may allocate beyond the decoded image itself (rows, tables,
+/// inflate state).
+const DECODER_ROOM: u64 = 16 << 20;
 
 /// A photo whose header has been read, ready to decode.
 pub(crate) enum Opened<'a> {
@@ -19,12 +23,41 @@ pub(crate) enum Opened<'a> {
     Image(&'a [u8], ImageFormat),
 }
 
+/// What a header says about the pixels behind it: enough to know what decoding will cost
+/// before any pixel buffer exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Header {
+    /// Stored (not yet EXIF-oriented) width.
+    pub(crate) width: u32,
+    /// Stored height.
+    pub(crate) height: u32,
+    /// Bytes of one decoded pixel at full size: channels × bytes per sample.
+    pub(crate) bytes_per_pixel: u8,
+    /// How the decoder hands the pixels over.
+    pub(crate) layout: Layout,
+}
+
+/// The decoder's output, which decides the conversions that follow it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Layout {
+    /// A JPEG: decoded by `jpeg-decoder`, DCT-scaled unless lossless; progressive ones keep
+    /// every coefficient of the full-size image until the last scan.
+    Jpeg {
+        /// Progressive coding.
+        progressive: bool,
+        /// Lossless coding (cannot be DCT-scaled).
+        lossless: bool,
+    },
+    /// PNG or WebP, decoded by `image` into this colour type at full size.
+    Image(ColorType),
+}
+
 impl<'a> Opened<'a> {
-    /// Reads the header only and returns the stored (not yet EXIF-oriented) dimensions.
+    /// Reads the header only: no pixel buffer is allocated.
     pub(crate) fn open(
         format: PhotoFormat,
         bytes: &'a [u8],
-    ) -> Result<(Opened<'a>, u32, u32), PhotoError> {
+    ) -> Result<(Opened<'a>, Header), PhotoError> {
         match format {
             PhotoFormat::Jpeg => {
                 let mut decoder = jpeg_decoder::Decoder::new(bytes);
@@ -32,46 +65,79 @@ impl<'a> Opened<'a> {
                 let info = decoder
                     .info()
                     .ok_or_else(|| PhotoError::Corrupt("JPEG header without a frame".into()))?;
-                let (width, height) = (u32::from(info.width), u32::from(info.height));
-                Ok((Opened::Jpeg(Box::new(decoder)), width, height))
+                let bytes_per_pixel = match info.pixel_format {
+                    PixelFormat::L8 => 1,
+                    PixelFormat::L16 => 2,
+                    PixelFormat::RGB24 => 3,
+                    PixelFormat::CMYK32 => 4,
+                };
+                let header = Header {
+                    width: u32::from(info.width),
+                    height: u32::from(info.height),
+                    bytes_per_pixel,
+                    layout: Layout::Jpeg {
+                        progressive: info.coding_process == CodingProcess::DctProgressive,
+                        lossless: info.coding_process == CodingProcess::Lossless,
+                    },
+                };
+                Ok((Opened::Jpeg(Box::new(decoder)), header))
             }
             PhotoFormat::Png | PhotoFormat::Webp => {
                 let format = match format {
                     PhotoFormat::Png => ImageFormat::Png,
                     _ => ImageFormat::WebP,
                 };
-                let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
-                    .into_dimensions()
+                let decoder = ImageReader::with_format(Cursor::new(bytes), format)
+                    .into_decoder()
                     .map_err(image_error)?;
-                Ok((Opened::Image(bytes, format), width, height))
+                let (width, height) = decoder.dimensions();
+                let color = decoder.color_type();
+                let header = Header {
+                    width,
+                    height,
+                    bytes_per_pixel: color.bytes_per_pixel(),
+                    layout: Layout::Image(color),
+                };
+                Ok((Opened::Image(bytes, format), header))
             }
             PhotoFormat::Heic => Err(PhotoError::Unsupported(crate::HEIC_MESSAGE.into())),
         }
     }
 
-    /// Decodes to RGB8. A JPEG may come out smaller than stored, but never smaller than `want`
-    /// in both directions; other formats come out at full size. `max_pixels` bounds the
-    /// decoder's own buffers as a second line of defence.
-    pub(crate) fn decode(self, want: (u32, u32), max_pixels: u64) -> Result<Rgb, PhotoError> {
+    /// For a JPEG, chooses the DCT scale for `want` and returns the size it will decode to;
+    /// other formats decode at full size.
+    pub(crate) fn scale(
+        &mut self,
+        want: (u32, u32),
+        full: (u32, u32),
+    ) -> Result<(u32, u32), PhotoError> {
         match self {
-            Opened::Jpeg(decoder) => decode_jpeg(*decoder, want, max_pixels),
-            Opened::Image(bytes, format) => decode_image(bytes, format),
+            Opened::Jpeg(decoder) => {
+                let clamp = |v: u32| u16::try_from(v.max(1)).unwrap_or(u16::MAX);
+                let (w, h) = decoder
+                    .scale(clamp(want.0), clamp(want.1))
+                    .map_err(jpeg_error)?;
+                Ok((u32::from(w), u32::from(h)))
+            }
+            Opened::Image(..) => Ok(full),
+        }
+    }
+
+    /// Decodes to RGB8. A JPEG comes out at the size [`Opened::scale`] chose; other formats at
+    /// full size. `max_alloc` bounds the decoders' own buffers as a second line of defence.
+    pub(crate) fn decode(self, max_alloc: u64) -> Result<Rgb, PhotoError> {
+        match self {
+            Opened::Jpeg(decoder) => decode_jpeg(*decoder, max_alloc),
+            Opened::Image(bytes, format) => decode_image(bytes, format, max_alloc),
         }
     }
 }
 
 fn decode_jpeg(
     mut decoder: jpeg_decoder::Decoder<&[u8]>,
-    want: (u32, u32),
-    max_pixels: u64,
+    max_alloc: u64,
 ) -> Result<Rgb, PhotoError> {
-    let clamp = |v: u32| u16::try_from(v.max(1)).unwrap_or(u16::MAX);
-    decoder
-        .scale(clamp(want.0), clamp(want.1))
-        .map_err(jpeg_error)?;
-    // Four bytes a pixel covers CMYK, the widest output.
-    let budget = max_pixels.saturating_mul(4);
-    decoder.set_max_decoding_buffer_size(usize::try_from(budget).unwrap_or(usize::MAX));
+    decoder.set_max_decoding_buffer_size(usize::try_from(max_alloc).unwrap_or(usize::MAX));
     let info = decoder
         .info()
         .ok_or_else(|| PhotoError::Corrupt("JPEG header without a frame".into()))?;
@@ -83,17 +149,22 @@ fn decode_jpeg(
     let data = decoder.decode().map_err(jpeg_error)?;
     let (width, height) = (u32::from(info.width), u32::from(info.height));
     let pixels = width as usize * height as usize;
+    // Converted into an exact-size buffer: a collected iterator would grow by doubling.
+    let convert = |per_pixel: usize, f: &dyn Fn(&[u8]) -> [u8; 3]| {
+        let mut rgb = Vec::with_capacity(pixels * 3);
+        for p in data.chunks_exact(per_pixel) {
+            rgb.extend_from_slice(&f(p));
+        }
+        rgb
+    };
     let rgb = match info.pixel_format {
         PixelFormat::RGB24 => data,
-        PixelFormat::L8 => data.iter().flat_map(|&l| [l, l, l]).collect(),
+        PixelFormat::L8 => convert(1, &|p| [p[0]; 3]),
         // As image 0.24 did with jpeg-decoder's CMYK output.
-        PixelFormat::CMYK32 => data
-            .chunks_exact(4)
-            .flat_map(|p| {
-                let k = 255 - u16::from(p[3]);
-                [p[0], p[1], p[2]].map(|c| ((255 - u16::from(c)) * k / 255) as u8)
-            })
-            .collect(),
+        PixelFormat::CMYK32 => convert(4, &|p| {
+            let k = 255 - u16::from(p[3]);
+            [p[0], p[1], p[2]].map(|c| ((255 - u16::from(c)) * k / 255) as u8)
+        }),
         PixelFormat::L16 => Vec::new(),
     };
     if rgb.len() < pixels * 3 {
@@ -106,10 +177,13 @@ fn decode_jpeg(
     })
 }
 
-fn decode_image(bytes: &[u8], format: ImageFormat) -> Result<Rgb, PhotoError> {
-    let image = ImageReader::with_format(Cursor::new(bytes), format)
-        .decode()
-        .map_err(image_error)?;
+fn decode_image(bytes: &[u8], format: ImageFormat, max_alloc: u64) -> Result<Rgb, PhotoError> {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = image::Limits::default();
+    // The decoded image is reserved first; the decoder's rows and tables come out of the rest.
+    limits.max_alloc = Some(max_alloc.saturating_add(DECODER_ROOM));
+    reader.limits(limits);
+    let image = reader.decode().map_err(image_error)?;
     let (width, height) = (image.width(), image.height());
     let pixels = if image.color().has_alpha() {
         flatten_on_white(image)
@@ -124,15 +198,20 @@ fn decode_image(bytes: &[u8], format: ImageFormat) -> Result<Rgb, PhotoError> {
 }
 
 /// Composites over white: transparent areas of a screenshot or sticker become white, not black.
+/// Works in place in the RGBA buffer (each RGB triple lands at or before the pixel it came
+/// from), so flattening holds no second full-size buffer.
 fn flatten_on_white(image: DynamicImage) -> Vec<u8> {
-    let rgba = image.into_rgba8();
-    rgba.as_raw()
-        .chunks_exact(4)
-        .flat_map(|p| {
-            let a = u16::from(p[3]);
-            [p[0], p[1], p[2]].map(|c| ((u16::from(c) * a + 255 * (255 - a) + 127) / 255) as u8)
-        })
-        .collect()
+    let mut px = image.into_rgba8().into_raw();
+    let n = px.len() / 4;
+    for i in 0..n {
+        let a = u16::from(px[i * 4 + 3]);
+        for c in 0..3 {
+            let v = u16::from(px[i * 4 + c]);
+            px[i * 3 + c] = ((v * a + 255 * (255 - a) + 127) / 255) as u8;
+        }
+    }
+    px.truncate(n * 3);
+    px
 }
 
 fn jpeg_error(e: jpeg_decoder::Error) -> PhotoError {

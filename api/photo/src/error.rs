@@ -24,18 +24,36 @@ pub enum PhotoError {
         /// The limit, from [`crate::Limits::max_pixels`].
         max: u64,
     },
+    /// The header declares an image that decodes into more bytes than allowed (pixels ×
+    /// channels × bytes per sample: a 16-bit RGBA image is 8 bytes a pixel), however small
+    /// the file. Refused before any pixel is decoded.
+    #[error(
+        "the image is {width}×{height} pixels of {bytes_per_pixel} bytes each, more than the \
+         {max} bytes a photo may decode into; send an ordinary 8-bit photo or a smaller one"
+    )]
+    TooLarge {
+        /// Width declared in the header.
+        width: u32,
+        /// Height declared in the header.
+        height: u32,
+        /// Bytes of one decoded pixel (channels × bytes per sample).
+        bytes_per_pixel: u8,
+        /// The limit, from [`crate::Limits::max_decoded_bytes`].
+        max: u64,
+    },
     /// The bytes claim a known type but cannot be decoded (truncated upload, damaged file).
     #[error("the image is damaged or incomplete: {0}")]
     Corrupt(String),
 }
 
 impl PhotoError {
-    /// The machine-readable code: `unsupported_media_type`, `too_many_pixels` or
-    /// `corrupt_image`.
+    /// The machine-readable code: `unsupported_media_type`, `too_many_pixels`,
+    /// `image_too_large` or `corrupt_image`.
     pub fn code(&self) -> &'static str {
         match self {
             PhotoError::Unsupported(_) => "unsupported_media_type",
             PhotoError::TooManyPixels { .. } => "too_many_pixels",
+            PhotoError::TooLarge { .. } => "image_too_large",
             PhotoError::Corrupt(_) => "corrupt_image",
         }
     }

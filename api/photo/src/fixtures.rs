@@ -260,3 +260,30 @@ pub fn jpeg_bomb(width: u16, height: u16) -> Vec<u8> {
     out.extend([0xFF, 0xD9]);
     out
 }
+
+/// A real, well-formed 16-bit RGBA PNG of `width`×`height`: black and transparent but for a
+/// grey first row. Small on disk (rows of zeros compress ≈ 1000:1), eight bytes a pixel when
+/// decoded: 7071×7071 passes the default pixel limit, is ≈ 400 KB and decodes into 400 MB.
+/// Written row by row, so making it never holds the decoded size.
+pub fn png_rgba16(width: u32, height: u32) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Sixteen);
+    encoder.set_compression(png::Compression::Balanced);
+    let mut writer = encoder.write_header().unwrap();
+    let mut stream = writer.stream_writer().unwrap();
+    let row_bytes = width as usize * 8;
+    let first: Vec<u8> = (0..row_bytes)
+        .map(|i| if i % 8 < 6 { 0x80 } else { 0xFF })
+        .collect();
+    stream.write_all(&first).unwrap();
+    let zeros = vec![0u8; row_bytes];
+    for _ in 1..height {
+        stream.write_all(&zeros).unwrap();
+    }
+    stream.finish().unwrap();
+    writer.finish().unwrap();
+    out
+}

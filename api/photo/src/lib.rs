@@ -18,6 +18,7 @@ pub mod fixtures;
 mod format;
 mod metadata;
 mod phash;
+mod plan;
 mod raster;
 
 use fast_image_resize::Resizer;
@@ -26,8 +27,9 @@ pub use error::PhotoError;
 pub use format::{PhotoFormat, sniff};
 pub use metadata::{ExifFacts, GpsPoint, exif_of};
 pub use phash::phash_distance;
+pub use plan::Plan;
 
-use decode::Opened;
+use decode::{Layout, Opened};
 
 /// Why HEIC is refused, and what the villager can do about it.
 pub const HEIC_MESSAGE: &str = "HEIC photos cannot be decoded here; send JPEG \
@@ -39,6 +41,12 @@ pub struct Limits {
     /// Most pixels (width × height, as declared in the header) a photo may have. Larger ones
     /// are refused before decoding. Default 50,000,000 (a 48 MP phone photo passes).
     pub max_pixels: u64,
+    /// Most bytes a photo may decode into at full size: width × height × channels × bytes per
+    /// sample, as declared in the header (a 16-bit RGBA pixel is 8 bytes). Larger ones are
+    /// refused before decoding; the decoders' own allocations are capped at this too. Default
+    /// 200,000,000: every 8-bit image within the default `max_pixels` passes, a 16-bit RGBA
+    /// one up to 25 MP.
+    pub max_decoded_bytes: u64,
     /// Long side of the display image, in pixels; smaller photos are not enlarged. Default 1600.
     pub display_max_side: u32,
     /// Long side of the thumbnail, in pixels. Default 320.
@@ -51,6 +59,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_pixels: 50_000_000,
+            max_decoded_bytes: 200_000_000,
             display_max_side: 1600,
             thumb_max_side: 320,
             jpeg_quality: 80,
@@ -88,13 +97,28 @@ pub struct Processed {
     pub phash: u64,
 }
 
-/// Runs the whole pipeline on an uploaded file. A 12 MP JPEG costs ≈ 115 ms of one core in a
-/// release build (`photo-bench`), ≈ 150 ms in a dev build (this crate is optimised in dev too).
+/// What decoding `bytes` will cost, read from the header alone, after the checks that need no
+/// decoding: the type, the pixel limit and the decoded-size limit. The API calls it to charge
+/// [`Plan::peak_bytes`] against its memory budget before [`process`], which checks the same.
 ///
 /// # Errors
-/// [`PhotoError::Unsupported`] for unknown types and HEIC, [`PhotoError::TooManyPixels`]
-/// before any decoding, [`PhotoError::Corrupt`] when the bytes do not decode.
-pub fn process(bytes: &[u8], limits: &Limits) -> Result<Processed, PhotoError> {
+/// As [`process`] before it decodes: [`PhotoError::Unsupported`], [`PhotoError::TooManyPixels`],
+/// [`PhotoError::TooLarge`], [`PhotoError::Corrupt`] for a header that does not parse.
+pub fn plan(bytes: &[u8], limits: &Limits) -> Result<Plan, PhotoError> {
+    open_checked(bytes, limits).map(|checked| checked.plan)
+}
+
+/// A photo whose header passed every check, ready to decode.
+struct Checked<'a> {
+    format: PhotoFormat,
+    opened: Opened<'a>,
+    display_size: (u32, u32),
+    plan: Plan,
+}
+
+/// Sniffs, reads the header and applies the limits: the one place where a photo is judged
+/// before decoding.
+fn open_checked<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Checked<'a>, PhotoError> {
     let format = match sniff(bytes) {
         Some(PhotoFormat::Heic) => return Err(PhotoError::Unsupported(HEIC_MESSAGE.into())),
         Some(format) => format,
@@ -105,7 +129,8 @@ pub fn process(bytes: &[u8], limits: &Limits) -> Result<Processed, PhotoError> {
         }
     };
 
-    let (opened, width, height) = Opened::open(format, bytes)?;
+    let (mut opened, header) = Opened::open(format, bytes)?;
+    let (width, height) = (header.width, header.height);
     if u64::from(width) * u64::from(height) > limits.max_pixels {
         return Err(PhotoError::TooManyPixels {
             width,
@@ -116,10 +141,54 @@ pub fn process(bytes: &[u8], limits: &Limits) -> Result<Processed, PhotoError> {
     if width == 0 || height == 0 {
         return Err(PhotoError::Corrupt("the image has no pixels".into()));
     }
+    let decoded_bytes = u64::from(width) * u64::from(height) * u64::from(header.bytes_per_pixel);
+    if decoded_bytes > limits.max_decoded_bytes {
+        return Err(PhotoError::TooLarge {
+            width,
+            height,
+            bytes_per_pixel: header.bytes_per_pixel,
+            max: limits.max_decoded_bytes,
+        });
+    }
+    let display_size = raster::fit(width, height, limits.display_max_side);
+    let scaled = opened.scale(display_size, (width, height))?;
+    let decoded = match header.layout {
+        Layout::Jpeg { lossless: true, .. } => (width, height),
+        _ => scaled,
+    };
+    let input = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    let plan = Plan {
+        width,
+        height,
+        decoded_bytes,
+        peak_bytes: plan::peak_bytes(input, &header, decoded, display_size),
+    };
+    Ok(Checked {
+        format,
+        opened,
+        display_size,
+        plan,
+    })
+}
+
+/// Runs the whole pipeline on an uploaded file. A 12 MP JPEG costs ≈ 115 ms of one core in a
+/// release build (`photo-bench`), ≈ 150 ms in a dev build (this crate is optimised in dev too).
+///
+/// # Errors
+/// [`PhotoError::Unsupported`] for unknown types and HEIC, [`PhotoError::TooManyPixels`] and
+/// [`PhotoError::TooLarge`] before any decoding, [`PhotoError::Corrupt`] when the bytes do not
+/// decode.
+pub fn process(bytes: &[u8], limits: &Limits) -> Result<Processed, PhotoError> {
+    let Checked {
+        format,
+        opened,
+        display_size,
+        plan,
+    } = open_checked(bytes, limits)?;
+    let (width, height) = (plan.width, plan.height);
 
     let exif = exif_of(bytes);
-    let display_size = raster::fit(width, height, limits.display_max_side);
-    let decoded = opened.decode(display_size, limits.max_pixels)?;
+    let decoded = opened.decode(limits.max_decoded_bytes)?;
 
     let mut resizer = Resizer::new();
     let display = raster::resize_to(&mut resizer, decoded, display_size)?;

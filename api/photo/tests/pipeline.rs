@@ -91,6 +91,7 @@ fn limits_are_honoured() {
     let input = jpeg(&photo(w, h, 4), w, h, &[]);
     let custom = Limits {
         max_pixels: 2_000_000,
+        max_decoded_bytes: 6_000_000,
         display_max_side: 800,
         thumb_max_side: 100,
         jpeg_quality: 50,

@@ -9,6 +9,9 @@ use jsonwebtoken::{DecodingKey, EncodingKey};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+/// The generated key's file in the data directory.
+pub const KEY_FILE: &str = "jwt-secret";
+
 /// The key material and its id.
 #[derive(Clone)]
 pub struct Keys {
@@ -41,24 +44,44 @@ impl Keys {
     }
 
     /// Uses the configured secret, or the one kept in `data_dir/jwt-secret`, creating it (64
-    /// random bytes, hex, mode 0600) on first run.
+    /// random bytes, hex, mode 0600, written atomically) on first run. An empty key file (an
+    /// older version killed between creating and writing it) cannot have signed anything, so
+    /// it is replaced by a new key; a non-empty one shorter than 32 bytes is refused, naming
+    /// the file: it is not one this server wrote, and replacing it would sign people out.
     pub fn load(configured: Option<&str>, data_dir: &Path) -> std::io::Result<Self> {
         if let Some(secret) = configured {
             return Self::from_secret(secret.as_bytes());
         }
-        let path = data_dir.join("jwt-secret");
+        let path = data_dir.join(KEY_FILE);
         match std::fs::read_to_string(&path) {
             Ok(text) if text.trim().len() >= 32 => Self::from_secret(text.trim().as_bytes()),
+            Ok(text) if text.trim().is_empty() => {
+                tracing::warn!(path = %path.display(), "the key file is empty; generating a new key");
+                std::fs::remove_file(&path)?;
+                Self::generate(&path)
+            }
             Ok(_) => Err(std::io::Error::other(format!(
-                "{} is too short",
+                "{} holds fewer than 32 bytes, so it is not a key this server generated; \
+                 remove it to have a new one generated (this signs everyone out) or set \
+                 CUNXIANG_JWT_SECRET",
                 path.display()
             ))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut bytes = [0u8; 64];
-                rand::rng().fill_bytes(&mut bytes);
-                let text = hex::encode(bytes);
-                write_private(&path, &text)?;
-                Self::from_secret(text.as_bytes())
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::generate(&path),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Creates the key file at `path` atomically; when another instance sharing the data dir
+    /// created it first, uses that one.
+    fn generate(path: &Path) -> std::io::Result<Self> {
+        let mut bytes = [0u8; 64];
+        rand::rng().fill_bytes(&mut bytes);
+        let text = hex::encode(bytes);
+        match cunxiang_storage::private::write_atomic(path, text.as_bytes(), false) {
+            Ok(()) => Self::from_secret(text.as_bytes()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let theirs = std::fs::read_to_string(path)?;
+                Self::from_secret(theirs.trim().as_bytes())
             }
             Err(e) => Err(e),
         }
@@ -90,18 +113,6 @@ pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)?.write_all(text.as_bytes())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +134,27 @@ mod tests {
         }
         let configured = Keys::load(Some("x".repeat(40).as_str()), dir.path()).unwrap();
         assert_ne!(configured.kid, first.kid);
+    }
+
+    #[test]
+    fn an_empty_key_file_is_replaced_and_a_short_one_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(KEY_FILE);
+        std::fs::write(&path, "").unwrap();
+        let first = Keys::load(None, dir.path()).unwrap();
+        let kept = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(kept.len(), 128, "a new key was written");
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(Keys::load(None, dir.path()).unwrap().kid, first.kid);
+
+        std::fs::write(&path, "not-a-key\n").unwrap();
+        let err = Keys::load(None, dir.path()).unwrap_err().to_string();
+        assert!(err.contains("jwt-secret") && err.contains("32"), "{err}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "not-a-key\n");
     }
 
     #[test]

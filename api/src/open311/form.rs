@@ -131,7 +131,10 @@ async fn spool(state: &AppState, bytes: Vec<u8>) -> Result<Spooled, Open311Error
     if bytes.is_empty() {
         return Err(Open311Error::bad("media is empty"));
     }
-    let dir = state.settings.data_dir.join("tmp");
+    let dir = state
+        .settings
+        .data_dir
+        .join(cunxiang_storage::leftovers::UPLOADS_DIR);
     let spooled = web::block(move || {
         cunxiang_storage::private::create_dir(&dir)?;
         let mut file = tempfile::NamedTempFile::new_in(&dir)?;

@@ -80,7 +80,10 @@ pub async fn upload(
     me: AuthUser,
     payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let tmp = state.settings.data_dir.join("tmp");
+    let tmp = state
+        .settings
+        .data_dir
+        .join(cunxiang_storage::leftovers::UPLOADS_DIR);
     let spooled = spool_upload(payload, &tmp, state.settings.max_upload_bytes).await?;
     if cunxiang_photo::sniff(&spooled.head).is_none() {
         return Err(crate::photos::photo_error(

@@ -6,8 +6,13 @@
 //! and with one photo. Prints a table per round and the medians. Run with
 //! `cargo run --release -p cunxiang-bench --bin intake-bench -- [--rounds 3] [--uploads 96]
 //! [--clients 16] [--seconds 5] [--save-photo PATH]`. `CUNXIANG_WORKERS`,
-//! `CUNXIANG_PHOTO_WORKERS`, `CUNXIANG_DB_POOL_SIZE` and `CUNXIANG_MAX_UPLOAD_BYTES` reach the
-//! server, for experiments; so does the rest of the environment (e.g. `MALLOC_ARENA_MAX`).
+//! `CUNXIANG_PHOTO_WORKERS`, `CUNXIANG_DB_POOL_SIZE`, `CUNXIANG_MAX_UPLOAD_BYTES`,
+//! `CUNXIANG_PHOTO_MEMORY_MB` and `CUNXIANG_MAX_DECODED_BYTES` reach the server, for
+//! experiments; so does the rest of the environment (e.g. `MALLOC_ARENA_MAX`).
+//!
+//! `--worst-case [--clients 6] [--rounds 3]` measures memory instead: per kind of worst-case
+//! photo (see `intake::worst`) and round, a fresh server, every client uploading that photo at
+//! once, and the server's peak RSS; prints each burst and the medians.
 
 #[path = "../intake/mod.rs"]
 mod intake;
@@ -32,7 +37,15 @@ fn main() -> anyhow::Result<()> {
         };
         return server::serve(Path::new(dir), Path::new(port_file), villagers.parse()?);
     }
-    let (config, rounds, save) = arguments(&args)?;
+    let worst_case = args.iter().any(|a| a == "--worst-case");
+    let args: Vec<String> = args.into_iter().filter(|a| a != "--worst-case").collect();
+    let (mut config, rounds, save) = arguments(&args)?;
+    if worst_case {
+        if !args.iter().any(|a| a == "--clients") {
+            config.clients = 6;
+        }
+        return worst_case_mode(config.clients, rounds);
+    }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("intake-bench: POST /v1/media and POST /v1/reports against the real server");
     println!("  machine   {}", machine(cores));
@@ -127,6 +140,56 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `--worst-case`: each worst-case photo sent by `clients` villagers at once to a fresh
+/// server, `rounds` times; the server's peak RSS per burst and the median.
+fn worst_case_mode(clients: usize, rounds: usize) -> anyhow::Result<()> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("intake-bench --worst-case: the server's peak memory under hostile photos");
+    println!("  machine   {}", machine(cores));
+    let started = Instant::now();
+    let kinds = intake::worst::kinds();
+    println!(
+        "  photos    {} (made in {:.1} s); each burst: a fresh server, {clients} villagers \
+         uploading the same photo at once; server: {} photo workers, photo memory budget {} \
+         MiB, max decoded bytes {}",
+        kinds
+            .iter()
+            .map(|k| format!("{}: {} KB", k.name, k.bytes.len() / 1000))
+            .collect::<Vec<_>>()
+            .join("; "),
+        started.elapsed().as_secs_f64(),
+        setting("CUNXIANG_PHOTO_WORKERS", cores),
+        setting("CUNXIANG_PHOTO_MEMORY_MB", 512),
+        setting("CUNXIANG_MAX_DECODED_BYTES", 200_000_000),
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let client = load::client()?;
+    for kind in &kinds {
+        println!();
+        println!("  {}, {clients} at once", kind.name);
+        let mut peaks = Vec::new();
+        for r in 1..=rounds {
+            let b = runtime.block_on(intake::worst::burst(&client, kind, clients))?;
+            println!(
+                "    round {r}: {:<32} {:>6.1} s  RSS before {:>5.0} MB  peak {:>6.0} MB{}",
+                b.statuses,
+                b.wall_s,
+                b.rss_start_mb,
+                b.peak_mb,
+                if b.alive { "" } else { "  SERVER DIED" }
+            );
+            peaks.push(b.peak_mb);
+        }
+        println!(
+            "    median peak RSS of {rounds}: {:.0} MB",
+            intake::worst::median(&mut peaks)
+        );
+    }
+    Ok(())
+}
+
 /// The 12 MP upload figures against the targets. Per core is judged on server CPU time (on a
 /// shared machine the wall-clock figure also counts what other processes took); peak RSS on
 /// the worst round, as a peak is what a small server must survive.
@@ -173,7 +236,7 @@ fn arguments(args: &[String]) -> anyhow::Result<(Config, usize, Option<String>)>
             "-h" | "--help" => {
                 println!(
                     "usage: intake-bench [--rounds 3] [--uploads 96] [--clients 16] [--seconds 5] \
-                     [--save-photo PATH]"
+                     [--save-photo PATH] | intake-bench --worst-case [--clients 6] [--rounds 3]"
                 );
                 std::process::exit(0);
             }

@@ -1,11 +1,12 @@
 //! `intake-bench`'s parts: the server in a child process ([`server`]), the upload bodies
 //! ([`photo`]), the HTTP load ([`load`]) and the tables ([`summary`]); [`round`] runs one
-//! round against a fresh server.
+//! round against a fresh server; [`worst`] is the worst-case memory mode.
 
 pub mod load;
 pub mod photo;
 pub mod server;
 pub mod summary;
+pub mod worst;
 
 use std::sync::Arc;
 

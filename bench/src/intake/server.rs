@@ -20,11 +20,13 @@ pub const SERVE_FLAG: &str = "--serve";
 /// Every bench villager's log-in code.
 pub const CODE: &str = "123456";
 /// Settings the child takes from the environment, for experiments; everything else is default.
-const PASSED_THROUGH: [&str; 4] = [
+const PASSED_THROUGH: [&str; 6] = [
     "CUNXIANG_WORKERS",
     "CUNXIANG_PHOTO_WORKERS",
     "CUNXIANG_DB_POOL_SIZE",
     "CUNXIANG_MAX_UPLOAD_BYTES",
+    "CUNXIANG_PHOTO_MEMORY_MB",
+    "CUNXIANG_MAX_DECODED_BYTES",
 ];
 /// How often VmRSS is read during a phase.
 const SAMPLE_EVERY: Duration = Duration::from_millis(20);
@@ -121,6 +123,11 @@ impl ServerProcess {
         };
         process.base = format!("http://127.0.0.1:{}", port.trim());
         Ok(process)
+    }
+
+    /// Whether the server process is still running (not killed, e.g. by the OOM killer).
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 
     /// The server's peak resident memory so far (`VmHWM`), in MB.
