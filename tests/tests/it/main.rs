@@ -12,6 +12,7 @@ mod contract;
 mod deadlines;
 mod demo;
 mod errors;
+mod event_contract;
 mod export;
 mod grid_import;
 mod health;
