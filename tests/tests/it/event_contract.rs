@@ -149,7 +149,7 @@ async fn every_kind_of_event_carries_the_details_the_contract_describes_in_id_or
         let mut shared_at = 0;
         for (id, reporter) in &reports {
             let events = timeline(&srv, &contract, &admin, id).await;
-            timeline(&srv, &contract, *reporter, id).await;
+            timeline(&srv, &contract, reporter, id).await;
             seen.extend(
                 events
                     .iter()
