@@ -184,6 +184,7 @@ pub fn bind(state: AppState) -> Result<(actix_web::dev::Server, Vec<SocketAddr>)
     crate::push::deliver::spawn(state.clone());
     crate::push::hub::spawn(&state);
     crate::leftovers::spawn(state.clone());
+    crate::push::hub::close_on_stop_signals(&state.hub);
     let data = web::Data::new(state);
     let json_limit = settings.json_limit;
     let server = HttpServer::new(move || {
@@ -203,6 +204,11 @@ pub fn bind(state: AppState) -> Result<(actix_web::dev::Server, Vec<SocketAddr>)
             .wrap(TracingLogger::default())
     })
     .workers(settings.workers)
+    // A client whose end of the connection closes (EOF) is gone: its response is dropped at
+    // once (a live stream gives back its place, see `push::stream`) instead of at the second
+    // write after (RST, then EPIPE) — as nginx takes a client's EOF for an abort. HTTP/1
+    // clients that half-close their side and wait for the answer are not supported.
+    .h1_allow_half_closed(false)
     .shutdown_timeout(settings.shutdown_timeout_secs)
     .bind(&settings.bind)
     .map_err(|e| StartError::Bind {

@@ -17,6 +17,11 @@
 //! its channel close, registers again and catches up from the database (see
 //! [`super::stream`]), so nothing is lost and the server's memory does not depend on clients.
 //!
+//! **Admission and end.** How many streams a user holds is counted by a [`Permit`] that lives
+//! as long as the stream's response body ([`Hub::admit`] refuses one past the limit), not by
+//! the registrations (a lagging stream is briefly unregistered). [`Hub::close_all`] tells every
+//! stream, open or yet to open, that the server is stopping (see [`super::stream`]).
+//!
 //! **Start.** The follower starts at the feed's latest row. Streams opened before it has a
 //! cursor (the database was unreachable at start) are cut off once it has one, so they catch
 //! up again: a row can then never fall between a stream's catch-up and the follower.
@@ -28,7 +33,7 @@ use std::time::Duration;
 
 use cunxiang_storage::push::feed::{self, FeedItem};
 use cunxiang_storage::{DatabaseTarget, DbConn};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
 use crate::state::AppState;
@@ -61,6 +66,30 @@ type Senders = Vec<(u64, mpsc::Sender<Item>)>;
 pub struct Hub {
     streams: Mutex<HashMap<Uuid, Senders>>,
     next_id: AtomicU64,
+    /// Streams held, by user (see [`Permit`]).
+    held: Mutex<HashMap<Uuid, usize>>,
+    /// `true` once the server is stopping.
+    closing: watch::Sender<bool>,
+}
+
+/// One stream counted against its user's limit; dropping it (with the response body, when
+/// the stream ends or its client goes) gives the place back.
+#[derive(Debug)]
+pub struct Permit {
+    hub: Arc<Hub>,
+    user: Uuid,
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        let mut held = self.hub.held();
+        if let Some(n) = held.get_mut(&self.user) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                held.remove(&self.user);
+            }
+        }
+    }
 }
 
 /// A stream's registration: its receiving end; dropping it unregisters.
@@ -91,6 +120,39 @@ impl Hub {
         self.streams.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    fn held(&self) -> MutexGuard<'_, HashMap<Uuid, usize>> {
+        self.held.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Counts one more stream of `user`, or `None` when she already holds `max`.
+    pub fn admit(self: &Arc<Self>, user: Uuid, max: usize) -> Option<Permit> {
+        let mut held = self.held();
+        let n = held.entry(user).or_default();
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(Permit {
+            hub: self.clone(),
+            user,
+        })
+    }
+
+    /// How many streams `user` holds here (admitted and not yet ended).
+    pub fn streams_of(&self, user: Uuid) -> usize {
+        self.held().get(&user).copied().unwrap_or(0)
+    }
+
+    /// Tells every stream, open now or opened later, that the server is stopping.
+    pub fn close_all(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Becomes `true` when the server is stopping (see [`Hub::close_all`]).
+    pub fn closing(&self) -> watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+
     /// Registers a stream of `user`'s events.
     pub fn subscribe(self: &Arc<Self>, user: Uuid) -> Subscription {
         let (tx, rx) = mpsc::channel(STREAM_BUFFER);
@@ -107,11 +169,6 @@ impl Hub {
     /// Open streams on this instance.
     pub fn stream_count(&self) -> usize {
         self.lock().values().map(Vec::len).sum()
-    }
-
-    /// How many streams `user` has open here.
-    pub fn streams_of(&self, user: Uuid) -> usize {
-        self.lock().get(&user).map_or(0, Vec::len)
     }
 
     /// Whether `user` has a stream open here.
@@ -181,6 +238,54 @@ pub fn spawn(state: &AppState) {
         .spawn(move || follow(&hub, &url, poll));
     if let Err(e) = started {
         tracing::error!(error = %e, "cannot start the feed follower; live streams get no events");
+    }
+}
+
+/// Ends every stream of `hub` ([`Hub::close_all`]) when the process is told to stop (SIGTERM,
+/// SIGINT or SIGQUIT). actix hears the same signals and stops the server: gracefully on
+/// SIGTERM, waiting for responses in flight, which streams would otherwise never end. Call
+/// once, inside the server's runtime.
+pub fn close_on_stop_signals(hub: &Arc<Hub>) {
+    let hub = Arc::downgrade(hub);
+    actix_web::rt::spawn(async move {
+        stop_signal().await;
+        if let Some(hub) = hub.upgrade() {
+            tracing::info!(
+                streams = hub.stream_count(),
+                "stopping: ending live streams"
+            );
+            hub.close_all();
+        }
+    });
+}
+
+/// The first of SIGTERM, SIGINT and SIGQUIT (Ctrl-C elsewhere); never, when they cannot be
+/// heard.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use actix_web::rt::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::quit()),
+        ) {
+            (Ok(mut term), Ok(mut int), Ok(mut quit)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                    _ = quit.recv() => {}
+                }
+            }
+            _ => {
+                tracing::warn!("cannot listen for stop signals; streams will not end at shutdown");
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    if actix_web::rt::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
     }
 }
 
@@ -280,70 +385,4 @@ pub(crate) fn sample(seq: i64, user: Uuid) -> Item {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-mod tests {
-    use super::*;
-
-    fn live(seq: i64, user: Uuid) -> Item {
-        sample(seq, user)
-    }
-
-    #[test]
-    fn items_reach_only_their_users_streams() {
-        let hub = Arc::new(Hub::default());
-        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-        let mut a1 = hub.subscribe(a);
-        let mut a2 = hub.subscribe(a);
-        let mut b1 = hub.subscribe(b);
-        hub.dispatch(&[live(1, a), live(2, b), live(3, a)]);
-        for s in [&mut a1, &mut a2] {
-            assert_eq!(s.rx.try_recv().unwrap().item.seq, 1);
-            assert_eq!(s.rx.try_recv().unwrap().item.seq, 3);
-            assert!(s.rx.try_recv().is_err());
-        }
-        assert_eq!(b1.rx.try_recv().unwrap().item.seq, 2);
-        assert_eq!(hub.stream_count(), 3);
-    }
-
-    #[test]
-    fn a_full_stream_is_cut_off_and_others_keep_going() {
-        let hub = Arc::new(Hub::default());
-        let user = Uuid::now_v7();
-        let mut slow = hub.subscribe(user);
-        let mut fast = hub.subscribe(user);
-        for seq in 1..=STREAM_BUFFER as i64 {
-            hub.dispatch(&[live(seq, user)]);
-            assert_eq!(fast.rx.try_recv().unwrap().item.seq, seq);
-        }
-        hub.dispatch(&[live(STREAM_BUFFER as i64 + 1, user)]);
-        assert_eq!(hub.stream_count(), 1);
-        assert_eq!(
-            fast.rx.try_recv().unwrap().item.seq,
-            STREAM_BUFFER as i64 + 1
-        );
-        // The slow stream drains what it had, then sees its channel closed.
-        for _ in 0..STREAM_BUFFER {
-            assert!(slow.rx.try_recv().is_ok());
-        }
-        assert_eq!(
-            slow.rx.try_recv(),
-            Err(mpsc::error::TryRecvError::Disconnected)
-        );
-    }
-
-    #[test]
-    fn dropping_a_subscription_unregisters_it() {
-        let hub = Arc::new(Hub::default());
-        let user = Uuid::now_v7();
-        let first = hub.subscribe(user);
-        let second = hub.subscribe(user);
-        drop(first);
-        assert_eq!(hub.stream_count(), 1);
-        drop(second);
-        assert!(!hub.has(user));
-        let third = hub.subscribe(user);
-        hub.resync_all();
-        assert_eq!(hub.stream_count(), 0);
-        drop(third);
-    }
-}
+mod tests;

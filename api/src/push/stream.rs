@@ -14,11 +14,17 @@
 //! (`GET /v1/reports/{id}/events`), without evidence photos: clients fetch those from the
 //! timeline. An event the reader may not see is skipped.
 //!
-//! **Footprint.** A quiet stream holds its registration, a cursor and a small state machine:
-//! no task of its own and no buffer beyond the hub's bounded channel. It lives inside the
-//! response body, so when the client goes away actix drops the body and with it the
-//! registration. It ends when the caller's access token expires; the client reconnects with
-//! a fresh token and `Last-Event-ID`.
+//! **Footprint.** A quiet stream holds its registration, its [`Permit`], a cursor and a small
+//! state machine: no task of its own and no buffer beyond the hub's bounded channel. It lives
+//! inside the response body, so when the client goes away actix drops the body and with it
+//! the registration and the permit: at once, because the server treats a client's end of the
+//! connection closing (EOF) as the client gone (see `server::bind`), not at the next write.
+//!
+//! **End.** A stream ends when the caller's access token expires (the client reconnects with
+//! a fresh token and `Last-Event-ID`), and when the server is stopping ([`Hub::close_all`], on
+//! SIGTERM, SIGINT or SIGQUIT): then it sends the comment `: server shutting down, reconnect`
+//! and ends, so a graceful shutdown does not wait for streams and clients reconnect (to
+//! another instance, or to this one once it is back) with the last id they got.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -31,7 +37,7 @@ use futures_util::Stream;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::hub::{self, Hub, Item, Subscription};
+use super::hub::{self, Hub, Item, Permit, Subscription};
 use crate::error::ApiError;
 use crate::reports::access::Sight;
 use crate::reports::view::EventView;
@@ -39,6 +45,9 @@ use crate::state::AppState;
 
 /// Feed rows read at a time while catching up.
 const CATCH_UP_PAGE: i64 = 500;
+
+/// The comment that ends every stream when the server stops.
+pub const GOODBYE: &str = "server shutting down, reconnect";
 
 /// One page of catch-up: the items, the last `seq` read (rows of vanished reports included)
 /// and whether the page was full (more may follow).
@@ -199,8 +208,9 @@ pub fn render(live: &hub::Live, role: Role) -> Option<sse::Event> {
     }
 }
 
-/// Opens `user`'s (with `role`) stream: registers it, fixes where it starts (`after`, or the
-/// feed's latest row) and returns the events until `until`.
+/// Opens `user`'s (with `role`) stream: counts it against her limit (429 `too_many_streams`
+/// past `max_streams_per_user`), registers it, fixes where it starts (`after`, or the feed's
+/// latest row) and returns the events until `until`, or until the server stops.
 pub async fn open(
     state: web::Data<AppState>,
     user: Uuid,
@@ -209,6 +219,16 @@ pub async fn open(
     until: tokio::time::Instant,
 ) -> Result<impl Stream<Item = sse::Event> + 'static, ApiError> {
     let hub = state.hub.clone();
+    let permit = hub
+        .admit(user, state.settings.push.max_streams_per_user)
+        .ok_or_else(|| {
+            ApiError::new(
+                actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+                "too_many_streams",
+                "you already hold the most live streams allowed; close one first",
+            )
+        })?;
+    let closing = hub.closing();
     let sub = hub.subscribe(user);
     // Read after registering: every row above it reaches the registration.
     let latest = state.db(|conn| Ok(feed::latest(conn)?)).await?;
@@ -227,179 +247,52 @@ pub async fn open(
         }
     };
     let feed = Feed::new(hub, sub, user, after, latest, fetch);
-    Ok(futures_util::stream::unfold(
+    Ok(events(feed, permit, closing, role, until))
+}
+
+/// What a stream still holds: `None` once it said goodbye.
+struct Open<F> {
+    feed: F,
+    _permit: Permit,
+    closing: tokio::sync::watch::Receiver<bool>,
+}
+
+/// The SSE events of `feed` for a reader with `role`, until `until` or until `closing`
+/// turns `true` (then [`GOODBYE`] is the last). `permit` is released with the stream.
+fn events<F, Fut>(
+    feed: Feed<F>,
+    permit: Permit,
+    closing: tokio::sync::watch::Receiver<bool>,
+    role: Role,
+    until: tokio::time::Instant,
+) -> impl Stream<Item = sse::Event> + 'static
+where
+    F: Fn(i64) -> Fut + 'static,
+    Fut: Future<Output = Result<Page, ApiError>> + 'static,
+{
+    let open = Open {
         feed,
-        move |mut feed| async move {
-            loop {
-                let item = tokio::select! {
-                    biased;
-                    () = tokio::time::sleep_until(until) => return None,
-                    item = feed.next() => item?,
-                };
-                if let Some(event) = render(&item, role) {
-                    return Some((event, feed));
+        _permit: permit,
+        closing,
+    };
+    futures_util::stream::unfold(Some(open), move |state| async move {
+        let mut open = state?;
+        loop {
+            let item = tokio::select! {
+                biased;
+                // A dropped sender (the hub is gone) also means the server is stopping.
+                _ = open.closing.wait_for(|closing| *closing) => {
+                    return Some((sse::Event::Comment(GOODBYE.into()), None));
                 }
+                () = tokio::time::sleep_until(until) => return None,
+                item = open.feed.next() => item?,
+            };
+            if let Some(event) = render(&item, role) {
+                return Some((event, Some(open)));
             }
-        },
-    ))
+        }
+    })
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-mod tests {
-    use std::cell::RefCell;
-    use std::rc::Rc;
-    use std::time::Duration;
-
-    use super::*;
-    use crate::push::hub::STREAM_BUFFER;
-
-    fn live(seq: i64, user: Uuid) -> Item {
-        crate::push::hub::sample(seq, user)
-    }
-
-    type Db = Rc<RefCell<Vec<Item>>>;
-
-    /// A feed over `db`, reading pages of two rows.
-    fn feed(
-        hub: &Arc<Hub>,
-        user: Uuid,
-        after: Option<i64>,
-        latest: i64,
-        db: &Db,
-    ) -> Feed<impl Fn(i64) -> std::future::Ready<Result<Page, ApiError>>> {
-        let db = db.clone();
-        let fetch = move |from: i64| {
-            let items: Vec<Item> = db
-                .borrow()
-                .iter()
-                .filter(|i| i.item.seq > from)
-                .take(2)
-                .cloned()
-                .collect();
-            std::future::ready(Ok(Page {
-                full: items.len() == 2,
-                end: items.last().map_or(from, |i| i.item.seq),
-                items,
-            }))
-        };
-        Feed::new(hub.clone(), hub.subscribe(user), user, after, latest, fetch)
-    }
-
-    async fn take<F, Fut>(feed: &mut Feed<F>, n: usize) -> Vec<i64>
-    where
-        F: Fn(i64) -> Fut,
-        Fut: Future<Output = Result<Page, ApiError>>,
-    {
-        let mut seqs = Vec::new();
-        for _ in 0..n {
-            let item = tokio::time::timeout(Duration::from_millis(200), feed.next())
-                .await
-                .expect("an item")
-                .expect("no error");
-            seqs.push(item.item.seq);
-        }
-        assert!(
-            tokio::time::timeout(Duration::from_millis(20), feed.next())
-                .await
-                .is_err(),
-            "nothing more"
-        );
-        seqs
-    }
-
-    #[tokio::test]
-    async fn catch_up_then_live_without_gaps_or_repeats() {
-        let hub = Arc::new(Hub::default());
-        let user = Uuid::now_v7();
-        let db: Db = Rc::new(RefCell::new((1..=5).map(|s| live(s, user)).collect()));
-        let mut feed = feed(&hub, user, Some(2), 5, &db);
-        // The follower hands over rows the catch-up also reads, and a newer one.
-        hub.dispatch(&[live(4, user), live(5, user), live(6, user)]);
-        assert_eq!(take(&mut feed, 4).await, vec![3, 4, 5, 6]);
-        hub.dispatch(&[live(7, user)]);
-        assert_eq!(take(&mut feed, 1).await, vec![7]);
-    }
-
-    #[tokio::test]
-    async fn a_cursor_beyond_the_feed_starts_at_its_end() {
-        let hub = Arc::new(Hub::default());
-        let user = Uuid::now_v7();
-        let db: Db = Rc::new(RefCell::new((1..=5).map(|s| live(s, user)).collect()));
-        // A client that saw seq 100 before the database was restored to seq 5.
-        let mut feed = feed(&hub, user, Some(100), 5, &db);
-        hub.dispatch(&[live(6, user)]);
-        assert_eq!(take(&mut feed, 1).await, vec![6]);
-    }
-
-    #[tokio::test]
-    async fn without_a_cursor_only_newer_rows_come() {
-        let hub = Arc::new(Hub::default());
-        let user = Uuid::now_v7();
-        let db: Db = Rc::new(RefCell::new((1..=10).map(|s| live(s, user)).collect()));
-        let mut feed = feed(&hub, user, None, 10, &db);
-        hub.dispatch(&[live(10, user), live(11, user)]);
-        assert_eq!(take(&mut feed, 1).await, vec![11]);
-    }
-
-    #[tokio::test]
-    async fn a_lagging_stream_catches_up_from_the_database() {
-        let hub = Arc::new(Hub::default());
-        let user = Uuid::now_v7();
-        let total = STREAM_BUFFER as i64 + 10;
-        let db: Db = Rc::new(RefCell::new((1..=total).map(|s| live(s, user)).collect()));
-        let mut feed = feed(&hub, user, None, 0, &db);
-        let all: Vec<Item> = (1..=total).map(|s| live(s, user)).collect();
-        hub.dispatch(&all);
-        assert_eq!(hub.stream_count(), 0, "cut off");
-        let seqs = take(&mut feed, total as usize).await;
-        assert_eq!(seqs, (1..=total).collect::<Vec<_>>());
-        assert_eq!(hub.stream_count(), 1, "registered again");
-        hub.dispatch(&[live(total + 1, user)]);
-        assert_eq!(take(&mut feed, 1).await, vec![total + 1]);
-    }
-
-    #[test]
-    fn sight_follows_role_and_reason() {
-        assert_eq!(sight(Role::Admin, "follower", false), Sight::Admin);
-        assert_eq!(sight(Role::Villager, "reporter", false), Sight::Reporter);
-        assert_eq!(sight(Role::Villager, "handler", false), Sight::Public);
-        assert_eq!(sight(Role::UnitStaff, "handler", false), Sight::Staff);
-        assert_eq!(sight(Role::Supervisor, "supervisor", false), Sight::Staff);
-        assert_eq!(sight(Role::GridWorker, "follower", false), Sight::Public);
-        assert_eq!(sight(Role::GridWorker, "handler", true), Sight::Reporter);
-    }
-
-    async fn bytes(event: sse::Event) -> String {
-        let body = sse::Sse::from_infallible_stream(futures_util::stream::iter([event]));
-        let bytes = actix_web::body::to_bytes(body).await.unwrap();
-        String::from_utf8(bytes.to_vec()).unwrap()
-    }
-
-    #[actix_web::test]
-    async fn events_carry_seq_kind_and_the_cut_view() {
-        let user = Uuid::now_v7();
-        let mut item = (*live(7, user)).clone();
-        item.item.event.actor_id = Some(item.reporter_id);
-        let text = bytes(render(&item, Role::Villager).unwrap()).await;
-        let (head, data) = text.split_once("data: ").unwrap();
-        assert_eq!(head, "id: 7\nevent: resolved\n");
-        let json: serde_json::Value = serde_json::from_str(data.trim_end()).unwrap();
-        assert_eq!(json["seq"], 7);
-        assert_eq!(json["reason"], "follower");
-        assert_eq!(json["report"]["case_number"], "YJ-20261129-0001");
-        assert_eq!(json["report"]["status"], "resolved");
-        assert_eq!(json["event"]["kind"], "resolved");
-        assert!(json["event"]["actor_id"].is_null(), "reporter hidden");
-        assert!(json["event"]["details"].get("evidence").is_none());
-
-        item.item.reason = "reporter".into();
-        let text = bytes(render(&item, Role::Villager).unwrap()).await;
-        assert!(text.contains(&item.reporter_id.to_string()));
-
-        item.item.event.internal = true;
-        item.item.reason = "follower".into();
-        assert!(render(&item, Role::Villager).is_none());
-        assert!(render(&item, Role::Admin).is_some());
-    }
-}
+mod tests;

@@ -2,7 +2,8 @@
 //! she follows, as it happens, `id:` = its feed `seq`. `Last-Event-ID` (or `?after=`) replays
 //! what she missed from the database first; without either, only new events come. A comment
 //! every `heartbeat_secs` keeps proxies from closing a quiet stream; the stream ends when her
-//! access token expires, and the client reconnects with a fresh one (see [`crate::push::stream`]).
+//! access token expires, and the client reconnects with a fresh one; it also ends, after a
+//! last comment, when the server stops (see [`crate::push::stream`]).
 
 use std::time::Duration;
 
@@ -81,13 +82,6 @@ pub async fn stream(
         return Err(ApiError::unauthorized(
             "invalid_token",
             "the access token is invalid or expired",
-        ));
-    }
-    if state.hub.streams_of(me.user.id) >= state.settings.push.max_streams_per_user {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-            "too_many_streams",
-            "you already hold the most live streams allowed; close one first",
         ));
     }
     let until = tokio::time::Instant::now() + Duration::from_secs(left.unsigned_abs());

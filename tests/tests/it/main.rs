@@ -16,6 +16,7 @@ mod deadlines;
 mod demo;
 mod edge;
 mod errors;
+mod event_contract;
 mod export;
 mod grid_import;
 mod health;
