@@ -1,4 +1,5 @@
-//! The `cunxiang` command line: `serve` (the default), `migrate` and `import-regions`.
+//! The `cunxiang` command line: `serve` (the default), `migrate`, `import-regions`,
+//! `import-grids` and `create-user`.
 //! Failures come back as one error that `main` prints as a single line.
 
 use std::io::Write;
@@ -42,6 +43,10 @@ enum Command {
         /// Coordinate system of the file: wgs84, gcj02 or bd09.
         #[arg(long, default_value = "wgs84")]
         coord_system: String,
+        /// Make outlines whose rings cross or touch valid (a self-union, non-zero fill) instead
+        /// of refusing them; each repaired feature is reported with its area before and after.
+        #[arg(long)]
+        repair: bool,
     },
     /// Create a staff account (admin, supervisor, unit_staff, grid_worker).
     CreateUser {
@@ -79,9 +84,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Serve(args)) => serve(settings, &args),
         Some(Command::Migrate) => migrate(&settings),
         Some(Command::ImportRegions { file }) => import(&settings, &file),
-        Some(Command::ImportGrids { file, coord_system }) => {
-            import_grids(&settings, &file, &coord_system)
-        }
+        Some(Command::ImportGrids {
+            file,
+            coord_system,
+            repair,
+        }) => import_grids(&settings, &file, &coord_system, repair),
         Some(Command::CreateUser {
             username,
             password,
@@ -241,7 +248,12 @@ fn import(settings: &Settings, file: &PathBuf) -> anyhow::Result<()> {
     }
 }
 
-fn import_grids(settings: &Settings, file: &PathBuf, coord_system: &str) -> anyhow::Result<()> {
+fn import_grids(
+    settings: &Settings,
+    file: &PathBuf,
+    coord_system: &str,
+    repair: bool,
+) -> anyhow::Result<()> {
     use crate::grid_import::GridImportError;
     let system = cunxiang_core::coords::CoordSystem::parse(coord_system)
         .with_context(|| format!("--coord-system {coord_system:?} must be wgs84, gcj02 or bd09"))?;
@@ -253,12 +265,27 @@ fn import_grids(settings: &Settings, file: &PathBuf, coord_system: &str) -> anyh
         &mut conn,
         &text,
         system,
+        repair,
         &mut |n| show_progress(&bar, n, "grids"),
         &mut || bar.inc(1),
     );
     bar.finish_and_clear();
     match result {
         Ok(s) => {
+            for r in s.repaired.iter().flatten() {
+                println!(
+                    "{}: feature {} ({}): repaired {} problem(s); polygons {} -> {}, area {:.3} \
+                     km² -> {:.3} km²",
+                    file.display(),
+                    r.feature,
+                    r.name,
+                    r.problems.len(),
+                    r.polygons_before,
+                    r.polygons_after,
+                    r.area_before_m2 / 1e6,
+                    r.area_after_m2 / 1e6
+                );
+            }
             println!(
                 "{}: {} new grids (each with a grid team), {} updated",
                 file.display(),
@@ -277,6 +304,14 @@ fn import_grids(settings: &Settings, file: &PathBuf, coord_system: &str) -> anyh
                 for p in &f.problems {
                     eprintln!("{}: {which}: {p}", file.display());
                 }
+            }
+            let repairable = features.iter().filter(|f| f.repairable).count();
+            if repairable > 0 {
+                eprintln!(
+                    "{}: {repairable} feature(s) would be taken with --repair, which makes rings \
+                     that cross or touch valid",
+                    file.display()
+                );
             }
             bail!(
                 "{}: {} feature(s) with problems, nothing imported",

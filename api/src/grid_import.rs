@@ -1,12 +1,15 @@
 //! Importing grid outlines from a GeoJSON FeatureCollection (`cunxiang import-grids` and
 //! `POST /v1/grids/import`). Each feature carries `name` and `region_code` properties; its
-//! geometry is converted to WGS-84 from the given coordinate system and checked. Every problem
-//! of every feature is reported and then nothing is imported (one transaction). A feature whose
-//! name already exists in its region replaces that grid's outline; a new one also gets a grid
-//! team unit (`<name>工作组`), so routing can reach it at once.
+//! geometry is converted to WGS-84 from the given coordinate system and checked
+//! ([`cunxiang_core::geometry::check_outline`]: places are named in the input's system). Every
+//! problem of every feature is reported and then nothing is imported (one transaction). With
+//! `repair`, outlines whose rings cross or touch are made valid and each such feature is
+//! reported with its area and polygon count before and after. A feature whose name already
+//! exists in its region replaces that grid's outline; a new one also gets a grid team unit
+//! (`<name>工作组`), so routing can reach it at once.
 
 use cunxiang_core::coords::{CoordSystem, geojson_to_wgs84};
-use cunxiang_core::geometry::validate_outline;
+use cunxiang_core::geometry::{OutlineOptions, check_outline};
 use cunxiang_core::{GridGeometry, UnitKind};
 use cunxiang_storage::units::NewUnit;
 use cunxiang_storage::{DbConn, StorageError};
@@ -23,15 +26,42 @@ pub struct FeatureProblem {
     pub name: Option<String>,
     /// Every problem found.
     pub problems: Vec<String>,
+    /// Whether importing with `repair` would take this feature: its only problems are rings
+    /// that cross or touch themselves or each other, rings that enclose no area, or
+    /// overlapping polygons.
+    pub repairable: bool,
+}
+
+/// What the repair changed in one feature.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FeatureRepair {
+    /// Index of the feature in the collection.
+    pub feature: usize,
+    /// Its `name` property.
+    pub name: String,
+    /// The problems repaired, as they would have been refused.
+    pub problems: Vec<String>,
+    /// Polygons before the repair.
+    pub polygons_before: usize,
+    /// Polygons after the repair.
+    pub polygons_after: usize,
+    /// Geodesic area before, m² (whole): of the rings as drawn, where parts of a ring that
+    /// crosses itself wound the other way count negatively.
+    pub area_before_m2: f64,
+    /// Geodesic area after the repair, m² (whole).
+    pub area_after_m2: f64,
 }
 
 /// What an import changed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GridImportSummary {
     /// New grids (each with its new grid team).
     pub created: usize,
     /// Existing grids whose outline was replaced.
     pub updated: usize,
+    /// With `repair`: the features the repair changed (possibly none); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repaired: Option<Vec<FeatureRepair>>,
 }
 
 /// Why nothing was imported.
@@ -56,15 +86,18 @@ fn whole(problem: impl Into<String>) -> GridImportError {
         feature: None,
         name: None,
         problems: vec![problem.into()],
+        repairable: false,
     }])
 }
 
-/// Checks every feature; returns them ready to store, or every problem.
+/// Checks (and with `repair` repairs) every feature; returns them ready to store with what the
+/// repair changed, or every problem.
 fn check(
     conn: &mut DbConn,
     text: &str,
     system: CoordSystem,
-) -> Result<Vec<Checked>, GridImportError> {
+    repair: bool,
+) -> Result<(Vec<Checked>, Vec<FeatureRepair>), GridImportError> {
     let document: Value =
         serde_json::from_str(text).map_err(|e| whole(format!("not JSON: {e}")))?;
     if document["type"] != "FeatureCollection" {
@@ -74,12 +107,18 @@ fn check(
         .as_array()
         .ok_or_else(|| whole("features must be an array"))?;
     let mut checked = Vec::with_capacity(features.len());
+    let mut repairs = Vec::new();
     let mut problems = Vec::new();
+    let options = OutlineOptions {
+        shown_in: system,
+        repair,
+    };
     for (i, feature) in features.iter().enumerate() {
         let name = feature["properties"]["name"]
             .as_str()
             .map(|n| n.trim().to_owned());
         let mut found = Vec::new();
+        let mut repairable = true;
         let good_name = name
             .clone()
             .filter(|n| !n.is_empty() && n.chars().count() <= 64);
@@ -103,18 +142,37 @@ fn check(
         };
         let mut geometry = feature["geometry"].clone();
         geojson_to_wgs84(&mut geometry, system);
-        let outline = match validate_outline(&geometry) {
-            Ok(valid) => Some(GridGeometry {
-                geojson: valid.geojson,
-                bbox: valid.bbox,
-            }),
-            Err(list) => {
-                found.extend(list);
+        if !found.is_empty() {
+            repairable = false;
+        }
+        let mut repaired = None;
+        let outline = match check_outline(&geometry, options) {
+            Ok(valid) => {
+                repaired = valid.repair;
+                Some(GridGeometry {
+                    geojson: valid.outline.geojson,
+                    bbox: valid.outline.bbox,
+                })
+            }
+            Err(refusal) => {
+                repairable &= refusal.repairable;
+                found.extend(refusal.problems);
                 None
             }
         };
         match (good_name, region, outline) {
             (Some(name), Some(region), Some(outline)) if found.is_empty() => {
+                if let Some(r) = repaired {
+                    repairs.push(FeatureRepair {
+                        feature: i,
+                        name: name.clone(),
+                        problems: r.problems,
+                        polygons_before: r.polygons_before,
+                        polygons_after: r.polygons_after,
+                        area_before_m2: r.area_before_m2.round(),
+                        area_after_m2: r.area_after_m2.round(),
+                    });
+                }
                 checked.push(Checked {
                     name,
                     region_id: region.id,
@@ -125,28 +183,33 @@ fn check(
                 feature: Some(i),
                 name,
                 problems: found,
+                repairable,
             }),
         }
     }
     if !problems.is_empty() {
         return Err(GridImportError::Invalid(problems));
     }
-    Ok(checked)
+    Ok((checked, repairs))
 }
 
-/// Checks and stores the collection in one transaction. `on_checked` learns how many
-/// features will be stored; `progress` is called once per stored feature.
+/// Checks (with `repair`, repairs) and stores the collection in one transaction. `on_checked`
+/// learns how many features will be stored; `progress` is called once per stored feature.
 pub fn import_grids(
     conn: &mut DbConn,
     text: &str,
     system: CoordSystem,
+    repair: bool,
     on_checked: &mut dyn FnMut(usize),
     progress: &mut dyn FnMut(),
 ) -> Result<GridImportSummary, GridImportError> {
-    let checked = check(conn, text, system)?;
+    let (checked, repairs) = check(conn, text, system, repair)?;
     on_checked(checked.len());
     cunxiang_storage::conn::transaction(conn, |conn| {
-        let mut summary = GridImportSummary::default();
+        let mut summary = GridImportSummary {
+            repaired: repair.then(|| repairs.clone()),
+            ..GridImportSummary::default()
+        };
         for grid in &checked {
             match cunxiang_storage::grids::find_by_name(conn, grid.region_id, &grid.name)? {
                 Some(existing) => {

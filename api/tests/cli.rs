@@ -359,3 +359,46 @@ fn import_grids_loads_outlines_all_or_nothing() {
     let unknown = run(&["import-grids", &grids, "--coord-system", "utm"]);
     assert_one_clear_line(&unknown, "--coord-system");
 }
+
+#[test]
+fn import_grids_names_where_a_real_outline_crosses_itself_and_repairs_it_on_request() {
+    for db in test_databases() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| {
+            cunxiang(dir.path(), db.url.as_deref())
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        let csv = concat!(env!("CARGO_MANIFEST_DIR"), "/demo/regions-360603.csv");
+        assert!(run(&["import-regions", csv]).status.success());
+        // The real 余江县 outline (tests/fixtures/README.md), given the county's region code.
+        let fixture = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/yujiang-echarts.geojson"
+        );
+        let mut doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+        doc["features"][0]["properties"]["region_code"] = "360603".into();
+        let file = dir.path().join("yujiang.geojson");
+        std::fs::write(&file, doc.to_string()).unwrap();
+        let file = file.to_str().unwrap();
+
+        let refused = run(&["import-grids", file]);
+        let err = stderr_of(&refused);
+        assert!(!refused.status.success());
+        assert!(
+            err.contains("feature 0 (余江县): ring 0 of polygon 0 "),
+            "{err}"
+        );
+        assert!(err.contains("itself at [116."), "a place is named: {err}");
+        assert!(err.contains("--repair"), "{err}");
+
+        let taken = run(&["import-grids", file, "--repair"]);
+        let out = String::from_utf8_lossy(&taken.stdout);
+        assert!(taken.status.success(), "{}", stderr_of(&taken));
+        assert!(out.contains("feature 0 (余江县): repaired "), "{out}");
+        assert!(out.contains("km² -> "), "{out}");
+        assert!(out.contains("1 new grids"), "{out}");
+    }
+}

@@ -182,6 +182,9 @@ const IMPORT_LIMIT: usize = 32 * 1024 * 1024;
 #[derive(Debug, Deserialize)]
 pub struct ImportQuery {
     coord_system: Option<String>,
+    /// Make outlines whose rings cross or touch valid instead of refusing them.
+    #[serde(default)]
+    repair: bool,
 }
 
 /// `POST /v1/grids/import` (admins): a FeatureCollection of grid outlines, all or nothing.
@@ -220,21 +223,37 @@ pub async fn import(
         )
     })?;
     let ip = client_ip(&req, state.settings.trust_proxy);
+    let repair = query.repair;
     let summary = state
         .db(move |conn| {
-            let result = import_grids(conn, &text, system, &mut |_| {}, &mut || {});
+            let result = import_grids(conn, &text, system, repair, &mut |_| {}, &mut || {});
             match result {
                 Ok(summary) => {
-                    let details = serde_json::json!({ "created": summary.created, "updated": summary.updated, "coord_system": system });
+                    let repaired = summary.repaired.as_ref().map(Vec::len);
+                    let details = serde_json::json!({ "created": summary.created, "updated": summary.updated, "coord_system": system, "repaired": repaired });
                     crate::audit::record(conn, Some(&me.user.id.to_string()), "grids_imported", None, &ip, details)?;
                     Ok(summary)
                 }
-                Err(GridImportError::Invalid(features)) => Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_grids",
-                    format!("{} feature(s) have problems; nothing was imported", features.len()),
-                )
-                .with_details(serde_json::json!({ "features": features }))),
+                Err(GridImportError::Invalid(features)) => {
+                    let repairable = features.iter().filter(|f| f.repairable).count();
+                    let hint = if repairable == 0 {
+                        String::new()
+                    } else {
+                        format!(
+                            "; {repairable} of them would be taken with ?repair=true, which makes \
+                             rings that cross or touch valid"
+                        )
+                    };
+                    Err(ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid_grids",
+                        format!(
+                            "{} feature(s) have problems; nothing was imported{hint}",
+                            features.len()
+                        ),
+                    )
+                    .with_details(serde_json::json!({ "features": features })))
+                }
                 Err(GridImportError::Storage(e)) => Err(e.into()),
             }
         })

@@ -134,7 +134,7 @@ fn a_self_intersecting_ring_is_refused() {
         json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]});
     assert_eq!(
         problems(bow_tie),
-        ["ring 0 of polygon 0 crosses or touches itself"]
+        ["ring 0 of polygon 0 crosses itself at [0.5, 0.5] (edges from positions 0 and 2)"]
     );
 }
 
@@ -146,7 +146,10 @@ fn holes_outside_their_shell_or_crossing_each_other_are_refused() {
     ]});
     assert_eq!(
         problems(outside),
-        ["ring 1 of polygon 0 is a hole that is not inside the polygon's outer ring (ring 0)"]
+        [
+            "ring 1 of polygon 0 is a hole that is not inside the polygon's outer ring (ring 0): \
+             its position 0 [20, 20] lies outside"
+        ]
     );
     let overlapping = json!({"type": "Polygon", "coordinates": [
         shell,
@@ -155,14 +158,14 @@ fn holes_outside_their_shell_or_crossing_each_other_are_refused() {
     ]});
     assert_eq!(
         problems(overlapping),
-        ["rings 1 and 2 of polygon 0 (holes) overlap"]
+        ["rings 1 and 2 of polygon 0 (holes) overlap: they cross at [5, 3], at [3, 5]"]
     );
     let along_the_shell = json!({"type": "Polygon", "coordinates": [
         shell, [[0, 2], [5, 2], [5, 5], [0, 5], [0, 2]]
     ]});
     assert_eq!(
         problems(along_the_shell),
-        ["rings 0 and 1 of polygon 0 share part of their boundary"]
+        ["rings 0 and 1 of polygon 0 share part of their boundary from [0, 2] to [0, 5]"]
     );
 }
 
@@ -172,14 +175,20 @@ fn overlapping_polygons_of_a_multipolygon_are_refused() {
         [[[0, 0], [2, 0], [2, 2], [0, 2], [0, 0]]],
         [[[1, 1], [3, 1], [3, 3], [1, 3], [1, 1]]]
     ]});
-    assert_eq!(problems(outline), ["polygons 0 and 1 overlap"]);
+    assert_eq!(
+        problems(outline),
+        ["polygons 0 and 1 overlap: they cross at [2, 1], at [1, 2]"]
+    );
     let sharing_an_edge = json!({"type": "MultiPolygon", "coordinates": [
         [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]],
         [[[1, 0], [2, 0], [2, 1], [1, 1], [1, 0]]]
     ]});
     assert_eq!(
         problems(sharing_an_edge),
-        ["polygons 0 and 1 share part of their boundary; join them into one polygon"]
+        [
+            "polygons 0 and 1 share part of their boundary from [1, 0] to [1, 1]; join them \
+             into one polygon"
+        ]
     );
 }
 
@@ -200,8 +209,8 @@ fn every_problem_is_reported_with_the_original_polygon_index() {
             "position 1 of ring 0 of polygon 4 has longitude 201, outside -180 to 180",
             "position 2 of ring 0 of polygon 4 has longitude 201, outside -180 to 180",
             "position 3 of ring 0 of polygon 4 has longitude 200, outside -180 to 180",
-            "ring 0 of polygon 2 crosses or touches itself",
-            "polygons 1 and 3 overlap",
+            "ring 0 of polygon 2 crosses itself at [5.5, 5.5] (edges from positions 0 and 2)",
+            "polygons 1 and 3 overlap: they cross at [2, 1], at [1, 2]",
         ]
     );
 }

