@@ -14,6 +14,7 @@ pub mod import;
 pub mod lifecycle;
 pub mod middleware;
 pub mod open311;
+pub mod origin;
 pub mod photos;
 pub mod push;
 pub mod region_csv;

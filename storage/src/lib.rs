@@ -11,6 +11,7 @@ pub mod error;
 pub mod grids;
 pub mod media;
 pub mod migrate;
+pub mod open311;
 pub mod otp;
 pub mod page;
 pub mod private;

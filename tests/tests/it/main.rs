@@ -26,6 +26,7 @@ mod list_plan;
 mod migrations;
 mod open311;
 mod open311_post;
+mod open311_spec;
 mod open311_tenancy;
 mod org_admin;
 mod organisation;
