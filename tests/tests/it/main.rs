@@ -15,6 +15,7 @@ mod errors;
 mod export;
 mod grid_import;
 mod health;
+mod http_details;
 mod intake;
 mod intake_reading;
 mod intake_refusals;
