@@ -16,6 +16,7 @@ pub mod leftovers;
 pub mod lifecycle;
 pub mod middleware;
 pub mod open311;
+pub mod origin;
 pub mod photos;
 pub mod push;
 pub mod region_csv;

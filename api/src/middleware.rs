@@ -1,7 +1,8 @@
 //! Middleware: the JSON error shape for failures that did not come from a handler (unknown
 //! paths, actix's own rejections, errors returned by extractors), and the `X-Request-Id`
 //! response header carrying the id `tracing-actix-web` gave the request's log span, with an
-//! access-log line per request, and `no-store` on answers that carry credentials.
+//! access-log line per request, `no-store` on answers that carry credentials, `charset=utf-8`
+//! on JSON answers ([`json_charset`]) and a deadline for request bodies ([`body_deadline`]).
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -12,6 +13,12 @@ use actix_web::{Error, HttpMessage, HttpResponse};
 use tracing_actix_web::RequestId;
 
 use crate::error::{ApiError, code_for_status, is_json};
+
+mod body_deadline;
+mod charset;
+
+pub use body_deadline::body_deadline;
+pub use charset::{JSON_UTF8, json_charset};
 
 /// Name of the response header that carries the request id.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

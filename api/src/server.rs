@@ -15,7 +15,9 @@ use crate::auth::keys::Keys;
 use crate::auth::ratelimit::ClientLimits;
 use crate::demo::{self, DemoSummary};
 use crate::extract::{form_config, json_config, path_config, query_config};
-use crate::middleware::{error_shape, no_store_for_credentials, request_id_and_log};
+use crate::middleware::{
+    body_deadline, error_shape, json_charset, no_store_for_credentials, request_id_and_log,
+};
 use crate::routes;
 use crate::settings::Settings;
 use crate::state::AppState;
@@ -197,7 +199,9 @@ pub fn bind(state: AppState) -> Result<(actix_web::dev::Server, Vec<SocketAddr>)
             .configure(routes::configure)
             .default_service(web::to(|| async { HttpResponse::NotFound().finish() }))
             .wrap(from_fn(crate::edge::refuse_control_characters))
+            .wrap(from_fn(body_deadline))
             .wrap(from_fn(error_shape))
+            .wrap(from_fn(json_charset))
             .wrap(from_fn(no_store_for_credentials))
             .wrap(Compress::default())
             .wrap(from_fn(request_id_and_log))

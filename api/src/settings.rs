@@ -74,6 +74,9 @@ pub struct Settings {
     /// Take the client address from `X-Forwarded-For` (`CUNXIANG_TRUST_PROXY`, default false:
     /// only behind a reverse proxy that sets it).
     pub trust_proxy: bool,
+    /// Seconds a request body may take to arrive in full after its head
+    /// (`CUNXIANG_BODY_TIMEOUT`, default 60); later, the read is cut off with 408.
+    pub body_timeout_secs: u64,
     /// Largest photo upload in bytes (`CUNXIANG_MAX_UPLOAD_BYTES`, default 15 MB).
     pub max_upload_bytes: u64,
     /// Most pixels a photo may declare (`CUNXIANG_MAX_PIXELS`, default 50,000,000).
@@ -182,6 +185,7 @@ impl Settings {
             otp_per_phone_hour: number(&get, "CUNXIANG_OTP_PER_PHONE_HOUR", 5)?,
             otp_per_ip_hour: number(&get, "CUNXIANG_OTP_PER_IP_HOUR", 20)?,
             trust_proxy: flag(&get, "CUNXIANG_TRUST_PROXY", false)?,
+            body_timeout_secs: number(&get, "CUNXIANG_BODY_TIMEOUT", 60)?,
             max_upload_bytes: number(&get, "CUNXIANG_MAX_UPLOAD_BYTES", 15 * 1024 * 1024)?,
             max_pixels: number(&get, "CUNXIANG_MAX_PIXELS", 50_000_000)?,
             max_decoded_bytes: number(&get, "CUNXIANG_MAX_DECODED_BYTES", 200_000_000)?,

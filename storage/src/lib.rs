@@ -13,6 +13,7 @@ pub mod leftovers;
 pub mod login_throttle;
 pub mod media;
 pub mod migrate;
+pub mod open311;
 pub mod otp;
 pub mod page;
 pub mod private;

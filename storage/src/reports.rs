@@ -124,8 +124,8 @@ pub struct ReportFilter {
     pub reporter: Option<Uuid>,
     /// Only these statuses.
     pub statuses: Vec<String>,
-    /// Only this category.
-    pub category: Option<String>,
+    /// Only these categories (any when empty).
+    pub categories: Vec<String>,
     /// Only reports inside the region subtree with this path.
     pub within_path: Option<String>,
     /// Only this grid.

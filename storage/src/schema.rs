@@ -345,6 +345,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    open311_media_urls (report_id) {
+        report_id -> Text,
+        url -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
     grids,

@@ -198,6 +198,7 @@ impl TestServer {
             .send()
             .await
             .expect("request");
+        crate::session::json_names_utf8(res.headers());
         let status = res.status();
         let text = res.text().await.expect("body");
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))

@@ -42,6 +42,7 @@ impl TestServer {
             req = req.json(body);
         }
         let res = req.send().await.expect("request");
+        json_names_utf8(res.headers());
         let (status, headers) = (res.status(), res.headers().clone());
         let text = res.text().await.expect("body");
         (
@@ -102,6 +103,7 @@ impl TestServer {
             .send()
             .await
             .expect("upload");
+        json_names_utf8(res.headers());
         let status = res.status();
         let text = res.text().await.expect("body");
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
@@ -123,6 +125,7 @@ impl TestServer {
             req = req.header("Idempotency-Key", key);
         }
         let res = req.send().await.expect("report");
+        json_names_utf8(res.headers());
         let status = res.status();
         let text = res.text().await.expect("body");
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
@@ -158,6 +161,21 @@ impl TestServer {
         let (status, answer) = self.post(None, "/v1/auth/login", body).await;
         assert_eq!(status, 200, "log-in of {username}: {answer}");
         session_of(&answer)
+    }
+}
+
+/// The rule every JSON answer keeps (issue 16, item 5), checked on every answer these
+/// helpers read: its type names the charset, `application/json; charset=utf-8`.
+pub fn json_names_utf8(headers: &reqwest::header::HeaderMap) {
+    let kind = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if kind.starts_with("application/json") {
+        assert_eq!(
+            kind, "application/json; charset=utf-8",
+            "a JSON answer's type"
+        );
     }
 }
 

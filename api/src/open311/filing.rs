@@ -1,6 +1,7 @@
 //! The write of an Open311 POST, in one transaction: the client's own account (made on its
 //! first request), the photo's row, the report through the shared intake (held to the
-//! client's tenant region) and, for 代办, an audit entry naming the client and the villager.
+//! client's tenant region), the client's `media_url` and, for 代办, an audit entry naming the
+//! client and the villager.
 //! A refusal anywhere rolls all of it back; the caller then removes the photo's new blobs.
 
 use actix_web::http::StatusCode;
@@ -33,14 +34,39 @@ pub(super) struct Filing<'a> {
     pub settings: &'a Settings,
     /// The caller's address, for the audit log.
     pub ip: &'a str,
+    /// The client's `media_url`, kept to be echoed back.
+    pub media_url: Option<String>,
 }
 
-/// Writes a filing and answers the new report's id; on any refusal nothing is written.
+/// What a filing became: the answer's `service_request_id` and `service_notice`.
+pub(super) struct Filed {
+    /// The new report's id.
+    pub id: Uuid,
+    /// Its case number.
+    pub case_number: String,
+    /// The unit it was routed to; `None` while it waits in a dispatch queue.
+    pub unit: Option<String>,
+}
+
+impl Filed {
+    /// The `service_notice`: what happened to the request, with its case number.
+    pub fn notice(&self) -> String {
+        match &self.unit {
+            Some(unit) => format!("case number {}: routed to {unit}", self.case_number),
+            None => format!(
+                "case number {}: waiting in the dispatch queue for a dispatcher to assign it",
+                self.case_number
+            ),
+        }
+    }
+}
+
+/// Writes a filing and answers what it became; on any refusal nothing is written.
 pub(super) fn file(
     conn: &mut DbConn,
     grids: &RoutingCache,
     f: Filing<'_>,
-) -> Result<Uuid, ApiError> {
+) -> Result<Filed, ApiError> {
     cunxiang_storage::conn::transaction(conn, |conn| {
         let user = service_account(conn, f.client)?;
         let me = AuthUser {
@@ -72,9 +98,13 @@ pub(super) fn file(
             settings: f.settings,
             within: Some(&tenant),
         };
-        let id = match intake(conn, grids, request, submission)? {
-            Outcome::Created(v) | Outcome::Replayed(v) => v.id(),
+        let view = match intake(conn, grids, request, submission)? {
+            Outcome::Created(v) | Outcome::Replayed(v) => v,
         };
+        let id = view.id();
+        if let Some(url) = &f.media_url {
+            cunxiang_storage::open311::save_media_url(conn, id, url)?;
+        }
         if let Some(phone) = on_behalf {
             let villager = cunxiang_storage::users::find_by_phone(conn, &phone)?
                 .ok_or_else(|| ApiError::internal("the villager of a 代办 vanished"))?;
@@ -88,7 +118,11 @@ pub(super) fn file(
                         "report_id": id, "channel": "open311" }),
             )?;
         }
-        Ok(id)
+        Ok(Filed {
+            id,
+            case_number: view.case_number().to_owned(),
+            unit: view.unit_name().map(str::to_owned),
+        })
     })
 }
 

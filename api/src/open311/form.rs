@@ -8,6 +8,7 @@ use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, web};
+use cunxiang_core::ApiClient;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
@@ -23,6 +24,8 @@ pub(super) struct Posted {
     pub fields: Vec<(String, String)>,
     /// The `media` photo, spooled.
     pub media: Option<Spooled>,
+    /// The client, when its `api_key` was checked (and counted) before the photo was read.
+    pub client: Option<ApiClient>,
 }
 
 impl Posted {
@@ -63,12 +66,14 @@ pub(super) async fn read_body(
         return Ok(Posted {
             fields,
             media: None,
+            client: None,
         });
     }
     let mut multipart = Multipart::new(req.headers(), payload.into_inner());
     let mut posted = Posted {
         fields: Vec::new(),
         media: None,
+        client: None,
     };
     let malformed = |e: actix_multipart::MultipartError| Open311Error::bad(e.to_string());
     let mut parts = 0;
@@ -83,15 +88,12 @@ pub(super) async fn read_body(
         }
         // A photo is read only for a caller already known: its api_key comes first.
         let max = if name == "media" {
-            authenticate(state, posted.get("api_key"))
-                .await
-                .map_err(|e| {
-                    if posted.get("api_key").is_none() {
-                        Open311Error::bad("api_key is required, before media")
-                    } else {
-                        e
-                    }
-                })?;
+            if posted.client.is_none() {
+                if posted.get("api_key").is_none() {
+                    return Err(Open311Error::bad("api_key is required, before media"));
+                }
+                posted.client = Some(authenticate(state, posted.get("api_key")).await?);
+            }
             state.settings.max_upload_bytes
         } else {
             state.settings.json_limit as u64

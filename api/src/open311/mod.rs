@@ -4,11 +4,12 @@
 //! `.xml`; every error is the spec's list of `{code, description}` (`<errors>` in XML).
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::ContentType;
+use actix_web::http::header::{ContentType, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
+use crate::state::AppState;
 
 mod filing;
 mod form;
@@ -53,6 +54,8 @@ pub struct Open311Error {
     status: StatusCode,
     description: String,
     format: Format,
+    /// Extra response headers (`Retry-After`).
+    headers: Vec<(&'static str, String)>,
 }
 
 impl Open311Error {
@@ -62,7 +65,19 @@ impl Open311Error {
             status,
             description: description.into(),
             format: Format::Json,
+            headers: Vec::new(),
         }
+    }
+
+    /// 429: the client's request rate is used up; `Retry-After` says in how many seconds
+    /// (at least 1) the next request is let through.
+    pub fn too_many(seconds: i64) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "this api_key exceeded its request rate",
+        );
+        e.headers.push(("Retry-After", seconds.max(1).to_string()));
+        e
     }
 
     /// The same error in `format`.
@@ -85,8 +100,10 @@ impl std::fmt::Display for Open311Error {
 
 impl From<ApiError> for Open311Error {
     fn from(e: ApiError) -> Self {
-        // Our own errors keep their status; the description carries the message.
-        Open311Error::new(e.status, e.message)
+        // Our own errors keep their status and headers; the description carries the message.
+        let mut out = Open311Error::new(e.status, e.message);
+        out.headers = e.headers;
+        out
     }
 }
 
@@ -97,7 +114,15 @@ impl ResponseError for Open311Error {
 
     fn error_response(&self) -> HttpResponse {
         let body = json!([{ "code": self.status.as_u16(), "description": self.description }]);
-        respond(self.status, self.format, "errors", &body)
+        let mut res = respond(self.status, self.format, "errors", &body);
+        for (name, value) in &self.headers {
+            if let (Ok(name), Ok(value)) =
+                (HeaderName::try_from(*name), HeaderValue::from_str(value))
+            {
+                res.headers_mut().insert(name, value);
+            }
+        }
+        res
     }
 }
 
@@ -124,24 +149,51 @@ pub fn query_pairs(req: &HttpRequest) -> Vec<(String, String)> {
         .collect()
 }
 
-/// `scheme://host` of this request, for absolute URLs in answers.
-pub fn base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+/// `scheme://host` of this server, for absolute URLs in answers (see [`crate::origin`]:
+/// forwarded headers only behind a trusted proxy).
+pub fn base_url(state: &AppState, req: &HttpRequest) -> String {
+    crate::origin::base_url(req, state.settings.trust_proxy)
 }
 
+/// The methods a path under the scope answers to, when it names one of the façade's
+/// resources (whether or not that resource exists: `requests/{id}` for any id).
+fn allowed_methods(path: &str) -> Option<&'static str> {
+    let rest = path.strip_prefix("/open311/v2/")?;
+    let mut parts = rest.split('/');
+    let (first, second, more) = (parts.next()?, parts.next(), parts.next());
+    match (first, second, more) {
+        (name, None, _) if name.starts_with("requests.") => Some("GET, POST"),
+        (name, None, _) if name.starts_with("discovery.") || name.starts_with("services.") => {
+            Some("GET")
+        }
+        ("services" | "requests" | "tokens", Some(name), None) if name.contains('.') => Some("GET"),
+        _ => None,
+    }
+}
+
+/// What no route took: a resource asked with a method it does not answer to is 405 with
+/// `Allow` (HEAD, PUT, DELETE…); anything else is 404 — both in the spec's error shape.
 async fn not_found(req: HttpRequest) -> HttpResponse {
     let format = if req.path().ends_with(".xml") {
         Format::Xml
     } else {
         Format::Json
     };
-    Open311Error::new(
-        StatusCode::NOT_FOUND,
-        format!("no Open311 resource at {}", req.path()),
+    let Some(allow) = allowed_methods(req.path()) else {
+        return Open311Error::new(
+            StatusCode::NOT_FOUND,
+            format!("no Open311 resource at {}", req.path()),
+        )
+        .in_format(format)
+        .error_response();
+    };
+    let mut error = Open311Error::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{} is not allowed here: use {allow}", req.method()),
     )
-    .in_format(format)
-    .error_response()
+    .in_format(format);
+    error.headers.push(("Allow", allow.to_owned()));
+    error.error_response()
 }
 
 /// Registers the façade as its own scope.
@@ -166,7 +218,7 @@ async fn top_level(
     let name = path.into_inner();
     let (stem, format) = split_format(&name)?;
     let result = match stem {
-        "discovery" => Ok(services::discovery(&req, format)),
+        "discovery" => Ok(services::discovery(&state, &req, format)),
         "services" => services::list(&state, format).await,
         "requests" => requests::list(&state, &req, format).await,
         _ => Err(Open311Error::new(

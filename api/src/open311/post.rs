@@ -4,7 +4,9 @@
 //! `open311`): routed at once, events published. The reporter is the villager of `phone` when
 //! one is given (代办, for clients holding `reports:on_behalf`), else the client's own Open311
 //! account. The report must be routed within the client's tenant region. A refused POST
-//! leaves nothing behind: no account, no photo row, no blob.
+//! leaves nothing behind: no account, no photo row, no blob. Each POST takes one request from
+//! the client's rate limit; `description` may hold GeoReport's 4,000 characters; a `media_url`
+//! is kept to be echoed back, never fetched; `service_notice` says where the request went.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -26,6 +28,13 @@ use crate::state::AppState;
 
 /// The scope a client needs to file requests.
 const WRITE_SCOPE: &str = "reports:write";
+/// The longest `description` (GeoReport v2's limit; the native API keeps its own, shorter
+/// one, [`report::MAX_DESCRIPTION`], the mini-program's text box).
+pub const MAX_DESCRIPTION: usize = 4000;
+/// What `attribute[...]` lines and the `media_url` line may add to the stored description.
+const MAX_EXTRAS: usize = 4000;
+/// The longest `media_url`.
+const MAX_MEDIA_URL: usize = 2000;
 /// The scope a client needs to file for a villager by her `phone` (代办).
 pub const ON_BEHALF_SCOPE: &str = "reports:on_behalf";
 
@@ -56,8 +65,12 @@ async fn handle(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<serde_json::Value, Open311Error> {
-    let posted = read_body(&state, &req, payload).await?;
-    let client = authenticate(&state, posted.get("api_key")).await?;
+    let mut posted = read_body(&state, &req, payload).await?;
+    // A multipart POST was authenticated (and counted) before its photo was read.
+    let client = match posted.client.take() {
+        Some(client) => client,
+        None => authenticate(&state, posted.get("api_key")).await?,
+    };
     let code = posted
         .get("service_code")
         .ok_or_else(|| Open311Error::bad("service_code is required"))?
@@ -65,7 +78,7 @@ async fn handle(
     let category = super::services::active_category(&state, &code)
         .await
         .map_err(|_| Open311Error::bad(format!("service_code {code} not found")))?;
-    let submission = check(&posted, category.code)?;
+    let (submission, media_url) = check(&posted, category.code)?;
     if submission.on_behalf.is_some() && !client.scopes.iter().any(|s| s == ON_BEHALF_SCOPE) {
         return Err(Open311Error::new(
             StatusCode::FORBIDDEN,
@@ -96,26 +109,29 @@ async fn handle(
                 now,
                 settings: &settings,
                 ip: &ip,
+                media_url,
             };
             file(conn, &grids, filing)
         })
         .await;
-    let id = match filed {
-        Ok(id) => id.to_string(),
+    let filed = match filed {
+        Ok(filed) => filed,
         Err(e) => {
             discard(&state, created_blobs).await;
             return Err(e.into());
         }
     };
+    let id = filed.id.to_string();
     Ok(json!([{
         "service_request_id": id,
         "token": id,
-        "service_notice": "received and routed to the responsible unit",
+        "service_notice": filed.notice(),
         "account_id": null,
     }]))
 }
 
-/// The active client named by `api_key` (`client_id:client_secret`) with the write scope.
+/// The active client named by `api_key` (`client_id:client_secret`) with the write scope;
+/// takes one request from its rate limit (call once per POST).
 pub(super) async fn authenticate(
     state: &AppState,
     key: Option<&str>,
@@ -144,22 +160,22 @@ pub(super) async fn authenticate(
             format!("this api_key lacks the {WRITE_SCOPE} scope"),
         ));
     }
-    if state
+    state
         .client_limits
         .check(&client.id, client.rate_limit_per_minute)
-        .is_err()
-    {
-        return Err(Open311Error::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "this api_key exceeded its request rate",
-        ));
-    }
+        .map_err(Open311Error::too_many)?;
     Ok(client)
 }
 
-/// The checks that need no database; `attribute[...]` and `media_url` join the description.
-fn check(p: &Posted, category: String) -> Result<Submission, Open311Error> {
+/// The checks that need no database: the submission (`attribute[...]` and `media_url` join
+/// the description, for staff) and the `media_url` to keep.
+fn check(p: &Posted, category: String) -> Result<(Submission, Option<String>), Open311Error> {
     let mut description = p.get("description").unwrap_or_default().to_owned();
+    if description.chars().count() > MAX_DESCRIPTION {
+        return Err(Open311Error::bad(format!(
+            "description is longer than {MAX_DESCRIPTION} characters"
+        )));
+    }
     for (name, value) in &p.fields {
         if let Some(code) = name
             .strip_prefix("attribute[")
@@ -168,14 +184,14 @@ fn check(p: &Posted, category: String) -> Result<Submission, Open311Error> {
             description.push_str(&format!("\n[{code}] {}", value.trim()));
         }
     }
-    if let Some(url) = p.get("media_url") {
+    let media_url = p.get("media_url").map(checked_url).transpose()?;
+    if let Some(url) = &media_url {
         description.push_str(&format!("\n[media_url] {url}"));
     }
     let description = description.trim().to_owned();
-    if description.chars().count() > report::MAX_DESCRIPTION {
+    if description.chars().count() > MAX_DESCRIPTION + MAX_EXTRAS {
         return Err(Open311Error::bad(format!(
-            "description is longer than {} characters",
-            report::MAX_DESCRIPTION
+            "the attributes and media_url add more than {MAX_EXTRAS} characters"
         )));
     }
     let address = p.get("address_string").map(str::to_owned);
@@ -221,7 +237,7 @@ fn check(p: &Posted, category: String) -> Result<Submission, Open311Error> {
             Some((phone, Some(name).filter(|n| !n.is_empty())))
         }
     };
-    Ok(Submission {
+    let submission = Submission {
         category,
         description,
         location,
@@ -230,5 +246,24 @@ fn check(p: &Posted, category: String) -> Result<Submission, Open311Error> {
         anonymous: false,
         channel: Channel::Open311,
         on_behalf,
-    })
+    };
+    Ok((submission, media_url))
+}
+
+/// A client's `media_url`: an absolute http or https URL of at most [`MAX_MEDIA_URL`]
+/// characters (it is shown to others as a link, so nothing else is echoed).
+fn checked_url(url: &str) -> Result<String, Open311Error> {
+    let bad = || {
+        Open311Error::bad(format!(
+            "media_url must be an absolute http or https URL of at most {MAX_MEDIA_URL} characters"
+        ))
+    };
+    if url.chars().count() > MAX_MEDIA_URL {
+        return Err(bad());
+    }
+    let parsed = url::Url::parse(url).map_err(|_| bad())?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err(bad());
+    }
+    Ok(url.to_owned())
 }

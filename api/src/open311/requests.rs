@@ -1,5 +1,6 @@
 //! Service requests as Open311 shows them: `GET requests` (filters `service_request_id`,
-//! `service_code`, `start_date`, `end_date`, `status`; 90 days and 1000 rows by default),
+//! `service_code`, `start_date`, `end_date`, `status`; `service_code` and `status` take
+//! several values, repeated or comma-separated; 90 days and 1000 rows by default),
 //! `GET requests/{id}` and `GET tokens/{token}`. Readers are anonymous, so they see what any
 //! villager sees: reports of public categories, never who reported them.
 
@@ -9,6 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use cunxiang_core::lifecycle::ReportStatus;
+use cunxiang_core::report::Channel;
 use cunxiang_storage::DbConn;
 use cunxiang_storage::reports::{ReportFilter, ReportRecord, Scope};
 use serde_json::{Value, json};
@@ -50,9 +52,20 @@ fn status_notes(s: ReportStatus) -> &'static str {
     }
 }
 
-/// One report as an Open311 service request.
-fn request(p: &ReportParts, names: &HashMap<String, String>, base: &str) -> Value {
+/// One report as an Open311 service request. `media_url` is the address of its first photo
+/// (which opens without a token: see `routes::media`), else the one its client sent.
+fn request(
+    p: &ReportParts,
+    names: &HashMap<String, String>,
+    sent: &HashMap<Uuid, String>,
+    base: &str,
+) -> Value {
     let r = &p.report;
+    let media_url = p
+        .photos
+        .first()
+        .map(|m| format!("{base}/v1/media/{}", m.id))
+        .or_else(|| sent.get(&r.id).cloned());
     json!({
         "service_request_id": r.id.to_string(),
         "status": open_or_closed(r.status),
@@ -70,7 +83,7 @@ fn request(p: &ReportParts, names: &HashMap<String, String>, base: &str) -> Valu
         "zipcode": null,
         "lat": r.location.map(|l| l.lat),
         "long": r.location.map(|l| l.lon),
-        "media_url": p.photos.first().map(|m| format!("{base}/v1/media/{}", m.id)),
+        "media_url": media_url,
     })
 }
 
@@ -94,9 +107,14 @@ fn as_requests(
         .iter()
         .map(|c| (c.code.clone(), c.name.clone()))
         .collect();
+    let ids: Vec<Uuid> = reports.iter().map(|r| r.id).collect();
+    let sent = cunxiang_storage::open311::media_urls(conn, &ids)?;
     let parts = ReportParts::load_many(conn, reports)?;
     Ok(Value::Array(
-        parts.iter().map(|p| request(p, &names, base)).collect(),
+        parts
+            .iter()
+            .map(|p| request(p, &names, &sent, base))
+            .collect(),
     ))
 }
 
@@ -114,6 +132,20 @@ fn parse_date(name: &str, value: &str) -> Result<DateTime<Utc>, Open311Error> {
     })
 }
 
+/// Every value of a parameter that takes several, repeated (`status=open&status=closed`) or
+/// comma-separated (`status=open,closed`), trimmed, blanks and repeats dropped.
+fn all(pairs: &[(String, String)], key: &str) -> Vec<String> {
+    let mut values: Vec<String> = Vec::new();
+    for (_, list) in pairs.iter().filter(|(n, _)| n == key) {
+        for v in list.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+            if !values.iter().any(|known| known == v) {
+                values.push(v.to_owned());
+            }
+        }
+    }
+    values
+}
+
 /// What `GET requests` asked for.
 enum Query {
     Ids(Vec<Uuid>),
@@ -123,7 +155,7 @@ enum Query {
 fn parse_query(
     pairs: &[(String, String)],
     now: DateTime<Utc>,
-) -> Result<(Query, Option<String>), Open311Error> {
+) -> Result<(Query, Vec<String>), Open311Error> {
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim());
     if let Some(ids) = get("service_request_id").filter(|v| !v.is_empty()) {
         // The spec: a list of ids overrides every other argument.
@@ -135,7 +167,7 @@ fn parse_query(
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        return Ok((Query::Ids(ids), None));
+        return Ok((Query::Ids(ids), Vec::new()));
     }
     let start = get("start_date")
         .map(|v| parse_date("start_date", v))
@@ -155,41 +187,37 @@ fn parse_query(
         (None, None) => (now - Duration::days(WINDOW_DAYS), now),
     };
     let mut statuses = Vec::new();
-    if let Some(list) = get("status").filter(|v| !v.is_empty()) {
-        for s in list.split(',') {
-            let ours: &[ReportStatus] = match s.trim() {
-                "open" => &[
-                    ReportStatus::Submitted,
-                    ReportStatus::Assigned,
-                    ReportStatus::Accepted,
-                    ReportStatus::Returned,
-                ],
-                "closed" => &[
-                    ReportStatus::Resolved,
-                    ReportStatus::Closed,
-                    ReportStatus::Rejected,
-                ],
-                other => {
-                    return Err(Open311Error::bad(format!(
-                        "status {other} is not open or closed"
-                    )));
-                }
-            };
-            statuses.extend(ours.iter().map(|s| s.as_str().to_owned()));
-        }
+    for s in all(pairs, "status") {
+        let ours: &[ReportStatus] = match s.as_str() {
+            "open" => &[
+                ReportStatus::Submitted,
+                ReportStatus::Assigned,
+                ReportStatus::Accepted,
+                ReportStatus::Returned,
+            ],
+            "closed" => &[
+                ReportStatus::Resolved,
+                ReportStatus::Closed,
+                ReportStatus::Rejected,
+            ],
+            other => {
+                return Err(Open311Error::bad(format!(
+                    "status {other} is not open or closed"
+                )));
+            }
+        };
+        statuses.extend(ours.iter().map(|s| s.as_str().to_owned()));
     }
-    let code = get("service_code")
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned);
+    let codes = all(pairs, "service_code");
     let filter = ReportFilter {
         statuses,
-        category: code.clone(),
+        categories: codes.clone(),
         from: Some(from),
         // Inclusive end: the storage filter is "before".
         to: Some(to + Duration::seconds(1)),
         ..ReportFilter::default()
     };
-    Ok((Query::Filter(filter), code))
+    Ok((Query::Filter(filter), codes))
 }
 
 /// `GET /open311/v2/requests.{format}`.
@@ -198,11 +226,11 @@ pub async fn list(
     req: &HttpRequest,
     format: Format,
 ) -> Result<HttpResponse, Open311Error> {
-    let (query, code) = parse_query(&query_pairs(req), state.clock.now())?;
-    if let Some(code) = code {
-        super::services::active_category(state, &code).await?;
+    let (query, codes) = parse_query(&query_pairs(req), state.clock.now())?;
+    for code in &codes {
+        super::services::active_category(state, code).await?;
     }
-    let base = base_url(req);
+    let base = base_url(state, req);
     let body = state
         .db(move |conn| {
             let reports = match query {
@@ -236,7 +264,7 @@ async fn by_id(
 ) -> Result<HttpResponse, Open311Error> {
     let missing = || Open311Error::new(StatusCode::NOT_FOUND, format!("no request {id}"));
     let id = Uuid::parse_str(id).map_err(|_| missing())?;
-    let base = base_url(req);
+    let base = base_url(state, req);
     let body = state
         .db(move |conn| {
             let found: Vec<ReportRecord> = cunxiang_storage::reports::find(conn, id)?
@@ -266,7 +294,8 @@ pub async fn one(
 
 /// `GET /open311/v2/tokens/{token}.{format}`: reports are created at once, so the token a
 /// POST answers with is the request id itself; this resolves it to `{token,
-/// service_request_id}`.
+/// service_request_id}` for every request filed through the façade, of a private service
+/// too (the POST already gave that id away), and for any public request.
 pub async fn token(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -276,10 +305,12 @@ pub async fn token(
     let missing =
         || Open311Error::new(StatusCode::NOT_FOUND, format!("no token {token}")).in_format(format);
     let id = Uuid::parse_str(token).map_err(|_| missing())?;
-    // Like the requests themselves: only reports of public categories exist here.
+    // A POST answered this token, so it resolves whatever the service (a private one's
+    // request then stays unreadable here); other reports' ids resolve when they are public.
     let exists = state
         .db(move |conn| {
             Ok(match cunxiang_storage::reports::find(conn, id)? {
+                Some(r) if r.channel == Channel::Open311 => true,
                 Some(r) => cunxiang_storage::reports::category_is_public(conn, &r.category)?,
                 None => false,
             })

@@ -14,8 +14,8 @@ use crate::state::AppState;
 const CHANGESET: &str = "2026-11-29T00:00:00Z";
 
 /// The discovery document.
-pub fn discovery(req: &HttpRequest, format: Format) -> HttpResponse {
-    let url = format!("{}/open311/v2", base_url(req));
+pub fn discovery(state: &AppState, req: &HttpRequest, format: Format) -> HttpResponse {
+    let url = format!("{}/open311/v2", base_url(state, req));
     let body = json!({
         "changeset": CHANGESET,
         "contact": "村享 Cunxiang — the county's 综治中心 (see the deployment's README)",

@@ -69,6 +69,16 @@ impl ReportView {
         self.id
     }
 
+    /// The report's case number.
+    pub fn case_number(&self) -> &str {
+        &self.case_number
+    }
+
+    /// The responsible unit's name; `None` while the report waits in a dispatch queue.
+    pub fn unit_name(&self) -> Option<&str> {
+        self.unit.as_ref().map(|u| u.name.as_str())
+    }
+
     /// The timeline of a single-report view (empty for list items).
     pub fn into_timeline(self) -> Vec<EventView> {
         self.timeline.unwrap_or_default()

@@ -1,10 +1,11 @@
 //! Photos: `POST /v1/media` (one file per request, multipart), `GET /v1/media/{id}` (display
 //! image) and `GET /v1/media/{id}/thumb`, served with an ETag and long-lived private caching
-//! to the uploader, and once attached to everyone who may see the report.
+//! to the uploader, and once attached to everyone who may see the report — without a token
+//! when the report is of a public category (Open311's `media_url` points here).
 
 use actix_multipart::Multipart;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use cunxiang_storage::media::Media;
 use serde::Serialize;
@@ -99,32 +100,40 @@ pub async fn upload(
 /// The display image.
 pub async fn display(
     state: web::Data<AppState>,
-    me: AuthUser,
     req: HttpRequest,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    serve(state, me, req, path.into_inner(), false).await
+    serve(state, req, path.into_inner(), false).await
 }
 
 /// The thumbnail.
 pub async fn thumb(
     state: web::Data<AppState>,
-    me: AuthUser,
     req: HttpRequest,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    serve(state, me, req, path.into_inner(), true).await
+    serve(state, req, path.into_inner(), true).await
 }
 
 async fn serve(
     state: web::Data<AppState>,
-    me: AuthUser,
     req: HttpRequest,
     id: Uuid,
     thumb: bool,
 ) -> Result<HttpResponse, ApiError> {
+    // A caller who sends credentials is judged by them (a bad token is still 401); one who
+    // sends none may open the photos of public reports, and nothing else.
+    let me = if req.headers().contains_key(header::AUTHORIZATION) {
+        Some(AuthUser::extract(&req).await?)
+    } else {
+        None
+    };
     let key = state
         .db(move |conn| {
+            let Some(me) = me else {
+                let (display, small) = public_photo(conn, id)?;
+                return Ok(if thumb { small } else { display });
+            };
             let not_found = || ApiError::not_found("media_not_found", format!("no photo {id}"));
             let media = cunxiang_storage::media::find(conn, id)?.ok_or_else(not_found)?;
             let allowed = if media.uploader_id == me.user.id || me.is_admin() {
@@ -171,4 +180,30 @@ async fn serve(
         .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, cache))
         .body(bytes))
+}
+
+/// The renditions of a photo on a report of a public category (the reports the anonymous
+/// Open311 façade shows, whose `media_url` points here), for a caller without a token; any
+/// other photo asks for one (401, whether or not it exists). Renditions are re-encoded with
+/// no metadata, so no EXIF GPS leaves this way; the original is never served.
+fn public_photo(
+    conn: &mut cunxiang_storage::DbConn,
+    id: Uuid,
+) -> Result<(String, String), ApiError> {
+    let ask = || {
+        ApiError::unauthorized(
+            "unauthenticated",
+            "this photo needs an Authorization: Bearer token",
+        )
+    };
+    let media = cunxiang_storage::media::find(conn, id)?.ok_or_else(ask)?;
+    let report = match media.report_id {
+        Some(report_id) => cunxiang_storage::reports::find(conn, report_id)?,
+        None => None,
+    }
+    .ok_or_else(ask)?;
+    if !cunxiang_storage::reports::category_is_public(conn, &report.category)? {
+        return Err(ask());
+    }
+    Ok((media.display.key, media.thumb.key))
 }

@@ -157,7 +157,7 @@ pub(super) fn filter_of(
     Ok(ReportFilter {
         reporter: q.mine.then_some(me.user.id),
         statuses: checked.statuses,
-        category: q.category.clone(),
+        categories: q.category.iter().cloned().collect(),
         within_path,
         grid_id: q.grid,
         unit_id: q.unit,

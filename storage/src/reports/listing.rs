@@ -95,9 +95,9 @@ fn conditions(
         let marks = sql.texts(filter.statuses.iter().map(String::as_str));
         parts.push(format!("{} IN ({marks})", sql.col("status")));
     }
-    if let Some(category) = &filter.category {
-        let c = sql.text(category.clone());
-        parts.push(format!("{} = {c}", sql.col("category_code")));
+    if !filter.categories.is_empty() {
+        let marks = sql.texts(filter.categories.iter().map(String::as_str));
+        parts.push(format!("{} IN ({marks})", sql.col("category_code")));
     }
     if let Some(path) = &filter.within_path {
         let p = sql.text(format!("{path}%"));

@@ -97,7 +97,10 @@ async fn unknown_paths_and_wrong_methods_answer_json() {
             .unwrap();
         assert_eq!(res.status(), 405);
         assert_eq!(res.headers()["allow"], "GET, POST");
-        assert_eq!(res.headers()["content-type"], "application/json");
+        assert_eq!(
+            res.headers()["content-type"],
+            "application/json; charset=utf-8"
+        );
         let body: Value = res.json().await.unwrap();
         assert_eq!(code(&body), "method_not_allowed");
     }

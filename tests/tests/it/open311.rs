@@ -36,6 +36,7 @@ pub fn valid(name: &str, body: &Value) {
 /// `GET path`: status, content type and body text.
 pub async fn fetch(srv: &TestServer, path: &str) -> (u16, String, String) {
     let res = srv.client.get(srv.url(path)).send().await.unwrap();
+    cunxiang_tests::session::json_names_utf8(res.headers());
     let status = res.status().as_u16();
     let kind = res
         .headers()

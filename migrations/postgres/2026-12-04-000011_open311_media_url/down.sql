@@ -1,0 +1,1 @@
+DROP TABLE open311_media_urls;
