@@ -4,7 +4,7 @@
 //! villager probing an admin route learns nothing about its body's shape. The handler still
 //! checks the permission on its target; this is the coarse, role-only half.
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage};
@@ -19,21 +19,30 @@ pub async fn gate(
     permission: Permission,
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let caller = Caller::from_request(req.request(), &mut Payload::None).await?;
-    match &caller {
-        Caller::User(user) if may_ever(user.user.role, permission) => {}
-        Caller::User(user) => {
-            return Err(ApiError::forbidden(format!(
-                "a {} may not do this",
-                user.user.role.as_str()
-            ))
-            .into());
-        }
-        Caller::Client(_) => {
-            return Err(ApiError::forbidden("this route is for users, not API clients").into());
-        }
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    let caller = match Caller::from_request(req.request(), &mut Payload::None).await {
+        Ok(caller) => caller,
+        Err(refused) => return Ok(refuse(req, refused)),
+    };
+    let refused = match &caller {
+        Caller::User(user) if may_ever(user.user.role, permission) => None,
+        Caller::User(user) => Some(ApiError::forbidden(format!(
+            "a {} may not do this",
+            user.user.role.as_str()
+        ))),
+        Caller::Client(_) => Some(ApiError::forbidden(
+            "this route is for users, not API clients",
+        )),
+    };
+    if let Some(refused) = refused {
+        return Ok(refuse(req, refused));
     }
     req.extensions_mut().insert(caller);
-    next.call(req).await
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// The refusal as a response (not an `Err`), so the app's middleware sees it like any other
+/// answer (the JSON charset, the request id).
+fn refuse<B>(req: ServiceRequest, refused: ApiError) -> ServiceResponse<EitherBody<B>> {
+    req.error_response(refused).map_into_right_body()
 }

@@ -2,7 +2,6 @@
 //! database per backend (a temporary SQLite file; a fresh PostgreSQL database too when
 //! `CUNXIANG_TEST_POSTGRES_URL` is set, restricted by `CUNXIANG_TEST_ONLY` as the suite is).
 
-use chrono::Duration;
 use cunxiang_core::{RegionLevel, UnitKind};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
