@@ -173,7 +173,13 @@ async fn login_with_code(
                 return fail(conn, "no active code");
             };
             // Count the try before comparing, so parallel guesses cannot share one allowance.
-            let tries = cunxiang_storage::otp::record_attempt(conn, active.id)?;
+            // A code deleted meanwhile (a refused resend removes its own row) is no code.
+            let tries = match cunxiang_storage::otp::record_attempt(conn, active.id) {
+                Err(cunxiang_storage::StorageError::NotFound(_)) => {
+                    return fail(conn, "no active code");
+                }
+                other => other?,
+            };
             if tries > MAX_ATTEMPTS {
                 return fail(conn, "too many tries");
             }
