@@ -4,6 +4,11 @@ use serde::{Deserialize, Serialize};
 
 /// What a person does in Cunxiang; fixes what they may do (see [`crate::permission`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "diesel",
+    derive(diesel::AsExpression, diesel::FromSqlRow),
+    diesel(sql_type = diesel::sql_types::Text)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 村民: reports problems and follows her own reports.
@@ -52,6 +57,11 @@ impl Role {
 
 /// Whether an account may be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "diesel",
+    derive(diesel::AsExpression, diesel::FromSqlRow),
+    diesel(sql_type = diesel::sql_types::Text)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum UserStatus {
     /// Can log in; tokens are honoured.

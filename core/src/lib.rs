@@ -5,6 +5,7 @@
 pub mod category;
 pub mod clock;
 pub mod coords;
+pub mod event;
 pub mod geometry;
 pub mod grid;
 pub mod identity;
@@ -15,12 +16,16 @@ pub mod region;
 pub mod region_import;
 pub mod report;
 pub mod routing;
+#[cfg(feature = "diesel")]
+mod sql;
 pub mod stats;
 pub mod unit;
 
 pub use category::{Category, CategoryError};
+pub use event::EventKind;
 pub use grid::{BoundingBox, Grid, GridGeometry, GridGeometryError, parse_geometry};
 pub use identity::{ApiClient, AuditEntry, Role, User, UserStatus};
+pub use lifecycle::ReportStatus;
 pub use permission::{Actor, Permission, Target, can, may_ever};
 pub use region::{Region, RegionLevel};
 pub use region_import::{ExistingRegion, ImportProblem, RegionRecord, ValidRegion};

@@ -16,6 +16,11 @@ pub use standing::{Facts, Standing};
 
 /// Where a report stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "diesel",
+    derive(diesel::AsExpression, diesel::FromSqlRow),
+    diesel(sql_type = diesel::sql_types::Text)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportStatus {
     /// In a dispatch queue: routing found no unit. Needs a supervisor to assign or reject it.

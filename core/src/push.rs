@@ -4,11 +4,20 @@
 //! that concern supervision — urges, escalations, supervision orders and their replies,
 //! limits overrun at the top of the ladder, and reports landing in the dispatch queue.
 
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use crate::event::EventKind;
 
 /// Why a person receives an event. Each person receives an event once, for the first reason
 /// in this order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "diesel",
+    derive(diesel::AsExpression, diesel::FromSqlRow),
+    diesel(sql_type = diesel::sql_types::Text)
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// She reported it.
     Reporter,
@@ -21,6 +30,19 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every reason, in order of precedence.
+    pub const ALL: [Reason; 4] = [
+        Reason::Reporter,
+        Reason::Handler,
+        Reason::Supervisor,
+        Reason::Follower,
+    ];
+
+    /// Parses the name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
     /// The name used on the wire and in storage.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -32,57 +54,46 @@ impl Reason {
     }
 }
 
-/// Every event kind a timeline can hold (webhooks filter on these).
-pub const EVENT_KINDS: &[&str] = &[
-    "submitted",
-    "assigned",
-    "dispatched",
-    "accepted",
-    "transferred",
-    "returned",
-    "escalated",
-    "urged",
-    "supervised",
-    "replied",
-    "order_closed",
-    "supervision_overdue",
-    "overdue",
-    "evidence_required",
-    "resolved",
-    "confirmed",
-    "auto_confirmed",
-    "rated",
-    "reopened",
-    "rejected",
-    "commented",
-];
+/// How a message reaches someone outside a live stream: the outbox's channels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "diesel",
+    derive(diesel::AsExpression, diesel::FromSqlRow),
+    diesel(sql_type = diesel::sql_types::Text)
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryChannel {
+    /// A signed POST to a partner's registered URL.
+    Webhook,
+    /// A WeChat subscription message (订阅消息) to a villager's mini-program.
+    Wechat,
+    /// A text message through the SMS provider.
+    Sms,
+}
 
-/// The kinds that are always internal — supervision orders and their replies — and so never
-/// reach the reporter's side or a webhook (comments may be internal too, but not always).
-pub const INTERNAL_KINDS: &[&str] = &[
-    "supervised",
-    "replied",
-    "order_closed",
-    "supervision_overdue",
-];
+impl DeliveryChannel {
+    /// Every channel.
+    pub const ALL: [DeliveryChannel; 3] = [Self::Webhook, Self::Wechat, Self::Sms];
 
-/// The kinds supervisors hear of: supervision, and reports landing in (or coming back to) the
-/// dispatch queue they work, where no unit holds the report yet.
-const SUPERVISION_KINDS: &[&str] = &[
-    "dispatched",
-    "returned",
-    "urged",
-    "escalated",
-    "supervised",
-    "replied",
-    "order_closed",
-    "supervision_overdue",
-    "overdue",
-];
+    /// The snake_case name used in storage and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Webhook => "webhook",
+            Self::Wechat => "wechat",
+            Self::Sms => "sms",
+        }
+    }
 
-/// Whether supervisors over the report's region hear of events of this kind.
-pub fn concerns_supervisors(kind: &str) -> bool {
-    SUPERVISION_KINDS.contains(&kind)
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Whether every message of the channel goes through one provider (WeChat, the SMS
+    /// provider) whose health all its rows share; a webhook row's target is its own partner.
+    pub fn has_provider(self) -> bool {
+        !matches!(self, Self::Webhook)
+    }
 }
 
 /// The people a report concerns, as the store knows them when the event is written.
@@ -94,8 +105,8 @@ pub struct Concerned<'a> {
     pub followers: &'a [Uuid],
     /// Members of the unit holding the report after the event, and of the unit it left.
     pub handlers: &'a [Uuid],
-    /// Supervisors whose regions cover the report (only looked up when
-    /// [`concerns_supervisors`]).
+    /// Supervisors whose regions cover the report (only looked up when the kind
+    /// [`EventKind::concerns_supervisors`]).
     pub supervisors: &'a [Uuid],
 }
 
@@ -110,7 +121,7 @@ pub struct Recipient {
 
 /// Who hears of an event of `kind` (`internal`: hidden from the reporter's side), each person
 /// once, in [`Reason`] order.
-pub fn audience(kind: &str, internal: bool, people: &Concerned<'_>) -> Vec<Recipient> {
+pub fn audience(kind: EventKind, internal: bool, people: &Concerned<'_>) -> Vec<Recipient> {
     let mut out: Vec<Recipient> = Vec::new();
     // An internal event never reaches the reporter, even when she is also staff on it (a
     // grid worker's own patrol report): her timeline shows it to her as the reporter.
@@ -126,7 +137,7 @@ pub fn audience(kind: &str, internal: bool, people: &Concerned<'_>) -> Vec<Recip
         add(people.reporter.as_slice(), Reason::Reporter);
     }
     add(people.handlers, Reason::Handler);
-    if concerns_supervisors(kind) {
+    if kind.concerns_supervisors() {
         add(people.supervisors, Reason::Supervisor);
     }
     if !internal {
@@ -165,7 +176,7 @@ mod tests {
 
     #[test]
     fn a_public_status_change_reaches_reporter_handlers_and_followers() {
-        let got = audience("accepted", false, &everyone());
+        let got = audience(EventKind::Accepted, false, &everyone());
         assert_eq!(
             who(&got),
             vec![
@@ -180,12 +191,12 @@ mod tests {
 
     #[test]
     fn internal_events_stay_with_staff() {
-        let got = audience("commented", true, &everyone());
+        let got = audience(EventKind::Commented, true, &everyone());
         assert_eq!(
             who(&got),
             vec![(20, Reason::Handler), (21, Reason::Handler)]
         );
-        let got = audience("supervised", true, &everyone());
+        let got = audience(EventKind::Supervised, true, &everyone());
         assert_eq!(
             who(&got),
             vec![
@@ -198,14 +209,9 @@ mod tests {
 
     #[test]
     fn supervisors_hear_of_supervision_and_the_dispatch_queue_only() {
+        use EventKind::*;
         for kind in [
-            "urged",
-            "escalated",
-            "supervised",
-            "replied",
-            "overdue",
-            "dispatched",
-            "returned",
+            Urged, Escalated, Supervised, Replied, Overdue, Dispatched, Returned,
         ] {
             let got = audience(kind, false, &everyone());
             assert!(
@@ -216,7 +222,7 @@ mod tests {
                 "{kind}"
             );
         }
-        for kind in ["submitted", "accepted", "resolved", "rated", "commented"] {
+        for kind in [Submitted, Accepted, Resolved, Rated, Commented] {
             let got = audience(kind, false, &everyone());
             assert!(got.iter().all(|r| r.reason != Reason::Supervisor), "{kind}");
         }
@@ -235,7 +241,7 @@ mod tests {
             handlers: &handlers,
             supervisors: &supervisors,
         };
-        let got = audience("urged", false, &people);
+        let got = audience(EventKind::Urged, false, &people);
         assert_eq!(
             who(&got),
             vec![(20, Reason::Reporter), (30, Reason::Handler)]
@@ -253,11 +259,11 @@ mod tests {
             supervisors: &supervisors,
         };
         assert_eq!(
-            who(&audience("supervised", true, &people)),
+            who(&audience(EventKind::Supervised, true, &people)),
             vec![(21, Reason::Handler)]
         );
         assert_eq!(
-            who(&audience("supervised", false, &people)),
+            who(&audience(EventKind::Supervised, false, &people)),
             vec![(20, Reason::Reporter), (21, Reason::Handler)]
         );
     }
@@ -269,13 +275,16 @@ mod tests {
             ..Concerned::default()
         };
         assert_eq!(
-            who(&audience("dispatched", false, &people)),
+            who(&audience(EventKind::Dispatched, false, &people)),
             vec![(1, Reason::Reporter)]
         );
     }
 
     #[test]
-    fn every_supervision_kind_is_a_known_kind() {
-        assert!(SUPERVISION_KINDS.iter().all(|k| EVENT_KINDS.contains(k)));
+    fn channels_round_trip() {
+        for c in DeliveryChannel::ALL {
+            assert_eq!(DeliveryChannel::parse(c.as_str()), Some(c));
+        }
+        assert_eq!(DeliveryChannel::parse("fax"), None);
     }
 }

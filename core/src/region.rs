@@ -6,6 +6,11 @@ use uuid::Uuid;
 
 /// The level of a region in the tree, from the top (county) down to the villager group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "diesel",
+    derive(diesel::AsExpression, diesel::FromSqlRow),
+    diesel(sql_type = diesel::sql_types::Text)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RegionLevel {
     /// 县 / 区 (county or district): the top of a Cunxiang deployment.

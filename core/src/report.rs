@@ -12,6 +12,11 @@ pub const MAX_ADDRESS: usize = 200;
 
 /// Where a report came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "diesel",
+    derive(diesel::AsExpression, diesel::FromSqlRow),
+    diesel(sql_type = diesel::sql_types::Text)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// The WeChat mini-program (小程序).
@@ -64,6 +69,11 @@ impl Channel {
 
 /// Where a report's location came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(
+    feature = "diesel",
+    derive(diesel::AsExpression, diesel::FromSqlRow),
+    diesel(sql_type = diesel::sql_types::Text)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum LocationSource {
     /// Sent by the phone with the report.

@@ -8,6 +8,11 @@ use crate::region::RegionLevel;
 
 /// What kind of body a unit is; it fixes the level of the ladder the unit works at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "diesel",
+    derive(diesel::AsExpression, diesel::FromSqlRow),
+    diesel(sql_type = diesel::sql_types::Text)
+)]
 #[serde(rename_all = "snake_case")]
 pub enum UnitKind {
     /// 网格 team: the grid workers of one grid.

@@ -8,6 +8,7 @@ pub mod listing;
 mod row;
 
 use chrono::{DateTime, Utc};
+use cunxiang_core::lifecycle::ReportStatus;
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -123,7 +124,7 @@ pub struct ReportFilter {
     /// Only reports whose reporter is this user.
     pub reporter: Option<Uuid>,
     /// Only these statuses.
-    pub statuses: Vec<String>,
+    pub statuses: Vec<ReportStatus>,
     /// Only these categories (any when empty).
     pub categories: Vec<String>,
     /// Only reports inside the region subtree with this path.
@@ -164,7 +165,12 @@ pub fn open_in_box(
     let [min_lon, min_lat, max_lon, max_lat] = bbox;
     reports::table
         .filter(reports::category_code.eq(category))
-        .filter(reports::status.eq_any(["submitted", "assigned", "accepted", "returned"]))
+        .filter(reports::status.eq_any([
+            ReportStatus::Submitted,
+            ReportStatus::Assigned,
+            ReportStatus::Accepted,
+            ReportStatus::Returned,
+        ]))
         .filter(reports::lon.between(min_lon, max_lon))
         .filter(reports::lat.between(min_lat, max_lat))
         .filter(reports::created_at.ge(time::to_db(since)))

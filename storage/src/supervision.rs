@@ -158,7 +158,7 @@ pub fn open_of_report(conn: &mut DbConn, report_id: Uuid) -> Result<Vec<Order>> 
     load(
         so::table
             .filter(so::report_id.eq(report_id.to_string()))
-            .filter(so::status.eq("open"))
+            .filter(so::status.eq(OrderStatus::Open.as_str()))
             .order(so::id)
             .into_boxed(),
         conn,
@@ -173,14 +173,18 @@ pub fn answer(
     note: &str,
     at: DateTime<Utc>,
 ) -> Result<bool> {
-    let n = diesel::update(so::table.find(id.to_string()).filter(so::status.eq("open")))
-        .set((
-            so::status.eq("answered"),
-            so::reply_note.eq(note),
-            so::replied_by.eq(by.to_string()),
-            so::answered_at.eq(time::to_db(at)),
-        ))
-        .execute(conn)?;
+    let n = diesel::update(
+        so::table
+            .find(id.to_string())
+            .filter(so::status.eq(OrderStatus::Open.as_str())),
+    )
+    .set((
+        so::status.eq(OrderStatus::Answered.as_str()),
+        so::reply_note.eq(note),
+        so::replied_by.eq(by.to_string()),
+        so::answered_at.eq(time::to_db(at)),
+    ))
+    .execute(conn)?;
     Ok(n == 1)
 }
 
@@ -189,9 +193,9 @@ pub fn close_for_report(conn: &mut DbConn, report_id: Uuid) -> Result<usize> {
     Ok(diesel::update(
         so::table
             .filter(so::report_id.eq(report_id.to_string()))
-            .filter(so::status.eq("open")),
+            .filter(so::status.eq(OrderStatus::Open.as_str())),
     )
-    .set(so::status.eq("closed"))
+    .set(so::status.eq(OrderStatus::Closed.as_str()))
     .execute(conn)?)
 }
 
@@ -199,7 +203,7 @@ pub fn close_for_report(conn: &mut DbConn, report_id: Uuid) -> Result<usize> {
 /// [`crate::reports::change::claim_due`] (call inside a transaction).
 pub fn claim_overdue(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Option<Order>> {
     let query = so::table
-        .filter(so::status.eq("open"))
+        .filter(so::status.eq(OrderStatus::Open.as_str()))
         .filter(so::escalated_at.is_null())
         .filter(so::reply_by.le(time::to_db(now)))
         .order(so::reply_by)

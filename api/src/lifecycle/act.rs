@@ -5,6 +5,7 @@
 
 use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
+use cunxiang_core::EventKind;
 use cunxiang_core::lifecycle::schedule::Deadline;
 use cunxiang_core::lifecycle::{Action, ReportStatus, Standing, decide};
 use cunxiang_storage::DbConn;
@@ -64,7 +65,7 @@ pub struct Act<'a> {
 #[derive(Debug, Clone)]
 pub struct EventDraft {
     /// Event kind (past tense).
-    pub kind: &'static str,
+    pub kind: EventKind,
     /// The unit concerned.
     pub unit_id: Option<Uuid>,
     /// Free text.
@@ -154,7 +155,7 @@ pub fn perform(
     let event = ReportEvent {
         id: Uuid::now_v7(),
         report_id: report.id,
-        kind: draft.kind.to_owned(),
+        kind: draft.kind,
         actor_id: act.doer.id(),
         unit_id: draft.unit_id,
         note: draft.note,

@@ -8,6 +8,7 @@
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Utc};
+use cunxiang_core::EventKind;
 use cunxiang_core::lifecycle::Action;
 use cunxiang_core::lifecycle::schedule::{Alerted, Deadline, Due};
 use cunxiang_storage::DbConn;
@@ -162,7 +163,7 @@ fn note_overdue(
     let event = ReportEvent {
         id: Uuid::now_v7(),
         report_id: report.id,
-        kind: "overdue".into(),
+        kind: EventKind::Overdue,
         actor_id: None,
         unit_id: report.unit_id,
         note: None,
@@ -206,7 +207,7 @@ fn one_order(
         let event = ReportEvent {
             id: Uuid::now_v7(),
             report_id: order.report_id,
-            kind: "supervision_overdue".into(),
+            kind: EventKind::SupervisionOverdue,
             actor_id: None,
             unit_id: order.unit_id,
             note: None,

@@ -8,7 +8,7 @@ use cunxiang_core::coords::LonLat;
 use cunxiang_core::lifecycle::evidence::{self, EvidenceFacts};
 use cunxiang_core::lifecycle::schedule::{Alerted, Light};
 use cunxiang_core::lifecycle::{Action, Outcome, ReportStatus};
-use cunxiang_core::{Category, Role};
+use cunxiang_core::{Category, EventKind, Role};
 use cunxiang_storage::DbConn;
 use cunxiang_storage::reports::ReportRecord;
 use cunxiang_storage::supervision::{self, Order, OrderStatus};
@@ -22,7 +22,7 @@ use crate::error::ApiError;
 pub const MAX_REPLY_DAYS: i64 = 30;
 
 fn draft(
-    kind: &'static str,
+    kind: EventKind,
     unit_id: Option<Uuid>,
     note: Option<String>,
     details: Value,
@@ -62,14 +62,14 @@ pub fn apply(
     Ok(match act.action {
         Action::Accept => {
             next.progress.accepted_at = Some(now);
-            draft("accepted", unit, text, json!({}))
+            draft(EventKind::Accepted, unit, text, json!({}))
         }
         Action::Transfer => {
             let target = transfer_target(conn, before, act)?;
             next.unit_id = Some(target.id);
             next.level = Some(target.kind.ladder_level());
             draft(
-                "transferred",
+                EventKind::Transferred,
                 Some(target.id),
                 text,
                 json!({ "from_unit": unit, "to_unit": target.id, "to_level": next.level }),
@@ -80,7 +80,7 @@ pub fn apply(
             next.unit_id = None;
             next.level = queue_level;
             draft(
-                "returned",
+                EventKind::Returned,
                 unit,
                 text,
                 json!({ "from_unit": unit, "queue_level": queue_level }),
@@ -102,7 +102,7 @@ pub fn apply(
             next.level = Some(up.kind.ladder_level());
             next.progress.escalation_count += 1;
             draft(
-                "escalated",
+                EventKind::Escalated,
                 Some(up.id),
                 text,
                 json!({ "from_unit": unit, "to_unit": up.id, "from_level": before.level,
@@ -114,7 +114,7 @@ pub fn apply(
                 next.deadlines.alerted = Alerted::Yellow;
             }
             draft(
-                "urged",
+                EventKind::Urged,
                 unit,
                 text,
                 json!({ "automatic": automatic, "deadline": deadline,
@@ -130,9 +130,9 @@ pub fn apply(
         Action::Confirm | Action::AutoConfirm => {
             next.progress.closed_at = Some(now);
             let kind = if act.action == Action::Confirm {
-                "confirmed"
+                EventKind::Confirmed
             } else {
-                "auto_confirmed"
+                EventKind::AutoConfirmed
             };
             draft(kind, unit, None, json!({}))
         }
@@ -143,7 +143,7 @@ pub fn apply(
             next.progress.rating = act.input.rating;
             next.progress.rating_text = text.clone();
             draft(
-                "rated",
+                EventKind::Rated,
                 unit,
                 None,
                 json!({ "rating": act.input.rating, "text": text }),
@@ -160,7 +160,7 @@ pub fn apply(
                 next.unit_id = None;
             }
             draft(
-                "reopened",
+                EventKind::Reopened,
                 unit,
                 text,
                 json!({ "reopen_count": next.progress.reopen_count,
@@ -171,7 +171,7 @@ pub fn apply(
             let duplicate = duplicate_of(conn, before, act)?;
             next.progress.duplicate_of = duplicate.as_ref().map(|d| d.id);
             draft(
-                "rejected",
+                EventKind::Rejected,
                 unit,
                 text,
                 json!({ "duplicate_of": duplicate.as_ref().map(|d| d.id),
@@ -187,7 +187,7 @@ pub fn apply(
             }
             EventDraft {
                 internal: act.input.internal,
-                ..draft("commented", None, text, json!({}))
+                ..draft(EventKind::Commented, None, text, json!({}))
             }
         }
         Action::Submit | Action::Follow => {
@@ -282,7 +282,7 @@ fn supervise(
     Ok(EventDraft {
         internal: true,
         ..draft(
-            "supervised",
+            EventKind::Supervised,
             before.unit_id,
             act.input.text.clone(),
             json!({ "order_id": order.id, "reply_by": reply_by }),
@@ -321,7 +321,7 @@ fn reply(conn: &mut DbConn, before: &ReportRecord, act: &Act<'_>) -> Result<Even
     Ok(EventDraft {
         internal: true,
         ..draft(
-            "replied",
+            EventKind::Replied,
             before.unit_id,
             act.input.text.clone(),
             json!({ "order_id": order.id }),
@@ -372,7 +372,7 @@ fn resolve(
     Ok(EventDraft {
         evidence: ids.clone(),
         ..draft(
-            "resolved",
+            EventKind::Resolved,
             before.unit_id,
             act.input.text.clone(),
             json!({ "media_ids": ids, "evidence_suspect": suspect, "evidence": checks }),

@@ -206,7 +206,7 @@ fn parse_query(
                 )));
             }
         };
-        statuses.extend(ours.iter().map(|s| s.as_str().to_owned()));
+        statuses.extend_from_slice(ours);
     }
     let codes = all(pairs, "service_code");
     let filter = ReportFilter {

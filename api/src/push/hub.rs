@@ -362,15 +362,15 @@ pub(crate) fn sample(seq: i64, user: Uuid) -> Item {
         item: FeedItem {
             seq,
             user_id: user,
-            reason: "follower".into(),
-            status: "resolved".into(),
+            reason: cunxiang_core::push::Reason::Follower,
+            status: cunxiang_core::ReportStatus::Resolved,
             case_number: "YJ-20261129-0001".into(),
             reporter_id: Uuid::nil(),
             anonymous: false,
             event: cunxiang_storage::reports::events::ReportEvent {
                 id: Uuid::now_v7(),
                 report_id: Uuid::nil(),
-                kind: "resolved".into(),
+                kind: cunxiang_core::EventKind::Resolved,
                 actor_id: None,
                 unit_id: None,
                 note: None,

@@ -10,6 +10,7 @@
 //! field type's length limit, counted in characters.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use cunxiang_core::EventKind;
 use cunxiang_core::lifecycle::ReportStatus;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -24,7 +25,7 @@ pub struct Vars {
     /// Its case number (`{case_number}`).
     pub case_number: String,
     /// The event kind, e.g. `accepted` (`{kind}`).
-    pub kind: String,
+    pub kind: EventKind,
     /// The report's status after the event (`{status}` is the code, `{status_text}` the label).
     pub status: ReportStatus,
     /// The category's name (`{category}`).
@@ -41,7 +42,7 @@ impl Vars {
         Some(match name {
             "report_id" => self.report_id.to_string(),
             "case_number" => self.case_number.clone(),
-            "kind" => self.kind.clone(),
+            "kind" => self.kind.as_str().to_owned(),
             "status" => self.status.as_str().to_owned(),
             "status_text" => status_text(self.status).to_owned(),
             "category" => self.category.clone(),
@@ -171,7 +172,7 @@ mod tests {
         Vars {
             report_id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0001),
             case_number: "GX20261129-0007".into(),
-            kind: "accepted".into(),
+            kind: EventKind::Accepted,
             status: ReportStatus::Accepted,
             category: "道路破损".into(),
             // 17:05 UTC is 01:05 the next day in Beijing.

@@ -11,7 +11,7 @@
 
 mod outbox;
 
-use cunxiang_core::push::{Concerned, Recipient, audience, concerns_supervisors};
+use cunxiang_core::push::{Concerned, Reason, Recipient, audience};
 use cunxiang_storage::DbConn;
 use cunxiang_storage::push::{deliveries, feed, people};
 use cunxiang_storage::reports::ReportRecord;
@@ -77,20 +77,20 @@ pub fn plan(
     let mut units: Vec<Uuid> = last.unit_id.into_iter().collect();
     units.extend(left_unit.filter(|u| Some(*u) != last.unit_id));
     let handlers = people::members(conn, &units)?;
-    let supervisors = if steps.iter().any(|(_, e)| concerns_supervisors(&e.kind)) {
+    let supervisors = if steps.iter().any(|(_, e)| e.kind.concerns_supervisors()) {
         people::supervisors_over(conn, &last.region_path)?
     } else {
         Vec::new()
     };
     let mut hooks = None;
     for (report, event) in steps {
-        let supervisors = if concerns_supervisors(&event.kind) {
+        let supervisors = if event.kind.concerns_supervisors() {
             supervisors.as_slice()
         } else {
             &[]
         };
         let recipients = audience(
-            &event.kind,
+            event.kind,
             event.internal,
             &Concerned {
                 reporter: Some(report.reporter_id),
@@ -125,11 +125,9 @@ impl Plan {
             deliveries::insert(conn, &messages, first.at)?;
         }
         for ((report, event), recipients) in steps.iter().zip(&self.heard) {
-            let rows: Vec<(Uuid, &str)> = recipients
-                .iter()
-                .map(|r| (r.user_id, r.reason.as_str()))
-                .collect();
-            feed::insert(conn, event, report.status.as_str(), &rows)?;
+            let rows: Vec<(Uuid, Reason)> =
+                recipients.iter().map(|r| (r.user_id, r.reason)).collect();
+            feed::insert(conn, event, report.status, &rows)?;
         }
         Ok(())
     }

@@ -31,7 +31,8 @@ use std::sync::Arc;
 
 use actix_web::web;
 use actix_web_lab::sse;
-use cunxiang_core::Role;
+use cunxiang_core::push::Reason;
+use cunxiang_core::{ReportStatus, Role};
 use cunxiang_storage::push::feed;
 use futures_util::Stream;
 use serde::Serialize;
@@ -149,13 +150,13 @@ where
 
 /// How a reader with `role` who receives an event for `reason` sees it (`is_reporter`: she
 /// reported it, whatever the reason she receives it for — as in the timeline).
-pub fn sight(role: Role, reason: &str, is_reporter: bool) -> Sight {
+pub fn sight(role: Role, reason: Reason, is_reporter: bool) -> Sight {
     match (role, reason) {
         (Role::Admin, _) => Sight::Admin,
         _ if is_reporter => Sight::Reporter,
-        (_, "reporter") => Sight::Reporter,
+        (_, Reason::Reporter) => Sight::Reporter,
         (Role::Villager, _) => Sight::Public,
-        (_, "handler" | "supervisor") => Sight::Staff,
+        (_, Reason::Handler | Reason::Supervisor) => Sight::Staff,
         _ => Sight::Public,
     }
 }
@@ -164,13 +165,13 @@ pub fn sight(role: Role, reason: &str, is_reporter: bool) -> Sight {
 struct ReportRef<'a> {
     id: Uuid,
     case_number: &'a str,
-    status: &'a str,
+    status: ReportStatus,
 }
 
 #[derive(Serialize)]
 struct Message<'a> {
     seq: i64,
-    reason: &'a str,
+    reason: Reason,
     report: ReportRef<'a>,
     event: EventView,
 }
@@ -180,25 +181,25 @@ pub fn render(live: &hub::Live, role: Role) -> Option<sse::Event> {
     let item = &live.item;
     let event = EventView::of(
         item.event.clone(),
-        sight(role, &item.reason, item.user_id == live.reporter_id),
+        sight(role, item.reason, item.user_id == live.reporter_id),
         live.reporter_id,
         live.anonymous,
         &[],
     )?;
     let message = Message {
         seq: item.seq,
-        reason: &item.reason,
+        reason: item.reason,
         report: ReportRef {
             id: item.event.report_id,
             case_number: &item.case_number,
-            status: &item.status,
+            status: item.status,
         },
         event,
     };
     match sse::Data::new_json(&message) {
         Ok(data) => Some(
             data.id(item.seq.to_string())
-                .event(item.event.kind.clone())
+                .event(item.event.kind.as_str())
                 .into(),
         ),
         Err(e) => {

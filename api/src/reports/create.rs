@@ -11,7 +11,7 @@ use cunxiang_core::identity::mask_phone;
 use cunxiang_core::lifecycle::schedule::Deadlines;
 use cunxiang_core::lifecycle::{ReportStatus, Timer};
 use cunxiang_core::report::{self, LocationSource};
-use cunxiang_core::{Role, User};
+use cunxiang_core::{EventKind, Role, User};
 use cunxiang_storage::DbConn;
 use cunxiang_storage::reports::events::ReportEvent;
 use cunxiang_storage::reports::{Progress, ReportRecord, StoredLocation, keys};
@@ -381,10 +381,10 @@ fn first_events(
     s: &Submission,
     submitted_by: Uuid,
 ) -> [ReportEvent; 2] {
-    let event = |kind: &str, unit_id, note: Option<String>, details| ReportEvent {
+    let event = |kind: EventKind, unit_id, note: Option<String>, details| ReportEvent {
         id: Uuid::now_v7(),
         report_id: record.id,
-        kind: kind.to_owned(),
+        kind,
         actor_id: None,
         unit_id,
         note,
@@ -393,7 +393,7 @@ fn first_events(
         at: record.created_at,
     };
     let mut submitted = event(
-        "submitted",
+        EventKind::Submitted,
         None,
         None,
         json!({ "channel": s.channel, "on_behalf": s.on_behalf.is_some(),
@@ -402,13 +402,13 @@ fn first_events(
     submitted.actor_id = Some(submitted_by);
     let routed = match placement.unit {
         Some((unit, level)) => event(
-            "assigned",
+            EventKind::Assigned,
             Some(unit),
             Some(placement.reason.clone()),
             json!({ "level": level, "reason": placement.reason }),
         ),
         None => event(
-            "dispatched",
+            EventKind::Dispatched,
             None,
             Some(placement.reason.clone()),
             json!({ "region_id": placement.region_id, "reason": placement.reason }),

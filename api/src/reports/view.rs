@@ -124,7 +124,7 @@ pub struct PhotoView {
 #[derive(Debug, Clone, Serialize)]
 pub struct EventView {
     id: Uuid,
-    kind: String,
+    kind: cunxiang_core::EventKind,
     actor_id: Option<Uuid>,
     unit_id: Option<Uuid>,
     note: Option<String>,

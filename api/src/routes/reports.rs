@@ -109,7 +109,7 @@ fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
 
 /// The parts of a list query that need checking, checked.
 pub(super) struct Checked {
-    statuses: Vec<String>,
+    statuses: Vec<ReportStatus>,
     bbox: Option<[f64; 4]>,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
@@ -124,11 +124,9 @@ pub(super) fn checked_filters(q: &ReportQuery) -> Result<Checked, ApiError> {
         Some(list) => list
             .split(',')
             .map(|s| {
-                ReportStatus::parse(s.trim())
-                    .map(|s| s.as_str().to_owned())
-                    .ok_or_else(|| {
-                        ApiError::invalid_parameter("status", format!("unknown status {s:?}"))
-                    })
+                ReportStatus::parse(s.trim()).ok_or_else(|| {
+                    ApiError::invalid_parameter("status", format!("unknown status {s:?}"))
+                })
             })
             .collect::<Result<_, _>>()?,
     };

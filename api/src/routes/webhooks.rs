@@ -4,7 +4,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
-use cunxiang_core::push::{EVENT_KINDS, INTERNAL_KINDS};
+use cunxiang_core::EventKind;
 use cunxiang_core::{Permission, Target};
 use cunxiang_storage::push::webhooks::{self, NewWebhook, Webhook};
 use serde::{Deserialize, Serialize};
@@ -118,20 +118,22 @@ fn checked_url(url: &str, egress: &Egress) -> Result<String, ApiError> {
 fn checked_types(types: &[String]) -> Result<Vec<String>, ApiError> {
     let mut out: Vec<String> = Vec::new();
     for kind in types {
-        if !EVENT_KINDS.contains(&kind.as_str()) {
+        if EventKind::parse(kind).is_none() {
+            let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
             return Err(ApiError::invalid_field(
                 "event_types",
-                format!(
-                    "unknown event type {kind:?}; known: {}",
-                    EVENT_KINDS.join(", ")
-                ),
+                format!("unknown event type {kind:?}; known: {}", known.join(", ")),
             ));
         }
         if !out.contains(kind) {
             out.push(kind.clone());
         }
     }
-    if !out.is_empty() && out.iter().all(|k| INTERNAL_KINDS.contains(&k.as_str())) {
+    if !out.is_empty()
+        && out
+            .iter()
+            .all(|k| EventKind::parse(k).is_some_and(EventKind::internal))
+    {
         return Err(ApiError::invalid_field(
             "event_types",
             format!(

@@ -169,7 +169,7 @@ fn known_kinds<'a>(
     name: &'static str,
     mut kinds: impl Iterator<Item = &'a String>,
 ) -> Result<(), SettingsError> {
-    match kinds.find(|k| !cunxiang_core::push::EVENT_KINDS.contains(&k.as_str())) {
+    match kinds.find(|k| cunxiang_core::EventKind::parse(k).is_none()) {
         Some(kind) => Err(SettingsError {
             name,
             problem: "names an unknown event kind (see README §Push for the list)",
@@ -213,7 +213,7 @@ mod tests {
         assert!(
             s.sms_templates
                 .keys()
-                .all(|k| cunxiang_core::push::EVENT_KINDS.contains(&k.as_str()))
+                .all(|k| cunxiang_core::EventKind::parse(k).is_some())
         );
         assert_eq!(
             (s.retry_min_secs, s.retry_max_secs, s.max_attempts),

@@ -2,6 +2,8 @@
 //! numbered by `seq`. Writers call [`order_commits`] first, so on PostgreSQL too the sequence
 //! is the order of commits and a reader that has seen `seq` N has seen everything below it.
 
+use cunxiang_core::lifecycle::ReportStatus;
+use cunxiang_core::push::Reason;
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -11,9 +13,6 @@ use crate::regions::parse_id;
 use crate::reports::events::{EventRow, ReportEvent};
 use crate::schema::{event_recipients, report_events, reports};
 
-/// Why a person receives an event.
-pub type Reason = String;
-
 /// One event as it reaches one person.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedItem {
@@ -21,10 +20,10 @@ pub struct FeedItem {
     pub seq: i64,
     /// The person.
     pub user_id: Uuid,
-    /// Why she receives it (`reporter`, `follower`, `handler`, `supervisor`).
+    /// Why she receives it.
     pub reason: Reason,
     /// The report's status just after the event.
-    pub status: String,
+    pub status: ReportStatus,
     /// The report's case number.
     pub case_number: String,
     /// Who reported it (hidden from other villagers as the actor of her own events).
@@ -54,8 +53,8 @@ pub fn order_commits(conn: &mut DbConn) -> Result<()> {
 pub fn insert(
     conn: &mut DbConn,
     event: &ReportEvent,
-    status: &str,
-    recipients: &[(Uuid, &str)],
+    status: ReportStatus,
+    recipients: &[(Uuid, Reason)],
 ) -> Result<()> {
     if recipients.is_empty() {
         return Ok(());
@@ -85,7 +84,16 @@ pub fn insert(
 }
 
 /// seq, user, reason, status, case number, reporter, anonymous, event.
-type FeedRow = (i64, String, String, String, String, String, bool, EventRow);
+type FeedRow = (
+    i64,
+    String,
+    Reason,
+    ReportStatus,
+    String,
+    String,
+    bool,
+    EventRow,
+);
 
 /// The highest `seq` written so far (0 when the feed is empty).
 pub fn latest(conn: &mut DbConn) -> Result<i64> {

@@ -2,6 +2,7 @@
 //! check, and finding the reports that a queue or the deadline worker needs.
 
 use chrono::{DateTime, Utc};
+use cunxiang_core::lifecycle::ReportStatus;
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -76,7 +77,7 @@ pub fn held_by(conn: &mut DbConn, units: &[Uuid], cap: i64) -> Result<Vec<Report
     let units: Vec<String> = units.iter().map(Uuid::to_string).collect();
     let rows: Vec<ReportRow> = reports::table
         .filter(reports::unit_id.eq_any(units))
-        .filter(reports::status.eq_any(["assigned", "accepted"]))
+        .filter(reports::status.eq_any([ReportStatus::Assigned, ReportStatus::Accepted]))
         .select(ReportRow::as_select())
         .order(reports::id)
         .limit(cap)
@@ -93,7 +94,7 @@ pub fn in_dispatch(
 ) -> Result<Vec<ReportRecord>> {
     let mut query = reports::table
         .filter(reports::unit_id.is_null())
-        .filter(reports::status.eq_any(["submitted", "returned"]))
+        .filter(reports::status.eq_any([ReportStatus::Submitted, ReportStatus::Returned]))
         .order(reports::id)
         .limit(cap)
         .into_boxed();

@@ -2,6 +2,7 @@
 //! record, read back in order.
 
 use chrono::{DateTime, Utc};
+use cunxiang_core::EventKind;
 use diesel::prelude::*;
 use serde_json::Value;
 use uuid::Uuid;
@@ -19,8 +20,8 @@ pub struct ReportEvent {
     pub id: Uuid,
     /// The report.
     pub report_id: Uuid,
-    /// What happened: `submitted`, `assigned`, `dispatched`, `followed` …
-    pub kind: String,
+    /// What happened.
+    pub kind: EventKind,
     /// Who did it; `None` for the system.
     pub actor_id: Option<Uuid>,
     /// The unit concerned (the one assigned, transferred to …).
@@ -40,7 +41,7 @@ pub struct ReportEvent {
 pub(crate) struct EventRow {
     id: String,
     report_id: String,
-    kind: String,
+    kind: EventKind,
     actor_id: Option<String>,
     unit_id: Option<String>,
     note: Option<String>,
@@ -74,7 +75,7 @@ pub fn insert(conn: &mut DbConn, event: &ReportEvent) -> Result<()> {
     let row = EventRow {
         id: event.id.to_string(),
         report_id: event.report_id.to_string(),
-        kind: event.kind.clone(),
+        kind: event.kind,
         actor_id: event.actor_id.map(|a| a.to_string()),
         unit_id: event.unit_id.map(|u| u.to_string()),
         note: event.note.clone(),

@@ -92,7 +92,7 @@ fn conditions(
         parts.push(format!("reporter_id = {}", sql.text(reporter.to_string())));
     }
     if !filter.statuses.is_empty() {
-        let marks = sql.texts(filter.statuses.iter().map(String::as_str));
+        let marks = sql.texts(filter.statuses.iter().map(|s| s.as_str()));
         parts.push(format!("{} IN ({marks})", sql.col("status")));
     }
     if !filter.categories.is_empty() {

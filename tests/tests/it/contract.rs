@@ -37,3 +37,81 @@ fn the_checker_rejects_a_body_that_breaks_the_schema() {
 fn the_checker_rejects_an_undeclared_status() {
     Contract::load().check("GET", "/v1/regions", 418, &serde_json::json!({}));
 }
+
+/// The enum at `pointer` in `openapi.yaml`, as a sorted list.
+fn documented_enum(contract: &Contract, pointer: &str) -> Vec<String> {
+    let found = contract
+        .spec()
+        .pointer(pointer)
+        .and_then(|v| v.as_array())
+        .unwrap_or_else(|| panic!("openapi.yaml has no enum at {pointer}"));
+    let mut values: Vec<String> = found
+        .iter()
+        .map(|v| v.as_str().expect("enum values are strings").to_owned())
+        .collect();
+    values.sort();
+    values
+}
+
+fn sorted<'a>(words: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut values: Vec<String> = words.into_iter().map(str::to_owned).collect();
+    values.sort();
+    values
+}
+
+/// Every vocabulary the wire carries is one core enum, and `openapi.yaml` lists exactly its
+/// words: a kind, status or channel added in core without the contract (or the reverse)
+/// fails here.
+#[test]
+fn the_contract_lists_exactly_the_core_vocabularies() {
+    use cunxiang_core::push::{DeliveryChannel, Reason};
+    use cunxiang_core::report::Channel;
+    use cunxiang_core::{EventKind, RegionLevel, ReportStatus, Role, UnitKind};
+    let contract = Contract::load();
+    let schemas = "/components/schemas";
+    let cases: Vec<(String, Vec<String>)> = vec![
+        (
+            format!("{schemas}/EventKind/enum"),
+            sorted(EventKind::ALL.iter().map(|k| k.as_str())),
+        ),
+        (
+            format!("{schemas}/Report/properties/status/enum"),
+            sorted(ReportStatus::ALL.iter().map(|s| s.as_str())),
+        ),
+        (
+            format!("{schemas}/StreamMessage/properties/report/properties/status/enum"),
+            sorted(ReportStatus::ALL.iter().map(|s| s.as_str())),
+        ),
+        (
+            format!("{schemas}/WebhookEvent/properties/report/properties/status/enum"),
+            sorted(ReportStatus::ALL.iter().map(|s| s.as_str())),
+        ),
+        (
+            format!("{schemas}/StreamMessage/properties/reason/enum"),
+            sorted(Reason::ALL.iter().map(|r| r.as_str())),
+        ),
+        (
+            format!("{schemas}/DeliveryChannel/enum"),
+            sorted(DeliveryChannel::ALL.iter().map(|c| c.as_str())),
+        ),
+        (
+            format!("{schemas}/Report/properties/channel/enum"),
+            sorted(Channel::ALL.iter().map(|c| c.as_str())),
+        ),
+        (
+            format!("{schemas}/Role/enum"),
+            sorted(Role::ALL.iter().map(|r| r.as_str())),
+        ),
+        (
+            format!("{schemas}/RegionLevel/enum"),
+            sorted(RegionLevel::ALL.iter().map(|l| l.as_str())),
+        ),
+        (
+            format!("{schemas}/UnitKind/enum"),
+            sorted(UnitKind::ALL.iter().map(|k| k.as_str())),
+        ),
+    ];
+    for (pointer, core) in cases {
+        assert_eq!(documented_enum(&contract, &pointer), core, "{pointer}");
+    }
+}

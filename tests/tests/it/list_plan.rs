@@ -5,6 +5,7 @@
 //! and sort them (seconds at a million reports).
 
 use chrono::Duration;
+use cunxiang_core::ReportStatus;
 use cunxiang_storage::Backend;
 use cunxiang_storage::reports::listing::plan;
 use cunxiang_storage::reports::{ReportFilter, Scope};
@@ -79,7 +80,7 @@ async fn every_roles_list_walks_the_order_index_and_sorts_nothing() {
             ..ReportFilter::default()
         };
         let open = ReportFilter {
-            statuses: vec!["assigned".into(), "accepted".into()],
+            statuses: vec![ReportStatus::Assigned, ReportStatus::Accepted],
             within_path: Some(county_path),
             ..ReportFilter::default()
         };

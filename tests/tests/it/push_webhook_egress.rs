@@ -5,7 +5,7 @@
 //! loopback addresses) names exceptions. Also: a webhook asking only for internal event kinds,
 //! which are never sent to webhooks, is refused (item 12).
 
-use cunxiang_core::push::INTERNAL_KINDS;
+use cunxiang_core::EventKind;
 use cunxiang_tests::db::TestDb;
 use cunxiang_tests::intake::ANNA;
 use cunxiang_tests::push::HookReceiver;
@@ -136,8 +136,13 @@ async fn a_webhook_asking_only_for_internal_kinds_is_refused() {
         let admin = srv.login("admin").await;
         let token = Some(admin.access_token.as_str());
         let url = "https://partner.example/hook";
-        let mut asks: Vec<Vec<&str>> = INTERNAL_KINDS.iter().map(|k| vec![*k]).collect();
-        asks.push(INTERNAL_KINDS.to_vec());
+        let internal: Vec<&str> = EventKind::ALL
+            .iter()
+            .filter(|k| k.internal())
+            .map(|k| k.as_str())
+            .collect();
+        let mut asks: Vec<Vec<&str>> = internal.iter().map(|k| vec![*k]).collect();
+        asks.push(internal.clone());
         for kinds in asks {
             let body = json!({ "name": "staff only", "url": url, "event_types": kinds });
             let (status, answer) = srv.post(token, "/v1/webhooks", body).await;
@@ -154,7 +159,7 @@ async fn a_webhook_asking_only_for_internal_kinds_is_refused() {
         }
         // One kind that is sent is enough.
         let body = json!({ "name": "mixed", "url": url,
-                           "event_types": [INTERNAL_KINDS[0], "resolved"] });
+                           "event_types": [internal[0], "resolved"] });
         let (status, answer) = srv.post(token, "/v1/webhooks", body).await;
         assert_eq!(status, 201, "{backend:?}: {answer}");
     }

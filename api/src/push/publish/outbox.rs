@@ -3,8 +3,8 @@
 //! events, only for kinds with a template). Who is addressed is read first ([`addressees`]);
 //! the messages are made from the report as it finally stands ([`messages`]).
 
-use cunxiang_core::Role;
 use cunxiang_core::push::{Reason, Recipient};
+use cunxiang_core::{EventKind, Role};
 use cunxiang_storage::DbConn;
 use cunxiang_storage::push::deliveries::NewDelivery;
 use cunxiang_storage::push::people::{self, Contact};
@@ -47,10 +47,10 @@ pub(super) fn addressees(
     };
     to.hooks = hooks
         .iter()
-        .filter(|h| h.wants(&event.kind, &report.region_path))
+        .filter(|h| h.wants(event.kind.as_str(), &report.region_path))
         .map(|h| h.id)
         .collect();
-    let (wechat, sms) = templates(settings, &event.kind);
+    let (wechat, sms) = templates(settings, event.kind);
     if wechat.is_none() && sms.is_none() {
         return Ok(to);
     }
@@ -75,16 +75,16 @@ pub(super) fn addressees(
 /// The WeChat and SMS templates of an event kind (SMS only with a provider).
 fn templates<'a>(
     settings: &'a Settings,
-    kind: &str,
+    kind: EventKind,
 ) -> (
     Option<&'a crate::settings::WechatTemplate>,
     Option<&'a String>,
 ) {
-    let wechat = settings.push.wechat_templates.get(kind);
+    let wechat = settings.push.wechat_templates.get(kind.as_str());
     let sms = settings
         .push
         .sms_templates
-        .get(kind)
+        .get(kind.as_str())
         .filter(|_| settings.sms_url.is_some());
     (wechat, sms)
 }
@@ -110,11 +110,11 @@ pub(super) fn messages(
     if to.villagers.is_empty() {
         return out;
     }
-    let (wechat, sms) = templates(settings, &event.kind);
+    let (wechat, sms) = templates(settings, event.kind);
     let vars = Vars {
         report_id: report.id,
         case_number: report.case_number.clone(),
-        kind: event.kind.clone(),
+        kind: event.kind,
         status: report.status,
         category: to.category.clone(),
         at: event.at,

@@ -115,13 +115,25 @@ async fn a_lagging_stream_catches_up_from_the_database() {
 
 #[test]
 fn sight_follows_role_and_reason() {
-    assert_eq!(sight(Role::Admin, "follower", false), Sight::Admin);
-    assert_eq!(sight(Role::Villager, "reporter", false), Sight::Reporter);
-    assert_eq!(sight(Role::Villager, "handler", false), Sight::Public);
-    assert_eq!(sight(Role::UnitStaff, "handler", false), Sight::Staff);
-    assert_eq!(sight(Role::Supervisor, "supervisor", false), Sight::Staff);
-    assert_eq!(sight(Role::GridWorker, "follower", false), Sight::Public);
-    assert_eq!(sight(Role::GridWorker, "handler", true), Sight::Reporter);
+    assert_eq!(sight(Role::Admin, Reason::Follower, false), Sight::Admin);
+    assert_eq!(
+        sight(Role::Villager, Reason::Reporter, false),
+        Sight::Reporter
+    );
+    assert_eq!(sight(Role::Villager, Reason::Handler, false), Sight::Public);
+    assert_eq!(sight(Role::UnitStaff, Reason::Handler, false), Sight::Staff);
+    assert_eq!(
+        sight(Role::Supervisor, Reason::Supervisor, false),
+        Sight::Staff
+    );
+    assert_eq!(
+        sight(Role::GridWorker, Reason::Follower, false),
+        Sight::Public
+    );
+    assert_eq!(
+        sight(Role::GridWorker, Reason::Handler, true),
+        Sight::Reporter
+    );
 }
 
 async fn bytes(event: sse::Event) -> String {
