@@ -7,6 +7,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::{Value, json};
 
+mod lifecycle;
+
 /// A failure to report to the caller.
 #[derive(Debug, Clone)]
 pub struct ApiError {

@@ -1,22 +1,13 @@
 //! The report lifecycle at work: people's actions on reports (`POST /v1/reports/{id}/{action}`)
-//! and the deadline worker acting on its own, both through one [`act::perform`] that asks
-//! `core::lifecycle::decide` and writes report, event and evidence in one transaction.
+//! and the deadline worker acting on its own, both through one [`act::perform`]:
+//! [`load`] the facts → `core::lifecycle::apply` (pure) → [`persist`] the transition, in one
+//! transaction. Error types by layer: core returns `Refusal`; this service [`act::ActError`]
+//! (storage failures inside it as `StorageError`); handlers `ApiError`, converted once in
+//! `crate::error::lifecycle`.
 
 pub mod act;
 pub mod body;
 pub mod deadlines;
-mod effects;
+mod load;
+mod persist;
 mod standing;
-
-use chrono::Duration;
-use cunxiang_core::Category;
-use cunxiang_core::lifecycle::schedule::Limits;
-
-/// The limits of a report of `category`, with the deployment's confirm window.
-pub fn limits(category: &Category, confirm: Duration) -> Limits {
-    Limits {
-        accept: Duration::minutes(i64::from(category.accept_within_minutes)),
-        resolve: Duration::minutes(i64::from(category.resolve_within_minutes)),
-        confirm,
-    }
-}

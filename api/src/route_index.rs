@@ -12,7 +12,7 @@ use cunxiang_core::routing::Organisation;
 use cunxiang_storage::DbConn;
 use uuid::Uuid;
 
-use crate::error::ApiError;
+use cunxiang_storage::StorageError;
 
 /// The organisation as routing sees it at one version.
 pub struct Routing {
@@ -36,7 +36,7 @@ pub struct RoutingCache {
 impl RoutingCache {
     /// The snapshot for the organisation stored now: the cached one while the version still
     /// matches, else a new one. Blocking: call inside `AppState::db`.
-    pub fn get(&self, conn: &mut DbConn) -> Result<Arc<Routing>, ApiError> {
+    pub fn get(&self, conn: &mut DbConn) -> Result<Arc<Routing>, StorageError> {
         let version = cunxiang_storage::routing::org_version(conn)?;
         if let Some(cached) = self
             .current
@@ -54,8 +54,9 @@ impl RoutingCache {
             .collect();
         let index =
             GridIndex::from_geojson(outlines.into_iter().map(|(grid, _, text)| (grid, text)))
-                .map_err(|(grid, e)| {
-                    ApiError::internal(format!("stored outline of grid {grid}: {e}"))
+                .map_err(|(grid, e)| StorageError::Corrupt {
+                    table: "grids",
+                    reason: format!("stored outline of grid {grid}: {e}"),
                 })?;
         let org = cunxiang_storage::routing::snapshot(conn)?;
         let stamps = cunxiang_storage::routing::region_stamps(conn)?;

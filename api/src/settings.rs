@@ -131,6 +131,15 @@ pub struct SettingsError {
 }
 
 impl Settings {
+    /// The lifecycle's limits, and nothing else of the configuration.
+    pub fn lifecycle_policy(&self) -> cunxiang_core::lifecycle::Policy {
+        cunxiang_core::lifecycle::Policy {
+            confirm: chrono::Duration::days(self.auto_confirm_days),
+            reopen: chrono::Duration::days(self.reopen_days),
+            evidence_max_distance_m: self.evidence_max_distance_m,
+        }
+    }
+
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, SettingsError> {
         Self::from_lookup(|name| std::env::var(name).ok())

@@ -68,4 +68,21 @@ impl AppState {
         })
         .await?
     }
+
+    /// Runs a background worker's blocking database work off the async runtime, with a pooled
+    /// connection. Workers keep their own error type (`anyhow`): nothing here is an HTTP answer.
+    pub async fn work<T, F>(&self, f: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> anyhow::Result<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        web::block(move || {
+            let _entered = span.enter();
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
 }

@@ -1,17 +1,27 @@
-//! The report lifecycle as one pure function: `decide(status, action, standing, facts)` says
-//! whether an action is allowed and what it leads to (DESIGN.md §4). The caller works out the
-//! actor's relation to the report ([`Standing`]) and the report's history ([`Facts`]); the API
-//! answers a [`Refusal`] with 403 or 409 and, on an [`Outcome`], writes the new status, the
-//! clocks and a `report_event` in one guarded transaction.
+//! The report lifecycle as pure functions (DESIGN.md §4): [`decide`]`(status, action,
+//! standing, facts)` says whether an action is allowed and where it leads; [`apply`] takes the
+//! whole step — the new report, its event and its side effects — or says why not
+//! ([`Refusal`]). [`submit`] places a new report. The caller works out the actor's relation
+//! to the report ([`Standing`]) and what the step reads ([`Loaded`]), then persists the
+//! [`Transition`]; HTTP statuses are the API's business, not this module's.
+//!
+//! Adding an action: a variant of [`Action`] (with its `as_str`), its arms in `eligible`,
+//! [`decide`] and [`apply`] (the compiler finds each `match`), its event kind in
+//! [`crate::EventKind`], and its path in `openapi.yaml` and the api route table.
 
 use serde::{Deserialize, Serialize};
 
+mod apply;
 pub mod evidence;
 mod outcome;
 pub mod schedule;
 mod standing;
 
-pub use outcome::{Conflict, Outcome, Refusal, Timer};
+pub use apply::{
+    Destination, Doer, Effect, EventDraft, Input, Loaded, MAX_REPLY_DAYS, NewOrder, OrderRef,
+    Original, Photo, Policy, Transition, apply, limits,
+};
+pub use outcome::{Conflict, Invalid, Outcome, Refusal, Timer};
 pub use standing::{Facts, Standing};
 
 /// Where a report stands.
@@ -187,15 +197,12 @@ pub const MAX_REOPENS: u32 = 2;
 /// A new report: any person may submit (villagers, grid workers on patrol, staff on behalf of
 /// someone); the system never does. Routed at once → assigned (the accept clock starts), else
 /// submitted into the dispatch queue.
-pub fn submit(who: &Standing, routed: bool) -> Result<Outcome, Refusal> {
-    if who.is_system() {
-        return Err(Refusal::Forbidden);
-    }
-    Ok(if routed {
+pub fn submit(routed: bool) -> Outcome {
+    if routed {
         Outcome::to(ReportStatus::Assigned, Timer::StartAccept)
     } else {
         Outcome::to(ReportStatus::Submitted, Timer::Clear)
-    })
+    }
 }
 
 /// Whether the actor could do this action to this report in some status.

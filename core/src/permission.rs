@@ -46,6 +46,8 @@ pub struct Actor {
     pub role: Role,
     /// Materialised paths (`/<county>/<township>/…/`) of the regions her units serve.
     pub authority: Vec<String>,
+    /// Her units (none for a villager).
+    pub units: Vec<Uuid>,
 }
 
 /// What a permission is exercised on.

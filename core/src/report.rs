@@ -3,6 +3,10 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, Offset, Utc};
 use serde::{Deserialize, Serialize};
 
+mod record;
+
+pub use record::{Progress, Report, StoredLocation};
+
 /// Longest description, in characters.
 pub const MAX_DESCRIPTION: usize = 2000;
 /// Most photos on one report.

@@ -18,7 +18,8 @@ use crate::page::Page;
 use crate::schema::{report_followers, reports};
 use crate::time;
 
-pub use row::{NewReport, Progress, ReportRecord, StoredLocation};
+pub use cunxiang_core::report::{Progress, Report, StoredLocation};
+pub use row::NewReport;
 
 /// Takes the next number of a daily case sequence (1 for the first report of the day). Run it
 /// inside the report's transaction: the row stays locked until commit, so concurrent
@@ -53,7 +54,7 @@ pub fn set_case_number(conn: &mut DbConn, id: Uuid, case_number: &str) -> Result
 }
 
 /// Inserts a report (its events are inserted by the caller in the same transaction).
-pub fn insert(conn: &mut DbConn, new: &NewReport) -> Result<ReportRecord> {
+pub fn insert(conn: &mut DbConn, new: &NewReport) -> Result<Report> {
     let row = row::ReportRow::from_new(new);
     diesel::insert_into(reports::table)
         .values(&row)
@@ -62,7 +63,7 @@ pub fn insert(conn: &mut DbConn, new: &NewReport) -> Result<ReportRecord> {
 }
 
 /// The report with this id.
-pub fn find(conn: &mut DbConn, id: Uuid) -> Result<Option<ReportRecord>> {
+pub fn find(conn: &mut DbConn, id: Uuid) -> Result<Option<Report>> {
     reports::table
         .find(id.to_string())
         .select(row::ReportRow::as_select())
@@ -73,7 +74,7 @@ pub fn find(conn: &mut DbConn, id: Uuid) -> Result<Option<ReportRecord>> {
 }
 
 /// The report with this case number.
-pub fn find_by_case(conn: &mut DbConn, case_number: &str) -> Result<Option<ReportRecord>> {
+pub fn find_by_case(conn: &mut DbConn, case_number: &str) -> Result<Option<Report>> {
     reports::table
         .filter(reports::case_number.eq(case_number))
         .select(row::ReportRow::as_select())
@@ -149,7 +150,7 @@ pub fn list(
     filter: &ReportFilter,
     before: Option<&str>,
     limit: i64,
-) -> Result<Page<ReportRecord>> {
+) -> Result<Page<Report>> {
     let records = listing::load(conn, scope, filter, before, limit + 1)?;
     Ok(Page::from_rows(records, limit, |r| r.id.to_string()))
 }
@@ -161,7 +162,7 @@ pub fn open_in_box(
     category: &str,
     bbox: [f64; 4],
     since: DateTime<Utc>,
-) -> Result<Vec<ReportRecord>> {
+) -> Result<Vec<Report>> {
     let [min_lon, min_lat, max_lon, max_lat] = bbox;
     reports::table
         .filter(reports::category_code.eq(category))

@@ -134,7 +134,7 @@ impl TestServer {
     pub async fn tick(&self) -> TickSummary {
         deadlines::run_once(&self.state)
             .await
-            .unwrap_or_else(|e| panic!("deadline pass failed: {} {}", e.code, e.message))
+            .unwrap_or_else(|e| panic!("deadline pass failed: {e:#}"))
     }
 
     /// Runs one pass of the delivery worker at the server's (shifted) now.
@@ -181,7 +181,7 @@ impl TestServer {
         futures_util::future::join_all(passes)
             .await
             .into_iter()
-            .map(|r| r.unwrap_or_else(|e| panic!("deadline pass failed: {} {}", e.code, e.message)))
+            .map(|r| r.unwrap_or_else(|e| panic!("deadline pass failed: {e:#}")))
             .collect()
     }
 

@@ -22,8 +22,6 @@ pub struct AuthUser {
     pub user: User,
     /// What authorisation needs: role and the region paths of her units.
     pub actor: Actor,
-    /// Her units.
-    pub unit_ids: Vec<Uuid>,
 }
 
 /// An authenticated API client.
@@ -116,12 +114,9 @@ async fn authenticate(
         id: user.id,
         role: user.role,
         authority: units.iter().map(|(_, path)| path.clone()).collect(),
+        units: units.into_iter().map(|(u, _)| u).collect(),
     };
-    Ok(Caller::User(AuthUser {
-        unit_ids: units.into_iter().map(|(u, _)| u).collect(),
-        user,
-        actor,
-    }))
+    Ok(Caller::User(AuthUser { user, actor }))
 }
 
 async fn authenticate_client(

@@ -32,28 +32,7 @@ struct RawBody {
     internal: Option<bool>,
 }
 
-/// A checked action request.
-#[derive(Debug, Clone, Default)]
-pub struct ActionInput {
-    /// The version the caller last saw, when she sent one.
-    pub version: Option<i32>,
-    /// The note, reason, comment or rating text, trimmed.
-    pub text: Option<String>,
-    /// Transfer target.
-    pub unit_id: Option<Uuid>,
-    /// Evidence photos of a resolution.
-    pub media_ids: Vec<Uuid>,
-    /// Rating 1–5.
-    pub rating: Option<i32>,
-    /// Reply deadline of a supervision order.
-    pub reply_by: Option<DateTime<Utc>>,
-    /// Report id or case number of the report this one duplicates.
-    pub duplicate_of: Option<String>,
-    /// The supervision order replied to.
-    pub order_id: Option<Uuid>,
-    /// A comment for staff only.
-    pub internal: bool,
-}
+pub use cunxiang_core::lifecycle::Input as ActionInput;
 
 /// The fields `action` takes besides `version`, and the one that carries its text.
 fn fields(action: Action) -> (&'static [&'static str], Option<&'static str>) {

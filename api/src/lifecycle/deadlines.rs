@@ -16,9 +16,11 @@ use cunxiang_storage::reports::events::ReportEvent;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::act::{Act, Doer, perform};
+use anyhow::Context;
+use cunxiang_core::lifecycle::{Conflict, Refusal};
+
+use super::act::{Act, ActError, Who, perform};
 use super::body::ActionInput;
-use crate::error::ApiError;
 use crate::route_index::RoutingCache;
 use crate::settings::Settings;
 use crate::state::AppState;
@@ -59,19 +61,19 @@ pub fn spawn(state: AppState) {
             match run_once(&state).await {
                 Ok(done) if done.total() > 0 => tracing::info!(?done, "deadline pass"),
                 Ok(_) => {}
-                Err(e) => tracing::warn!(code = e.code, error = %e.message, "deadline pass failed"),
+                Err(e) => tracing::warn!(error = format!("{e:#}"), "deadline pass failed"),
             }
         }
     });
 }
 
 /// One pass over everything due at the clock's now.
-pub async fn run_once(state: &AppState) -> Result<TickSummary, ApiError> {
+pub async fn run_once(state: &AppState) -> anyhow::Result<TickSummary> {
     let now = state.clock.now();
     let settings = state.settings.clone();
     let routing = state.routing.clone();
     state
-        .db(move |conn| {
+        .work(move |conn| {
             let mut done = TickSummary::default();
             let retry_at = now + chrono::Duration::minutes(RETRY_MINUTES);
             for _ in 0..MAX_PER_PASS {
@@ -83,7 +85,7 @@ pub async fn run_once(state: &AppState) -> Result<TickSummary, ApiError> {
                     // tried again later.
                     Err(e) => match claimed {
                         Some(id) => {
-                            tracing::error!(report = %id, code = e.code, error = %e.message,
+                            tracing::error!(report = %id, error = format!("{e:#}"),
                                             "deadline step failed; retried later");
                             cunxiang_storage::reports::change::postpone(conn, id, retry_at)?;
                         }
@@ -108,20 +110,21 @@ fn one_report(
     (settings, routing): (&Settings, &RoutingCache),
     done: &mut TickSummary,
     claimed: &mut Option<Uuid>,
-) -> Result<bool, ApiError> {
+) -> anyhow::Result<bool> {
     cunxiang_storage::conn::transaction(conn, |conn| {
         let Some(id) = cunxiang_storage::reports::change::claim_due(conn, now)? else {
             return Ok(false);
         };
         *claimed = Some(id);
-        let report = cunxiang_storage::reports::find(conn, id)?
-            .ok_or_else(|| ApiError::internal("a claimed report vanished"))?;
+        let report =
+            cunxiang_storage::reports::find(conn, id)?.context("a claimed report vanished")?;
         let input = ActionInput::default();
         let act = |action, deadline| Act {
-            doer: Doer::System { deadline },
+            who: Who::System { deadline },
             action,
             input: &input,
             now,
+            policy: settings.lifecycle_policy(),
             settings,
             routing,
         };
@@ -132,11 +135,11 @@ fn one_report(
             }
             Due::Red(d) => match perform(conn, report.clone(), &act(Action::Escalate, Some(d))) {
                 Ok(_) => done.escalated += 1,
-                Err(e) if e.code == "no_level_above" => {
+                Err(ActError::Refused(Refusal::Conflict(Conflict::NoLevelAbove))) => {
                     note_overdue(conn, settings, report, d, now)?;
                     done.overdue += 1;
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             },
             Due::AutoConfirm => {
                 perform(conn, report, &act(Action::AutoConfirm, None))?;
@@ -155,10 +158,10 @@ fn one_report(
 fn note_overdue(
     conn: &mut DbConn,
     settings: &Settings,
-    mut report: cunxiang_storage::reports::ReportRecord,
+    mut report: cunxiang_storage::reports::Report,
     deadline: Deadline,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> anyhow::Result<()> {
     report.deadlines.alerted = Alerted::Red;
     let event = ReportEvent {
         id: Uuid::now_v7(),
@@ -178,16 +181,14 @@ fn note_overdue(
 
 fn rewrite(
     conn: &mut DbConn,
-    mut report: cunxiang_storage::reports::ReportRecord,
+    mut report: cunxiang_storage::reports::Report,
     now: DateTime<Utc>,
-) -> Result<cunxiang_storage::reports::ReportRecord, ApiError> {
+) -> anyhow::Result<cunxiang_storage::reports::Report> {
     let expected = report.version;
     report.version += 1;
     report.updated_at = now;
     if !cunxiang_storage::reports::change::update(conn, &report, expected)? {
-        return Err(ApiError::internal(
-            "a claimed report changed under its lock",
-        ));
+        anyhow::bail!("a claimed report changed under its lock");
     }
     Ok(report)
 }
@@ -198,7 +199,7 @@ fn one_order(
     now: DateTime<Utc>,
     settings: &Settings,
     done: &mut TickSummary,
-) -> Result<bool, ApiError> {
+) -> anyhow::Result<bool> {
     cunxiang_storage::conn::transaction(conn, |conn| {
         let Some(order) = cunxiang_storage::supervision::claim_overdue(conn, now)? else {
             return Ok(false);
@@ -217,7 +218,7 @@ fn one_order(
             at: now,
         };
         let report = cunxiang_storage::reports::find(conn, order.report_id)?
-            .ok_or_else(|| ApiError::internal("a supervision order names a missing report"))?;
+            .context("a supervision order names a missing report")?;
         crate::push::publish::record(conn, settings, &report, None, &event)?;
         done.orders_escalated += 1;
         Ok(true)

@@ -74,9 +74,9 @@ pub(super) fn file(
                 id: user.id,
                 role: user.role,
                 authority: Vec::new(),
+                units: Vec::new(),
             },
             user,
-            unit_ids: Vec::new(),
         };
         let mut submission = f.submission;
         if let Some(photo) = f.photo {

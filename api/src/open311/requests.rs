@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use cunxiang_core::lifecycle::ReportStatus;
 use cunxiang_core::report::Channel;
 use cunxiang_storage::DbConn;
-use cunxiang_storage::reports::{ReportFilter, ReportRecord, Scope};
+use cunxiang_storage::reports::{Report, ReportFilter, Scope};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -88,18 +88,14 @@ fn request(
 }
 
 /// Reports as a `service_requests` list (public categories only).
-fn as_requests(
-    conn: &mut DbConn,
-    reports: Vec<ReportRecord>,
-    base: &str,
-) -> Result<Value, ApiError> {
+fn as_requests(conn: &mut DbConn, reports: Vec<Report>, base: &str) -> Result<Value, ApiError> {
     let categories = cunxiang_storage::categories::list(conn, true)?;
     let public: Vec<&str> = categories
         .iter()
         .filter(|c| c.public)
         .map(|c| c.code.as_str())
         .collect();
-    let reports: Vec<ReportRecord> = reports
+    let reports: Vec<Report> = reports
         .into_iter()
         .filter(|r| public.contains(&r.category.as_str()))
         .collect();
@@ -267,7 +263,7 @@ async fn by_id(
     let base = base_url(state, req);
     let body = state
         .db(move |conn| {
-            let found: Vec<ReportRecord> = cunxiang_storage::reports::find(conn, id)?
+            let found: Vec<Report> = cunxiang_storage::reports::find(conn, id)?
                 .into_iter()
                 .collect();
             as_requests(conn, found, &base)

@@ -14,22 +14,22 @@ mod outbox;
 use cunxiang_core::push::{Concerned, Reason, Recipient, audience};
 use cunxiang_storage::DbConn;
 use cunxiang_storage::push::{deliveries, feed, people};
-use cunxiang_storage::reports::ReportRecord;
+use cunxiang_storage::reports::Report;
 use cunxiang_storage::reports::events::ReportEvent;
 use uuid::Uuid;
 
-use crate::error::ApiError;
 use crate::settings::Settings;
+use cunxiang_storage::StorageError;
 
 /// Appends `event` to the timeline of `report` (as it is after the event) and fans it out
 /// ([`announce`]). Call it last in the transaction of the change.
 pub fn record(
     conn: &mut DbConn,
     settings: &Settings,
-    report: &ReportRecord,
+    report: &Report,
     left_unit: Option<Uuid>,
     event: &ReportEvent,
-) -> Result<(), ApiError> {
+) -> Result<(), StorageError> {
     cunxiang_storage::reports::events::insert(conn, event)?;
     announce(conn, settings, report, left_unit, event)
 }
@@ -42,10 +42,10 @@ pub fn record(
 pub fn announce(
     conn: &mut DbConn,
     settings: &Settings,
-    report: &ReportRecord,
+    report: &Report,
     left_unit: Option<Uuid>,
     event: &ReportEvent,
-) -> Result<(), ApiError> {
+) -> Result<(), StorageError> {
     plan(conn, settings, &[(report, event)], left_unit)?.write(conn, settings, &[(report, event)])
 }
 
@@ -63,9 +63,9 @@ pub struct Plan {
 pub fn plan(
     conn: &mut DbConn,
     settings: &Settings,
-    steps: &[(&ReportRecord, &ReportEvent)],
+    steps: &[(&Report, &ReportEvent)],
     left_unit: Option<Uuid>,
-) -> Result<Plan, ApiError> {
+) -> Result<Plan, StorageError> {
     let mut plan = Plan {
         heard: Vec::with_capacity(steps.len()),
         addressees: Vec::with_capacity(steps.len()),
@@ -114,8 +114,8 @@ impl Plan {
         self,
         conn: &mut DbConn,
         settings: &Settings,
-        steps: &[(&ReportRecord, &ReportEvent)],
-    ) -> Result<(), ApiError> {
+        steps: &[(&Report, &ReportEvent)],
+    ) -> Result<(), StorageError> {
         feed::order_commits(conn)?;
         let mut messages = Vec::new();
         for ((report, event), to) in steps.iter().zip(&self.addressees) {

@@ -3,10 +3,8 @@
 //! categories without the reporter's identity. Anyone else gets 404, not 403, so that case
 //! ids do not reveal which reports exist.
 
-use cunxiang_core::Role;
-use cunxiang_storage::reports::{ReportRecord, Scope};
-
-use crate::auth::AuthUser;
+use cunxiang_core::{Actor, Role};
+use cunxiang_storage::reports::{Report, Scope};
 
 /// How much of a report a caller sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,18 +39,17 @@ impl Sight {
 
 /// Whether staff `me` has authority over the report: one of her units holds it, or it lies
 /// in her region subtrees.
-pub fn is_in_charge(me: &AuthUser, report: &ReportRecord) -> bool {
-    me.user.role != Role::Villager
-        && (report.unit_id.is_some_and(|u| me.unit_ids.contains(&u))
-            || me.actor.covers(&report.region_path))
+pub fn is_in_charge(me: &Actor, report: &Report) -> bool {
+    me.role != Role::Villager
+        && (report.unit_id.is_some_and(|u| me.units.contains(&u)) || me.covers(&report.region_path))
 }
 
 /// What `me` sees of `report` (`category_public`: whether its category is public), `None`
 /// when she may not see it at all.
-pub fn sight(me: &AuthUser, report: &ReportRecord, category_public: bool) -> Option<Sight> {
-    if me.user.role == Role::Admin {
+pub fn sight(me: &Actor, report: &Report, category_public: bool) -> Option<Sight> {
+    if me.role == Role::Admin {
         Some(Sight::Admin)
-    } else if report.reporter_id == me.user.id {
+    } else if report.reporter_id == me.id {
         Some(Sight::Reporter)
     } else if is_in_charge(me, report) {
         Some(Sight::Staff)
@@ -65,15 +62,13 @@ pub fn sight(me: &AuthUser, report: &ReportRecord, category_public: bool) -> Opt
 
 /// The list scope of `me`: admins everything; staff their units and subtrees; villagers
 /// their own reports and public ones.
-pub fn scope(me: &AuthUser) -> Scope {
-    match me.user.role {
+pub fn scope(me: &Actor) -> Scope {
+    match me.role {
         Role::Admin => Scope::All,
-        Role::Villager => Scope::Villager {
-            user_id: me.user.id,
-        },
+        Role::Villager => Scope::Villager { user_id: me.id },
         _ => Scope::Staff {
-            paths: me.actor.authority.clone(),
-            units: me.unit_ids.clone(),
+            paths: me.authority.clone(),
+            units: me.units.clone(),
         },
     }
 }

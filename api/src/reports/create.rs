@@ -9,12 +9,12 @@ use chrono::{DateTime, Duration, Utc};
 use cunxiang_core::coords::LonLat;
 use cunxiang_core::identity::mask_phone;
 use cunxiang_core::lifecycle::schedule::Deadlines;
-use cunxiang_core::lifecycle::{ReportStatus, Timer};
+use cunxiang_core::lifecycle::{ReportStatus, limits, submit};
 use cunxiang_core::report::{self, LocationSource};
 use cunxiang_core::{EventKind, Role, User};
 use cunxiang_storage::DbConn;
 use cunxiang_storage::reports::events::ReportEvent;
-use cunxiang_storage::reports::{Progress, ReportRecord, StoredLocation, keys};
+use cunxiang_storage::reports::{Progress, Report, StoredLocation, keys};
 use cunxiang_storage::users::NewUser;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -233,7 +233,7 @@ pub(crate) fn intake(
     });
     match result {
         Ok((record, reporter, events)) => {
-            let sight = sight(me, &record, true).unwrap_or(Sight::Public);
+            let sight = sight(&me.actor, &record, true).unwrap_or(Sight::Public);
             // What was just written, as a read would give it back.
             for (position, photo) in photos.iter_mut().enumerate() {
                 photo.report_id = Some(record.id);
@@ -276,7 +276,7 @@ fn replay(
     }
     let record = cunxiang_storage::reports::find(conn, used.report_id)?
         .ok_or_else(|| ApiError::internal("idempotency key names a missing report"))?;
-    let sight = sight(me, &record, true).unwrap_or(Sight::Public);
+    let sight = sight(&me.actor, &record, true).unwrap_or(Sight::Public);
     Ok(Outcome::Replayed(
         ReportParts::load(conn, record)?.view(sight, now),
     ))
@@ -327,27 +327,18 @@ fn new_record(
     category: &cunxiang_core::Category,
     location: Option<StoredLocation>,
     p: Parties,
-) -> ReportRecord {
+) -> Report {
     let now = p.now;
-    let routed = placement.unit.is_some();
-    let limits = crate::lifecycle::limits(category, p.confirm);
-    let timer = if routed {
-        Timer::StartAccept
-    } else {
-        Timer::Clear
-    };
-    ReportRecord {
+    let placed = submit(placement.unit.is_some());
+    let limits = limits(category, p.confirm);
+    Report {
         id,
         case_number: p.case_number,
         reporter_id: p.reporter,
         submitted_by: p.submitted_by,
         category: category.code.clone(),
         description: s.description.clone(),
-        status: if routed {
-            ReportStatus::Assigned
-        } else {
-            ReportStatus::Submitted
-        },
+        status: placed.next,
         location,
         address: s.address.clone(),
         grid_id: placement.grid_id,
@@ -359,7 +350,7 @@ fn new_record(
         channel: s.channel,
         follower_count: 0,
         version: 1,
-        deadlines: Deadlines::default().after(timer, now, &limits),
+        deadlines: Deadlines::default().after(placed.clock, now, &limits),
         progress: Progress::default(),
         created_at: now,
         updated_at: now,
@@ -367,8 +358,8 @@ fn new_record(
 }
 
 /// The report as it stood when it came in, before routing placed it (the `submitted` event's).
-fn as_received(record: &ReportRecord) -> ReportRecord {
-    ReportRecord {
+fn as_received(record: &Report) -> Report {
+    Report {
         status: ReportStatus::Submitted,
         ..record.clone()
     }
@@ -376,7 +367,7 @@ fn as_received(record: &ReportRecord) -> ReportRecord {
 
 /// A new report's first two events, in order: `submitted`, then `assigned` or `dispatched`.
 fn first_events(
-    record: &ReportRecord,
+    record: &Report,
     placement: &Placement,
     s: &Submission,
     submitted_by: Uuid,

@@ -10,7 +10,7 @@ use cunxiang_core::report::{Channel, LocationSource};
 use cunxiang_core::{RegionLevel, User};
 use cunxiang_storage::DbConn;
 use cunxiang_storage::media::Media;
-use cunxiang_storage::reports::ReportRecord;
+use cunxiang_storage::reports::Report;
 use cunxiang_storage::reports::events::ReportEvent;
 use serde::Serialize;
 use serde_json::Value;
@@ -201,7 +201,7 @@ impl PhotoView {
 /// Everything a view is built from, read in one go.
 pub struct ReportParts {
     /// The report.
-    pub report: ReportRecord,
+    pub report: Report,
     /// Its photos.
     pub photos: Vec<Media>,
     /// Its timeline, when wanted.
@@ -216,7 +216,7 @@ pub struct ReportParts {
 
 impl ReportParts {
     /// Reads what a view of `report` needs, with its timeline.
-    pub fn load(conn: &mut DbConn, report: ReportRecord) -> Result<Self, ApiError> {
+    pub fn load(conn: &mut DbConn, report: Report) -> Result<Self, ApiError> {
         let events = cunxiang_storage::reports::events::of_report(conn, report.id)?;
         let mut evidence: HashMap<Uuid, Vec<Media>> = HashMap::new();
         for m in cunxiang_storage::media::of_events(conn, report.id)? {
@@ -235,7 +235,7 @@ impl ReportParts {
 
     /// Reads what views of several reports need (without timelines) in three queries, not
     /// three per report; the order is kept.
-    pub fn load_many(conn: &mut DbConn, reports: Vec<ReportRecord>) -> Result<Vec<Self>, ApiError> {
+    pub fn load_many(conn: &mut DbConn, reports: Vec<Report>) -> Result<Vec<Self>, ApiError> {
         let ids: Vec<Uuid> = reports.iter().map(|r| r.id).collect();
         let reporter_ids: Vec<Uuid> = reports.iter().map(|r| r.reporter_id).collect();
         let unit_ids: Vec<Uuid> = reports.iter().filter_map(|r| r.unit_id).collect();

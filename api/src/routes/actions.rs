@@ -25,14 +25,15 @@ async fn run(
     let view = state
         .db(move |conn| {
             let act = act::Act {
-                doer: act::Doer::Person(&me),
+                who: act::Who::Person(&me.actor),
                 action,
                 input: &input,
                 now,
+                policy: settings.lifecycle_policy(),
                 settings: &settings,
                 routing: &routing,
             };
-            let (report, sight) = act::act_on(conn, &me, id, &act)?;
+            let (report, sight) = act::act_on(conn, &me.actor, id, &act)?;
             Ok(ReportParts::load(conn, report)?.view(sight, now))
         })
         .await?;

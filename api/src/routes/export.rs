@@ -11,7 +11,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, FixedOffset, Utc};
 use cunxiang_core::identity::mask_phone;
 use cunxiang_storage::DbConn;
-use cunxiang_storage::reports::{ReportFilter, ReportRecord};
+use cunxiang_storage::reports::{Report, ReportFilter};
 use uuid::Uuid;
 
 use super::reports::{ReportQuery, checked_filters, filter_of};
@@ -114,8 +114,13 @@ struct Cursor {
 
 /// Reads the next page and writes it as CSV; `None` once the reports are exhausted.
 fn next_page(conn: &mut DbConn, mut c: Cursor) -> Result<(Vec<u8>, Option<Cursor>), ApiError> {
-    let page =
-        cunxiang_storage::reports::list(conn, &scope(&c.me), &c.filter, c.before.as_deref(), PAGE)?;
+    let page = cunxiang_storage::reports::list(
+        conn,
+        &scope(&c.me.actor),
+        &c.filter,
+        c.before.as_deref(),
+        PAGE,
+    )?;
     let reporters: Vec<Uuid> = page.items.iter().map(|r| r.reporter_id).collect();
     let phones: HashMap<Uuid, String> = cunxiang_storage::users::find_many(conn, &reporters)?
         .into_iter()
@@ -157,11 +162,11 @@ fn next_page(conn: &mut DbConn, mut c: Cursor) -> Result<(Vec<u8>, Option<Cursor
 
 /// The reporter's phone as `me` may see it: whole for admins, masked for others who may
 /// know the reporter, empty otherwise (anonymous reports, other villagers' reports).
-fn phone_column(me: &AuthUser, report: &ReportRecord, phone: Option<&String>) -> String {
+fn phone_column(me: &AuthUser, report: &Report, phone: Option<&String>) -> String {
     let Some(phone) = phone else {
         return String::new();
     };
-    match sight(me, report, true).unwrap_or(Sight::Public) {
+    match sight(&me.actor, report, true).unwrap_or(Sight::Public) {
         Sight::Admin => phone.clone(),
         s if s.sees_reporter(report.anonymous) => mask_phone(phone),
         _ => String::new(),

@@ -99,7 +99,7 @@ pub async fn nearby(
                 here.lon + dlon,
                 here.lat + dlat,
             ];
-            let mut found: Vec<(f64, cunxiang_storage::reports::ReportRecord)> =
+            let mut found: Vec<(f64, cunxiang_storage::reports::Report)> =
                 cunxiang_storage::reports::open_in_box(conn, &q.category, bbox, since)?
                     .into_iter()
                     .filter_map(|r| {
@@ -113,7 +113,7 @@ pub async fn nearby(
                         );
                         (d <= radius).then_some((d, r))
                     })
-                    .filter(|(_, r)| sight(&me, r, public).is_some())
+                    .filter(|(_, r)| sight(&me.actor, r, public).is_some())
                     .collect();
             found.sort_by(|a, b| a.0.total_cmp(&b.0));
             let (distances, reports): (Vec<f64>, Vec<_>) = found.into_iter().unzip();
@@ -129,7 +129,7 @@ pub async fn nearby(
                             .min()
                             .map(|bits| 1.0 - f64::from(bits) / 64.0)
                     });
-                    let sight = sight(&me, &parts.report, public).unwrap_or(Sight::Public);
+                    let sight = sight(&me.actor, &parts.report, public).unwrap_or(Sight::Public);
                     NearbyReport {
                         report: parts.view(sight, now),
                         distance_m: (distance_m * 10.0).round() / 10.0,

@@ -7,7 +7,7 @@ use actix_web::web;
 use chrono::{DateTime, Utc};
 use cunxiang_core::lifecycle::{self, Action, Facts, ReportStatus, Standing};
 use cunxiang_storage::DbConn;
-use cunxiang_storage::reports::{ReportFilter, ReportRecord};
+use cunxiang_storage::reports::{Report, ReportFilter};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -19,15 +19,11 @@ use crate::reports::view::{ReportParts, ReportView};
 use crate::state::AppState;
 
 /// A report `me` may see, with how much; 404 otherwise.
-pub fn visible(
-    conn: &mut DbConn,
-    me: &AuthUser,
-    id: Uuid,
-) -> Result<(ReportRecord, Sight), ApiError> {
+pub fn visible(conn: &mut DbConn, me: &AuthUser, id: Uuid) -> Result<(Report, Sight), ApiError> {
     let not_found = || ApiError::not_found("report_not_found", format!("no report {id}"));
     let report = cunxiang_storage::reports::find(conn, id)?.ok_or_else(not_found)?;
     let public = cunxiang_storage::reports::category_is_public(conn, &report.category)?;
-    let sight = sight(me, &report, public).ok_or_else(not_found)?;
+    let sight = sight(&me.actor, &report, public).ok_or_else(not_found)?;
     Ok((report, sight))
 }
 
@@ -180,7 +176,7 @@ pub async fn list(
             let filter = filter_of(conn, &me, &q, checked)?;
             let page = cunxiang_storage::reports::list(
                 conn,
-                &scope(&me),
+                &scope(&me.actor),
                 &filter,
                 cursor.as_deref(),
                 limit,
@@ -189,7 +185,7 @@ pub async fn list(
             let items = ReportParts::load_many(conn, page.items)?
                 .into_iter()
                 .map(|parts| {
-                    let sight = sight(&me, &parts.report, true).unwrap_or(Sight::Public);
+                    let sight = sight(&me.actor, &parts.report, true).unwrap_or(Sight::Public);
                     parts.view(sight, now)
                 })
                 .collect();
@@ -224,13 +220,9 @@ pub async fn follow(
             standing.can_see = true;
             standing.is_reporter = report.reporter_id == me.user.id;
             lifecycle::decide(report.status, Action::Follow, &standing, &Facts::default())
-                .map_err(|refusal| {
-                    ApiError::new(
-                        actix_web::http::StatusCode::from_u16(refusal.http_status())
-                            .unwrap_or(actix_web::http::StatusCode::CONFLICT),
-                        refusal.code(),
-                        format!("cannot follow a {} report", report.status.as_str()),
-                    )
+                .map_err(|refusal| ApiError {
+                    message: format!("cannot follow a {} report", report.status.as_str()),
+                    ..ApiError::from(refusal)
                 })?;
             cunxiang_storage::conn::transaction(conn, |conn| {
                 // The reporter follows her report anyway; she is not a "me too".

@@ -5,7 +5,7 @@
 use actix_web::web;
 use cunxiang_core::Role;
 use cunxiang_core::lifecycle::ReportStatus;
-use cunxiang_storage::reports::ReportRecord;
+use cunxiang_storage::reports::Report;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthUser;
@@ -47,7 +47,7 @@ pub struct TaskPage {
 }
 
 /// The sort key of a task: its running deadline (none last), then id.
-fn key(r: &ReportRecord) -> (i64, String) {
+fn key(r: &Report) -> (i64, String) {
     let due = r
         .deadlines
         .running(r.status)
@@ -124,7 +124,8 @@ pub async fn list(
     let now = state.clock.now();
     let page = state
         .db(move |conn| {
-            let mine = cunxiang_storage::reports::change::held_by(conn, &me.unit_ids, QUEUE_CAP)?;
+            let mine =
+                cunxiang_storage::reports::change::held_by(conn, &me.actor.units, QUEUE_CAP)?;
             let paths = (me.user.role != Role::Admin).then(|| me.actor.authority.clone());
             let queue = if oversees {
                 cunxiang_storage::reports::change::in_dispatch(conn, paths.as_deref(), QUEUE_CAP)?
@@ -142,7 +143,7 @@ pub async fn list(
                     .count(),
                 dispatch: queue.len(),
             };
-            let mut items: Vec<ReportRecord> = if dispatch { queue } else { mine }
+            let mut items: Vec<Report> = if dispatch { queue } else { mine }
                 .into_iter()
                 .filter(|r| statuses.contains(&r.status))
                 .filter(|r| after.as_ref().is_none_or(|a| key(r) > *a))
@@ -157,7 +158,7 @@ pub async fn list(
             let items = ReportParts::load_many(conn, items)?
                 .into_iter()
                 .map(|parts| {
-                    let seen = sight(&me, &parts.report, true).unwrap_or(Sight::Staff);
+                    let seen = sight(&me.actor, &parts.report, true).unwrap_or(Sight::Staff);
                     parts.view(seen, now)
                 })
                 .collect();

@@ -18,7 +18,7 @@ use crate::views::{ClientView, UserView};
 /// `GET /v1/me`: the caller's own account (or, for an API client, the client).
 pub async fn me(caller: Caller) -> HttpResponse {
     match caller {
-        Caller::User(u) => HttpResponse::Ok().json(UserView::new(&u.user, u.unit_ids, true)),
+        Caller::User(u) => HttpResponse::Ok().json(UserView::new(&u.user, u.actor.units, true)),
         Caller::Client(c) => HttpResponse::Ok().json(json!({
             "client": ClientView::from(&c.client),
             "token_scopes": c.scopes,

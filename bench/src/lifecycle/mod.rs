@@ -435,7 +435,7 @@ async fn deadline_step(
         let start = Instant::now();
         let done = deadlines::run_once(&srv.state)
             .await
-            .map_err(|e| anyhow::anyhow!("deadline pass failed: {} {}", e.code, e.message))?;
+            .context("deadline pass failed")?;
         let ms = start.elapsed().as_secs_f64() * 1e3;
         if total(&done) == 0 {
             break;

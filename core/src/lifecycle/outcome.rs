@@ -43,53 +43,65 @@ impl Outcome {
     }
 }
 
-/// Why an action is refused. The API answers [`Refusal::Forbidden`] with 403 and every
-/// [`Refusal::Conflict`] with 409 (a lost race on the version check is a 409 too).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+/// Why an action is refused. Core says why; the API decides the HTTP answer (api
+/// `error::lifecycle`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     /// This person may never do this to this report, in any status: not the reporter, not a
     /// member of the responsible unit, not a supervisor above it, not the system.
     #[error("you may not do this to this report")]
     Forbidden,
-    /// She could do this to this report, but not now.
+    /// A villager asked for an internal (staff-only) comment.
+    #[error("only staff may write internal comments")]
+    StaffOnly,
+    /// The status or the report's history does not allow it now.
     #[error("{0}")]
     Conflict(Conflict),
+    /// A field of the request names something unusable.
+    #[error("{}", .0.message)]
+    Invalid(Invalid),
+    /// The category needs an "after" photo and the resolution has none.
+    #[error("{category} needs an \"after\" photo to be resolved")]
+    EvidenceRequired {
+        /// The category's name.
+        category: String,
+    },
+    /// `submit` and `follow` are not steps of [`super::apply`] (a caller's bug).
+    #[error("submit and follow are not lifecycle steps")]
+    NotAStep,
+}
+
+/// A request field the step refused, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    /// The field's name in the request body.
+    pub field: &'static str,
+    /// What is wrong with it.
+    pub message: String,
 }
 
 /// Why an action that the actor may do is not possible now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Conflict {
-    /// Not from the report's current status (accepting twice, rating an unresolved report…).
+    /// Not possible while the report is in this status.
     #[error("not possible while the report is in this status")]
     WrongStatus,
-    /// The report already carries a rating.
+    /// The report has been rated already.
     #[error("the report has already been rated")]
     AlreadyRated,
-    /// The report was closed longer ago than the reopen window.
+    /// The reopen (or late rating) window after closing has passed.
     #[error("the report was closed too long ago")]
     WindowPassed,
-    /// There is no supervision order waiting for a reply.
+    /// A reply, but no supervision order waits for one.
     #[error("no supervision order is waiting for a reply")]
     NoOpenOrder,
-}
-
-impl Refusal {
-    /// The HTTP status the API answers with.
-    pub fn http_status(self) -> u16 {
-        match self {
-            Self::Forbidden => 403,
-            Self::Conflict(_) => 409,
-        }
-    }
-
-    /// The snake_case error code of the JSON error body.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Forbidden => "forbidden",
-            Self::Conflict(Conflict::WrongStatus) => "invalid_status",
-            Self::Conflict(Conflict::AlreadyRated) => "already_rated",
-            Self::Conflict(Conflict::WindowPassed) => "reopen_window_passed",
-            Self::Conflict(Conflict::NoOpenOrder) => "no_open_order",
-        }
-    }
+    /// The order replied to is answered or closed.
+    #[error("this supervision order is no longer open")]
+    OrderClosed,
+    /// Escalation, but the holding unit has no level above it.
+    #[error("there is no level above this unit to escalate to")]
+    NoLevelAbove,
+    /// Supervision of a report no unit holds (it waits in a dispatch queue).
+    #[error("the report waits in a dispatch queue: assign it before supervising")]
+    NoHandler,
 }

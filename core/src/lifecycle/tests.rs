@@ -222,7 +222,7 @@ fn every_status_action_and_actor() {
                     .map_err(|r| match r {
                         Refusal::Forbidden => 403,
                         Refusal::Conflict(Conflict::WrongStatus) => 409,
-                        Refusal::Conflict(other) => panic!("{other:?} with the table's facts"),
+                        other => panic!("{other:?} with the table's facts"),
                     });
                 assert_eq!(got, expected(cell), "{action:?} from {status:?} by {kind}");
                 checked += 1;
@@ -258,42 +258,15 @@ fn names_round_trip_and_serialise_as_snake_case() {
 }
 
 #[test]
-fn submit_routes_or_queues_and_the_system_never_submits() {
-    for kind in [
-        "reporter",
-        "worker",
-        "staff",
-        "supervisor",
-        "admin",
-        "stranger",
-    ] {
-        let routed = submit(&standing(kind), true);
-        assert_eq!(
-            routed,
-            Ok(Outcome::to(ReportStatus::Assigned, Timer::StartAccept))
-        );
-        let queued = submit(&standing(kind), false);
-        assert_eq!(
-            queued,
-            Ok(Outcome::to(ReportStatus::Submitted, Timer::Clear))
-        );
-    }
-    assert_eq!(submit(&Standing::system(), true), Err(Refusal::Forbidden));
-}
-
-#[test]
-fn refusals_map_to_http_statuses_and_codes() {
-    assert_eq!(Refusal::Forbidden.http_status(), 403);
-    assert_eq!(Refusal::Forbidden.code(), "forbidden");
-    for (conflict, code) in [
-        (Conflict::WrongStatus, "invalid_status"),
-        (Conflict::AlreadyRated, "already_rated"),
-        (Conflict::WindowPassed, "reopen_window_passed"),
-        (Conflict::NoOpenOrder, "no_open_order"),
-    ] {
-        assert_eq!(Refusal::Conflict(conflict).http_status(), 409);
-        assert_eq!(Refusal::Conflict(conflict).code(), code);
-    }
+fn submit_routes_or_queues() {
+    assert_eq!(
+        submit(true),
+        Outcome::to(ReportStatus::Assigned, Timer::StartAccept)
+    );
+    assert_eq!(
+        submit(false),
+        Outcome::to(ReportStatus::Submitted, Timer::Clear)
+    );
 }
 
 #[test]

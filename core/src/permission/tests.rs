@@ -12,6 +12,7 @@ fn actor(role: Role, authority: &[&str]) -> Actor {
         id: Uuid::from_u128(1),
         role,
         authority: authority.iter().map(|s| (*s).to_owned()).collect(),
+        units: Vec::new(),
     }
 }
 

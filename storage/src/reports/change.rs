@@ -6,7 +6,7 @@ use cunxiang_core::lifecycle::ReportStatus;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::ReportRecord;
+use super::Report;
 use super::row::ReportRow;
 use crate::conn::DbConn;
 use crate::error::Result;
@@ -27,7 +27,7 @@ pub fn lock(conn: &mut DbConn, id: Uuid) -> Result<bool> {
 /// Writes `record` over the stored report if the stored version is still `expected` (the
 /// caller has already set `record.version` to the next one). `false` when another change got
 /// there first: nothing was written.
-pub fn update(conn: &mut DbConn, record: &ReportRecord, expected: i32) -> Result<bool> {
+pub fn update(conn: &mut DbConn, record: &Report, expected: i32) -> Result<bool> {
     let row = ReportRow::from_new(record);
     let n = diesel::update(
         reports::table
@@ -73,7 +73,7 @@ pub fn postpone(conn: &mut DbConn, id: Uuid, until: DateTime<Utc>) -> Result<()>
 }
 
 /// Open work of these units (assigned and accepted reports), the oldest `cap` of them.
-pub fn held_by(conn: &mut DbConn, units: &[Uuid], cap: i64) -> Result<Vec<ReportRecord>> {
+pub fn held_by(conn: &mut DbConn, units: &[Uuid], cap: i64) -> Result<Vec<Report>> {
     let units: Vec<String> = units.iter().map(Uuid::to_string).collect();
     let rows: Vec<ReportRow> = reports::table
         .filter(reports::unit_id.eq_any(units))
@@ -87,11 +87,7 @@ pub fn held_by(conn: &mut DbConn, units: &[Uuid], cap: i64) -> Result<Vec<Report
 
 /// Reports waiting in a dispatch queue (no unit: submitted or returned) inside these region
 /// subtrees (`None`: everywhere), oldest first, at most `cap`.
-pub fn in_dispatch(
-    conn: &mut DbConn,
-    paths: Option<&[String]>,
-    cap: i64,
-) -> Result<Vec<ReportRecord>> {
+pub fn in_dispatch(conn: &mut DbConn, paths: Option<&[String]>, cap: i64) -> Result<Vec<Report>> {
     let mut query = reports::table
         .filter(reports::unit_id.is_null())
         .filter(reports::status.eq_any([ReportStatus::Submitted, ReportStatus::Returned]))

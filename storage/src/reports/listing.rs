@@ -18,7 +18,7 @@ use diesel::sql_types::Text;
 use uuid::Uuid;
 
 use super::row::ReportRow;
-use super::{ReportFilter, ReportRecord, Scope};
+use super::{Report, ReportFilter, Scope};
 use crate::conn::{Backend, DbConn};
 use crate::error::Result;
 use crate::schema::reports;
@@ -190,7 +190,7 @@ pub(super) fn load(
     filter: &ReportFilter,
     before: Option<&str>,
     limit: i64,
-) -> Result<Vec<ReportRecord>> {
+) -> Result<Vec<Report>> {
     let Some((text, sql)) = statement(conn, "", scope, filter, before, limit)? else {
         return Ok(Vec::new());
     };

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use cunxiang_core::lifecycle::ReportStatus;
 use cunxiang_core::stats::Tally;
 
-use crate::reports::ReportRecord;
+use crate::reports::Report;
 
 /// Whole seconds since the epoch, cut (as the live queries and the export cut them).
 fn seconds(t: DateTime<Utc>) -> i64 {
@@ -17,7 +17,7 @@ fn seconds(t: DateTime<Utc>) -> i64 {
 
 /// The tally of `r` alone, as the live queries count it (`overdue_now` aside: that is read
 /// live).
-pub(crate) fn tally_of(r: &ReportRecord) -> Tally {
+pub(crate) fn tally_of(r: &Report) -> Tally {
     let mut t = Tally::default();
     if r.status == ReportStatus::Rejected {
         t.rejected = 1;

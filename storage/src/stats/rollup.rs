@@ -15,7 +15,7 @@ use super::period::{Days, beijing_day, day_start};
 use super::{Selection, recount};
 use crate::conn::{DbConn, MultiBackend};
 use crate::error::{Result, StorageError};
-use crate::reports::ReportRecord;
+use crate::reports::Report;
 use crate::sql::{Bind, Sql};
 
 /// The number of segments in a materialised path (`/a/b/` has 2).
@@ -136,11 +136,7 @@ fn upsert(conn: &mut DbConn, rows: &Rows, mode: Upsert) -> Result<()> {
 /// in the transaction of the change, after the change's row locks: it takes the feed's
 /// ordering lock ([`crate::push::feed::order_commits`]), which serialises every roll-up
 /// writer on PostgreSQL (a rebuild takes it too); SQLite writers are serial already.
-pub fn apply_change(
-    conn: &mut DbConn,
-    before: Option<&ReportRecord>,
-    after: &ReportRecord,
-) -> Result<()> {
+pub fn apply_change(conn: &mut DbConn, before: Option<&Report>, after: &Report) -> Result<()> {
     let now = recount::tally_of(after);
     match before {
         Some(b) if b.region_path == after.region_path && b.created_at == after.created_at => {

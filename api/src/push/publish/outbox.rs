@@ -9,14 +9,14 @@ use cunxiang_storage::DbConn;
 use cunxiang_storage::push::deliveries::NewDelivery;
 use cunxiang_storage::push::people::{self, Contact};
 use cunxiang_storage::push::webhooks;
-use cunxiang_storage::reports::ReportRecord;
+use cunxiang_storage::reports::Report;
 use cunxiang_storage::reports::events::ReportEvent;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::error::ApiError;
 use crate::push::message::{self, Vars};
 use crate::settings::Settings;
+use cunxiang_storage::StorageError;
 
 /// Who an event's outbox rows go to.
 #[derive(Default)]
@@ -32,11 +32,11 @@ pub(super) struct Addressees {
 pub(super) fn addressees(
     conn: &mut DbConn,
     settings: &Settings,
-    report: &ReportRecord,
+    report: &Report,
     event: &ReportEvent,
     recipients: &[Recipient],
     hooks: &mut Option<Vec<webhooks::Webhook>>,
-) -> Result<Addressees, ApiError> {
+) -> Result<Addressees, StorageError> {
     let mut to = Addressees::default();
     if event.internal {
         return Ok(to);
@@ -92,7 +92,7 @@ fn templates<'a>(
 /// The outbox rows for `event` about `report` as it now stands.
 pub(super) fn messages(
     settings: &Settings,
-    report: &ReportRecord,
+    report: &Report,
     event: &ReportEvent,
     to: &Addressees,
 ) -> Vec<NewDelivery> {
@@ -149,7 +149,7 @@ fn reachable(contact: &Contact) -> bool {
 
 /// The JSON a webhook receives: the event and the report's state after it, nothing personal
 /// (no reporter, no phone, no location). Receivers dedupe by `id`.
-fn webhook_body(report: &ReportRecord, event: &ReportEvent) -> String {
+fn webhook_body(report: &Report, event: &ReportEvent) -> String {
     json!({
         "id": event.id,
         "type": event.kind,

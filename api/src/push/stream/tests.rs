@@ -159,12 +159,12 @@ async fn events_carry_seq_kind_and_the_cut_view() {
     assert!(json["event"]["actor_id"].is_null(), "reporter hidden");
     assert!(json["event"]["details"].get("evidence").is_none());
 
-    item.item.reason = "reporter".into();
+    item.item.reason = Reason::Reporter;
     let text = bytes(render(&item, Role::Villager).unwrap()).await;
     assert!(text.contains(&item.reporter_id.to_string()));
 
     item.item.event.internal = true;
-    item.item.reason = "follower".into();
+    item.item.reason = Reason::Follower;
     assert!(render(&item, Role::Villager).is_none());
     assert!(render(&item, Role::Admin).is_some());
 }

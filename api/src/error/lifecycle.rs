@@ -1,0 +1,57 @@
+//! How the lifecycle's refusals and the act service's errors answer over HTTP: the one place
+//! that gives them a status and a code.
+
+use actix_web::http::StatusCode;
+use cunxiang_core::lifecycle::{Conflict, Refusal};
+use serde_json::json;
+
+use super::ApiError;
+use crate::lifecycle::act::ActError;
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        let message = refusal.to_string();
+        match refusal {
+            Refusal::Forbidden | Refusal::StaffOnly => ApiError::forbidden(message),
+            Refusal::Conflict(conflict) => {
+                let code = match conflict {
+                    Conflict::WrongStatus => "invalid_status",
+                    Conflict::AlreadyRated => "already_rated",
+                    Conflict::WindowPassed => "reopen_window_passed",
+                    Conflict::NoOpenOrder => "no_open_order",
+                    Conflict::OrderClosed => "order_closed",
+                    Conflict::NoLevelAbove => "no_level_above",
+                    Conflict::NoHandler => "no_handler",
+                };
+                ApiError::new(StatusCode::CONFLICT, code, message)
+            }
+            Refusal::Invalid(invalid) => ApiError::invalid_field(invalid.field, invalid.message),
+            Refusal::EvidenceRequired { .. } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "evidence_required",
+                message,
+            )
+            .with_details(json!({ "field": "media_ids" })),
+            Refusal::NotAStep => ApiError::internal(message),
+        }
+    }
+}
+
+impl From<ActError> for ApiError {
+    fn from(e: ActError) -> Self {
+        match e {
+            ActError::NotFound => ApiError::not_found("not_found", "no such report"),
+            ActError::Refused(refusal) => refusal.into(),
+            ActError::NotInCharge => ApiError::forbidden(e.to_string()),
+            ActError::VersionConflict { current } => {
+                ApiError::new(StatusCode::CONFLICT, "version_conflict", e.to_string())
+                    .with_details(json!({ "version": current }))
+            }
+            ActError::MediaTaken => {
+                ApiError::new(StatusCode::CONFLICT, "media_taken", e.to_string())
+            }
+            ActError::Corrupt(_) => ApiError::internal(e),
+            ActError::Storage(e) => e.into(),
+        }
+    }
+}
