@@ -20,6 +20,7 @@ pub mod routing;
 mod sql;
 pub mod stats;
 pub mod unit;
+pub mod visibility;
 
 pub use category::{Category, CategoryError};
 pub use event::EventKind;

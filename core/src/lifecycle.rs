@@ -316,6 +316,8 @@ pub fn decide(
 }
 
 #[cfg(test)]
+mod apply_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod walk_tests;

@@ -19,6 +19,7 @@ use crate::schema::{report_followers, reports};
 use crate::time;
 
 pub use cunxiang_core::report::{Progress, Report, StoredLocation};
+pub use cunxiang_core::visibility::Scope;
 pub use row::NewReport;
 
 /// Takes the next number of a daily case sequence (1 for the first report of the day). Run it
@@ -97,26 +98,6 @@ pub fn case_numbers(
     rows.into_iter()
         .map(|(id, case)| Ok((crate::regions::parse_id("reports", &id)?, case)))
         .collect()
-}
-
-/// Who may see what in a list: the caller's scope, decided by the api layer.
-#[derive(Debug, Clone)]
-pub enum Scope {
-    /// Everything (admins).
-    All,
-    /// Reports in these region subtrees or held by these units, and reports of public
-    /// categories (staff).
-    Staff {
-        /// Materialised region paths of her authority.
-        paths: Vec<String>,
-        /// Her units.
-        units: Vec<Uuid>,
-    },
-    /// Her own reports, and others' reports of public categories (villagers).
-    Villager {
-        /// Her id.
-        user_id: Uuid,
-    },
 }
 
 /// Filters of `GET /v1/reports`; all optional and combined with AND.

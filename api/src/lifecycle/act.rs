@@ -16,9 +16,9 @@ use cunxiang_storage::{DbConn, StorageError};
 use uuid::Uuid;
 
 use super::{load, persist};
-use crate::reports::access::{Sight, sight};
 use crate::route_index::RoutingCache;
 use crate::settings::Settings;
+use cunxiang_core::visibility::{Sight, sight_of};
 
 /// Why an action did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -109,7 +109,7 @@ pub fn act_on(
         }
         let report = cunxiang_storage::reports::find(conn, id)?.ok_or(ActError::NotFound)?;
         let public = cunxiang_storage::reports::category_is_public(conn, &report.category)?;
-        let seen = sight(me, &report, public).ok_or(ActError::NotFound)?;
+        let seen = sight_of(me, &report, public).ok_or(ActError::NotFound)?;
         if act.action == Action::Comment && act.input.internal && !seen.sees_internal() {
             return Err(ActError::NotInCharge);
         }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::act::{Act, ActError, Who};
 use super::standing::standing;
-use crate::reports::access::sight;
+use cunxiang_core::visibility::sight_of;
 
 /// Everything `apply` reads for `act` on `report`.
 pub fn facts(conn: &mut DbConn, report: &Report, act: &Act<'_>) -> Result<Loaded, ActError> {
@@ -153,7 +153,7 @@ fn original(
     let visible = match (found, who) {
         (Some(original), Who::Person(me)) => {
             let public = cunxiang_storage::reports::category_is_public(conn, &original.category)?;
-            sight(me, &original, public).map(|_| original)
+            sight_of(me, &original, public).map(|_| original)
         }
         (found, Who::System { .. }) => found,
         (None, Who::Person(_)) => None,

@@ -11,8 +11,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use cunxiang_core::lifecycle::ReportStatus;
 use cunxiang_core::report::Channel;
+use cunxiang_core::visibility::{self, Relation, Viewer};
 use cunxiang_storage::DbConn;
-use cunxiang_storage::reports::{Report, ReportFilter, Scope};
+use cunxiang_storage::reports::{Report, ReportFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -90,9 +91,16 @@ fn request(
 /// Reports as a `service_requests` list (public categories only).
 fn as_requests(conn: &mut DbConn, reports: Vec<Report>, base: &str) -> Result<Value, ApiError> {
     let categories = cunxiang_storage::categories::list(conn, true)?;
+    // What the anonymous reader may see: the visibility rule with no relation but publicity.
     let public: Vec<&str> = categories
         .iter()
-        .filter(|c| c.public)
+        .filter(|c| {
+            let relation = Relation {
+                public: c.public,
+                ..Relation::default()
+            };
+            visibility::sight(Viewer::Anonymous, relation).is_some()
+        })
         .map(|c| c.code.as_str())
         .collect();
     let reports: Vec<Report> = reports
@@ -238,10 +246,7 @@ pub async fn list(
                     found
                 }
                 Query::Filter(filter) => {
-                    // Anonymous readers see what a villager who reported nothing sees.
-                    let scope = Scope::Villager {
-                        user_id: Uuid::nil(),
-                    };
+                    let scope = visibility::scope_of(None);
                     cunxiang_storage::reports::list(conn, &scope, &filter, None, MAX_ROWS)?.items
                 }
             };

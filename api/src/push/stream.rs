@@ -40,9 +40,9 @@ use uuid::Uuid;
 
 use super::hub::{self, Hub, Item, Permit, Subscription};
 use crate::error::ApiError;
-use crate::reports::access::Sight;
 use crate::reports::view::EventView;
 use crate::state::AppState;
+use cunxiang_core::visibility::{self, Relation, Sight, Viewer};
 
 /// Feed rows read at a time while catching up.
 const CATCH_UP_PAGE: i64 = 500;
@@ -149,16 +149,11 @@ where
 }
 
 /// How a reader with `role` who receives an event for `reason` sees it (`is_reporter`: she
-/// reported it, whatever the reason she receives it for — as in the timeline).
+/// reported it, whatever the reason she receives it for — as in the timeline): the visibility
+/// rule of `cunxiang_core::visibility`, with the relation the fan-out's reason stands for.
 pub fn sight(role: Role, reason: Reason, is_reporter: bool) -> Sight {
-    match (role, reason) {
-        (Role::Admin, _) => Sight::Admin,
-        _ if is_reporter => Sight::Reporter,
-        (_, Reason::Reporter) => Sight::Reporter,
-        (Role::Villager, _) => Sight::Public,
-        (_, Reason::Handler | Reason::Supervisor) => Sight::Staff,
-        _ => Sight::Public,
-    }
+    let relation = Relation::of_reason(reason, is_reporter);
+    visibility::sight(Viewer::Person(role), relation).unwrap_or(Sight::Public)
 }
 
 #[derive(Serialize)]

@@ -19,7 +19,6 @@ use cunxiang_storage::users::NewUser;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::access::{Sight, sight};
 use super::placement::{Placement, place};
 use super::submission::{CreateReport, Submission, check, idempotency_key};
 use super::view::{ReportParts, ReportView};
@@ -28,6 +27,7 @@ use crate::error::ApiError;
 use crate::route_index::RoutingCache;
 use crate::settings::Settings;
 use crate::state::AppState;
+use cunxiang_core::visibility::{Sight, sight_of};
 
 /// Code of the internal error that says a concurrent request took the key first.
 const KEY_RACE: &str = "idempotency_race";
@@ -233,7 +233,7 @@ pub(crate) fn intake(
     });
     match result {
         Ok((record, reporter, events)) => {
-            let sight = sight(&me.actor, &record, true).unwrap_or(Sight::Public);
+            let sight = sight_of(&me.actor, &record, true).unwrap_or(Sight::Public);
             // What was just written, as a read would give it back.
             for (position, photo) in photos.iter_mut().enumerate() {
                 photo.report_id = Some(record.id);
@@ -276,7 +276,7 @@ fn replay(
     }
     let record = cunxiang_storage::reports::find(conn, used.report_id)?
         .ok_or_else(|| ApiError::internal("idempotency key names a missing report"))?;
-    let sight = sight(&me.actor, &record, true).unwrap_or(Sight::Public);
+    let sight = sight_of(&me.actor, &record, true).unwrap_or(Sight::Public);
     Ok(Outcome::Replayed(
         ReportParts::load(conn, record)?.view(sight, now),
     ))

@@ -16,8 +16,8 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::access::Sight;
 use crate::error::ApiError;
+use cunxiang_core::visibility::Sight;
 
 /// A report as the API shows it.
 #[derive(Debug, Clone, Serialize)]

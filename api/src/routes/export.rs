@@ -17,8 +17,8 @@ use uuid::Uuid;
 use super::reports::{ReportQuery, checked_filters, filter_of};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::reports::access::{Sight, scope, sight};
 use crate::state::AppState;
+use cunxiang_core::visibility::{Sight, scope, sight_of};
 
 /// Reports read per blocking call.
 const PAGE: i64 = 500;
@@ -166,7 +166,7 @@ fn phone_column(me: &AuthUser, report: &Report, phone: Option<&String>) -> Strin
     let Some(phone) = phone else {
         return String::new();
     };
-    match sight(&me.actor, report, true).unwrap_or(Sight::Public) {
+    match sight_of(&me.actor, report, true).unwrap_or(Sight::Public) {
         Sight::Admin => phone.clone(),
         s if s.sees_reporter(report.anonymous) => mask_phone(phone),
         _ => String::new(),

@@ -12,9 +12,9 @@ use uuid::Uuid;
 use super::params::wgs84_point;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::reports::access::{Sight, sight};
 use crate::reports::view::{ReportParts, ReportView};
 use crate::state::AppState;
+use cunxiang_core::visibility::{Sight, sight_of};
 
 /// Metres per degree of latitude (and of longitude at the equator).
 const METRES_PER_DEGREE: f64 = 111_320.0;
@@ -113,7 +113,7 @@ pub async fn nearby(
                         );
                         (d <= radius).then_some((d, r))
                     })
-                    .filter(|(_, r)| sight(&me.actor, r, public).is_some())
+                    .filter(|(_, r)| sight_of(&me.actor, r, public).is_some())
                     .collect();
             found.sort_by(|a, b| a.0.total_cmp(&b.0));
             let (distances, reports): (Vec<f64>, Vec<_>) = found.into_iter().unzip();
@@ -129,7 +129,7 @@ pub async fn nearby(
                             .min()
                             .map(|bits| 1.0 - f64::from(bits) / 64.0)
                     });
-                    let sight = sight(&me.actor, &parts.report, public).unwrap_or(Sight::Public);
+                    let sight = sight_of(&me.actor, &parts.report, public).unwrap_or(Sight::Public);
                     NearbyReport {
                         report: parts.view(sight, now),
                         distance_m: (distance_m * 10.0).round() / 10.0,

@@ -14,16 +14,16 @@ use uuid::Uuid;
 use super::params::{checked_page, period, region_path};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::reports::access::{Sight, scope, sight};
 use crate::reports::view::{ReportParts, ReportView};
 use crate::state::AppState;
+use cunxiang_core::visibility::{Sight, scope, sight_of};
 
 /// A report `me` may see, with how much; 404 otherwise.
 pub fn visible(conn: &mut DbConn, me: &AuthUser, id: Uuid) -> Result<(Report, Sight), ApiError> {
-    let not_found = || ApiError::not_found("report_not_found", format!("no report {id}"));
+    let not_found = || ApiError::not_found("not_found", format!("no report {id}"));
     let report = cunxiang_storage::reports::find(conn, id)?.ok_or_else(not_found)?;
     let public = cunxiang_storage::reports::category_is_public(conn, &report.category)?;
-    let sight = sight(&me.actor, &report, public).ok_or_else(not_found)?;
+    let sight = sight_of(&me.actor, &report, public).ok_or_else(not_found)?;
     Ok((report, sight))
 }
 
@@ -185,7 +185,7 @@ pub async fn list(
             let items = ReportParts::load_many(conn, page.items)?
                 .into_iter()
                 .map(|parts| {
-                    let sight = sight(&me.actor, &parts.report, true).unwrap_or(Sight::Public);
+                    let sight = sight_of(&me.actor, &parts.report, true).unwrap_or(Sight::Public);
                     parts.view(sight, now)
                 })
                 .collect();

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::reports::access::{Sight, sight};
 use crate::reports::view::{ReportParts, ReportView};
 use crate::state::AppState;
+use cunxiang_core::visibility::{Sight, sight_of};
 
 /// Most reports a queue holds for listing; beyond it the oldest are cut off.
 const QUEUE_CAP: i64 = 5000;
@@ -158,7 +158,7 @@ pub async fn list(
             let items = ReportParts::load_many(conn, items)?
                 .into_iter()
                 .map(|parts| {
-                    let seen = sight(&me.actor, &parts.report, true).unwrap_or(Sight::Staff);
+                    let seen = sight_of(&me.actor, &parts.report, true).unwrap_or(Sight::Staff);
                     parts.view(seen, now)
                 })
                 .collect();

@@ -64,8 +64,13 @@ fn conditions(
     let mut parts: Vec<String> = Vec::new();
     match scope {
         Scope::All => {}
-        Scope::Staff { paths, units } => {
-            let mut any = Vec::new();
+        Scope::Staff {
+            user_id,
+            paths,
+            units,
+        } => {
+            let me = sql.text(user_id.to_string());
+            let mut any = vec![format!("{} = {me}", sql.col("reporter_id"))];
             if !units.is_empty() {
                 let ids: Vec<String> = units.iter().map(Uuid::to_string).collect();
                 let marks = sql.texts(ids.iter().map(String::as_str));
@@ -78,6 +83,9 @@ fn conditions(
             // Outside her charge she sees what any villager sees: public categories.
             any.push(format!("{} IN {PUBLIC}", sql.col("category_code")));
             parts.push(format!("({})", any.join(" OR ")));
+        }
+        Scope::Public => {
+            parts.push(format!("{} IN {PUBLIC}", sql.col("category_code")));
         }
         Scope::Villager { user_id } => {
             let me = sql.text(user_id.to_string());

@@ -65,15 +65,14 @@ async fn every_roles_list_walks_the_order_index_and_sorts_nothing() {
             .take(2)
             .collect::<String>();
         let staff = Scope::Staff {
+            user_id: Uuid::nil(),
             paths: vec![county_path.clone()],
             units: template.unit_id.into_iter().collect(),
         };
         let villager = Scope::Villager {
             user_id: template.reporter_id,
         };
-        let public = Scope::Villager {
-            user_id: Uuid::nil(),
-        };
+        let public = Scope::Public;
         let recent = ReportFilter {
             from: Some(template.created_at - Duration::days(2)),
             to: Some(template.created_at),

@@ -73,13 +73,10 @@ pub(super) fn addressees(
 }
 
 /// The WeChat and SMS templates of an event kind (SMS only with a provider).
-fn templates<'a>(
-    settings: &'a Settings,
+fn templates(
+    settings: &Settings,
     kind: EventKind,
-) -> (
-    Option<&'a crate::settings::WechatTemplate>,
-    Option<&'a String>,
-) {
+) -> (Option<&crate::settings::WechatTemplate>, Option<&String>) {
     let wechat = settings.push.wechat_templates.get(kind.as_str());
     let sms = settings
         .push
