@@ -16,13 +16,15 @@ pub mod evidence;
 mod outcome;
 pub mod schedule;
 mod standing;
+mod transition;
 
-pub use apply::{
-    Destination, Doer, Effect, EventDraft, Input, Loaded, MAX_REPLY_DAYS, NewOrder, OrderRef,
-    Original, Photo, Policy, Transition, apply, limits,
-};
+pub use apply::{MAX_REPLY_DAYS, apply, limits};
 pub use outcome::{Conflict, Invalid, Outcome, Refusal, Timer};
 pub use standing::{Facts, Standing};
+pub use transition::{
+    Destination, Doer, Effect, EventDraft, Input, Loaded, NewOrder, OrderRef, Original, Photo,
+    Policy, Transition,
+};
 
 /// Where a report stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

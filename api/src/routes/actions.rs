@@ -1,7 +1,9 @@
-//! `POST /v1/reports/{id}/{action}`: one handler per lifecycle action, all through
-//! [`crate::lifecycle::act::act_on`]. The answer is the report as the caller now sees it.
+//! `POST /v1/reports/{id}/{action}`: one handler for every lifecycle action. The route table
+//! lists each path (so `openapi.yaml` is checked path by path); the handler reads the action
+//! from the path's last segment, parses the body for it and calls the act service
+//! ([`crate::lifecycle::act::act_on`]). The answer is the report as the caller now sees it.
 
-use actix_web::web;
+use actix_web::{HttpRequest, web};
 use cunxiang_core::lifecycle::Action;
 use uuid::Uuid;
 
@@ -11,13 +13,45 @@ use crate::lifecycle::{act, body};
 use crate::reports::view::{ReportParts, ReportView};
 use crate::state::AppState;
 
-async fn run(
+/// The actions people take over `POST /v1/reports/{id}/{action}`, in the route table's order
+/// (`submit` and `follow` have their own endpoints; `auto_confirm` is the system's).
+pub const BY_PATH: [Action; 13] = [
+    Action::Accept,
+    Action::Transfer,
+    Action::Return,
+    Action::Escalate,
+    Action::Urge,
+    Action::Supervise,
+    Action::SuperviseReply,
+    Action::Resolve,
+    Action::Confirm,
+    Action::Rate,
+    Action::Reopen,
+    Action::Reject,
+    Action::Comment,
+];
+
+/// The action a request's path names (its last segment).
+fn action_of(req: &HttpRequest) -> Result<Action, ApiError> {
+    req.path()
+        .rsplit('/')
+        .next()
+        .and_then(Action::parse)
+        .filter(|a| BY_PATH.contains(a))
+        .ok_or_else(|| ApiError::not_found("not_found", "no such action"))
+}
+
+/// `POST /v1/reports/{id}/{action}` (接单, 转办, 退回, 上报升级, 催办, 督办, 督办回复, 办结, 确认,
+/// 评价, 重新办理, 驳回, comment).
+pub async fn act(
     state: web::Data<AppState>,
     me: AuthUser,
-    id: Uuid,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
     bytes: web::Bytes,
-    action: Action,
 ) -> Result<web::Json<ReportView>, ApiError> {
+    let action = action_of(&req)?;
+    let id = path.into_inner();
     let input = body::parse(action, &bytes)?;
     let now = state.clock.now();
     let settings = state.settings.clone();
@@ -40,132 +74,29 @@ async fn run(
     Ok(web::Json(view))
 }
 
-/// `POST /v1/reports/{id}/accept` (接单).
-pub async fn accept(
-    s: web::Data<AppState>,
-    me: AuthUser,
-    p: web::Path<Uuid>,
-    b: web::Bytes,
-) -> Result<web::Json<ReportView>, ApiError> {
-    run(s, me, p.into_inner(), b, Action::Accept).await
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// `POST /v1/reports/{id}/transfer` (转办).
-pub async fn transfer(
-    s: web::Data<AppState>,
-    me: AuthUser,
-    p: web::Path<Uuid>,
-    b: web::Bytes,
-) -> Result<web::Json<ReportView>, ApiError> {
-    run(s, me, p.into_inner(), b, Action::Transfer).await
-}
-
-/// `POST /v1/reports/{id}/return` (退回).
-pub async fn give_back(
-    s: web::Data<AppState>,
-    me: AuthUser,
-    p: web::Path<Uuid>,
-    b: web::Bytes,
-) -> Result<web::Json<ReportView>, ApiError> {
-    run(s, me, p.into_inner(), b, Action::Return).await
-}
-
-/// `POST /v1/reports/{id}/escalate` (上报升级).
-pub async fn escalate(
-    s: web::Data<AppState>,
-    me: AuthUser,
-    p: web::Path<Uuid>,
-    b: web::Bytes,
-) -> Result<web::Json<ReportView>, ApiError> {
-    run(s, me, p.into_inner(), b, Action::Escalate).await
-}
-
-/// `POST /v1/reports/{id}/urge` (催办).
-pub async fn urge(
-    s: web::Data<AppState>,
-    me: AuthUser,
-    p: web::Path<Uuid>,
-    b: web::Bytes,
-) -> Result<web::Json<ReportView>, ApiError> {
-    run(s, me, p.into_inner(), b, Action::Urge).await
-}
-
-/// `POST /v1/reports/{id}/supervise` (督办).
-pub async fn supervise(
-    s: web::Data<AppState>,
-    me: AuthUser,
-    p: web::Path<Uuid>,
-    b: web::Bytes,
-) -> Result<web::Json<ReportView>, ApiError> {
-    run(s, me, p.into_inner(), b, Action::Supervise).await
-}
-
-/// `POST /v1/reports/{id}/supervise_reply`: the handler answers a supervision order.
-pub async fn supervise_reply(
-    s: web::Data<AppState>,
-    me: AuthUser,
-    p: web::Path<Uuid>,
-    b: web::Bytes,
-) -> Result<web::Json<ReportView>, ApiError> {
-    run(s, me, p.into_inner(), b, Action::SuperviseReply).await
-}
-
-/// `POST /v1/reports/{id}/resolve` (办结).
-pub async fn resolve(
-    s: web::Data<AppState>,
-    me: AuthUser,
-    p: web::Path<Uuid>,
-    b: web::Bytes,
-) -> Result<web::Json<ReportView>, ApiError> {
-    run(s, me, p.into_inner(), b, Action::Resolve).await
-}
-
-/// `POST /v1/reports/{id}/confirm` (确认).
-pub async fn confirm(
-    s: web::Data<AppState>,
-    me: AuthUser,
-    p: web::Path<Uuid>,
-    b: web::Bytes,
-) -> Result<web::Json<ReportView>, ApiError> {
-    run(s, me, p.into_inner(), b, Action::Confirm).await
-}
-
-/// `POST /v1/reports/{id}/rate` (评价).
-pub async fn rate(
-    s: web::Data<AppState>,
-    me: AuthUser,
-    p: web::Path<Uuid>,
-    b: web::Bytes,
-) -> Result<web::Json<ReportView>, ApiError> {
-    run(s, me, p.into_inner(), b, Action::Rate).await
-}
-
-/// `POST /v1/reports/{id}/reopen` (重新办理).
-pub async fn reopen(
-    s: web::Data<AppState>,
-    me: AuthUser,
-    p: web::Path<Uuid>,
-    b: web::Bytes,
-) -> Result<web::Json<ReportView>, ApiError> {
-    run(s, me, p.into_inner(), b, Action::Reopen).await
-}
-
-/// `POST /v1/reports/{id}/reject` (驳回).
-pub async fn reject(
-    s: web::Data<AppState>,
-    me: AuthUser,
-    p: web::Path<Uuid>,
-    b: web::Bytes,
-) -> Result<web::Json<ReportView>, ApiError> {
-    run(s, me, p.into_inner(), b, Action::Reject).await
-}
-
-/// `POST /v1/reports/{id}/comment`.
-pub async fn comment(
-    s: web::Data<AppState>,
-    me: AuthUser,
-    p: web::Path<Uuid>,
-    b: web::Bytes,
-) -> Result<web::Json<ReportView>, ApiError> {
-    run(s, me, p.into_inner(), b, Action::Comment).await
+    /// Every action a person takes on a report has its path in the route table, and no other
+    /// action does: adding an `Action` without deciding its endpoint fails here.
+    #[test]
+    fn every_person_action_has_its_path() {
+        let paths: Vec<&str> = super::super::endpoints().iter().map(|e| e.path).collect();
+        for action in Action::ALL {
+            let path = format!("/v1/reports/{{id}}/{}", action.as_str());
+            let routed = paths.contains(&path.as_str());
+            let own_endpoint = matches!(action, Action::Submit | Action::Follow);
+            let by_path = BY_PATH.contains(&action);
+            assert_eq!(
+                routed,
+                by_path || own_endpoint && action == Action::Follow,
+                "{path}"
+            );
+            assert!(
+                by_path || own_endpoint || action == Action::AutoConfirm,
+                "{action:?}"
+            );
+        }
+    }
 }

@@ -8,201 +8,18 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::evidence::{self, EvidenceFacts};
 use super::schedule::{Alerted, Deadline, Light, Limits};
-use super::{Action, Conflict, Facts, Invalid, Refusal, ReportStatus, Standing, decide};
-use crate::coords::LonLat;
+use super::transition::{Doer, Effect, EventDraft, Input, Loaded, NewOrder, Policy, Transition};
+use super::{Action, Conflict, Invalid, Outcome, Refusal, ReportStatus, decide};
 use crate::report::Report;
-use crate::{Category, EventKind, Role, Unit};
+use crate::{Category, EventKind, Role};
+
+mod named;
+
+use named::{destination, evidence_details, original};
 
 /// Longest reply deadline of a supervision order, in days.
 pub const MAX_REPLY_DAYS: i64 = 30;
-
-/// A checked action request (the body of `POST /v1/reports/{id}/{action}`, or the deadline
-/// worker's empty one).
-#[derive(Debug, Clone, Default)]
-pub struct Input {
-    /// The version the caller last saw, when she sent one.
-    pub version: Option<i32>,
-    /// The note, reason, comment or rating text, trimmed.
-    pub text: Option<String>,
-    /// Transfer target.
-    pub unit_id: Option<Uuid>,
-    /// Evidence photos of a resolution.
-    pub media_ids: Vec<Uuid>,
-    /// Rating 1–5.
-    pub rating: Option<i32>,
-    /// Reply deadline of a supervision order.
-    pub reply_by: Option<DateTime<Utc>>,
-    /// Report id or case number of the report this one duplicates.
-    pub duplicate_of: Option<String>,
-    /// The supervision order replied to.
-    pub order_id: Option<Uuid>,
-    /// A comment for staff only.
-    pub internal: bool,
-}
-
-/// Who acts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Doer {
-    /// A person over the API.
-    Person {
-        /// Her user id.
-        id: Uuid,
-        /// Her role.
-        role: Role,
-    },
-    /// The deadline worker; `deadline` names the limit that ran out, if that is why.
-    System {
-        /// The limit behind the action.
-        deadline: Option<Deadline>,
-    },
-}
-
-impl Doer {
-    /// The actor id of the event (`None` for the system).
-    pub fn id(self) -> Option<Uuid> {
-        match self {
-            Doer::Person { id, .. } => Some(id),
-            Doer::System { .. } => None,
-        }
-    }
-}
-
-/// The deployment's values a step needs (not the whole configuration).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Policy {
-    /// How long the reporter has to confirm a resolution.
-    pub confirm: Duration,
-    /// How long after closing she may still rate late or reopen.
-    pub reopen: Duration,
-    /// How far (metres) an "after" photo may be from the report before it is flagged.
-    pub evidence_max_distance_m: f64,
-}
-
-/// The unit a transfer names, with the materialised path of its region.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Destination {
-    /// The unit (active or not: the step refuses an inactive one).
-    pub unit: Unit,
-    /// Its region's materialised path.
-    pub region_path: String,
-}
-
-/// A supervision order the reply is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OrderRef {
-    /// The order.
-    pub id: Uuid,
-    /// Whether it is still open.
-    pub open: bool,
-}
-
-/// An "after" photo named by a resolution: the doer's, not attached to any report.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Photo {
-    /// The photo.
-    pub id: Uuid,
-    /// When the camera took it (EXIF), if known.
-    pub captured_at: Option<DateTime<Utc>>,
-    /// Where (EXIF GPS, WGS-84), if known.
-    pub at: Option<LonLat>,
-}
-
-/// The report named as the original of a duplicate, when the doer may see it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Original {
-    /// Its id.
-    pub id: Uuid,
-    /// Its case number.
-    pub case_number: String,
-}
-
-/// What the step reads besides the report, loaded by the caller. Only what the action needs
-/// is filled in; the rest stays at its default.
-#[derive(Debug, Clone)]
-pub struct Loaded {
-    /// The doer's relation to the report.
-    pub standing: Standing,
-    /// The report's history as `decide` reads it.
-    pub facts: Facts,
-    /// The report's category (its limits and evidence rule).
-    pub category: Category,
-    /// Transfer: the unit `input.unit_id` names, if it exists.
-    pub destination: Option<Destination>,
-    /// Escalate: the first unit up the ladder from the holding unit, if any.
-    pub above: Option<Unit>,
-    /// Supervise-reply: the order named (on this report), or else the oldest open one.
-    pub order: Option<OrderRef>,
-    /// Resolve: the named photos that are the doer's and unattached, in the order named.
-    pub photos: Vec<Photo>,
-    /// Reject: the report `input.duplicate_of` names, if it exists and the doer may see it.
-    pub original: Option<Original>,
-    /// Supervise: the id the new order gets.
-    pub new_order_id: Uuid,
-}
-
-/// What an event will say, before it has an id.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EventDraft {
-    /// Event kind (past tense).
-    pub kind: EventKind,
-    /// The unit concerned.
-    pub unit_id: Option<Uuid>,
-    /// Free text.
-    pub note: Option<String>,
-    /// Structured details.
-    pub details: Value,
-    /// Staff only.
-    pub internal: bool,
-}
-
-/// A supervision order to open.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewOrder {
-    /// Its id.
-    pub id: Uuid,
-    /// The supervisor issuing it.
-    pub issued_by: Uuid,
-    /// The unit that must reply.
-    pub unit_id: Option<Uuid>,
-    /// The order's text.
-    pub note: String,
-    /// Reply deadline.
-    pub reply_by: DateTime<Utc>,
-}
-
-/// A write besides the report row and its event.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    /// Open a supervision order.
-    OpenOrder(NewOrder),
-    /// Answer an open order (the writer refuses with [`Conflict::OrderClosed`] if it closed
-    /// meanwhile).
-    AnswerOrder {
-        /// The order.
-        id: Uuid,
-        /// Who replies.
-        by: Uuid,
-        /// The reply.
-        note: String,
-    },
-    /// Attach these "after" photos to the report and the event (all of them, or nothing).
-    AttachEvidence(Vec<Uuid>),
-    /// Close the report's open supervision orders (it is closed or rejected).
-    CloseOrders,
-}
-
-/// The whole outcome of an allowed step.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Transition {
-    /// The report as it will be stored (version bumped).
-    pub report: Report,
-    /// The event to append.
-    pub event: EventDraft,
-    /// Other writes, in order.
-    pub effects: Vec<Effect>,
-}
 
 /// The limits of a report of `category`, with the deployment's confirm window.
 pub fn limits(category: &Category, confirm: Duration) -> Limits {
@@ -235,6 +52,39 @@ fn invalid(field: &'static str, message: impl Into<String>) -> Refusal {
     })
 }
 
+/// What one step works on: its inputs, and the report and effects it builds.
+struct Step<'a> {
+    before: &'a Report,
+    doer: Doer,
+    input: &'a Input,
+    loaded: &'a Loaded,
+    now: DateTime<Utc>,
+    policy: &'a Policy,
+    outcome: Outcome,
+    next: Report,
+    effects: Vec<Effect>,
+}
+
+impl Step<'_> {
+    /// The event's text (note, reason, comment).
+    fn text(&self) -> Option<String> {
+        self.input.text.clone()
+    }
+
+    /// The unit holding the report before the step.
+    fn unit(&self) -> Option<Uuid> {
+        self.before.unit_id
+    }
+
+    /// Whether the deadline worker acts, and for which limit.
+    fn automatic(&self) -> (bool, Option<&'static str>) {
+        match self.doer {
+            Doer::System { deadline } => (true, deadline.map(Deadline::as_str)),
+            Doer::Person { .. } => (false, None),
+        }
+    }
+}
+
 /// The step: `action` by `doer` on `before`, with `input` and the `loaded` facts, at `now`.
 pub fn apply(
     before: &Report,
@@ -252,233 +102,189 @@ pub fn apply(
     next.deadlines = before.deadlines.after(outcome.clock, now, &limits);
     next.version = before.version + 1;
     next.updated_at = now;
-    let mut effects = Vec::new();
-    let text = input.text.clone();
-    let unit = before.unit_id;
-    let (automatic, deadline) = match doer {
-        Doer::System { deadline } => (true, deadline.map(Deadline::as_str)),
-        Doer::Person { .. } => (false, None),
+    let mut step = Step {
+        before,
+        doer,
+        input,
+        loaded,
+        now,
+        policy,
+        outcome,
+        next,
+        effects: Vec::new(),
     };
     let event = match action {
-        Action::Accept => {
-            next.progress.accepted_at = Some(now);
-            draft(EventKind::Accepted, unit, text, json!({}))
-        }
-        Action::Transfer => {
-            let target = destination(before, doer, input, loaded)?;
-            next.unit_id = Some(target.id);
-            next.level = Some(target.kind.ladder_level());
-            draft(
-                EventKind::Transferred,
-                Some(target.id),
-                text,
-                json!({ "from_unit": unit, "to_unit": target.id, "to_level": next.level }),
-            )
-        }
-        Action::Return => {
-            let queue_level = before.level.map(|l| l.parent().unwrap_or(l));
-            next.unit_id = None;
-            next.level = queue_level;
-            draft(
-                EventKind::Returned,
-                unit,
-                text,
-                json!({ "from_unit": unit, "queue_level": queue_level }),
-            )
-        }
-        Action::Escalate => {
-            let up = loaded
-                .above
-                .as_ref()
-                .filter(|_| unit.is_some())
-                .ok_or(Refusal::Conflict(Conflict::NoLevelAbove))?;
-            next.unit_id = Some(up.id);
-            next.level = Some(up.kind.ladder_level());
-            next.progress.escalation_count += 1;
-            draft(
-                EventKind::Escalated,
-                Some(up.id),
-                text,
-                json!({ "from_unit": unit, "to_unit": up.id, "from_level": before.level,
-                        "to_level": next.level, "automatic": automatic, "deadline": deadline }),
-            )
-        }
-        Action::Urge => {
-            if automatic {
-                next.deadlines.alerted = Alerted::Yellow;
-            }
-            draft(
-                EventKind::Urged,
-                unit,
-                text,
-                json!({ "automatic": automatic, "deadline": deadline,
-                        "light": automatic.then_some(Light::Yellow) }),
-            )
-        }
-        Action::Supervise => {
-            let order = supervise(before, doer, input, loaded, now)?;
-            let event = EventDraft {
-                internal: true,
-                ..draft(
-                    EventKind::Supervised,
-                    unit,
-                    text,
-                    json!({ "order_id": order.id, "reply_by": order.reply_by }),
-                )
-            };
-            effects.push(Effect::OpenOrder(order));
-            event
-        }
-        Action::SuperviseReply => {
-            let (order, by, note) = reply(doer, input, loaded)?;
-            effects.push(Effect::AnswerOrder {
-                id: order,
-                by,
-                note,
-            });
-            EventDraft {
-                internal: true,
-                ..draft(EventKind::Replied, unit, text, json!({ "order_id": order }))
-            }
-        }
-        Action::Resolve => {
-            next.progress.resolved_at = Some(now);
-            let details = evidence_details(before, input, loaded, policy)?;
-            if !input.media_ids.is_empty() {
-                effects.push(Effect::AttachEvidence(input.media_ids.clone()));
-            }
-            draft(EventKind::Resolved, unit, text, details)
-        }
-        Action::Confirm | Action::AutoConfirm => {
-            next.progress.closed_at = Some(now);
-            let kind = if action == Action::Confirm {
-                EventKind::Confirmed
-            } else {
-                EventKind::AutoConfirmed
-            };
-            draft(kind, unit, None, json!({}))
-        }
-        Action::Rate => {
-            if before.status == ReportStatus::Resolved {
-                next.progress.closed_at = Some(now);
-            }
-            next.progress.rating = input.rating;
-            next.progress.rating_text = text.clone();
-            draft(
-                EventKind::Rated,
-                unit,
-                None,
-                json!({ "rating": input.rating, "text": text }),
-            )
-        }
-        Action::Reopen => {
-            next.progress.reopen_count += 1;
-            if outcome.clears_rating {
-                next.progress.rating = None;
-                next.progress.rating_text = None;
-            }
-            next.progress.closed_at = None;
-            if outcome.to_supervisor_queue {
-                next.unit_id = None;
-            }
-            draft(
-                EventKind::Reopened,
-                unit,
-                text,
-                json!({ "reopen_count": next.progress.reopen_count,
-                        "to_supervisor_queue": outcome.to_supervisor_queue }),
-            )
-        }
-        Action::Reject => {
-            let original = original(before, input, loaded)?;
-            next.progress.duplicate_of = original.map(|o| o.id);
-            draft(
-                EventKind::Rejected,
-                unit,
-                text,
-                json!({ "duplicate_of": original.map(|o| o.id),
-                        "duplicate_case_number": original.map(|o| &o.case_number) }),
-            )
-        }
-        Action::Comment => {
-            let villager = matches!(
-                doer,
-                Doer::Person {
-                    role: Role::Villager,
-                    ..
-                }
-            );
-            if input.internal && villager {
-                return Err(Refusal::StaffOnly);
-            }
-            EventDraft {
-                internal: input.internal,
-                ..draft(EventKind::Commented, None, text, json!({}))
-            }
-        }
+        Action::Accept => accept(&mut step),
+        Action::Transfer => transfer(&mut step)?,
+        Action::Return => give_back(&mut step),
+        Action::Escalate => escalate(&mut step)?,
+        Action::Urge => urge(&mut step),
+        Action::Supervise => supervise(&mut step)?,
+        Action::SuperviseReply => reply(&mut step)?,
+        Action::Resolve => resolve(&mut step)?,
+        Action::Confirm | Action::AutoConfirm => close(&mut step, action),
+        Action::Rate => rate(&mut step),
+        Action::Reopen => reopen(&mut step),
+        Action::Reject => reject(&mut step)?,
+        Action::Comment => comment(&step)?,
         Action::Submit | Action::Follow => return Err(Refusal::NotAStep),
     };
-    if !next.status.is_open() && before.status != next.status {
-        effects.push(Effect::CloseOrders);
+    if !step.next.status.is_open() && before.status != step.next.status {
+        step.effects.push(Effect::CloseOrders);
     }
     Ok(Transition {
-        report: next,
+        report: step.next,
         event,
-        effects,
+        effects: step.effects,
     })
 }
 
-/// The unit a transfer goes to: named, active, not the one holding the report, and (unless
-/// an admin transfers) in the report's county.
-fn destination<'a>(
-    before: &Report,
-    doer: Doer,
-    input: &Input,
-    loaded: &'a Loaded,
-) -> Result<&'a Unit, Refusal> {
-    let id = input
-        .unit_id
-        .ok_or_else(|| invalid("unit_id", "name the unit"))?;
-    if before.unit_id == Some(id) {
-        return Err(invalid("unit_id", "the report is already with this unit"));
-    }
-    let target = loaded
-        .destination
+fn accept(step: &mut Step<'_>) -> EventDraft {
+    step.next.progress.accepted_at = Some(step.now);
+    draft(EventKind::Accepted, step.unit(), step.text(), json!({}))
+}
+
+fn transfer(step: &mut Step<'_>) -> Result<EventDraft, Refusal> {
+    let target = destination(step)?;
+    step.next.unit_id = Some(target.id);
+    step.next.level = Some(target.kind.ladder_level());
+    let details = json!({ "from_unit": step.unit(), "to_unit": target.id,
+                          "to_level": step.next.level });
+    Ok(draft(
+        EventKind::Transferred,
+        Some(target.id),
+        step.text(),
+        details,
+    ))
+}
+
+fn give_back(step: &mut Step<'_>) -> EventDraft {
+    let queue_level = step.before.level.map(|l| l.parent().unwrap_or(l));
+    step.next.unit_id = None;
+    step.next.level = queue_level;
+    let details = json!({ "from_unit": step.unit(), "queue_level": queue_level });
+    draft(EventKind::Returned, step.unit(), step.text(), details)
+}
+
+fn escalate(step: &mut Step<'_>) -> Result<EventDraft, Refusal> {
+    let up = step
+        .loaded
+        .above
         .as_ref()
-        .filter(|d| d.unit.id == id && d.unit.active)
-        .ok_or_else(|| invalid("unit_id", format!("no active unit {id}")))?;
-    let admin = matches!(
-        doer,
+        .filter(|_| step.unit().is_some())
+        .ok_or(Refusal::Conflict(Conflict::NoLevelAbove))?;
+    step.next.unit_id = Some(up.id);
+    step.next.level = Some(up.kind.ladder_level());
+    step.next.progress.escalation_count += 1;
+    let (automatic, deadline) = step.automatic();
+    let details = json!({ "from_unit": step.unit(), "to_unit": up.id,
+                          "from_level": step.before.level, "to_level": step.next.level,
+                          "automatic": automatic, "deadline": deadline });
+    Ok(draft(
+        EventKind::Escalated,
+        Some(up.id),
+        step.text(),
+        details,
+    ))
+}
+
+fn urge(step: &mut Step<'_>) -> EventDraft {
+    let (automatic, deadline) = step.automatic();
+    if automatic {
+        step.next.deadlines.alerted = Alerted::Yellow;
+    }
+    let details = json!({ "automatic": automatic, "deadline": deadline,
+                          "light": automatic.then_some(Light::Yellow) });
+    draft(EventKind::Urged, step.unit(), step.text(), details)
+}
+
+fn resolve(step: &mut Step<'_>) -> Result<EventDraft, Refusal> {
+    step.next.progress.resolved_at = Some(step.now);
+    let details = evidence_details(step)?;
+    if !step.input.media_ids.is_empty() {
+        step.effects
+            .push(Effect::AttachEvidence(step.input.media_ids.clone()));
+    }
+    Ok(draft(
+        EventKind::Resolved,
+        step.unit(),
+        step.text(),
+        details,
+    ))
+}
+
+fn close(step: &mut Step<'_>, action: Action) -> EventDraft {
+    step.next.progress.closed_at = Some(step.now);
+    let kind = if action == Action::Confirm {
+        EventKind::Confirmed
+    } else {
+        EventKind::AutoConfirmed
+    };
+    draft(kind, step.unit(), None, json!({}))
+}
+
+fn rate(step: &mut Step<'_>) -> EventDraft {
+    if step.before.status == ReportStatus::Resolved {
+        step.next.progress.closed_at = Some(step.now);
+    }
+    step.next.progress.rating = step.input.rating;
+    step.next.progress.rating_text = step.text();
+    let details = json!({ "rating": step.input.rating, "text": step.text() });
+    draft(EventKind::Rated, step.unit(), None, details)
+}
+
+fn reopen(step: &mut Step<'_>) -> EventDraft {
+    let progress = &mut step.next.progress;
+    progress.reopen_count += 1;
+    if step.outcome.clears_rating {
+        progress.rating = None;
+        progress.rating_text = None;
+    }
+    progress.closed_at = None;
+    if step.outcome.to_supervisor_queue {
+        step.next.unit_id = None;
+    }
+    let details = json!({ "reopen_count": step.next.progress.reopen_count,
+                          "to_supervisor_queue": step.outcome.to_supervisor_queue });
+    draft(EventKind::Reopened, step.unit(), step.text(), details)
+}
+
+fn reject(step: &mut Step<'_>) -> Result<EventDraft, Refusal> {
+    let original = original(step)?;
+    step.next.progress.duplicate_of = original.map(|o| o.id);
+    let details = json!({ "duplicate_of": original.map(|o| o.id),
+                          "duplicate_case_number": original.map(|o| &o.case_number) });
+    Ok(draft(
+        EventKind::Rejected,
+        step.unit(),
+        step.text(),
+        details,
+    ))
+}
+
+fn comment(step: &Step<'_>) -> Result<EventDraft, Refusal> {
+    let villager = matches!(
+        step.doer,
         Doer::Person {
-            role: Role::Admin,
+            role: Role::Villager,
             ..
         }
     );
-    if !admin && county_of(&target.region_path) != county_of(&before.region_path) {
-        return Err(invalid(
-            "unit_id",
-            "the unit is outside the report's county",
-        ));
+    if step.input.internal && villager {
+        return Err(Refusal::StaffOnly);
     }
-    Ok(&target.unit)
+    Ok(EventDraft {
+        internal: step.input.internal,
+        ..draft(EventKind::Commented, None, step.text(), json!({}))
+    })
 }
 
-/// The top of a materialised region path (`/<root>/…/`): the deployment's county.
-fn county_of(path: &str) -> &str {
-    path.trim_start_matches('/')
-        .split('/')
-        .next()
-        .unwrap_or_default()
-}
-
-fn supervise(
-    before: &Report,
-    doer: Doer,
-    input: &Input,
-    loaded: &Loaded,
-    now: DateTime<Utc>,
-) -> Result<NewOrder, Refusal> {
-    let reply_by = input
+/// A supervision order (督办) with a reply deadline in the next [`MAX_REPLY_DAYS`], to the
+/// unit holding the report.
+fn supervise(step: &mut Step<'_>) -> Result<EventDraft, Refusal> {
+    let now = step.now;
+    let reply_by = step
+        .input
         .reply_by
         .ok_or_else(|| invalid("reply_by", "name the reply deadline"))?;
     if reply_by <= now || reply_by > now + Duration::days(MAX_REPLY_DAYS) {
@@ -487,23 +293,30 @@ fn supervise(
             format!("the reply deadline must be in the next {MAX_REPLY_DAYS} days"),
         ));
     }
-    let Doer::Person { id: issued_by, .. } = doer else {
+    let Doer::Person { id: issued_by, .. } = step.doer else {
         return Err(Refusal::Forbidden);
     };
-    if before.unit_id.is_none() {
+    if step.unit().is_none() {
         return Err(Refusal::Conflict(Conflict::NoHandler));
     }
-    Ok(NewOrder {
-        id: loaded.new_order_id,
+    let order = NewOrder {
+        id: step.loaded.new_order_id,
         issued_by,
-        unit_id: before.unit_id,
-        note: input.text.clone().unwrap_or_default(),
+        unit_id: step.unit(),
+        note: step.text().unwrap_or_default(),
         reply_by,
+    };
+    let details = json!({ "order_id": order.id, "reply_by": reply_by });
+    step.effects.push(Effect::OpenOrder(order));
+    Ok(EventDraft {
+        internal: true,
+        ..draft(EventKind::Supervised, step.unit(), step.text(), details)
     })
 }
 
-fn reply(doer: Doer, input: &Input, loaded: &Loaded) -> Result<(Uuid, Uuid, String), Refusal> {
-    let order = match (input.order_id, loaded.order) {
+/// The handler's reply to the order named, or else to the oldest open one.
+fn reply(step: &mut Step<'_>) -> Result<EventDraft, Refusal> {
+    let order = match (step.input.order_id, step.loaded.order) {
         (Some(named), Some(found)) if found.id == named => found,
         (Some(_), _) => {
             return Err(invalid(
@@ -517,65 +330,21 @@ fn reply(doer: Doer, input: &Input, loaded: &Loaded) -> Result<(Uuid, Uuid, Stri
     if !order.open {
         return Err(Refusal::Conflict(Conflict::OrderClosed));
     }
-    let (Doer::Person { id, .. }, Some(note)) = (doer, input.text.clone()) else {
+    let (Doer::Person { id: by, .. }, Some(note)) = (step.doer, step.text()) else {
         return Err(Refusal::Forbidden);
     };
-    Ok((order.id, id, note))
-}
-
-/// The `resolved` event's details: each photo's evidence flags. Refuses a resolution
-/// without a photo when the category needs one, and a photo that is not the doer's own
-/// unattached upload.
-fn evidence_details(
-    before: &Report,
-    input: &Input,
-    loaded: &Loaded,
-    policy: &Policy,
-) -> Result<Value, Refusal> {
-    let ids = &input.media_ids;
-    if ids.is_empty() && loaded.category.evidence_required {
-        return Err(Refusal::EvidenceRequired {
-            category: loaded.category.name.clone(),
-        });
-    }
-    let mut checks = Vec::with_capacity(ids.len());
-    let mut suspect = false;
-    for id in ids {
-        let photo =
-            loaded.photos.iter().find(|p| p.id == *id).ok_or_else(|| {
-                invalid("media_ids", format!("no unattached photo {id} of yours"))
-            })?;
-        let check = evidence::check(
-            &EvidenceFacts {
-                reported_at: before.created_at,
-                report_at: before.location.map(|l| LonLat {
-                    lon: l.lon,
-                    lat: l.lat,
-                }),
-                captured_at: photo.captured_at,
-                photo_at: photo.at,
-            },
-            policy.evidence_max_distance_m,
-        );
-        suspect |= !check.flags.is_empty();
-        checks.push(json!({ "media_id": id, "flags": check.flags,
-                            "distance_m": check.distance_m, "captured_at": photo.captured_at }));
-    }
-    Ok(json!({ "media_ids": ids, "evidence_suspect": suspect, "evidence": checks }))
-}
-
-/// The report named as the original of a duplicate; `None` when none is named.
-fn original<'a>(
-    before: &Report,
-    input: &Input,
-    loaded: &'a Loaded,
-) -> Result<Option<&'a Original>, Refusal> {
-    let Some(named) = input.duplicate_of.as_deref() else {
-        return Ok(None);
-    };
-    match &loaded.original {
-        Some(original) if original.id != before.id => Ok(Some(original)),
-        Some(_) => Err(invalid("duplicate_of", "a report cannot duplicate itself")),
-        None => Err(invalid("duplicate_of", format!("no report {named}"))),
-    }
+    step.effects.push(Effect::AnswerOrder {
+        id: order.id,
+        by,
+        note,
+    });
+    Ok(EventDraft {
+        internal: true,
+        ..draft(
+            EventKind::Replied,
+            step.unit(),
+            step.text(),
+            json!({ "order_id": order.id }),
+        )
+    })
 }
