@@ -6,8 +6,8 @@
 //! `crate::error::lifecycle`.
 
 pub mod act;
-pub mod body;
 pub mod deadlines;
 mod load;
 mod persist;
 mod standing;
+mod step;

@@ -184,7 +184,11 @@ pub fn bind(state: AppState) -> Result<(actix_web::dev::Server, Vec<SocketAddr>)
     let settings = state.settings.clone();
     crate::lifecycle::deadlines::spawn(state.clone());
     crate::push::deliver::spawn(state.clone());
-    crate::push::hub::spawn(&state);
+    crate::push::hub::spawn(
+        &state.hub,
+        &state.settings.database_url,
+        std::time::Duration::from_millis(state.settings.push.poll_ms.max(1)),
+    );
     crate::leftovers::spawn(state.clone());
     crate::push::hub::close_on_stop_signals(&state.hub);
     let data = web::Data::new(state);

@@ -20,7 +20,6 @@ use anyhow::Context;
 use cunxiang_core::lifecycle::{Conflict, Refusal};
 
 use super::act::{Act, ActError, Who, perform};
-use super::body::ActionInput;
 use crate::route_index::RoutingCache;
 use crate::settings::Settings;
 use crate::state::AppState;
@@ -118,7 +117,7 @@ fn one_report(
         *claimed = Some(id);
         let report =
             cunxiang_storage::reports::find(conn, id)?.context("a claimed report vanished")?;
-        let input = ActionInput::default();
+        let input = cunxiang_core::lifecycle::Input::default();
         let act = |action, deadline| Act {
             who: Who::System { deadline },
             action,

@@ -12,8 +12,8 @@ use cunxiang_storage::reports::Report;
 use cunxiang_storage::supervision::{self, OrderStatus};
 use uuid::Uuid;
 
-use super::act::{Act, ActError, Who};
 use super::standing::standing;
+use super::step::{Act, ActError, Who};
 use cunxiang_core::visibility::sight_of;
 
 /// Everything `apply` reads for `act` on `report`.

@@ -10,7 +10,7 @@ use cunxiang_storage::reports::events::ReportEvent;
 use cunxiang_storage::supervision::{self, Order, OrderStatus};
 use uuid::Uuid;
 
-use super::act::{Act, ActError};
+use super::step::{Act, ActError};
 
 /// Persists `t`, the step from `before` (whose row the caller holds locked); returns the
 /// report as stored.

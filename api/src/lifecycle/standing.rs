@@ -11,7 +11,7 @@ use cunxiang_core::{Actor, Role};
 use cunxiang_storage::DbConn;
 use cunxiang_storage::reports::Report;
 
-use super::act::ActError;
+use super::step::ActError;
 
 /// The caller's standing towards `report`; `can_see` comes from the visibility rule.
 pub fn standing(

@@ -13,7 +13,7 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
 use super::Open311Error;
-use super::post::authenticate;
+use super::api_key::authenticate;
 use crate::error::ApiError;
 use crate::photos::Spooled;
 use crate::state::AppState;

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use crate::error::ApiError;
 use crate::state::AppState;
 
+mod api_key;
 mod filing;
 mod form;
 mod post;

@@ -10,14 +10,14 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use cunxiang_core::coords;
 use cunxiang_core::identity::normalise_phone;
 use cunxiang_core::report::{self, Channel, LocationSource};
-use cunxiang_core::{ApiClient, UserStatus, coords};
 use cunxiang_storage::reports::StoredLocation;
 use serde_json::json;
-use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
+use super::api_key::authenticate;
 use super::filing::{Filing, file};
 use super::form::{Posted, read_body};
 use super::{Format, Open311Error, respond};
@@ -26,8 +26,6 @@ use crate::photos::{discard, prepare};
 use crate::reports::submission::Submission;
 use crate::state::AppState;
 
-/// The scope a client needs to file requests.
-const WRITE_SCOPE: &str = "reports:write";
 /// The longest `description` (GeoReport v2's limit; the native API keeps its own, shorter
 /// one, [`report::MAX_DESCRIPTION`], the mini-program's text box).
 pub const MAX_DESCRIPTION: usize = 4000;
@@ -128,43 +126,6 @@ async fn handle(
         "service_notice": filed.notice(),
         "account_id": null,
     }]))
-}
-
-/// The active client named by `api_key` (`client_id:client_secret`) with the write scope;
-/// takes one request from its rate limit (call once per POST).
-pub(super) async fn authenticate(
-    state: &AppState,
-    key: Option<&str>,
-) -> Result<ApiClient, Open311Error> {
-    let key = key.ok_or_else(|| Open311Error::bad("api_key is required"))?;
-    let forbidden = || Open311Error::new(StatusCode::FORBIDDEN, "api_key is not valid");
-    let (id, secret) = key.split_once(':').ok_or_else(forbidden)?;
-    let given = crate::auth::keys::digest(secret);
-    let lookup = id.to_owned();
-    let found = state
-        .db(move |conn| Ok(cunxiang_storage::clients::find(conn, &lookup)?))
-        .await?;
-    let (client, stored) = found.ok_or_else(forbidden)?;
-    if !bool::from(stored.as_bytes().ct_eq(given.as_bytes())) {
-        return Err(forbidden());
-    }
-    if client.status != UserStatus::Active {
-        return Err(Open311Error::new(
-            StatusCode::FORBIDDEN,
-            "this api_key is disabled",
-        ));
-    }
-    if !client.scopes.iter().any(|s| s == WRITE_SCOPE) {
-        return Err(Open311Error::new(
-            StatusCode::FORBIDDEN,
-            format!("this api_key lacks the {WRITE_SCOPE} scope"),
-        ));
-    }
-    state
-        .client_limits
-        .check(&client.id, client.rate_limit_per_minute)
-        .map_err(Open311Error::too_many)?;
-    Ok(client)
 }
 
 /// The checks that need no database: the submission (`attribute[...]` and `media_url` join

@@ -36,8 +36,6 @@ use cunxiang_storage::{DatabaseTarget, DbConn};
 use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
-use crate::state::AppState;
-
 /// Items a stream may have waiting before it is cut off to catch up from the database.
 pub const STREAM_BUFFER: usize = 64;
 /// Rows the follower reads at a time.
@@ -227,12 +225,11 @@ pub fn enrich(items: Vec<FeedItem>) -> Vec<Item> {
         .collect()
 }
 
-/// Starts this instance's feed follower (see the module doc) for `state.hub`. Call once, when
-/// the server starts.
-pub fn spawn(state: &AppState) {
-    let hub = Arc::downgrade(&state.hub);
-    let url = state.settings.database_url.clone();
-    let poll = Duration::from_millis(state.settings.push.poll_ms.max(1));
+/// Starts this instance's feed follower (see the module doc) for `hub`, reading the database
+/// at `database_url` every `poll` at most. Call once, when the server starts.
+pub fn spawn(hub: &Arc<Hub>, database_url: &str, poll: Duration) {
+    let hub = Arc::downgrade(hub);
+    let url = database_url.to_owned();
     let started = std::thread::Builder::new()
         .name("cx-feed".into())
         .spawn(move || follow(&hub, &url, poll));

@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::lifecycle::{act, body};
+use crate::lifecycle::act;
+
+mod body;
 use crate::reports::view::{ReportParts, ReportView};
 use crate::state::AppState;
 

@@ -32,7 +32,7 @@ struct RawBody {
     internal: Option<bool>,
 }
 
-pub use cunxiang_core::lifecycle::Input as ActionInput;
+use cunxiang_core::lifecycle::Input as ActionInput;
 
 /// The fields `action` takes besides `version`, and the one that carries its text.
 fn fields(action: Action) -> (&'static [&'static str], Option<&'static str>) {
