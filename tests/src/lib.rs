@@ -11,6 +11,7 @@ pub mod inputs;
 pub mod intake;
 pub mod lifecycle;
 pub mod push;
+pub mod schema;
 pub mod server;
 pub mod session;
 
