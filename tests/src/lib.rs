@@ -16,6 +16,6 @@ pub mod server;
 pub mod session;
 
 pub use contract::Contract;
-pub use db::{Backend, TestDb, backends};
+pub use db::{Backend, TestDb, backends, covered};
 pub use server::TestServer;
 pub use session::Session;
