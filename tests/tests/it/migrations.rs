@@ -7,10 +7,11 @@ use cunxiang_storage::{DatabaseTarget, DbConn};
 use cunxiang_tests::intake::{ANNA, BAO, DUKOU};
 use cunxiang_tests::lifecycle::{DUKOU_TEAM, at, photo_taken};
 use cunxiang_tests::push::hooks::HookReceiver;
-use cunxiang_tests::{Backend, TestDb, TestServer, backends, schema};
+use cunxiang_tests::{Backend, TestDb, TestServer, covered, schema};
 use diesel::connection::SimpleConnection;
 use diesel::{QueryableByName, RunQueryDsl};
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
+use rstest::rstest;
 use serde_json::json;
 
 fn names(backend: &str) -> Vec<String> {
@@ -41,9 +42,12 @@ fn both_folders_hold_the_same_migrations() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[test]
-fn up_down_up_works_on_every_backend() {
-    for backend in backends() {
+fn up_down_up_works(#[case] backend: Backend) {
+    if covered(backend) {
         let db = TestDb::new(backend);
         let mut conn = DatabaseTarget::parse(&db.url).unwrap().connect().unwrap();
         let first = cunxiang_storage::migrate::run_pending(&mut conn).unwrap();
@@ -107,6 +111,9 @@ fn added_keys_present(conn: &mut cunxiang_storage::DbConn) -> [bool; 2] {
 /// ways, its keys are there after it and gone after its down, and they are enforced after it.
 #[tokio::test]
 async fn the_sqlite_key_rebuild_keeps_every_row_both_ways() {
+    if !covered(Backend::Sqlite) {
+        return;
+    }
     let srv = TestServer::start_with_phones(Backend::Sqlite, &[ANNA, BAO]).await;
     let admin = srv.login("admin").await;
     let hx = srv.login("hx-supervisor").await;
