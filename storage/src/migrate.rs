@@ -18,6 +18,15 @@ fn failed(e: impl std::fmt::Display) -> StorageError {
     StorageError::Migration(e.to_string())
 }
 
+/// A SQLite migration that opens its own transaction (`run_in_transaction = false` in its
+/// `metadata.toml`, to switch foreign keys off) and fails midway leaves that transaction open
+/// and the keys off: both are undone before the error is returned.
+fn failed_on_sqlite(c: &mut diesel::SqliteConnection, e: impl std::fmt::Display) -> StorageError {
+    let _ = c.batch_execute("ROLLBACK");
+    let _ = c.batch_execute("PRAGMA foreign_keys = ON");
+    failed(e)
+}
+
 /// Applies every pending migration; returns the names applied. On PostgreSQL an advisory lock
 /// keeps two starting instances from migrating at once.
 pub fn run_pending(conn: &mut DbConn) -> Result<Vec<String>> {
@@ -25,7 +34,10 @@ pub fn run_pending(conn: &mut DbConn) -> Result<Vec<String>> {
         versions.iter().map(ToString::to_string).collect()
     }
     match conn {
-        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE).map(names).map_err(failed),
+        DbConn::Sqlite(c) => c
+            .run_pending_migrations(SQLITE)
+            .map(names)
+            .map_err(|e| failed_on_sqlite(c, e)),
         DbConn::Postgres(c) => {
             c.batch_execute(&format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})"))?;
             let result = c
@@ -41,7 +53,13 @@ pub fn run_pending(conn: &mut DbConn) -> Result<Vec<String>> {
 /// Reverts every applied migration, newest first; returns the names reverted.
 pub fn revert_all(conn: &mut DbConn) -> Result<Vec<String>> {
     let reverted = match conn {
-        DbConn::Sqlite(c) => c.revert_all_migrations(SQLITE).map_err(failed)?,
+        DbConn::Sqlite(c) => match c.revert_all_migrations(SQLITE) {
+            Ok(reverted) => reverted,
+            Err(e) => {
+                let e = e.to_string();
+                return Err(failed_on_sqlite(c, e));
+            }
+        },
         DbConn::Postgres(c) => c.revert_all_migrations(POSTGRES).map_err(failed)?,
     };
     Ok(reverted.iter().map(ToString::to_string).collect())

@@ -1,5 +1,7 @@
 //! One fresh database per test, on each backend the run covers.
 
+use std::io::Write;
+
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use tempfile::TempDir;
@@ -14,7 +16,8 @@ pub enum Backend {
 }
 
 /// The backends this run covers: SQLite always (unless `CUNXIANG_TEST_ONLY=postgres`), and
-/// PostgreSQL when `CUNXIANG_TEST_POSTGRES_URL` is set.
+/// PostgreSQL when `CUNXIANG_TEST_POSTGRES_URL` is set. Tests that run on each backend are
+/// two cases instead (see [`covered`]); this is for the few that need only one.
 pub fn backends() -> Vec<Backend> {
     let only = std::env::var("CUNXIANG_TEST_ONLY").unwrap_or_default();
     let mut list = Vec::new();
@@ -25,6 +28,34 @@ pub fn backends() -> Vec<Backend> {
         list.push(Backend::Postgres);
     }
     list
+}
+
+/// Whether this run covers `backend`, for a test that runs once per backend (one `#[case]`
+/// each): `CUNXIANG_TEST_ONLY` names the other backend (skipped quietly: asked for), or it is
+/// PostgreSQL and `CUNXIANG_TEST_POSTGRES_URL` is unset. The latter is said on stderr, past
+/// the test harness's capture, so that a skipped test is not taken for a passed one; with
+/// `CUNXIANG_TEST_REQUIRE_POSTGRES=1` it fails the test instead.
+pub fn covered(backend: Backend) -> bool {
+    let only = std::env::var("CUNXIANG_TEST_ONLY").unwrap_or_default();
+    let chosen = match backend {
+        Backend::Sqlite => only != "postgres",
+        Backend::Postgres => only != "sqlite",
+    };
+    if !chosen || backend == Backend::Sqlite || postgres_admin_url().is_some() {
+        return chosen;
+    }
+    let required = std::env::var("CUNXIANG_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "CUNXIANG_TEST_REQUIRE_POSTGRES=1 but CUNXIANG_TEST_POSTGRES_URL is unset"
+    );
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    // Straight to stderr: `eprintln!` would be captured and shown only for failures.
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: CUNXIANG_TEST_POSTGRES_URL unset"
+    );
+    false
 }
 
 fn postgres_admin_url() -> Option<String> {

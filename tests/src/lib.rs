@@ -11,10 +11,11 @@ pub mod inputs;
 pub mod intake;
 pub mod lifecycle;
 pub mod push;
+pub mod schema;
 pub mod server;
 pub mod session;
 
 pub use contract::Contract;
-pub use db::{Backend, TestDb, backends};
+pub use db::{Backend, TestDb, backends, covered};
 pub use server::TestServer;
 pub use session::Session;

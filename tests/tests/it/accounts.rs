@@ -1,7 +1,8 @@
 //! Who may see and change which accounts: admins everywhere, supervisors within their region
 //! and below their rank, grid workers only their own township's colleagues, villagers nobody.
 
-use cunxiang_tests::{Contract, TestServer, backends};
+use cunxiang_tests::{Backend, Contract, TestServer, covered};
+use rstest::rstest;
 use serde_json::{Value, json};
 
 fn usernames(list: &Value) -> Vec<String> {
@@ -13,10 +14,13 @@ fn usernames(list: &Value) -> Vec<String> {
         .collect()
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn staff_see_only_accounts_within_their_authority() {
+async fn staff_see_only_accounts_within_their_authority(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let hx = srv.login("hx-supervisor").await;
         let (status, list) = srv.get_as(&hx.access_token, "/v1/users").await;
@@ -65,9 +69,12 @@ async fn staff_see_only_accounts_within_their_authority() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn villagers_and_grid_workers_cannot_reach_admin_routes() {
-    for backend in backends() {
+async fn villagers_and_grid_workers_cannot_reach_admin_routes(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start_on(cunxiang_tests::TestDb::new(backend), |s| {
             s.test_phones = vec![(
                 "13800000000".into(),
@@ -107,10 +114,13 @@ async fn villagers_and_grid_workers_cannot_reach_admin_routes() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn supervisors_create_staff_below_their_rank_within_their_region() {
+async fn supervisors_create_staff_below_their_rank_within_their_region(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let hx = srv.login("hx-supervisor").await;
         let dukou = srv.unit_id("渡口村民委员会").await;
@@ -157,10 +167,13 @@ async fn supervisors_create_staff_below_their_rank_within_their_region() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn failed_creations_leave_nothing_behind() {
+async fn failed_creations_leave_nothing_behind(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
         let dukou = srv.unit_id("渡口村民委员会").await;
@@ -193,9 +206,12 @@ async fn failed_creations_leave_nothing_behind() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn role_changes_are_audited_and_phones_masked_for_staff() {
-    for backend in backends() {
+async fn role_changes_are_audited_and_phones_masked_for_staff(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
         let dukou = srv.unit_id("渡口村民委员会").await;
@@ -249,9 +265,14 @@ async fn role_changes_are_audited_and_phones_masked_for_staff() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn supervisors_cannot_touch_admins_peers_themselves_or_move_staff_out() {
-    for backend in backends() {
+async fn supervisors_cannot_touch_admins_peers_themselves_or_move_staff_out(
+    #[case] backend: Backend,
+) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let hx = srv.login("hx-supervisor").await;
         let yj = srv.login("yj-supervisor").await;
@@ -282,9 +303,12 @@ async fn supervisors_cannot_touch_admins_peers_themselves_or_move_staff_out() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_new_password_ends_the_old_sessions() {
-    for backend in backends() {
+async fn a_new_password_ends_the_old_sessions(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
         let gw = srv.login("gw-4").await;
@@ -306,9 +330,12 @@ async fn a_new_password_ends_the_old_sessions() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn staff_phones_cannot_log_in_by_sms_code() {
-    for backend in backends() {
+async fn staff_phones_cannot_log_in_by_sms_code(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start_on(cunxiang_tests::TestDb::new(backend), |s| {
             s.test_phones = vec![(
                 "13900009999".into(),

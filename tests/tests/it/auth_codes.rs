@@ -2,8 +2,9 @@
 //! abuse cases — wrong, replayed and exhausted codes, floods from one phone or one address.
 
 use cunxiang_tests::session::session_of;
-use cunxiang_tests::{Contract, TestDb, TestServer, backends};
+use cunxiang_tests::{Backend, Contract, TestDb, TestServer, covered};
 use reqwest::Method;
+use rstest::rstest;
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -20,10 +21,13 @@ async fn codes_sent(sms: &MockServer, phone: &str) -> Vec<String> {
         .collect()
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_code_from_the_sms_provider_logs_a_new_villager_in_once() {
+async fn a_code_from_the_sms_provider_logs_a_new_villager_in_once(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let sms = MockServer::start().await;
         Mock::given(method("POST"))
             .and(path("/send"))
@@ -99,9 +103,12 @@ async fn a_code_from_the_sms_provider_logs_a_new_villager_in_once() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn five_wrong_tries_spend_a_code() {
-    for backend in backends() {
+async fn five_wrong_tries_spend_a_code(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start_on(TestDb::new(backend), |s| {
             s.test_phones = vec![(
                 "13800000000".into(),
@@ -148,10 +155,13 @@ async fn five_wrong_tries_spend_a_code() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn code_floods_are_429_with_retry_after() {
+async fn code_floods_are_429_with_retry_after(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start_on(TestDb::new(backend), |s| {
             s.otp_per_phone_hour = 3;
             s.otp_per_ip_hour = 5;
@@ -191,9 +201,12 @@ async fn code_floods_are_429_with_retry_after() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn bad_phones_and_bodies_are_refused_without_a_trace() {
-    for backend in backends() {
+async fn bad_phones_and_bodies_are_refused_without_a_trace(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let (status, body) = srv
             .post(None, "/v1/auth/otp", json!({ "phone": "12345" }))
@@ -230,9 +243,12 @@ async fn bad_phones_and_bodies_are_refused_without_a_trace() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn an_sms_provider_failure_is_502() {
-    for backend in backends() {
+async fn an_sms_provider_failure_is_502(#[case] backend: Backend) {
+    if covered(backend) {
         let sms = MockServer::start().await;
         Mock::given(method("POST"))
             .respond_with(ResponseTemplate::new(500))

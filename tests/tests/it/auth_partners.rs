@@ -1,16 +1,20 @@
 //! WeChat mini-program log-in (against a mock of WeChat) and client credentials for partner
 //! servers, with their failure cases.
 
-use cunxiang_tests::{Contract, TestDb, TestServer, backends};
+use cunxiang_tests::{Backend, Contract, TestDb, TestServer, covered};
 use reqwest::Method;
+use rstest::rstest;
 use serde_json::json;
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn wechat_codes_log_villagers_in_and_bad_codes_are_401() {
+async fn wechat_codes_log_villagers_in_and_bad_codes_are_401(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let wechat = MockServer::start().await;
         Mock::given(method("GET"))
             .and(path("/sns/jscode2session"))
@@ -64,9 +68,12 @@ async fn wechat_codes_log_villagers_in_and_bad_codes_are_401() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn wechat_unconfigured_or_unreachable_is_a_clear_error() {
-    for backend in backends() {
+async fn wechat_unconfigured_or_unreachable_is_a_clear_error(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let (status, body) = srv
             .post(None, "/v1/auth/wechat", json!({ "code": "x" }))
@@ -107,10 +114,13 @@ async fn token_request(
     (status, headers, res.json().await.unwrap_or_default())
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn clients_get_tokens_with_their_secret_and_are_rate_limited() {
+async fn clients_get_tokens_with_their_secret_and_are_rate_limited(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
         let (status, created) = srv
@@ -172,9 +182,12 @@ async fn clients_get_tokens_with_their_secret_and_are_rate_limited() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn rotating_a_secret_retires_the_old_one_and_scopes_are_bounded() {
-    for backend in backends() {
+async fn rotating_a_secret_retires_the_old_one_and_scopes_are_bounded(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
         let (_, created) = srv
@@ -235,9 +248,12 @@ async fn rotating_a_secret_retires_the_old_one_and_scopes_are_bounded() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn removed_scopes_and_rotated_secrets_take_effect_on_live_tokens() {
-    for backend in backends() {
+async fn removed_scopes_and_rotated_secrets_take_effect_on_live_tokens(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
         let (_, created) = srv
@@ -286,9 +302,12 @@ async fn removed_scopes_and_rotated_secrets_take_effect_on_live_tokens() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn failed_wechat_log_ins_are_audited() {
-    for backend in backends() {
+async fn failed_wechat_log_ins_are_audited(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let (status, _) = srv
             .post(None, "/v1/auth/wechat", json!({ "code": "x" }))

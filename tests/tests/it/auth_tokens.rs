@@ -6,14 +6,18 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cunxiang_api::auth::keys::Keys;
 use cunxiang_api::auth::tokens;
 use cunxiang_tests::session::session_of;
-use cunxiang_tests::{Contract, TestServer, backends};
+use cunxiang_tests::{Backend, Contract, TestServer, covered};
 use reqwest::Method;
+use rstest::rstest;
 use serde_json::json;
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_family() {
+async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_family(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let first = srv.login("hx-supervisor").await;
         let old = first.refresh_token.clone().unwrap();
@@ -53,10 +57,13 @@ fn server_keys(srv: &TestServer) -> Keys {
     Keys::load(None, &srv.db.dir.path().join("data")).unwrap()
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn forged_expired_unsigned_and_tampered_tokens_are_401() {
+async fn forged_expired_unsigned_and_tampered_tokens_are_401(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
         let id = admin.id().to_owned();
@@ -102,9 +109,12 @@ async fn forged_expired_unsigned_and_tampered_tokens_are_401() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_disabled_accounts_tokens_stop_working_at_once() {
-    for backend in backends() {
+async fn a_disabled_accounts_tokens_stop_working_at_once(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
         let worker = srv.login("gw-2").await;
@@ -136,9 +146,12 @@ async fn a_disabled_accounts_tokens_stop_working_at_once() {
 
 /// Token answers, and every other answer of the log-in routes, tell browsers and proxies not
 /// to keep them (RFC 6749 §5.1); other routes are left to their own caching.
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn token_answers_are_never_stored() {
-    for backend in backends() {
+async fn token_answers_are_never_stored(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let right = json!({ "username": "admin", "password": srv.demo_password() });
         let wrong = json!({ "username": "admin", "password": "not-the-password" });

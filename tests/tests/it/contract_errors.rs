@@ -4,7 +4,8 @@
 //! and a route that needs a permission refuses a role that can never hold it (403) before it
 //! reads the body, so a villager learns nothing about an admin route's body.
 
-use cunxiang_tests::{Contract, TestServer, backends};
+use cunxiang_tests::{Backend, Contract, TestServer, covered};
+use rstest::rstest;
 use serde_json::Value;
 
 /// `template` with every `{name}` filled with a value of the right shape that names nothing.
@@ -37,8 +38,13 @@ async fn send(
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn every_json_body_answers_400_when_malformed_and_415_when_not_json() {
+async fn every_json_body_answers_400_when_malformed_and_415_when_not_json(
+    #[case] backend: Backend,
+) {
     let contract = Contract::load();
     // Grid import reads any body as a GeoJSON document, judged feature by feature: a broken
     // one is 422 `invalid_grids` naming the problem (grid_import.rs tests it).
@@ -48,7 +54,7 @@ async fn every_json_body_answers_400_when_malformed_and_415_when_not_json() {
         .filter(|(_, path)| path != "/v1/grids/import")
         .collect();
     assert!(operations.len() > 30, "{operations:?}");
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
         for (method, path) in &operations {
@@ -80,8 +86,13 @@ async fn every_json_body_answers_400_when_malformed_and_415_when_not_json() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn routes_that_need_a_permission_refuse_the_wrong_role_before_the_body() {
+async fn routes_that_need_a_permission_refuse_the_wrong_role_before_the_body(
+    #[case] backend: Backend,
+) {
     let contract = Contract::load();
     let gated: Vec<_> = cunxiang_api::routes::endpoints()
         .into_iter()
@@ -89,7 +100,7 @@ async fn routes_that_need_a_permission_refuse_the_wrong_role_before_the_body() {
         .map(|e| (e.method.to_string(), e.path))
         .collect();
     assert!(gated.len() >= 20, "{gated:?}");
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &["13800000031"]).await;
         let villager = srv.villager("13800000031").await;
         let worker = srv.login("gw-1").await;

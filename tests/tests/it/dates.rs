@@ -3,7 +3,8 @@
 //! 1970-01-01T00:00:00Z and 9999-01-01T00:00:00Z, or is refused with 422; inside that range a
 //! far end counts the same everywhere and is echoed with a four-digit year.
 
-use cunxiang_tests::{TestServer, backends};
+use cunxiang_tests::{Backend, TestServer, covered};
+use rstest::rstest;
 use serde_json::Value;
 
 use cunxiang_tests::inputs::encode;
@@ -28,9 +29,12 @@ const FAR: [&str; 4] = [
     "9998-12-31",
 ];
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn times_outside_the_supported_range_are_422_everywhere() {
-    for backend in backends() {
+async fn times_outside_the_supported_range_are_422_everywhere(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await.access_token;
         let mut wrong = Vec::new();
@@ -72,9 +76,12 @@ async fn times_outside_the_supported_range_are_422_everywhere() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_far_end_counts_the_same_in_the_list_the_kpis_and_open311() {
-    for backend in backends() {
+async fn a_far_end_counts_the_same_in_the_list_the_kpis_and_open311(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[PHONE]).await;
         let admin = srv.login("admin").await.access_token;
         let villager = srv.villager(PHONE).await;

@@ -4,11 +4,15 @@
 use chrono::Duration;
 use cunxiang_tests::intake::ANNA;
 use cunxiang_tests::lifecycle::{DUKOU_TEAM, kinds};
-use cunxiang_tests::{TestDb, TestServer, backends};
+use cunxiang_tests::{Backend, TestDb, TestServer, covered};
+use rstest::rstest;
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn passes_at_once_escalate_each_overdue_report_exactly_once() {
-    for backend in backends() {
+async fn passes_at_once_escalate_each_overdue_report_exactly_once(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
         let admin = srv.login("admin").await;
         let anna = srv.villager(ANNA).await;
@@ -41,9 +45,12 @@ async fn passes_at_once_escalate_each_overdue_report_exactly_once() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn the_servers_own_worker_urges_without_being_asked() {
-    for backend in backends() {
+async fn the_servers_own_worker_urges_without_being_asked(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start_on(TestDb::new(backend), |s| {
             s.test_phones = vec![(ANNA.into(), cunxiang_api::settings::Secret("123456".into()))];
             s.deadline_interval_secs = 1;

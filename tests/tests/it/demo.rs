@@ -1,6 +1,7 @@
 //! The demo county: seeded once into an empty database, never again, and not with `--no-demo`.
 
-use cunxiang_tests::{TestDb, TestServer, backends};
+use cunxiang_tests::{Backend, TestDb, TestServer, covered};
+use rstest::rstest;
 
 async fn region_count(srv: &TestServer) -> usize {
     let (_, top) = srv.get("/v1/regions?depth=4").await;
@@ -12,9 +13,12 @@ async fn region_count(srv: &TestServer) -> usize {
     count(&top["items"])
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn the_demo_is_seeded_once() {
-    for backend in backends() {
+async fn the_demo_is_seeded_once(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let first = region_count(&srv).await;
         assert_eq!(
@@ -36,9 +40,12 @@ async fn the_demo_is_seeded_once() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn no_demo_leaves_the_database_empty() {
-    for backend in backends() {
+async fn no_demo_leaves_the_database_empty(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start_on(TestDb::new(backend), |s| s.demo = false).await;
         assert_eq!(region_count(&srv).await, 0, "{backend:?}");
         let (status, categories) = srv.get("/v1/categories").await;

@@ -6,7 +6,8 @@
 use chrono::Duration;
 use cunxiang_tests::intake::{ANNA, BAO};
 use cunxiang_tests::lifecycle::DUKOU_TEAM;
-use cunxiang_tests::{Session, TestServer, backends};
+use cunxiang_tests::{Backend, Session, TestServer, covered};
+use rstest::rstest;
 use serde_json::{Value, json};
 
 const HEADER: [&str; 17] = [
@@ -74,9 +75,12 @@ fn rows(body: &[u8]) -> Vec<std::collections::HashMap<String, String>> {
         .collect()
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn the_export_opens_in_excel_masks_phones_and_follows_the_list() {
-    for backend in backends() {
+async fn the_export_opens_in_excel_masks_phones_and_follows_the_list(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA, BAO]).await;
         let admin = srv.login("admin").await;
         let anna = srv.villager(ANNA).await;
@@ -191,9 +195,12 @@ impl Seconds for chrono::NaiveDateTime {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_long_export_pages_through_every_report_once() {
-    for backend in backends() {
+async fn a_long_export_pages_through_every_report_once(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
         let admin = srv.login("admin").await;
         let anna = srv.villager(ANNA).await;
@@ -222,10 +229,13 @@ async fn a_long_export_pages_through_every_report_once() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_date_means_beijing_midnight_in_the_export_and_the_list() {
+async fn a_date_means_beijing_midnight_in_the_export_and_the_list(#[case] backend: Backend) {
     let contract = cunxiang_tests::Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
         let admin = srv.login("admin").await;
         let anna = srv.villager(ANNA).await;

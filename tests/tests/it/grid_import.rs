@@ -4,8 +4,9 @@
 
 use cunxiang_core::coords::{CoordSystem, LonLat, from_wgs84};
 use cunxiang_tests::intake::ANNA;
-use cunxiang_tests::{Contract, TestServer, backends};
+use cunxiang_tests::{Backend, Contract, TestServer, covered};
 use reqwest::Method;
+use rstest::rstest;
 use serde_json::{Value, json};
 
 /// A square of about 1 km around `c` (WGS-84), written in `system`.
@@ -54,10 +55,13 @@ const DAQIAO: LonLat = LonLat {
     lat: 28.30,
 };
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn imported_grids_route_at_once_and_reimports_update_in_place() {
+async fn imported_grids_route_at_once_and_reimports_update_in_place(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
         let t = admin.access_token.as_str();
@@ -113,10 +117,13 @@ async fn imported_grids_route_at_once_and_reimports_update_in_place() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn one_bad_feature_imports_nothing_and_every_problem_is_named() {
+async fn one_bad_feature_imports_nothing_and_every_problem_is_named(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
         let t = admin.access_token.as_str();
@@ -180,10 +187,15 @@ const YUJIANG_INSIDE: LonLat = LonLat {
     lat: 28.2,
 };
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_real_outline_is_refused_naming_each_place_and_taken_with_repair() {
+async fn a_real_outline_is_refused_naming_each_place_and_taken_with_repair(
+    #[case] backend: Backend,
+) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
         let admin = srv.login("admin").await;
         let t = admin.access_token.as_str();
@@ -291,9 +303,12 @@ fn repeated_points_only() -> Value {
     ]})
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn repeated_positions_are_dropped_without_a_word() {
-    for backend in backends() {
+async fn repeated_positions_are_dropped_without_a_word(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
         let t = admin.access_token.as_str();

@@ -1,12 +1,16 @@
 //! Liveness, readiness and the served contract.
 
 use cunxiang_storage::DatabaseTarget;
-use cunxiang_tests::{Contract, TestServer, backends};
+use cunxiang_tests::{Backend, Contract, TestServer, backends, covered};
+use rstest::rstest;
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn healthz_and_readyz_answer_when_the_database_is_migrated() {
+async fn healthz_and_readyz_answer_when_the_database_is_migrated(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let (status, body) = srv.get("/healthz").await;
         assert_eq!(status, 200);
@@ -17,10 +21,13 @@ async fn healthz_and_readyz_answer_when_the_database_is_migrated() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn readyz_is_503_when_migrations_are_missing() {
+async fn readyz_is_503_when_migrations_are_missing(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let url = srv.db.url.clone();
         tokio::task::spawn_blocking(move || {

@@ -2,13 +2,17 @@
 //! under concurrent retries), routed and numbered. On SQLite and PostgreSQL.
 
 use cunxiang_tests::intake::{ANNA, BAO, DUKOU, contains, dukou_photo, rows};
-use cunxiang_tests::{Contract, TestServer, backends};
+use cunxiang_tests::{Backend, Contract, TestServer, covered};
+use rstest::rstest;
 use serde_json::json;
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_photo_report_in_dukou_is_routed_numbered_and_stripped() {
+async fn a_photo_report_in_dukou_is_routed_numbered_and_stripped(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA, BAO]).await;
         let anna = srv.villager(ANNA).await;
         let t = anna.access_token.as_str();
@@ -151,9 +155,12 @@ async fn a_photo_report_in_dukou_is_routed_numbered_and_stripped() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn concurrent_retries_make_one_report_and_distinct_case_numbers() {
-    for backend in backends() {
+async fn concurrent_retries_make_one_report_and_distinct_case_numbers(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
         let anna = srv.villager(ANNA).await;
         let (_, photo) = srv

@@ -2,13 +2,17 @@
 //! admins, 代办), lists are scoped and paged, nearby duplicates are found and followed.
 
 use cunxiang_tests::intake::{ANNA, BAO, DUKOU, dukou_photo};
-use cunxiang_tests::{Contract, TestServer, backends};
+use cunxiang_tests::{Backend, Contract, TestServer, covered};
+use rstest::rstest;
 use serde_json::{Value, json};
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn each_reader_sees_what_she_may() {
+async fn each_reader_sees_what_she_may(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA, BAO]).await;
         let anna = srv.villager(ANNA).await;
         let bao = srv.villager(BAO).await;
@@ -134,10 +138,13 @@ async fn each_reader_sees_what_she_may() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn nearby_reports_are_found_and_followed() {
+async fn nearby_reports_are_found_and_followed(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA, BAO]).await;
         let anna = srv.villager(ANNA).await;
         let bao = srv.villager(BAO).await;

@@ -8,7 +8,8 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use cunxiang_tests::intake::{ANNA, dukou_photo};
-use cunxiang_tests::{TestDb, TestServer, backends};
+use cunxiang_tests::{Backend, TestDb, TestServer, covered};
+use rstest::rstest;
 
 /// Writes `bytes` at `data/<rel>` last modified `idle` ago, as a crash would have left it.
 fn plant(data: &Path, rel: &str, bytes: &[u8], idle: Duration) {
@@ -22,9 +23,12 @@ fn plant(data: &Path, rel: &str, bytes: &[u8], idle: Duration) {
 const HOUR: Duration = Duration::from_secs(3600);
 const FRESH: Duration = Duration::from_secs(5);
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn start_up_sweeps_what_a_crash_left_and_keeps_what_is_in_progress() {
-    for backend in backends() {
+async fn start_up_sweeps_what_a_crash_left_and_keeps_what_is_in_progress(#[case] backend: Backend) {
+    if covered(backend) {
         let db = TestDb::new(backend);
         let data = db.dir.path().join("data");
         let original = dukou_photo(7);
@@ -68,9 +72,12 @@ async fn start_up_sweeps_what_a_crash_left_and_keeps_what_is_in_progress() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn an_empty_key_file_left_by_a_kill_does_not_stop_the_next_start() {
-    for backend in backends() {
+async fn an_empty_key_file_left_by_a_kill_does_not_stop_the_next_start(#[case] backend: Backend) {
+    if covered(backend) {
         let db = TestDb::new(backend);
         let data = db.dir.path().join("data");
         cunxiang_storage::private::create_dir(&data).unwrap();

@@ -8,7 +8,8 @@ use cunxiang_tests::lifecycle::{
     DUKOU_TEAM, DUKOU_VILLAGE, action_op, at, kinds, last_event, last_of, minutes_after,
     north_of_dukou, photo_taken, steps,
 };
-use cunxiang_tests::{Contract, TestServer, backends};
+use cunxiang_tests::{Backend, Contract, TestServer, covered};
+use rstest::rstest;
 use serde_json::{Value, json};
 
 /// Whether `minutes` is `wanted` give or take a few seconds.
@@ -16,10 +17,15 @@ fn about(minutes: f64, wanted: f64) -> bool {
     (minutes - wanted).abs() < 0.1
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn an_unaccepted_report_is_urged_escalated_handled_reopened_and_rated() {
+async fn an_unaccepted_report_is_urged_escalated_handled_reopened_and_rated(
+    #[case] backend: Backend,
+) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
         let admin = srv.login("admin").await;
         let anna = srv.villager(ANNA).await;
@@ -210,9 +216,14 @@ fn evidence_for<'a>(event: &'a Value, media_id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no evidence for {media_id}: {event}"))
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn doubtful_evidence_is_accepted_but_flagged_and_silence_auto_confirms() {
-    for backend in backends() {
+async fn doubtful_evidence_is_accepted_but_flagged_and_silence_auto_confirms(
+    #[case] backend: Backend,
+) {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA, BAO]).await;
         let admin = srv.login("admin").await;
         let anna = srv.villager(ANNA).await;
@@ -285,9 +296,12 @@ async fn doubtful_evidence_is_accepted_but_flagged_and_silence_auto_confirms() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn the_third_reopen_goes_to_the_supervisors_queue() {
-    for backend in backends() {
+async fn the_third_reopen_goes_to_the_supervisors_queue(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
         let admin = srv.login("admin").await;
         let anna = srv.villager(ANNA).await;

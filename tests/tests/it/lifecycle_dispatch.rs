@@ -8,7 +8,8 @@ use cunxiang_tests::lifecycle::{
     DUKOU_TEAM, DUKOU_VILLAGE, HX_CENTRE, action_op, at, footprint, last_event, last_of,
     minutes_after, same_time, steps,
 };
-use cunxiang_tests::{Contract, TestServer, backends};
+use cunxiang_tests::{Backend, Contract, TestServer, covered};
+use rstest::rstest;
 use serde_json::{Value, json};
 
 /// The ids of a list's items, in order.
@@ -25,10 +26,15 @@ fn id_of(report: &Value) -> String {
     report["id"].as_str().expect("report id").to_owned()
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_report_is_transferred_returned_dispatched_and_rejected_as_a_duplicate() {
+async fn a_report_is_transferred_returned_dispatched_and_rejected_as_a_duplicate(
+    #[case] backend: Backend,
+) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA, BAO]).await;
         let admin = srv.login("admin").await;
         let anna = srv.villager(ANNA).await;
@@ -159,10 +165,13 @@ async fn a_report_is_transferred_returned_dispatched_and_rejected_as_a_duplicate
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn tasks_list_the_callers_units_soonest_deadline_first() {
+async fn tasks_list_the_callers_units_soonest_deadline_first(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA, BAO]).await;
         let admin = srv.login("admin").await;
         let anna = srv.villager(ANNA).await;
@@ -242,10 +251,13 @@ async fn tasks_list_the_callers_units_soonest_deadline_first() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn escalation_climbs_the_ladder_to_the_county_and_stops_there() {
+async fn escalation_climbs_the_ladder_to_the_county_and_stops_there(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
         let admin = srv.login("admin").await;
         let anna = srv.villager(ANNA).await;

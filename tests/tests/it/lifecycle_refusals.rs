@@ -6,13 +6,17 @@
 use chrono::{Duration, Utc};
 use cunxiang_tests::intake::{ANNA, BAO, DUKOU, dukou_photo};
 use cunxiang_tests::lifecycle::{DUKOU_TEAM, action_op, footprint, last_of, photo_taken, steps};
-use cunxiang_tests::{Contract, TestServer, backends};
+use cunxiang_tests::{Backend, Contract, TestServer, covered};
+use rstest::rstest;
 use serde_json::json;
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn refused_actions_leave_the_report_unchanged() {
+async fn refused_actions_leave_the_report_unchanged(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA, BAO]).await;
         let admin = srv.login("admin").await;
         let anna = srv.villager(ANNA).await;

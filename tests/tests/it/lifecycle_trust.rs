@@ -6,12 +6,18 @@ use chrono::{Duration, Utc};
 use cunxiang_tests::intake::DUKOU;
 use cunxiang_tests::intake::{ANNA, dukou_photo};
 use cunxiang_tests::lifecycle::{DUKOU_TEAM, last_of, photo_taken};
-use cunxiang_tests::{TestServer, backends};
+use cunxiang_tests::{Backend, TestServer, covered};
+use rstest::rstest;
 use serde_json::json;
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn evidence_flags_are_for_staff_and_patrol_reports_are_not_self_rated() {
-    for backend in backends() {
+async fn evidence_flags_are_for_staff_and_patrol_reports_are_not_self_rated(
+    #[case] backend: Backend,
+) {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
         let admin = srv.login("admin").await;
         let anna = srv.villager(ANNA).await;
@@ -63,9 +69,12 @@ async fn evidence_flags_are_for_staff_and_patrol_reports_are_not_self_rated() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_report_in_a_dispatch_queue_cannot_be_supervised() {
-    for backend in backends() {
+async fn a_report_in_a_dispatch_queue_cannot_be_supervised(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
         let admin = srv.login("admin").await;
         let anna = srv.villager(ANNA).await;

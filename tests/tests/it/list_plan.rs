@@ -10,8 +10,9 @@ use cunxiang_storage::Backend;
 use cunxiang_storage::reports::listing::plan;
 use cunxiang_storage::reports::{ReportFilter, Scope};
 use cunxiang_tests::intake::ANNA;
-use cunxiang_tests::{TestServer, backends};
+use cunxiang_tests::{TestServer, covered};
 use diesel::RunQueryDsl;
+use rstest::rstest;
 use uuid::Uuid;
 
 /// Reports made from one filed over the API, spread over the past days.
@@ -34,9 +35,14 @@ fn walks(backend: Backend, lines: &[String], index: &str) -> bool {
     })
 }
 
+#[rstest]
+#[case::sqlite(cunxiang_tests::Backend::Sqlite)]
+#[case::postgres(cunxiang_tests::Backend::Postgres)]
 #[tokio::test]
-async fn every_roles_list_walks_the_order_index_and_sorts_nothing() {
-    for backend in backends() {
+async fn every_roles_list_walks_the_order_index_and_sorts_nothing(
+    #[case] backend: cunxiang_tests::Backend,
+) {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
         let anna = srv.villager(ANNA).await;
         let first = srv.report_at_dukou(&anna, "garbage", "路边垃圾堆").await;

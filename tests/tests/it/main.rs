@@ -48,6 +48,7 @@ mod push_webhooks;
 mod push_wechat;
 mod report_events;
 mod routing;
+mod schema_drift;
 mod stats;
 mod stats_rollups;
 mod supervision;

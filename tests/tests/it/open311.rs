@@ -4,7 +4,8 @@
 //! input — on both databases.
 
 use cunxiang_tests::intake::{ANNA, DUKOU};
-use cunxiang_tests::{TestServer, backends};
+use cunxiang_tests::{Backend, TestServer, covered};
+use rstest::rstest;
 use serde_json::{Value, json};
 
 /// The schema `name` from `tests/open311/`, with its `$ref`s to sibling files inlined.
@@ -86,9 +87,12 @@ pub fn is_error(status: u16, kind: &str, text: &str, want: u16) {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn discovery_services_and_definitions_in_both_formats() {
-    for backend in backends() {
+async fn discovery_services_and_definitions_in_both_formats(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let (status, kind, text) = fetch(&srv, "/open311/v2/discovery.json").await;
         assert_eq!(status, 200, "{backend:?}: {text}");
@@ -147,9 +151,12 @@ async fn discovery_services_and_definitions_in_both_formats() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn requests_are_listed_filtered_and_read_one_by_one() {
-    for backend in backends() {
+async fn requests_are_listed_filtered_and_read_one_by_one(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
         let anna = srv.villager(ANNA).await;
         let garbage = srv

@@ -4,7 +4,8 @@
 //! error shape with nothing created — on both databases.
 
 use cunxiang_tests::intake::{DUKOU, dukou_photo, rows};
-use cunxiang_tests::{TestServer, backends};
+use cunxiang_tests::{Backend, TestServer, covered};
+use rstest::rstest;
 use serde_json::{Value, json};
 
 use super::open311::{is_error, valid, xml};
@@ -38,9 +39,12 @@ async fn post_form(srv: &TestServer, format: &str, form: &[(&str, &str)]) -> (u1
     (status, kind, res.text().await.unwrap())
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_post_with_a_photo_becomes_a_routed_report() {
-    for backend in backends() {
+async fn a_post_with_a_photo_becomes_a_routed_report(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
         let scopes = ["reports:write", "reports:on_behalf"];
@@ -133,9 +137,12 @@ async fn a_post_with_a_photo_becomes_a_routed_report() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn bad_posts_are_refused_in_the_spec_shape_and_create_nothing() {
-    for backend in backends() {
+async fn bad_posts_are_refused_in_the_spec_shape_and_create_nothing(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
         let (key, id) = client(&srv, &admin.access_token, &["reports:write"]).await;

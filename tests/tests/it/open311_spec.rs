@@ -8,8 +8,9 @@
 use std::net::TcpListener;
 
 use cunxiang_tests::intake::{ANNA, DUKOU, contains, dukou_photo};
-use cunxiang_tests::{TestServer, backends};
+use cunxiang_tests::{Backend, TestServer, covered};
 use reqwest::multipart::{Form, Part};
+use rstest::rstest;
 use serde_json::{Value, json};
 
 use super::open311::{fetch, is_error, valid};
@@ -80,9 +81,12 @@ async fn report_of(srv: &TestServer, id: &str) -> Value {
     report
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_multipart_post_counts_once_and_a_429_says_when_to_retry() {
-    for backend in backends() {
+async fn a_multipart_post_counts_once_and_a_429_says_when_to_retry(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let key = client(&srv, 2).await;
         for variant in [1, 2] {
@@ -105,9 +109,12 @@ async fn a_multipart_post_counts_once_and_a_429_says_when_to_retry() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_posts_token_resolves_even_for_a_private_service() {
-    for backend in backends() {
+async fn a_posts_token_resolves_even_for_a_private_service(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let key = client(&srv, 100).await;
         // 邻里纠纷 is a private category: its requests never show on the anonymous façade…
@@ -126,9 +133,12 @@ async fn a_posts_token_resolves_even_for_a_private_service() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn service_code_and_status_take_several_values() {
-    for backend in backends() {
+async fn service_code_and_status_take_several_values(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
         let anna = srv.villager(ANNA).await;
         for (i, category) in ["garbage", "road", "water"].into_iter().enumerate() {
@@ -167,9 +177,12 @@ async fn service_code_and_status_take_several_values() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn descriptions_take_up_to_4000_characters() {
-    for backend in backends() {
+async fn descriptions_take_up_to_4000_characters(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let key = client(&srv, 100).await;
         let long = "路".repeat(4000);
@@ -191,9 +204,14 @@ async fn descriptions_take_up_to_4000_characters() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn the_service_notice_says_where_the_request_went_with_its_case_number() {
-    for backend in backends() {
+async fn the_service_notice_says_where_the_request_went_with_its_case_number(
+    #[case] backend: Backend,
+) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let key = client(&srv, 100).await;
         let (status, _, body) = post(&srv, &key, "garbage", &[], None).await;
@@ -228,9 +246,12 @@ async fn the_service_notice_says_where_the_request_went_with_its_case_number() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_clients_media_url_is_echoed_back_and_never_fetched() {
-    for backend in backends() {
+async fn a_clients_media_url_is_echoed_back_and_never_fetched(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let key = client(&srv, 100).await;
         // Something listening where media_url points: it must never be called.
@@ -272,9 +293,14 @@ async fn a_clients_media_url_is_echoed_back_and_never_fetched() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn the_photos_behind_a_public_requests_media_url_open_without_a_token() {
-    for backend in backends() {
+async fn the_photos_behind_a_public_requests_media_url_open_without_a_token(
+    #[case] backend: Backend,
+) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let key = client(&srv, 100).await;
         let (status, _, body) = post(&srv, &key, "garbage", &[], Some(3)).await;

@@ -5,7 +5,8 @@
 
 use cunxiang_tests::intake::{ANNA, DUKOU, dukou_photo, rows};
 use cunxiang_tests::lifecycle::{DUKOU_TEAM, STAFF_PASSWORD};
-use cunxiang_tests::{TestServer, backends};
+use cunxiang_tests::{Backend, TestServer, covered};
+use rstest::rstest;
 use serde_json::{Value, json};
 
 use super::open311::is_error;
@@ -88,9 +89,14 @@ fn footprint(srv: &TestServer) -> ((i64, i64, i64), usize, usize, usize) {
     )
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_client_files_only_within_its_region_and_a_refusal_leaves_nothing() {
-    for backend in backends() {
+async fn a_client_files_only_within_its_region_and_a_refusal_leaves_nothing(
+    #[case] backend: Backend,
+) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
         // 渡口村 lies in 潢溪镇 (360603102), not in 锦江镇 (360603101).
@@ -152,9 +158,14 @@ async fn a_client_files_only_within_its_region_and_a_refusal_leaves_nothing() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn filing_for_a_villager_needs_the_scope_names_villagers_only_and_is_audited() {
-    for backend in backends() {
+async fn filing_for_a_villager_needs_the_scope_names_villagers_only_and_is_audited(
+    #[case] backend: Backend,
+) {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
         let admin = srv.login("admin").await;
         let anna = srv.villager(ANNA).await;

@@ -3,7 +3,8 @@
 //! their own subtree; bad requests change nothing.
 
 use cunxiang_core::coords::{CoordSystem, LonLat, from_wgs84};
-use cunxiang_tests::{Contract, TestServer, backends};
+use cunxiang_tests::{Backend, Contract, TestServer, covered};
+use rstest::rstest;
 use serde_json::{Value, json};
 
 /// The centre of the demo grid 渡口村网格, WGS-84.
@@ -17,10 +18,13 @@ async fn count(srv: &TestServer, path: &str) -> usize {
     body["items"].as_array().expect("items").len()
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn regions_are_added_renamed_and_deleted_only_when_unused() {
+async fn regions_are_added_renamed_and_deleted_only_when_unused(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let hx = srv.login("hx-supervisor").await;
         let t = hx.access_token.as_str();
@@ -114,10 +118,15 @@ async fn regions_are_added_renamed_and_deleted_only_when_unused() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn units_are_added_and_disabled_but_not_while_a_rule_points_at_them() {
+async fn units_are_added_and_disabled_but_not_while_a_rule_points_at_them(
+    #[case] backend: Backend,
+) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let hx = srv.login("hx-supervisor").await;
         let t = hx.access_token.as_str();
@@ -190,10 +199,13 @@ async fn units_are_added_and_disabled_but_not_while_a_rule_points_at_them() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn categories_are_managed_by_admins_only() {
+async fn categories_are_managed_by_admins_only(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
         let t = admin.access_token.as_str();
@@ -272,10 +284,13 @@ async fn categories_are_managed_by_admins_only() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_disabled_grid_stops_routing_until_enabled_again() {
+async fn a_disabled_grid_stops_routing_until_enabled_again(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let hx = srv.login("hx-supervisor").await;
         let t = hx.access_token.as_str();

@@ -1,6 +1,7 @@
 //! The organisation model over HTTP: regions, grids, units and categories of the demo county.
 
-use cunxiang_tests::{Contract, TestServer, backends};
+use cunxiang_tests::{Backend, Contract, TestServer, covered};
+use rstest::rstest;
 use serde_json::Value;
 
 fn names(items: &Value) -> Vec<&str> {
@@ -12,10 +13,13 @@ fn names(items: &Value) -> Vec<&str> {
         .collect()
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn regions_list_the_townships_of_yujiang_by_real_code() {
+async fn regions_list_the_townships_of_yujiang_by_real_code(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let (status, top) = srv.get("/v1/regions").await;
         assert_eq!(status, 200, "{backend:?}");
@@ -57,10 +61,13 @@ async fn regions_list_the_townships_of_yujiang_by_real_code() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn grids_page_through_all_and_filter_by_subtree() {
+async fn grids_page_through_all_and_filter_by_subtree(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let mut seen = Vec::new();
         let mut path = "/v1/grids?limit=4".to_owned();
@@ -99,10 +106,13 @@ async fn grids_page_through_all_and_filter_by_subtree() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn units_filter_by_kind_and_region() {
+async fn units_filter_by_kind_and_region(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let (status, county) = srv.get("/v1/units?kind=county_department").await;
         assert_eq!(status, 200);
@@ -146,10 +156,13 @@ async fn units_filter_by_kind_and_region() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn categories_carry_their_time_limits() {
+async fn categories_carry_their_time_limits(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let (status, body) = srv.get("/v1/categories").await;
         assert_eq!(status, 200);

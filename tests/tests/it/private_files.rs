@@ -6,7 +6,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use cunxiang_tests::intake::{ANNA, dukou_photo};
-use cunxiang_tests::{Backend, TestServer, backends};
+use cunxiang_tests::{Backend, TestServer, covered};
+use rstest::rstest;
 
 /// Paths under `dir` (itself included) whose mode lets group or others in.
 fn open_to_others(dir: &Path, found: &mut Vec<String>) {
@@ -27,9 +28,12 @@ fn open_to_others(dir: &Path, found: &mut Vec<String>) {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn the_data_directory_and_database_are_owner_only() {
-    for backend in backends() {
+async fn the_data_directory_and_database_are_owner_only(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
         let anna = srv.villager(ANNA).await;
         let (status, photo) = srv

@@ -13,7 +13,8 @@ use cunxiang_storage::push::claims::Destination;
 use cunxiang_storage::push::deliveries::{self, Delivery, DeliveryFilter, NewDelivery};
 use cunxiang_tests::intake::ANNA;
 use cunxiang_tests::push::{BlackHole, HookReceiver};
-use cunxiang_tests::{TestDb, TestServer, backends};
+use cunxiang_tests::{Backend, TestDb, TestServer, covered};
+use rstest::rstest;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -97,9 +98,12 @@ async fn outbox(srv: &TestServer) -> Vec<Delivery> {
     .await
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_partner_that_never_answers_does_not_hold_up_the_others() {
-    for backend in backends() {
+async fn a_partner_that_never_answers_does_not_hold_up_the_others(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start_on(TestDb::new(backend), |s| {
             // The worker's own loop delivers (tests usually drive passes themselves).
             s.push.delivery_interval_ms = 100;
@@ -192,9 +196,14 @@ async fn a_partner_that_never_answers_does_not_hold_up_the_others() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn on_shutdown_the_worker_claims_no_more_and_lets_sends_in_flight_finish() {
-    for backend in backends() {
+async fn on_shutdown_the_worker_claims_no_more_and_lets_sends_in_flight_finish(
+    #[case] backend: Backend,
+) {
+    if covered(backend) {
         let srv = TestServer::start_on(TestDb::new(backend), |s| {
             s.push.delivery_interval_ms = 100;
             s.push.webhook_timeout_secs = 2;

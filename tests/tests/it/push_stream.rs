@@ -8,7 +8,8 @@ use std::time::Duration;
 use cunxiang_tests::intake::ANNA;
 use cunxiang_tests::lifecycle::DUKOU_TEAM;
 use cunxiang_tests::push::SseEvent;
-use cunxiang_tests::{TestDb, TestServer, backends};
+use cunxiang_tests::{Backend, TestDb, TestServer, covered};
+use rstest::rstest;
 use serde_json::json;
 
 /// How long an event may take to reach a stream.
@@ -22,9 +23,12 @@ fn ids(events: &[SseEvent]) -> Vec<String> {
     events.iter().map(SseEvent::event_id).collect()
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_stream_needs_a_token_and_a_good_cursor() {
-    for backend in backends() {
+async fn a_stream_needs_a_token_and_a_good_cursor(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
         let anna = srv.villager(ANNA).await;
         let refused = srv
@@ -71,9 +75,12 @@ async fn a_stream_needs_a_token_and_a_good_cursor() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn internal_events_reach_staff_streams_only() {
-    for backend in backends() {
+async fn internal_events_reach_staff_streams_only(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
         let admin = srv.login("admin").await;
         let anna = srv.villager(ANNA).await;
@@ -114,9 +121,12 @@ async fn internal_events_reach_staff_streams_only() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn reconnecting_with_an_old_id_replays_exactly_what_was_missed() {
-    for backend in backends() {
+async fn reconnecting_with_an_old_id_replays_exactly_what_was_missed(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
         let admin = srv.login("admin").await;
         let anna = srv.villager(ANNA).await;
@@ -206,9 +216,12 @@ async fn reconnecting_with_an_old_id_replays_exactly_what_was_missed() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn quiet_streams_get_heartbeat_comments() {
-    for backend in backends() {
+async fn quiet_streams_get_heartbeat_comments(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start_on(TestDb::new(backend), |s| {
             s.push.heartbeat_secs = 1;
             s.test_phones = vec![(ANNA.into(), cunxiang_api::settings::Secret("123456".into()))];
@@ -224,9 +237,12 @@ async fn quiet_streams_get_heartbeat_comments() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn an_event_written_on_one_instance_reaches_a_stream_on_another() {
-    for backend in backends() {
+async fn an_event_written_on_one_instance_reaches_a_stream_on_another(#[case] backend: Backend) {
+    if covered(backend) {
         let a = TestServer::start_with_phones(backend, &[ANNA]).await;
         let b = a
             .another_instance(|s| {
@@ -264,9 +280,12 @@ async fn an_event_written_on_one_instance_reaches_a_stream_on_another() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn one_person_holds_a_bounded_number_of_streams() {
-    for backend in backends() {
+async fn one_person_holds_a_bounded_number_of_streams(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start_on(TestDb::new(backend), |s| {
             s.test_phones = vec![(ANNA.into(), cunxiang_api::settings::Secret("123456".into()))];
             s.push.max_streams_per_user = 2;

@@ -7,12 +7,16 @@ use std::collections::BTreeMap;
 use cunxiang_tests::intake::ANNA;
 use cunxiang_tests::lifecycle::DUKOU_TEAM;
 use cunxiang_tests::push::HookReceiver;
-use cunxiang_tests::{TestServer, backends};
+use cunxiang_tests::{Backend, TestServer, covered};
+use rstest::rstest;
 use serde_json::json;
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn bad_registrations_are_refused_and_secrets_are_never_listed() {
-    for backend in backends() {
+async fn bad_registrations_are_refused_and_secrets_are_never_listed(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
         let token = Some(admin.access_token.as_str());
@@ -110,9 +114,12 @@ async fn bad_registrations_are_refused_and_secrets_are_never_listed() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn each_webhook_gets_the_kinds_and_region_it_asked_for() {
-    for backend in backends() {
+async fn each_webhook_gets_the_kinds_and_region_it_asked_for(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
         let admin = srv.login("admin").await;
         let anna = srv.villager(ANNA).await;

@@ -10,7 +10,8 @@ use cunxiang_api::settings::Secret;
 use cunxiang_tests::intake::ANNA;
 use cunxiang_tests::lifecycle::DUKOU_TEAM;
 use cunxiang_tests::push::{SMS_KEY, SmsProvider, WX_APP, WX_SECRET, Wechat, template};
-use cunxiang_tests::{TestDb, TestServer, backends};
+use cunxiang_tests::{Backend, TestDb, TestServer, covered};
+use rstest::rstest;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
@@ -50,9 +51,12 @@ async fn wechat_deliveries(
     out
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn wechat_error_codes_decide_refused_dead_or_retry() {
-    for backend in backends() {
+async fn wechat_error_codes_decide_refused_dead_or_retry(#[case] backend: Backend) {
+    if covered(backend) {
         let wechat = Wechat::start("TOKEN-1").await;
         wechat.login("anna-code", "o-anna").await;
         answer(&wechat, "TPL-ASSIGNED", 45009).await;
@@ -151,9 +155,12 @@ async fn wechat_error_codes_decide_refused_dead_or_retry() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_rejected_token_is_fetched_again_and_the_message_resent() {
-    for backend in backends() {
+async fn a_rejected_token_is_fetched_again_and_the_message_resent(#[case] backend: Backend) {
+    if covered(backend) {
         let wechat = Wechat::start("TOKEN-NEW").await;
         wechat.login("anna-code", "o-anna").await;
         Mock::given(method("POST"))
@@ -232,9 +239,14 @@ async fn a_rejected_token_is_fetched_again_and_the_message_resent() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_villager_without_wechat_gets_an_sms_and_a_wechat_follower_a_message() {
-    for backend in backends() {
+async fn a_villager_without_wechat_gets_an_sms_and_a_wechat_follower_a_message(
+    #[case] backend: Backend,
+) {
+    if covered(backend) {
         let sms = SmsProvider::start().await;
         let wechat = Wechat::start("TOKEN-1").await;
         wechat.login("bao-code", "o-bao").await;
@@ -311,9 +323,12 @@ async fn a_villager_without_wechat_gets_an_sms_and_a_wechat_follower_a_message()
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_report_closed_by_silence_is_texted_to_her() {
-    for backend in backends() {
+async fn a_report_closed_by_silence_is_texted_to_her(#[case] backend: Backend) {
+    if covered(backend) {
         let sms = SmsProvider::start().await;
         let srv = TestServer::start_on(TestDb::new(backend), |s| {
             sms.configure(s);

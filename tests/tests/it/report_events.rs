@@ -3,7 +3,8 @@
 
 use cunxiang_tests::intake::{ANNA, BAO};
 use cunxiang_tests::lifecycle::DUKOU_TEAM;
-use cunxiang_tests::{Contract, TestServer, backends};
+use cunxiang_tests::{Backend, Contract, TestServer, covered};
+use rstest::rstest;
 use serde_json::{Value, json};
 
 fn kinds(page: &Value) -> Vec<&str> {
@@ -15,11 +16,16 @@ fn kinds(page: &Value) -> Vec<&str> {
         .collect()
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_poller_gets_the_events_after_her_last_one_and_only_what_she_may_see() {
+async fn a_poller_gets_the_events_after_her_last_one_and_only_what_she_may_see(
+    #[case] backend: Backend,
+) {
     let contract = Contract::load();
     let path = "/v1/reports/{id}/events";
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA, BAO]).await;
         let admin = srv.login("admin").await;
         let anna = srv.villager(ANNA).await;

@@ -3,7 +3,8 @@
 //! goes to the county's dispatch queue.
 
 use cunxiang_core::coords::{CoordSystem, LonLat, from_wgs84};
-use cunxiang_tests::{Contract, TestServer, backends};
+use cunxiang_tests::{Backend, Contract, TestServer, covered};
+use rstest::rstest;
 use serde_json::Value;
 
 /// The centre of the demo grid 渡口村网格, WGS-84.
@@ -27,10 +28,15 @@ async fn preview(
     (status.as_u16(), body)
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_point_in_dukou_routes_by_category_whatever_the_coordinate_system() {
+async fn a_point_in_dukou_routes_by_category_whatever_the_coordinate_system(
+    #[case] backend: Backend,
+) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
         for system in [CoordSystem::Gcj02, CoordSystem::Bd09, CoordSystem::Wgs84] {
@@ -65,9 +71,12 @@ async fn a_point_in_dukou_routes_by_category_whatever_the_coordinate_system() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn outside_every_grid_a_report_goes_to_the_county_dispatch_queue() {
-    for backend in backends() {
+async fn outside_every_grid_a_report_goes_to_the_county_dispatch_queue(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let sup = srv.login("yj-supervisor").await;
         let far = LonLat {
@@ -82,10 +91,13 @@ async fn outside_every_grid_a_report_goes_to_the_county_dispatch_queue() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn bad_points_categories_and_callers_are_refused() {
+async fn bad_points_categories_and_callers_are_refused(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
         let t = admin.access_token.as_str();
@@ -139,10 +151,13 @@ async fn bad_points_categories_and_callers_are_refused() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_rule_redirects_a_category_until_it_is_disabled() {
+async fn a_rule_redirects_a_category_until_it_is_disabled(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
         let t = admin.access_token.as_str();
@@ -185,10 +200,13 @@ async fn a_rule_redirects_a_category_until_it_is_disabled() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn bad_rules_are_refused_and_change_nothing() {
+async fn bad_rules_are_refused_and_change_nothing(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start(backend).await;
         let admin = srv.login("admin").await;
         let t = admin.access_token.as_str();
@@ -250,9 +268,12 @@ async fn bad_rules_are_refused_and_change_nothing() {
 /// Each instance keeps the organisation in memory: a rule made through one instance, and a
 /// change made in the database by hand, reach the next routing on another at once (the
 /// organisation's version, bumped by triggers, tells it to rebuild).
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn every_instance_routes_by_the_organisation_stored_now() {
-    for backend in backends() {
+async fn every_instance_routes_by_the_organisation_stored_now(#[case] backend: Backend) {
+    if covered(backend) {
         let a = TestServer::start(backend).await;
         let b = a.another_instance(|_| {}).await;
         let admin = a.login("admin").await;

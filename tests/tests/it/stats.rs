@@ -4,7 +4,8 @@
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use cunxiang_tests::intake::{ANNA, BAO};
 use cunxiang_tests::lifecycle::{DUKOU_TEAM, at};
-use cunxiang_tests::{Contract, Session, TestServer, backends};
+use cunxiang_tests::{Backend, Contract, Session, TestServer, covered};
+use rstest::rstest;
 use serde_json::{Value, json};
 
 fn stamp(t: DateTime<Utc>) -> String {
@@ -80,10 +81,13 @@ async fn scenario(srv: &TestServer, admin: &Session) -> (DateTime<Utc>, DateTime
     (created[0] - Duration::seconds(1), at(&r7["created_at"]))
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn kpis_match_a_hand_computed_scenario() {
+async fn kpis_match_a_hand_computed_scenario(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA, BAO]).await;
         let admin = srv.login("admin").await;
         let (from, to) = scenario(&srv, &admin).await;
@@ -153,10 +157,13 @@ async fn kpis_match_a_hand_computed_scenario() {
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn kpis_are_scoped_and_bad_input_is_refused() {
+async fn kpis_are_scoped_and_bad_input_is_refused(#[case] backend: Backend) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
         let anna = srv.villager(ANNA).await;
         let hx = srv.login("hx-supervisor").await;

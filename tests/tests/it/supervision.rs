@@ -5,7 +5,8 @@
 use chrono::{Duration, Utc};
 use cunxiang_tests::intake::{ANNA, BAO};
 use cunxiang_tests::lifecycle::{DUKOU_TEAM, action_op, footprint, kinds, last_event, timeline};
-use cunxiang_tests::{Contract, TestServer, backends};
+use cunxiang_tests::{Backend, Contract, TestServer, covered};
+use rstest::rstest;
 use serde_json::{Value, json};
 
 /// The supervision list items.
@@ -22,10 +23,15 @@ fn reply_by(minutes: i64) -> String {
 
 const INTERNAL: [&str; 3] = ["supervised", "replied", "supervision_overdue"];
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn orders_are_answered_refused_when_not_open_and_escalated_when_ignored() {
+async fn orders_are_answered_refused_when_not_open_and_escalated_when_ignored(
+    #[case] backend: Backend,
+) {
     let contract = Contract::load();
-    for backend in backends() {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA, BAO]).await;
         let admin = srv.login("admin").await;
         let anna = srv.villager(ANNA).await;
@@ -253,9 +259,12 @@ async fn orders_are_answered_refused_when_not_open_and_escalated_when_ignored() 
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn supervisors_urge_and_handlers_cannot() {
-    for backend in backends() {
+async fn supervisors_urge_and_handlers_cannot(#[case] backend: Backend) {
+    if covered(backend) {
         let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
         let admin = srv.login("admin").await;
         let anna = srv.villager(ANNA).await;

@@ -1,0 +1,2 @@
+-- Nothing to undo here (see up.sql).
+SELECT 1;
