@@ -39,11 +39,8 @@ use serde_json::json;
 
 pub use scan::{BodyScanner, Encoding, first_refused, refused};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::open311::{Format, Open311Error};
-
-/// The error code of a refusal.
-pub const CODE: &str = "control_character";
 
 /// Where a refused character was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,7 +95,7 @@ impl Found {
                 json!({ "in": "body", "character": code(*c) }),
             ),
         };
-        ApiError::new(status, CODE, self.message())
+        ApiError::new(status, ErrorCode::ControlCharacter, self.message())
             .with_details(details)
             .error_response()
     }

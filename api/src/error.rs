@@ -1,13 +1,16 @@
 //! The API's error type and the JSON error shape every failure answers with:
-//! `{"error": {"code": "snake_case_code", "message": "human text", "details": {…}}}`.
-//! Internal causes are logged, never sent.
+//! `{"error": {"code": "snake_case_code", "message": "human text", "details": {…}}}`, the
+//! code one of [`ErrorCode`]. Internal causes are logged, never sent.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::{Value, json};
 
+mod code;
 mod lifecycle;
+
+pub use code::ErrorCode;
 
 /// A failure to report to the caller.
 #[derive(Debug, Clone)]
@@ -15,7 +18,7 @@ pub struct ApiError {
     /// HTTP status.
     pub status: StatusCode,
     /// Stable machine-readable code.
-    pub code: &'static str,
+    pub code: ErrorCode,
     /// Human-readable explanation.
     pub message: String,
     /// Structured extra information (field names, line numbers …), `{}` when none.
@@ -26,7 +29,7 @@ pub struct ApiError {
 
 impl ApiError {
     /// An error with the given status, code and message and no details.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError {
             status,
             code,
@@ -43,17 +46,17 @@ impl ApiError {
     }
 
     /// 401: no or bad credentials; tells the client to use a bearer token.
-    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn unauthorized(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, code, message).with_header("WWW-Authenticate", "Bearer")
     }
 
     /// 403: authenticated, but not allowed to do this.
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, message)
     }
 
     /// 429 with `Retry-After` in whole seconds (at least 1).
-    pub fn too_many(code: &'static str, message: impl Into<String>, retry_after_secs: i64) -> Self {
+    pub fn too_many(code: ErrorCode, message: impl Into<String>, retry_after_secs: i64) -> Self {
         let secs = retry_after_secs.max(1);
         Self::new(StatusCode::TOO_MANY_REQUESTS, code, message)
             .with_details(json!({ "retry_after": secs }))
@@ -68,18 +71,26 @@ impl ApiError {
 
     /// 400 with code `invalid_parameter`, naming the parameter.
     pub fn invalid_parameter(name: &str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_parameter", message)
-            .with_details(json!({ "parameter": name }))
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidParameter,
+            message,
+        )
+        .with_details(json!({ "parameter": name }))
     }
 
     /// 422 with code `invalid_field`, naming the offending body field.
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message)
-            .with_details(json!({ "field": field }))
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidField,
+            message,
+        )
+        .with_details(json!({ "field": field }))
     }
 
     /// 404 with the given code.
-    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn not_found(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, code, message)
     }
 
@@ -88,7 +99,7 @@ impl ApiError {
         tracing::error!(error = %cause, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ErrorCode::InternalError,
             "internal error",
         )
     }
@@ -98,7 +109,7 @@ impl ApiError {
         tracing::warn!(error = %cause, "service unavailable");
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
+            ErrorCode::Unavailable,
             "service temporarily unavailable",
         )
     }
@@ -111,7 +122,7 @@ impl ApiError {
         tracing::warn!(error = %cause, "database busy");
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
+            ErrorCode::Unavailable,
             "the database is busy; try again in a moment",
         )
         .with_header("Retry-After", "1")
@@ -119,7 +130,9 @@ impl ApiError {
 
     /// The JSON body.
     pub fn body(&self) -> Value {
-        json!({ "error": { "code": self.code, "message": self.message, "details": self.details } })
+        json!({ "error": {
+            "code": self.code.as_str(), "message": self.message, "details": self.details
+        } })
     }
 }
 
@@ -155,8 +168,10 @@ impl From<cunxiang_storage::StorageError> for ApiError {
         match e {
             S::Pool(_) | S::Connect { .. } => ApiError::unavailable(e),
             e if cunxiang_storage::conn::is_busy(&e) => ApiError::busy(e),
-            S::NotFound(what) => ApiError::not_found("not_found", format!("{what} not found")),
-            S::Conflict(what) => ApiError::new(StatusCode::CONFLICT, "conflict", what),
+            S::NotFound(what) => {
+                ApiError::not_found(ErrorCode::NotFound, format!("{what} not found"))
+            }
+            S::Conflict(what) => ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, what),
             other => ApiError::internal(other),
         }
     }
@@ -170,25 +185,25 @@ impl From<actix_web::error::BlockingError> for ApiError {
 
 /// The code for a status when the failure did not come from an [`ApiError`] (actix's own
 /// responses, rewritten by the error-shape middleware).
-pub fn code_for_status(status: StatusCode) -> &'static str {
+pub fn code_for_status(status: StatusCode) -> ErrorCode {
     match status.as_u16() {
-        400 => "bad_request",
-        401 => "unauthorized",
-        403 => "forbidden",
-        404 => "not_found",
-        405 => "method_not_allowed",
-        406 => "not_acceptable",
-        408 => "request_timeout",
-        409 => "conflict",
-        411 => "length_required",
-        413 => "payload_too_large",
-        414 => "uri_too_long",
-        415 => "unsupported_media_type",
-        422 => "unprocessable_entity",
-        429 => "too_many_requests",
-        431 => "request_header_fields_too_large",
-        500..=599 => "internal_error",
-        _ => "error",
+        400 => ErrorCode::BadRequest,
+        401 => ErrorCode::Unauthorized,
+        403 => ErrorCode::Forbidden,
+        404 => ErrorCode::NotFound,
+        405 => ErrorCode::MethodNotAllowed,
+        406 => ErrorCode::NotAcceptable,
+        408 => ErrorCode::RequestTimeout,
+        409 => ErrorCode::Conflict,
+        411 => ErrorCode::LengthRequired,
+        413 => ErrorCode::PayloadTooLarge,
+        414 => ErrorCode::UriTooLong,
+        415 => ErrorCode::UnsupportedMediaType,
+        422 => ErrorCode::UnprocessableEntity,
+        429 => ErrorCode::TooManyRequests,
+        431 => ErrorCode::RequestHeaderFieldsTooLarge,
+        500..=599 => ErrorCode::InternalError,
+        _ => ErrorCode::Error,
     }
 }
 

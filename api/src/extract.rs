@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use serde_json::json;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 /// JSON bodies: at most `limit` bytes (413 beyond), `application/json` only (415), well-formed
 /// (400 with the parser's position) and of the right shape (422).
@@ -17,35 +17,35 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
             let api = match &err {
                 JsonPayloadError::OverflowKnownLength { length, limit } => ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
+                    ErrorCode::PayloadTooLarge,
                     format!("request body of {length} bytes is larger than the limit of {limit}"),
                 )
                 .with_details(json!({ "limit": limit })),
                 JsonPayloadError::Overflow { limit } => ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
+                    ErrorCode::PayloadTooLarge,
                     format!("request body is larger than the limit of {limit} bytes"),
                 )
                 .with_details(json!({ "limit": limit })),
                 JsonPayloadError::ContentType => ApiError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
+                    ErrorCode::UnsupportedMediaType,
                     "request body must be application/json",
                 ),
                 JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_body",
+                    ErrorCode::InvalidBody,
                     format!("request body does not have the expected fields: {e}"),
                 ),
                 JsonPayloadError::Deserialize(e) => ApiError::new(
                     StatusCode::BAD_REQUEST,
-                    "malformed_json",
+                    ErrorCode::MalformedJson,
                     format!("request body is not valid JSON: {e}"),
                 )
                 .with_details(json!({ "line": e.line(), "column": e.column() })),
                 other => ApiError::new(
                     StatusCode::BAD_REQUEST,
-                    "bad_request",
+                    ErrorCode::BadRequest,
                     format!("request body: {other}"),
                 ),
             };
@@ -57,11 +57,16 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err, _req| {
         let QueryPayloadError::Deserialize(e) = &err else {
-            return ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", err.to_string()).into();
+            return ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidQuery,
+                err.to_string(),
+            )
+            .into();
         };
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            "invalid_query",
+            ErrorCode::InvalidQuery,
             format!("query string: {e}"),
         )
         .into()
@@ -75,7 +80,7 @@ pub fn form_config() -> web::FormConfig {
         .error_handler(|err, _req| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "invalid_body",
+                ErrorCode::InvalidBody,
                 format!("form body: {err}"),
             )
             .into()
@@ -89,7 +94,7 @@ pub fn path_config() -> web::PathConfig {
             PathError::Deserialize(e) => format!("no resource at {}: {e}", req.path()),
             other => format!("no resource at {}: {other}", req.path()),
         };
-        ApiError::not_found("not_found", message).into()
+        ApiError::not_found(ErrorCode::NotFound, message).into()
     })
 }
 
@@ -125,25 +130,25 @@ mod tests {
         let (s, b) = post("{\"a\":", "application/json").await;
         assert_eq!(
             (s, b["error"]["code"].as_str()),
-            (400, Some("malformed_json"))
+            (400, Some(ErrorCode::MalformedJson.as_str()))
         );
         assert!(b["error"]["details"]["line"].is_number());
         let (s, b) = post("[1,2]", "application/json").await;
         assert_eq!(
             (s, b["error"]["code"].as_str()),
-            (422, Some("invalid_body"))
+            (422, Some(ErrorCode::InvalidBody.as_str()))
         );
         let big =
             "{\"a\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}";
         let (s, b) = post(big, "application/json").await;
         assert_eq!(
             (s, b["error"]["code"].as_str()),
-            (413, Some("payload_too_large"))
+            (413, Some(ErrorCode::PayloadTooLarge.as_str()))
         );
         let (s, b) = post("{}", "text/plain").await;
         assert_eq!(
             (s, b["error"]["code"].as_str()),
-            (415, Some("unsupported_media_type"))
+            (415, Some(ErrorCode::UnsupportedMediaType.as_str()))
         );
         let (s, _) = post("{\"a\":1}", "application/json").await;
         assert_eq!(s, 200);

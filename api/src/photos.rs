@@ -21,7 +21,7 @@ use cunxiang_storage::blobs::BlobStore;
 use cunxiang_storage::media::{Media, Rendition};
 use uuid::Uuid;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 pub use spool::{Spooled, spool_upload};
@@ -36,13 +36,18 @@ pub enum Stored {
 
 /// The API error for a photo the pipeline refused.
 pub fn photo_error(e: &PhotoError) -> ApiError {
-    let status = match e {
-        PhotoError::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        PhotoError::TooManyPixels { .. } | PhotoError::TooLarge { .. } | PhotoError::Corrupt(_) => {
-            StatusCode::UNPROCESSABLE_ENTITY
+    let (status, code) = match e {
+        PhotoError::Unsupported(_) => (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::UnsupportedMediaType,
+        ),
+        PhotoError::TooManyPixels { .. } => {
+            (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::TooManyPixels)
         }
+        PhotoError::TooLarge { .. } => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ImageTooLarge),
+        PhotoError::Corrupt(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::CorruptImage),
     };
-    ApiError::new(status, e.code(), e.to_string())
+    ApiError::new(status, code, e.to_string())
 }
 
 /// EXIF capture time as UTC: with the camera's offset when it wrote one, else Beijing time

@@ -1,9 +1,7 @@
-//! Why a photo was refused: each error has a human message and a stable machine code.
+//! Why a photo was refused, with a human message per reason. The API gives each reason its
+//! status and machine code (`cunxiang_api::error::ErrorCode`).
 
-/// A photo that [`crate::process`] refused. The message (`Display`) is for people; [`code`]
-/// is for clients and logs.
-///
-/// [`code`]: PhotoError::code
+/// A photo that [`crate::process`] refused. The message (`Display`) is for people.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PhotoError {
     /// Not an image type the pipeline reads (unknown magic bytes, HEIC, an unusual JPEG
@@ -46,36 +44,17 @@ pub enum PhotoError {
     Corrupt(String),
 }
 
-impl PhotoError {
-    /// The machine-readable code: `unsupported_media_type`, `too_many_pixels`,
-    /// `image_too_large` or `corrupt_image`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            PhotoError::Unsupported(_) => "unsupported_media_type",
-            PhotoError::TooManyPixels { .. } => "too_many_pixels",
-            PhotoError::TooLarge { .. } => "image_too_large",
-            PhotoError::Corrupt(_) => "corrupt_image",
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn codes_and_messages() {
+    fn messages_name_what_was_wrong() {
         let e = PhotoError::TooManyPixels {
             width: 60_000,
             height: 60_000,
             max: 50_000_000,
         };
-        assert_eq!(e.code(), "too_many_pixels");
         assert!(e.to_string().contains("60000×60000"), "{e}");
-        assert_eq!(
-            PhotoError::Unsupported("x".into()).code(),
-            "unsupported_media_type"
-        );
-        assert_eq!(PhotoError::Corrupt("x".into()).code(), "corrupt_image");
     }
 }

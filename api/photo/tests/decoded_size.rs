@@ -22,7 +22,6 @@ fn a_16_bit_png_over_the_byte_bound_is_refused_from_its_header() {
     };
     assert_eq!(process(&png, &tight).unwrap_err(), refused);
     assert_eq!(plan(&png, &tight).unwrap_err(), refused);
-    assert_eq!(refused.code(), "image_too_large");
     assert!(refused.to_string().contains("1000×800"), "{refused}");
 
     // Within the bound the same file decodes (16-bit, alpha flattened onto white).

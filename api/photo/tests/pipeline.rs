@@ -128,7 +128,6 @@ fn decompression_bombs_are_refused_before_decoding() {
             max: 50_000_000
         }
     );
-    assert_eq!(err.code(), "too_many_pixels");
 
     let err = process(&jpeg_bomb(65_000, 65_000), &limits()).unwrap_err();
     assert!(matches!(
@@ -151,7 +150,6 @@ fn garbage_is_unsupported() {
     ] {
         let err = process(bytes, &limits()).unwrap_err();
         assert!(matches!(err, PhotoError::Unsupported(_)), "{err:?}");
-        assert_eq!(err.code(), "unsupported_media_type");
     }
 }
 
@@ -161,7 +159,7 @@ fn heic_is_refused_with_advice() {
     heic.extend(b"ftypheic\0\0\0\0mif1heic");
     heic.extend([0u8; 200]);
     let err = process(&heic, &limits()).unwrap_err();
-    assert_eq!(err.code(), "unsupported_media_type");
+    assert!(matches!(err, PhotoError::Unsupported(_)), "{err:?}");
     let message = err.to_string();
     assert!(
         message.contains("HEIC photos cannot be decoded here"),
@@ -176,7 +174,6 @@ fn damaged_files_are_corrupt() {
     let whole = jpeg(&photo(w, h, 5), w, h, &[]);
     let err = process(&whole[..whole.len() / 2], &limits()).unwrap_err();
     assert!(matches!(err, PhotoError::Corrupt(_)), "{err:?}");
-    assert_eq!(err.code(), "corrupt_image");
 
     // Cut inside the header.
     let err = process(&whole[..40], &limits()).unwrap_err();

@@ -12,7 +12,7 @@ use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
 use super::tokens::{self, CLIENT_ROLE};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 /// An authenticated user with her authority.
@@ -74,21 +74,25 @@ async fn authenticate(
 ) -> Result<Caller, ApiError> {
     let token = token.ok_or_else(|| {
         ApiError::unauthorized(
-            "unauthenticated",
+            ErrorCode::Unauthenticated,
             "this route needs an Authorization: Bearer token",
         )
     })?;
     let claims = tokens::verify(&state.keys, &token).map_err(|e| {
         tracing::info!(reason = %e, "token refused");
-        ApiError::unauthorized("invalid_token", "the access token is invalid or expired")
+        ApiError::unauthorized(
+            ErrorCode::InvalidToken,
+            "the access token is invalid or expired",
+        )
     })?;
     if claims.role == CLIENT_ROLE {
         return authenticate_client(&state, claims)
             .await
             .map(Caller::Client);
     }
-    let id = Uuid::parse_str(&claims.sub)
-        .map_err(|_| ApiError::unauthorized("invalid_token", "the access token is invalid"))?;
+    let id = Uuid::parse_str(&claims.sub).map_err(|_| {
+        ApiError::unauthorized(ErrorCode::InvalidToken, "the access token is invalid")
+    })?;
     let loaded = state
         .db(move |conn| {
             let Some(user) = cunxiang_storage::users::find(conn, id)? else {
@@ -100,13 +104,13 @@ async fn authenticate(
         .await?;
     let Some((user, units)) = loaded else {
         return Err(ApiError::unauthorized(
-            "invalid_token",
+            ErrorCode::InvalidToken,
             "the account no longer exists",
         ));
     };
     if user.status != UserStatus::Active {
         return Err(ApiError::unauthorized(
-            "account_disabled",
+            ErrorCode::AccountDisabled,
             "this account is disabled",
         ));
     }
@@ -129,20 +133,20 @@ async fn authenticate_client(
         .await?;
     let Some((client, _)) = found else {
         return Err(ApiError::unauthorized(
-            "invalid_token",
+            ErrorCode::InvalidToken,
             "the client no longer exists",
         ));
     };
     if client.status != UserStatus::Active {
         return Err(ApiError::unauthorized(
-            "client_disabled",
+            ErrorCode::ClientDisabled,
             "this client is disabled",
         ));
     }
     // A rotated secret retires every token issued before the rotation.
     if claims.iat < client.secret_rotated_at.timestamp() {
         return Err(ApiError::unauthorized(
-            "invalid_token",
+            ErrorCode::InvalidToken,
             "the client's secret was rotated after this token was issued",
         ));
     }
@@ -151,7 +155,7 @@ async fn authenticate_client(
         .check(&client.id, client.rate_limit_per_minute)
     {
         return Err(ApiError::too_many(
-            "rate_limited",
+            ErrorCode::RateLimited,
             format!(
                 "client {} exceeded {} requests per minute",
                 client.id, client.rate_limit_per_minute

@@ -11,7 +11,7 @@ use cunxiang_core::identity::mask_phone;
 use rand::Rng;
 use serde_json::json;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::settings::Settings;
 
 /// Seconds a code stays valid.
@@ -55,7 +55,7 @@ pub async fn deliver(
         tracing::error!(phone = %mask_phone(phone), %reason, "SMS provider failed");
         ApiError::new(
             StatusCode::BAD_GATEWAY,
-            "sms_unavailable",
+            ErrorCode::SmsUnavailable,
             "the SMS could not be sent; try again",
         )
     };

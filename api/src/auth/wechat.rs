@@ -6,7 +6,7 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use serde::Deserialize;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::settings::Settings;
 
 /// What WeChat answers.
@@ -40,7 +40,7 @@ pub async fn exchange(
     else {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "wechat_not_configured",
+            ErrorCode::WechatNotConfigured,
             "WeChat log-in is not configured on this server",
         ));
     };
@@ -52,7 +52,7 @@ pub async fn exchange(
         tracing::error!(%reason, "WeChat jscode2session failed");
         ApiError::new(
             StatusCode::BAD_GATEWAY,
-            "wechat_unavailable",
+            ErrorCode::WechatUnavailable,
             "WeChat could not be reached; try again",
         )
     };
@@ -82,7 +82,7 @@ pub async fn exchange(
         }),
         // 40029 invalid code, 40163 code already used, 40226 high-risk user.
         (40029 | 40163 | 40226, _) => Err(ApiError::unauthorized(
-            "invalid_wechat_code",
+            ErrorCode::InvalidWechatCode,
             "the WeChat log-in code is invalid or already used",
         )),
         (errcode, _) => Err(upstream(format!("errcode {errcode}: {}", session.errmsg))),

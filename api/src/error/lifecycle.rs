@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use cunxiang_core::lifecycle::{Conflict, Refusal};
 use serde_json::json;
 
-use super::ApiError;
+use super::{ApiError, ErrorCode};
 use crate::lifecycle::act::ActError;
 
 impl From<Refusal> for ApiError {
@@ -15,20 +15,20 @@ impl From<Refusal> for ApiError {
             Refusal::Forbidden | Refusal::StaffOnly => ApiError::forbidden(message),
             Refusal::Conflict(conflict) => {
                 let code = match conflict {
-                    Conflict::WrongStatus => "invalid_status",
-                    Conflict::AlreadyRated => "already_rated",
-                    Conflict::WindowPassed => "reopen_window_passed",
-                    Conflict::NoOpenOrder => "no_open_order",
-                    Conflict::OrderClosed => "order_closed",
-                    Conflict::NoLevelAbove => "no_level_above",
-                    Conflict::NoHandler => "no_handler",
+                    Conflict::WrongStatus => ErrorCode::InvalidStatus,
+                    Conflict::AlreadyRated => ErrorCode::AlreadyRated,
+                    Conflict::WindowPassed => ErrorCode::ReopenWindowPassed,
+                    Conflict::NoOpenOrder => ErrorCode::NoOpenOrder,
+                    Conflict::OrderClosed => ErrorCode::OrderClosed,
+                    Conflict::NoLevelAbove => ErrorCode::NoLevelAbove,
+                    Conflict::NoHandler => ErrorCode::NoHandler,
                 };
                 ApiError::new(StatusCode::CONFLICT, code, message)
             }
             Refusal::Invalid(invalid) => ApiError::invalid_field(invalid.field, invalid.message),
             Refusal::EvidenceRequired { .. } => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "evidence_required",
+                ErrorCode::EvidenceRequired,
                 message,
             )
             .with_details(json!({ "field": "media_ids" })),
@@ -40,15 +40,17 @@ impl From<Refusal> for ApiError {
 impl From<ActError> for ApiError {
     fn from(e: ActError) -> Self {
         match e {
-            ActError::NotFound => ApiError::not_found("not_found", "no such report"),
+            ActError::NotFound => ApiError::not_found(ErrorCode::NotFound, "no such report"),
             ActError::Refused(refusal) => refusal.into(),
             ActError::NotInCharge => ApiError::forbidden(e.to_string()),
-            ActError::VersionConflict { current } => {
-                ApiError::new(StatusCode::CONFLICT, "version_conflict", e.to_string())
-                    .with_details(json!({ "version": current }))
-            }
+            ActError::VersionConflict { current } => ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::VersionConflict,
+                e.to_string(),
+            )
+            .with_details(json!({ "version": current })),
             ActError::MediaTaken => {
-                ApiError::new(StatusCode::CONFLICT, "media_taken", e.to_string())
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::MediaTaken, e.to_string())
             }
             ActError::Corrupt(_) => ApiError::internal(e),
             ActError::Storage(e) => e.into(),

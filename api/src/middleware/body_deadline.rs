@@ -21,7 +21,7 @@ use actix_web::web::Bytes;
 use actix_web::{Error, HttpMessage, ResponseError, web};
 use futures_util::Stream;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::open311::{Format, Open311Error};
 use crate::state::AppState;
 
@@ -61,7 +61,7 @@ pub async fn body_deadline(
             .in_format(format)
             .error_response()
     } else {
-        ApiError::new(StatusCode::REQUEST_TIMEOUT, "body_timeout", message).error_response()
+        ApiError::new(StatusCode::REQUEST_TIMEOUT, ErrorCode::BodyTimeout, message).error_response()
     };
     answer
         .head_mut()

@@ -14,7 +14,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::reports::create::{Outcome, Request, intake};
 use crate::reports::submission::Submission;
 use crate::route_index::RoutingCache;
@@ -140,7 +140,7 @@ fn photo_row(conn: &mut DbConn, mut photo: Media, uploader: Uuid) -> Result<Uuid
     if row.report_id.is_some() {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
-            "media_taken",
+            ErrorCode::MediaTaken,
             "this photo is already on a request",
         ));
     }

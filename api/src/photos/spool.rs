@@ -13,7 +13,7 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 /// Bytes collected before they are written out in one blocking call.
 const BATCH: usize = 256 * 1024;
@@ -30,7 +30,7 @@ pub struct Spooled {
     pub head: Vec<u8>,
 }
 
-fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
+fn bad_request(code: ErrorCode, message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, code, message)
 }
 
@@ -57,7 +57,8 @@ pub async fn spool_upload(
     let mut seen_file = false;
     let mut hasher = Sha256::new();
     while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|e| bad_request("malformed_multipart", e.to_string()))?;
+        let mut field =
+            field.map_err(|e| bad_request(ErrorCode::MalformedMultipart, e.to_string()))?;
         let is_file = field
             .content_disposition()
             .and_then(|d| d.get_filename())
@@ -65,25 +66,26 @@ pub async fn spool_upload(
             || field.name() == Some("file");
         if !is_file {
             while let Some(chunk) = field.next().await {
-                chunk.map_err(|e| bad_request("malformed_multipart", e.to_string()))?;
+                chunk.map_err(|e| bad_request(ErrorCode::MalformedMultipart, e.to_string()))?;
             }
             continue;
         }
         if seen_file {
             return Err(bad_request(
-                "one_file_per_request",
+                ErrorCode::OneFilePerRequest,
                 "send one photo per request (each retries on its own)",
             ));
         }
         seen_file = true;
         let mut batch: Vec<u8> = Vec::with_capacity(BATCH);
         while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| bad_request("malformed_multipart", e.to_string()))?;
+            let chunk =
+                chunk.map_err(|e| bad_request(ErrorCode::MalformedMultipart, e.to_string()))?;
             spooled.size += chunk.len() as u64;
             if spooled.size > max_bytes {
                 return Err(ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
+                    ErrorCode::PayloadTooLarge,
                     format!("the photo is larger than {max_bytes} bytes"),
                 ));
             }
@@ -103,12 +105,15 @@ pub async fn spool_upload(
     }
     if !seen_file {
         return Err(bad_request(
-            "missing_file",
+            ErrorCode::MissingFile,
             "the multipart body has no file part (name it `file`)",
         ));
     }
     if spooled.size == 0 {
-        return Err(bad_request("empty_file", "the uploaded file is empty"));
+        return Err(bad_request(
+            ErrorCode::EmptyFile,
+            "the uploaded file is empty",
+        ));
     }
     spooled.sha256 = hex::encode(hasher.finalize());
     Ok(spooled)

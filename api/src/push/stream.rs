@@ -39,7 +39,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::hub::{self, Hub, Item, Permit, Subscription};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::reports::view::EventView;
 use crate::state::AppState;
 use cunxiang_core::visibility::{self, Relation, Sight, Viewer};
@@ -220,7 +220,7 @@ pub async fn open(
         .ok_or_else(|| {
             ApiError::new(
                 actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-                "too_many_streams",
+                ErrorCode::TooManyStreams,
                 "you already hold the most live streams allowed; close one first",
             )
         })?;

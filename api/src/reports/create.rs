@@ -23,14 +23,11 @@ use super::placement::{Placement, place};
 use super::submission::{CreateReport, Submission, check, idempotency_key};
 use super::view::{ReportParts, ReportView};
 use crate::auth::AuthUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::route_index::RoutingCache;
 use crate::settings::Settings;
 use crate::state::AppState;
 use cunxiang_core::visibility::{Sight, sight_of};
-
-/// Code of the internal error that says a concurrent request took the key first.
-const KEY_RACE: &str = "idempotency_race";
 
 /// What intake ended as.
 pub(crate) enum Outcome {
@@ -53,7 +50,7 @@ pub async fn create(
     let input: CreateReport = serde_json::from_value(body).map_err(|e| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
+            ErrorCode::InvalidBody,
             e.to_string(),
         )
     })?;
@@ -161,7 +158,7 @@ pub(crate) fn intake(
     {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "outside_region",
+            ErrorCode::OutsideRegion,
             "the report would be routed to a place outside the region this client serves",
         ));
     }
@@ -189,7 +186,10 @@ pub(crate) fn intake(
         if let Some(key) = key {
             keys::insert(conn, me.user.id, key, hash, record.id).map_err(|e| {
                 if keys::is_taken(&e) {
-                    ApiError::new(StatusCode::CONFLICT, KEY_RACE, "idempotency key taken")
+                    // Caught below (never answered as is): the winner's report is replayed, or
+                    // `idempotency_key_reused` answered when it was a different one.
+                    let code = ErrorCode::IdempotencyKeyReused;
+                    ApiError::new(StatusCode::CONFLICT, code, "idempotency key taken")
                 } else {
                     e.into()
                 }
@@ -199,7 +199,7 @@ pub(crate) fn intake(
         if attached != s.media_ids.len() {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
-                "media_taken",
+                ErrorCode::MediaTaken,
                 "a photo was attached to another report meanwhile; nothing was saved",
             ));
         }
@@ -250,7 +250,7 @@ pub(crate) fn intake(
             Ok(Outcome::Created(parts.view(sight, now)))
         }
         // A retry with the same key committed first: answer as a retry.
-        Err(e) if e.code == KEY_RACE => {
+        Err(e) if e.code == ErrorCode::IdempotencyKeyReused => {
             let key = key.unwrap_or_default();
             let used = keys::find(conn, me.user.id, key)?
                 .ok_or_else(|| ApiError::internal("idempotency key vanished"))?;
@@ -270,7 +270,7 @@ fn replay(
     if used.request_hash != hash {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
-            "idempotency_key_reused",
+            ErrorCode::IdempotencyKeyReused,
             "this Idempotency-Key was used for a different report",
         ));
     }
@@ -289,7 +289,7 @@ fn villager_for(conn: &mut DbConn, phone: &str, name: Option<&str>) -> Result<Us
         if user.role != Role::Villager {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
-                "not_a_villager",
+                ErrorCode::NotAVillager,
                 "代办 is for villagers: this phone number belongs to a staff account",
             ));
         }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 /// Longest `Idempotency-Key`.
 const MAX_KEY: usize = 128;
@@ -70,7 +70,7 @@ pub fn idempotency_key(req: &HttpRequest, role: Role) -> Result<Option<String>, 
         return if role == Role::Villager {
             Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "missing_idempotency_key",
+                ErrorCode::MissingIdempotencyKey,
                 "send an Idempotency-Key header (e.g. a UUID made when 上报 is tapped) so retries \
                  cannot create the report twice",
             ))

@@ -15,7 +15,7 @@ use crate::audit;
 use crate::auth::otp::{self, CODE_TTL_SECS, MAX_ATTEMPTS};
 use crate::auth::session::{self, TokenResponse};
 use crate::auth::{client_ip, keys, wechat};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 mod client_token;
@@ -29,7 +29,7 @@ pub use refresh::refresh;
 fn invalid_phone() -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
-        "invalid_phone",
+        ErrorCode::InvalidPhone,
         "phone must be an 11-digit mainland mobile number",
     )
     .with_details(json!({ "field": "phone" }))
@@ -83,7 +83,7 @@ pub async fn request_otp(
     let id = reserved.map_err(|oldest| {
         let retry = (oldest + Duration::hours(1) - now).num_seconds();
         ApiError::too_many(
-            "too_many_codes",
+            ErrorCode::TooManyCodes,
             "too many log-in codes requested; wait",
             retry,
         )
@@ -165,7 +165,7 @@ async fn login_with_code(
                     json!({ "method": "otp", "reason": reason }),
                 )?;
                 Err(ApiError::unauthorized(
-                    "invalid_code",
+                    ErrorCode::InvalidCode,
                     "the code is wrong, used or expired",
                 ))
             };
@@ -200,7 +200,7 @@ async fn login_with_code(
                     audit::record(conn, None, "login_failed", Some(&id), &ip, details)?;
                     return Err(ApiError::new(
                         StatusCode::FORBIDDEN,
-                        "password_required",
+                        ErrorCode::PasswordRequired,
                         "staff accounts log in with their username and password",
                     ));
                 }
@@ -250,7 +250,7 @@ fn refuse_unless_active(
     audit::record(conn, None, "login_failed", Some(&id), ip, details)?;
     Err(ApiError::new(
         StatusCode::FORBIDDEN,
-        "account_disabled",
+        ErrorCode::AccountDisabled,
         "this account is disabled",
     ))
 }
@@ -266,7 +266,7 @@ fn finish_login(
     if user.status != UserStatus::Active {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "account_disabled",
+            ErrorCode::AccountDisabled,
             "this account is disabled",
         ));
     }
@@ -299,7 +299,7 @@ pub async fn wechat_login(
     if code.is_empty() || code.len() > 128 {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
-            "invalid_wechat_code",
+            ErrorCode::InvalidWechatCode,
             "code is missing or too long",
         ));
     }
@@ -307,7 +307,7 @@ pub async fn wechat_login(
     let identity = match wechat::exchange(&state.http, &state.settings, &code).await {
         Ok(identity) => identity,
         Err(e) => {
-            let (ip2, reason) = (ip.clone(), e.code);
+            let (ip2, reason) = (ip.clone(), e.code.as_str());
             state
                 .db(move |conn| {
                     let details = json!({ "method": "wechat", "reason": reason });
@@ -348,7 +348,7 @@ fn digest(secret: &str) -> String {
 fn finish_refresh_checks(user: &User) -> Result<(), ApiError> {
     if user.status != UserStatus::Active {
         return Err(ApiError::unauthorized(
-            "account_disabled",
+            ErrorCode::AccountDisabled,
             "this account is disabled",
         ));
     }

@@ -11,7 +11,7 @@ use serde_json::json;
 use super::params::{checked_department, double_option};
 use crate::audit;
 use crate::auth::{AuthUser, client_ip};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 /// Body of `POST /v1/categories`.
@@ -107,7 +107,7 @@ pub async fn create(
                 if cunxiang_storage::categories::find(conn, &category.code)?.is_some() {
                     return Err(ApiError::new(
                         actix_web::http::StatusCode::CONFLICT,
-                        "category_exists",
+                        ErrorCode::CategoryExists,
                         format!("category {} already exists", category.code),
                     ));
                 }
@@ -144,7 +144,7 @@ pub async fn change(
         .db(move |conn| {
             cunxiang_storage::conn::transaction(conn, |conn| {
                 let mut c = cunxiang_storage::categories::find(conn, &code)?.ok_or_else(|| {
-                    ApiError::not_found("category_not_found", format!("no category {code}"))
+                    ApiError::not_found(ErrorCode::CategoryNotFound, format!("no category {code}"))
                 })?;
                 c.name = b.name.map_or(c.name, |n| n.trim().to_owned());
                 c.name_en = b.name_en.map_or(c.name_en, |n| n.trim().to_owned());

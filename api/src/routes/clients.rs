@@ -10,7 +10,7 @@ use serde_json::json;
 use super::params::{checked_page, find_region};
 use crate::audit;
 use crate::auth::{AuthUser, client_ip, keys};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 use crate::views::ClientView;
 
@@ -163,7 +163,7 @@ pub async fn create(
 }
 
 fn no_client(id: &str) -> ApiError {
-    ApiError::not_found("client_not_found", format!("no client {id}"))
+    ApiError::not_found(ErrorCode::ClientNotFound, format!("no client {id}"))
 }
 
 /// `POST /v1/clients/{id}/rotate`: a new secret; the old one stops working at once.

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::params::checked_page;
 use crate::audit;
 use crate::auth::{AuthUser, client_ip};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 /// One delivery as the API shows it.
@@ -127,12 +127,12 @@ pub async fn retry(
         .db(move |conn| {
             cunxiang_storage::conn::transaction(conn, |conn| {
                 let found = deliveries::find(conn, id)?.ok_or_else(|| {
-                    ApiError::not_found("delivery_not_found", format!("no delivery {id}"))
+                    ApiError::not_found(ErrorCode::DeliveryNotFound, format!("no delivery {id}"))
                 })?;
                 if !deliveries::retry(conn, id, now)? {
                     return Err(ApiError::new(
                         actix_web::http::StatusCode::CONFLICT,
-                        "not_retryable",
+                        ErrorCode::NotRetryable,
                         format!(
                             "the delivery is {}; only dead or refused ones are retried",
                             found.status

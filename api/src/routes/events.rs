@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use crate::auth::AuthUser;
 use crate::auth::tokens;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::push::stream;
 use crate::state::AppState;
 
@@ -41,7 +41,7 @@ fn parse_seq(name: &str, value: &str) -> Result<i64, ApiError> {
 
 /// Where the caller's access token ends (seconds since the epoch).
 fn token_expiry(state: &AppState, req: &HttpRequest) -> Result<i64, ApiError> {
-    let refused = || ApiError::unauthorized("invalid_token", "the access token is invalid");
+    let refused = || ApiError::unauthorized(ErrorCode::InvalidToken, "the access token is invalid");
     let value = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -80,7 +80,7 @@ pub async fn stream(
     let left = token_expiry(&state, &req)? - chrono::Utc::now().timestamp();
     if left <= 0 {
         return Err(ApiError::unauthorized(
-            "invalid_token",
+            ErrorCode::InvalidToken,
             "the access token is invalid or expired",
         ));
     }

@@ -17,7 +17,7 @@ use cunxiang_storage::grids::GridChange;
 
 use super::params::{checked_name, checked_page, region_path};
 use crate::auth::{AuthUser, client_ip};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::grid_import::{GridImportError, GridImportSummary, import_grids};
 use crate::state::AppState;
 
@@ -116,8 +116,9 @@ pub async fn get(
     let id = path.into_inner();
     let grid = state
         .db(move |conn| {
-            cunxiang_storage::grids::find(conn, id)?
-                .ok_or_else(|| ApiError::not_found("grid_not_found", format!("no grid {id}")))
+            cunxiang_storage::grids::find(conn, id)?.ok_or_else(|| {
+                ApiError::not_found(ErrorCode::GridNotFound, format!("no grid {id}"))
+            })
         })
         .await?;
     Ok(web::Json(view(grid)?))
@@ -148,7 +149,8 @@ pub async fn change(
     let ip = client_ip(&req, state.settings.trust_proxy);
     let grid = state
         .db(move |conn| {
-            let not_found = || ApiError::not_found("grid_not_found", format!("no grid {id}"));
+            let not_found =
+                || ApiError::not_found(ErrorCode::GridNotFound, format!("no grid {id}"));
             let grid = cunxiang_storage::grids::find(conn, id)?.ok_or_else(not_found)?;
             let path =
                 cunxiang_storage::regions::path_of(conn, grid.region_id)?.unwrap_or_default();
@@ -204,12 +206,17 @@ pub async fn import(
     };
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.to_string()))?;
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                e.to_string(),
+            )
+        })?;
         if body.len() + chunk.len() > IMPORT_LIMIT {
             return Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
+                ErrorCode::PayloadTooLarge,
                 format!("the document is larger than {IMPORT_LIMIT} bytes"),
             ));
         }
@@ -218,7 +225,7 @@ pub async fn import(
     let text = String::from_utf8(body).map_err(|_| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            "malformed_json",
+            ErrorCode::MalformedJson,
             "the document is not UTF-8",
         )
     })?;
@@ -246,7 +253,7 @@ pub async fn import(
                     };
                     Err(ApiError::new(
                         StatusCode::UNPROCESSABLE_ENTITY,
-                        "invalid_grids",
+                        ErrorCode::InvalidGrids,
                         format!(
                             "{} feature(s) have problems; nothing was imported{hint}",
                             features.len()

@@ -12,7 +12,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::photos::{Stored, spool_upload, store};
 use crate::state::AppState;
 
@@ -134,7 +134,8 @@ async fn serve(
                 let (display, small) = public_photo(conn, id)?;
                 return Ok(if thumb { small } else { display });
             };
-            let not_found = || ApiError::not_found("media_not_found", format!("no photo {id}"));
+            let not_found =
+                || ApiError::not_found(ErrorCode::MediaNotFound, format!("no photo {id}"));
             let media = cunxiang_storage::media::find(conn, id)?.ok_or_else(not_found)?;
             let allowed = if media.uploader_id == me.user.id || me.is_admin() {
                 true
@@ -192,7 +193,7 @@ fn public_photo(
 ) -> Result<(String, String), ApiError> {
     let ask = || {
         ApiError::unauthorized(
-            "unauthenticated",
+            ErrorCode::Unauthenticated,
             "this photo needs an Authorization: Bearer token",
         )
     };

@@ -6,7 +6,7 @@ use cunxiang_core::Region;
 use cunxiang_storage::DbConn;
 use uuid::Uuid;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 /// Items per page when the caller does not say.
 pub const DEFAULT_LIMIT: i64 = 100;
@@ -52,14 +52,17 @@ pub fn find_region(conn: &mut DbConn, reference: &str) -> Result<Region, ApiErro
             ));
         }
     };
-    found.ok_or_else(|| ApiError::not_found("region_not_found", format!("no region {reference}")))
+    found.ok_or_else(|| {
+        ApiError::not_found(ErrorCode::RegionNotFound, format!("no region {reference}"))
+    })
 }
 
 /// The materialised path of a region given by code or id, for subtree filters.
 pub fn region_path(conn: &mut DbConn, reference: &str) -> Result<String, ApiError> {
     let region = find_region(conn, reference)?;
-    cunxiang_storage::regions::path_of(conn, region.id)?
-        .ok_or_else(|| ApiError::not_found("region_not_found", format!("no region {reference}")))
+    cunxiang_storage::regions::path_of(conn, region.id)?.ok_or_else(|| {
+        ApiError::not_found(ErrorCode::RegionNotFound, format!("no region {reference}"))
+    })
 }
 
 /// Longest name of a region, unit or category.
@@ -202,7 +205,7 @@ pub fn parse_time(name: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>
         TimeError::Malformed => ApiError::invalid_parameter(name, e.message(name)),
         TimeError::OutOfRange => ApiError::new(
             actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "out_of_range",
+            ErrorCode::OutOfRange,
             e.message(name),
         )
         .with_details(serde_json::json!({

@@ -16,7 +16,7 @@ use super::params::{checked_name, double_option, find_region};
 use super::regions::RegionView;
 use crate::audit;
 use crate::auth::{AuthUser, client_ip};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 /// Body of `POST /v1/regions`.
@@ -76,8 +76,12 @@ fn check_code(code: &str, level: RegionLevel, parent: Option<&Region>) -> Result
 }
 
 fn path_of(conn: &mut DbConn, region: &Region) -> Result<String, ApiError> {
-    cunxiang_storage::regions::path_of(conn, region.id)?
-        .ok_or_else(|| ApiError::not_found("region_not_found", format!("no region {}", region.id)))
+    cunxiang_storage::regions::path_of(conn, region.id)?.ok_or_else(|| {
+        ApiError::not_found(
+            ErrorCode::RegionNotFound,
+            format!("no region {}", region.id),
+        )
+    })
 }
 
 /// Adds a region one level below its parent.
@@ -181,7 +185,7 @@ pub async fn change(
                     cunxiang_storage::regions::update(conn, region.id, name.as_deref(), code)?
                         .ok_or_else(|| {
                             ApiError::not_found(
-                                "region_not_found",
+                                ErrorCode::RegionNotFound,
                                 format!("no region {reference}"),
                             )
                         })?;
@@ -227,7 +231,7 @@ pub async fn delete(
                 if !usage.is_unused() {
                     return Err(ApiError::new(
                         StatusCode::CONFLICT,
-                        "region_in_use",
+                        ErrorCode::RegionInUse,
                         format!("{} is still in use and cannot be deleted", region.name),
                     )
                     .with_details(json!({

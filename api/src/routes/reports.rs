@@ -13,14 +13,14 @@ use uuid::Uuid;
 
 use super::params::{checked_page, period, region_path};
 use crate::auth::AuthUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::reports::view::{ReportParts, ReportView};
 use crate::state::AppState;
 use cunxiang_core::visibility::{Sight, scope, sight_of};
 
 /// A report `me` may see, with how much; 404 otherwise.
 pub fn visible(conn: &mut DbConn, me: &AuthUser, id: Uuid) -> Result<(Report, Sight), ApiError> {
-    let not_found = || ApiError::not_found("not_found", format!("no report {id}"));
+    let not_found = || ApiError::not_found(ErrorCode::NotFound, format!("no report {id}"));
     let report = cunxiang_storage::reports::find(conn, id)?.ok_or_else(not_found)?;
     let public = cunxiang_storage::reports::category_is_public(conn, &report.category)?;
     let sight = sight_of(&me.actor, &report, public).ok_or_else(not_found)?;

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::params::wgs84_point;
 use crate::auth::AuthUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 /// Query parameters.
@@ -53,7 +53,7 @@ pub async fn preview(
             let category = cunxiang_storage::categories::find(conn, &code)?.ok_or_else(|| {
                 ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "unknown_category",
+                    ErrorCode::UnknownCategory,
                     format!("no category {code}"),
                 )
                 .with_details(json!({ "field": "category" }))

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::params::find_region;
 use crate::audit;
 use crate::auth::{AuthUser, client_ip};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 /// May `me` write rules at all (admins; supervisors within their subtree)?
@@ -146,7 +146,7 @@ pub async fn change(
     let rule = state
         .db(move |conn| {
             let not_found =
-                || ApiError::not_found("rule_not_found", format!("no routing rule {id}"));
+                || ApiError::not_found(ErrorCode::RuleNotFound, format!("no routing rule {id}"));
             let current = cunxiang_storage::routing::find(conn, id)?.ok_or_else(not_found)?;
             let region_path =
                 cunxiang_storage::regions::path_of(conn, current.region_id)?.unwrap_or_default();

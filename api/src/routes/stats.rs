@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::params::{self, Period, find_region};
 use crate::auth::AuthUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 /// Query of both KPI endpoints.
@@ -87,7 +87,7 @@ fn asked(conn: &mut DbConn, me: &AuthUser, q: &StatsQuery) -> Result<Asked, ApiE
         Some(reference) => {
             let region = find_region(conn, reference)?;
             let path = cunxiang_storage::regions::path_of(conn, region.id)?.ok_or_else(|| {
-                ApiError::not_found("region_not_found", format!("no region {reference}"))
+                ApiError::not_found(ErrorCode::RegionNotFound, format!("no region {reference}"))
             })?;
             if !me.actor.covers(&path) {
                 return Err(ApiError::forbidden(format!(

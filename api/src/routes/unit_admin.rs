@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::params::{checked_department, checked_name, double_option, find_region};
 use crate::audit;
 use crate::auth::{AuthUser, client_ip};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 /// Body of `POST /v1/units`.
@@ -178,7 +178,8 @@ pub async fn change(
     let ip = client_ip(&req, state.settings.trust_proxy);
     let unit = state
         .db(move |conn| {
-            let not_found = || ApiError::not_found("unit_not_found", format!("no unit {id}"));
+            let not_found =
+                || ApiError::not_found(ErrorCode::UnitNotFound, format!("no unit {id}"));
             let path = cunxiang_storage::units::region_path_of(conn, id)?.ok_or_else(not_found)?;
             me.require(
                 Permission::ManageOrganisation,
@@ -190,7 +191,7 @@ pub async fn change(
                     if !rules.is_empty() {
                         return Err(ApiError::new(
                             actix_web::http::StatusCode::CONFLICT,
-                            "unit_in_use",
+                            ErrorCode::UnitInUse,
                             "active routing rules send reports to this unit; disable them first",
                         )
                         .with_details(json!({ "routing_rules": rules })));

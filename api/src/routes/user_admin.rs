@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::users::{find, paths_of_units, unit_paths};
 use crate::audit;
 use crate::auth::{AuthUser, client_ip, password};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 use crate::views::UserView;
 
@@ -216,7 +216,7 @@ pub async fn change(
                 };
                 let updated =
                     cunxiang_storage::users::update(conn, id, &changes)?.ok_or_else(|| {
-                        ApiError::not_found("user_not_found", format!("no user {id}"))
+                        ApiError::not_found(ErrorCode::UserNotFound, format!("no user {id}"))
                     })?;
                 if body.unit_ids.is_some() {
                     cunxiang_storage::users::set_units(conn, id, &new_units)?;

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::params::{checked_page, region_path};
 use crate::auth::{AuthUser, Caller};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 use crate::views::{ClientView, UserView};
 
@@ -46,7 +46,7 @@ pub(super) fn paths_of_units(
             cunxiang_storage::units::region_path_of(conn, *id)?.ok_or_else(|| {
                 ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "unknown_unit",
+                    ErrorCode::UnknownUnit,
                     format!("no unit {id}"),
                 )
                 .with_details(json!({ "field": "unit_ids" }))
@@ -165,5 +165,5 @@ pub async fn get(
 
 pub(super) fn find(conn: &mut DbConn, id: Uuid) -> Result<User, ApiError> {
     cunxiang_storage::users::find(conn, id)?
-        .ok_or_else(|| ApiError::not_found("user_not_found", format!("no user {id}")))
+        .ok_or_else(|| ApiError::not_found(ErrorCode::UserNotFound, format!("no user {id}")))
 }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::params::{checked_name, find_region};
 use crate::audit;
 use crate::auth::{AuthUser, client_ip, keys};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::push::send::egress::Egress;
 use crate::state::AppState;
 
@@ -223,7 +223,7 @@ pub async fn delete(
             cunxiang_storage::conn::transaction(conn, |conn| {
                 if !webhooks::delete(conn, id, now)? {
                     return Err(ApiError::not_found(
-                        "webhook_not_found",
+                        ErrorCode::WebhookNotFound,
                         format!("no webhook {id}"),
                     ));
                 }

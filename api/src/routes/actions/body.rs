@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 /// Longest note, reason or comment, in characters.
 pub const MAX_TEXT: usize = 1000;
@@ -55,7 +55,7 @@ fn fields(action: Action) -> (&'static [&'static str], Option<&'static str>) {
 fn invalid_body(message: impl Into<String>) -> ApiError {
     ApiError::new(
         actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_body",
+        ErrorCode::InvalidBody,
         message,
     )
 }
@@ -68,7 +68,7 @@ pub fn parse(action: Action, bytes: &[u8]) -> Result<ActionInput, ApiError> {
         serde_json::from_slice(bytes).map_err(|e| {
             ApiError::new(
                 actix_web::http::StatusCode::BAD_REQUEST,
-                "malformed_json",
+                ErrorCode::MalformedJson,
                 format!("the body is not valid JSON: {e}"),
             )
         })?
@@ -192,16 +192,16 @@ mod tests {
     #[test]
     fn a_field_another_action_takes_is_refused() {
         let e = parse(Action::Accept, br#"{"rating":5}"#).unwrap_err();
-        assert_eq!(e.code, "invalid_body");
+        assert_eq!(e.code, ErrorCode::InvalidBody);
         let e = parse(Action::Accept, br#"{"colour":"red"}"#).unwrap_err();
-        assert_eq!(e.code, "invalid_body");
+        assert_eq!(e.code, ErrorCode::InvalidBody);
         assert_eq!(
             parse(Action::Accept, b"[1]").unwrap_err().code,
-            "invalid_body"
+            ErrorCode::InvalidBody
         );
         assert_eq!(
             parse(Action::Accept, b"{").unwrap_err().code,
-            "malformed_json"
+            ErrorCode::MalformedJson
         );
     }
 
@@ -221,7 +221,7 @@ mod tests {
             let e = parse(action, body.as_bytes()).unwrap_err();
             assert_eq!(
                 (e.code, field_of(&e).as_str()),
-                ("invalid_field", field),
+                (ErrorCode::InvalidField, field),
                 "{action:?}"
             );
         }
@@ -240,7 +240,7 @@ mod tests {
             let body = format!(r#"{{"rating":{bad}}}"#);
             let e = parse(Action::Rate, body.as_bytes()).unwrap_err();
             assert!(
-                e.code == "invalid_field" || e.code == "invalid_body",
+                e.code == ErrorCode::InvalidField || e.code == ErrorCode::InvalidBody,
                 "{bad}: {}",
                 e.code
             );

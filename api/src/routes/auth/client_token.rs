@@ -14,7 +14,7 @@ use crate::audit;
 use crate::auth::client_ip;
 use crate::auth::session::TokenResponse;
 use crate::auth::tokens::{self, CLIENT_ROLE};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 /// Form body (`application/x-www-form-urlencoded`).
@@ -50,11 +50,12 @@ pub async fn token(
     if form.grant_type != "client_credentials" {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
+            ErrorCode::UnsupportedGrantType,
             "grant_type must be client_credentials",
         ));
     }
-    let invalid = || ApiError::unauthorized("invalid_client", "unknown client or wrong secret");
+    let invalid =
+        || ApiError::unauthorized(ErrorCode::InvalidClient, "unknown client or wrong secret");
     let (id, secret) = match (basic_credentials(&req), form.client_id, form.client_secret) {
         (Some(pair), _, _) => pair,
         (None, Some(id), Some(secret)) => (id, secret),
@@ -94,7 +95,7 @@ pub async fn token(
             if let Some(extra) = asked.iter().find(|s| !client.scopes.contains(s)) {
                 return Err(ApiError::new(
                     StatusCode::BAD_REQUEST,
-                    "invalid_scope",
+                    ErrorCode::InvalidScope,
                     format!("scope {extra} is not granted to this client"),
                 ));
             }
@@ -106,7 +107,7 @@ pub async fn token(
         .check(&client.id, client.rate_limit_per_minute)
     {
         return Err(ApiError::too_many(
-            "rate_limited",
+            ErrorCode::RateLimited,
             "this client exceeded its request rate",
             wait,
         ));

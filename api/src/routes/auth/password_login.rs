@@ -14,7 +14,7 @@ use super::{finish_login, refuse_unless_active};
 use crate::audit;
 use crate::auth::password;
 use crate::auth::session::TokenResponse;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 use actix_web::web;
 
@@ -88,7 +88,7 @@ pub(super) async fn login_with_password(
                 let details = json!({ "method": "password", "reason": "wrong credentials" });
                 audit::record(conn, None, "login_failed", Some(&name), &ip, details)?;
                 return Err(ApiError::unauthorized(
-                    "invalid_credentials",
+                    ErrorCode::InvalidCredentials,
                     "wrong username or password",
                 ));
             };
@@ -105,7 +105,7 @@ fn throttled(until: DateTime<Utc>, now: DateTime<Utc>) -> ApiError {
     let left = until - now;
     let secs = left.num_seconds() + i64::from(left.subsec_nanos() > 0);
     ApiError::too_many(
-        "too_many_attempts",
+        ErrorCode::TooManyAttempts,
         "too many failed log-ins; wait before trying again",
         secs.max(1),
     )

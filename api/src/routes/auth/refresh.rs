@@ -9,7 +9,7 @@ use super::{digest, finish_refresh_checks};
 use crate::audit;
 use crate::auth::client_ip;
 use crate::auth::session::{self, TokenResponse};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 /// Body.
@@ -33,7 +33,7 @@ pub async fn refresh(
             let now = cunxiang_storage::time::now();
             let invalid = || {
                 ApiError::unauthorized(
-                    "invalid_refresh_token",
+                    ErrorCode::InvalidRefreshToken,
                     "the refresh token is invalid, used or expired",
                 )
             };
