@@ -115,3 +115,16 @@ fn the_contract_lists_exactly_the_core_vocabularies() {
         assert_eq!(documented_enum(&contract, &pointer), core, "{pointer}");
     }
 }
+
+/// `error.code` is one closed vocabulary: `openapi.yaml`'s `ErrorCode` lists exactly the API's
+/// [`ErrorCode`](cunxiang_api::error::ErrorCode) words, so a code added on either side alone
+/// fails here (and the response checks refuse any code the contract does not list).
+#[test]
+fn the_contract_lists_exactly_the_error_codes() {
+    use cunxiang_api::error::ErrorCode;
+    let contract = Contract::load();
+    assert_eq!(
+        documented_enum(&contract, "/components/schemas/ErrorCode/enum"),
+        sorted(ErrorCode::ALL.iter().map(|c| c.as_str()))
+    );
+}
