@@ -1,6 +1,24 @@
 //! The API's error type and the JSON error shape every failure answers with:
 //! `{"error": {"code": "snake_case_code", "message": "human text", "details": {…}}}`, the
-//! code one of [`ErrorCode`]. Internal causes are logged, never sent.
+//! code one of [`ErrorCode`]. Internal causes are logged, never sent: once per failing
+//! response, when it is answered ([`ResponseError::error_response`] runs inside the request's
+//! `tracing-actix-web` span, so the line carries the request id): 5xx with the cause chain
+//! (`warn` for 503, `error` otherwise), 4xx at `debug`.
+//!
+//! Which error type each layer uses:
+//! - core (pure domain): [`cunxiang_core::lifecycle::Refusal`] and its other domain errors;
+//! - storage: [`cunxiang_storage::StorageError`];
+//! - services between handlers and storage keep their own enums
+//!   ([`crate::lifecycle::act::ActError`]);
+//! - handlers and extractors: [`ApiError`]; the errors of the layers below convert into it
+//!   here and in `error/lifecycle.rs`, which pick their status and code;
+//! - the Open311 façade: [`crate::open311::Open311Error`] (the spec's shape, numeric codes),
+//!   made from an [`ApiError`] where it calls shared code, keeping its cause for the log;
+//! - background workers (deliveries, deadlines, sweeps): `anyhow` (or the [`ApiError`] of
+//!   [`crate::state::AppState::db`]), logged by the worker itself with `{:#}`/`Display`,
+//!   which includes the cause chain.
+
+use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -25,6 +43,8 @@ pub struct ApiError {
     pub details: Value,
     /// Extra response headers (`Retry-After`, `WWW-Authenticate`).
     pub headers: Vec<(&'static str, String)>,
+    /// What went wrong underneath, for the log only: never sent.
+    pub cause: Option<Arc<anyhow::Error>>,
 }
 
 impl ApiError {
@@ -36,12 +56,19 @@ impl ApiError {
             message: message.into(),
             details: json!({}),
             headers: Vec::new(),
+            cause: None,
         }
     }
 
     /// Adds a response header.
     pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
+        self
+    }
+
+    /// Attaches the underlying failure, logged (with its chain) when the error is answered.
+    pub fn with_cause(mut self, cause: impl Into<anyhow::Error>) -> Self {
+        self.cause = Some(Arc::new(cause.into()));
         self
     }
 
@@ -94,38 +121,37 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, code, message)
     }
 
-    /// 500: the cause is logged here and replaced by a generic message.
-    pub fn internal(cause: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %cause, "internal error");
+    /// 500: the cause is kept for the log and replaced by a generic message.
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::InternalError,
             "internal error",
         )
+        .with_cause(cause)
     }
 
-    /// 503: a dependency (the database) is unavailable; the cause is logged.
-    pub fn unavailable(cause: impl std::fmt::Display) -> Self {
-        tracing::warn!(error = %cause, "service unavailable");
+    /// 503: a dependency (the database) is unavailable; the cause is kept for the log.
+    pub fn unavailable(cause: impl Into<anyhow::Error>) -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Unavailable,
             "service temporarily unavailable",
         )
+        .with_cause(cause)
     }
 
     /// 503 with `Retry-After: 1`: the database stayed busy past its timeout (SQLite's single
     /// writer under a burst) or PostgreSQL gave the transaction up for a concurrent one. Nothing
-    /// was written; the same request may simply be sent again. The cause is logged (with the
-    /// request id: [`crate::state::AppState::db`] runs in the request's span).
-    pub fn busy(cause: impl std::fmt::Display) -> Self {
-        tracing::warn!(error = %cause, "database busy");
+    /// was written; the same request may simply be sent again. The cause is kept for the log.
+    pub fn busy(cause: impl Into<anyhow::Error>) -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Unavailable,
             "the database is busy; try again in a moment",
         )
         .with_header("Retry-After", "1")
+        .with_cause(cause)
     }
 
     /// The JSON body.
@@ -136,6 +162,7 @@ impl ApiError {
     }
 }
 
+/// `status code: message`, then the cause chain when there is one (for logs, never sent).
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -144,7 +171,11 @@ impl std::fmt::Display for ApiError {
             self.status.as_u16(),
             self.code,
             self.message
-        )
+        )?;
+        match &self.cause {
+            Some(cause) => write!(f, " (cause: {cause:#})"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -154,11 +185,58 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        log_failure(
+            self.status,
+            Some(self.code),
+            &self.message,
+            self.cause.as_deref(),
+        );
         let mut res = HttpResponse::build(self.status);
         for (name, value) in &self.headers {
             res.insert_header((*name, value.as_str()));
         }
         res.json(self.body())
+    }
+}
+
+/// The one log line of a failing response, written as it is answered (inside the request's
+/// span, so with its request id): 5xx with the cause chain, at `warn` for 503 (a busy or
+/// unreachable dependency, not a bug) and `error` otherwise; 4xx at `debug`, a client's
+/// mistake. Keep secrets (tokens, passwords, log-in codes, URLs with keys) out of messages
+/// and causes: they are logged as they are.
+pub fn log_failure(
+    status: StatusCode,
+    code: Option<ErrorCode>,
+    message: &str,
+    cause: Option<&anyhow::Error>,
+) {
+    let code = code.map(ErrorCode::as_str);
+    let cause = cause.map(|c| format!("{c:#}"));
+    let status_code = status.as_u16();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        tracing::warn!(
+            status = status_code,
+            code,
+            reply = message,
+            cause,
+            "request failed"
+        );
+    } else if status.is_server_error() {
+        tracing::error!(
+            status = status_code,
+            code,
+            reply = message,
+            cause,
+            "request failed"
+        );
+    } else {
+        tracing::debug!(
+            status = status_code,
+            code,
+            reply = message,
+            cause,
+            "request refused"
+        );
     }
 }
 
@@ -219,3 +297,6 @@ pub fn is_json(headers: &actix_web::http::header::HeaderMap) -> bool {
 pub fn json_content_type() -> HeaderValue {
     HeaderValue::from_static("application/json")
 }
+
+#[cfg(test)]
+mod tests;

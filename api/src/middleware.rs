@@ -12,7 +12,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse};
 use tracing_actix_web::RequestId;
 
-use crate::error::{ApiError, code_for_status, is_json};
+use crate::error::{ApiError, code_for_status, is_json, log_failure};
 
 mod body_deadline;
 mod charset;
@@ -24,7 +24,7 @@ pub use charset::{JSON_UTF8, json_charset};
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Rewrites any 4xx/5xx response whose body is not JSON into the JSON error shape, keeping
-/// headers such as `Allow` and `Retry-After`.
+/// headers such as `Allow` and `Retry-After`, and logs it as [`log_failure`] says.
 pub async fn error_shape(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -48,6 +48,9 @@ pub async fn error_shape(
         other => other.canonical_reason().unwrap_or("error").to_owned(),
     };
     let error = ApiError::new(status, code_for_status(status), message);
+    // Not an `ApiError` answered by a handler, so not logged yet: logged here, once.
+    let cause = old.error().map(|e| anyhow::Error::msg(e.to_string()));
+    log_failure(status, Some(error.code), &error.message, cause.as_ref());
     let mut new = HttpResponse::build(status).json(error.body());
     for (name, value) in old.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {

@@ -267,6 +267,6 @@ pub async fn discard(state: &AppState, keys: Vec<String>) {
         })
         .await;
     if let Err(e) = result {
-        tracing::warn!(error = %e.message, "could not remove the blobs of a failed upload");
+        tracing::warn!(error = %e, "could not remove the blobs of a failed upload");
     }
 }

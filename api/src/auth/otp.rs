@@ -52,12 +52,15 @@ pub async fn deliver(
         request = request.bearer_auth(&key.0);
     }
     let failed = |reason: String| {
-        tracing::error!(phone = %mask_phone(phone), %reason, "SMS provider failed");
         ApiError::new(
             StatusCode::BAD_GATEWAY,
             ErrorCode::SmsUnavailable,
             "the SMS could not be sent; try again",
         )
+        .with_cause(anyhow::anyhow!(
+            "SMS provider failed for {}: {reason}",
+            mask_phone(phone)
+        ))
     };
     match request.send().await {
         Ok(res) if res.status().is_success() => Ok(()),

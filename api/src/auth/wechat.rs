@@ -48,13 +48,14 @@ pub async fn exchange(
         "{}/sns/jscode2session",
         settings.wechat_url.trim_end_matches('/')
     );
+    // Reasons never carry the URL: its query holds the app secret.
     let upstream = |reason: String| {
-        tracing::error!(%reason, "WeChat jscode2session failed");
         ApiError::new(
             StatusCode::BAD_GATEWAY,
             ErrorCode::WechatUnavailable,
             "WeChat could not be reached; try again",
         )
+        .with_cause(anyhow::anyhow!("WeChat jscode2session failed: {reason}"))
     };
     let res = http
         .get(url)

@@ -32,7 +32,7 @@ impl From<Refusal> for ApiError {
                 message,
             )
             .with_details(json!({ "field": "media_ids" })),
-            Refusal::NotAStep => ApiError::internal(message),
+            Refusal::NotAStep => ApiError::internal(anyhow::anyhow!(message)),
         }
     }
 }

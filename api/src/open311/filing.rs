@@ -84,8 +84,10 @@ pub(super) fn file(
                 .media_ids
                 .push(photo_row(conn, photo, me.user.id)?);
         }
-        let tenant = cunxiang_storage::regions::path_of(conn, f.client.region_id)?
-            .ok_or_else(|| ApiError::internal("the client's region does not exist"))?;
+        let tenant =
+            cunxiang_storage::regions::path_of(conn, f.client.region_id)?.ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("the client's region does not exist"))
+            })?;
         let on_behalf = submission
             .on_behalf
             .as_ref()
@@ -106,8 +108,10 @@ pub(super) fn file(
             cunxiang_storage::open311::save_media_url(conn, id, url)?;
         }
         if let Some(phone) = on_behalf {
-            let villager = cunxiang_storage::users::find_by_phone(conn, &phone)?
-                .ok_or_else(|| ApiError::internal("the villager of a 代办 vanished"))?;
+            let villager =
+                cunxiang_storage::users::find_by_phone(conn, &phone)?.ok_or_else(|| {
+                    ApiError::internal(anyhow::anyhow!("the villager of a 代办 vanished"))
+                })?;
             crate::audit::record(
                 conn,
                 Some(&format!("client:{}", f.client.id)),

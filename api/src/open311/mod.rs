@@ -3,12 +3,14 @@
 //! as `POST /v1/reports`, channel `open311`) and tokens. Every resource answers in `.json` and
 //! `.xml`; every error is the spec's list of `{code, description}` (`<errors>` in XML).
 
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ContentType, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use serde_json::{Value, json};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode, log_failure};
 use crate::state::AppState;
 
 mod api_key;
@@ -57,6 +59,9 @@ pub struct Open311Error {
     format: Format,
     /// Extra response headers (`Retry-After`).
     headers: Vec<(&'static str, String)>,
+    /// The code and cause of the [`ApiError`] this came from, for the log only.
+    code: Option<ErrorCode>,
+    cause: Option<Arc<anyhow::Error>>,
 }
 
 impl Open311Error {
@@ -67,6 +72,8 @@ impl Open311Error {
             description: description.into(),
             format: Format::Json,
             headers: Vec::new(),
+            code: None,
+            cause: None,
         }
     }
 
@@ -104,6 +111,8 @@ impl From<ApiError> for Open311Error {
         // Our own errors keep their status and headers; the description carries the message.
         let mut out = Open311Error::new(e.status, e.message);
         out.headers = e.headers;
+        out.code = Some(e.code);
+        out.cause = e.cause;
         out
     }
 }
@@ -114,6 +123,12 @@ impl ResponseError for Open311Error {
     }
 
     fn error_response(&self) -> HttpResponse {
+        log_failure(
+            self.status,
+            self.code,
+            &self.description,
+            self.cause.as_deref(),
+        );
         let body = json!([{ "code": self.status.as_u16(), "description": self.description }]);
         let mut res = respond(self.status, self.format, "errors", &body);
         for (name, value) in &self.headers {

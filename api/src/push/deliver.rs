@@ -143,7 +143,7 @@ async fn run(state: AppState) {
             }
         };
         if claim && let Err(e) = fill(&state, &mut sends, Now::Clock).await {
-            tracing::warn!(code = e.code.as_str(), error = %e.message, "claiming deliveries failed");
+            tracing::warn!(error = %e, "claiming deliveries failed");
         }
     }
     // Stopping: no more claims; the sends in flight finish and record their outcomes.
@@ -250,7 +250,7 @@ async fn send(
         .db(move |conn| Ok(deliveries::record(conn, id, attempts, &outcome, at)?))
         .await;
     if let Err(e) = stored {
-        tracing::warn!(delivery = %d.id, code = e.code.as_str(), error = %e.message,
+        tracing::warn!(delivery = %d.id, error = %e,
             "delivery outcome not recorded: tried again when its lease runs out");
     }
     let freed = slot.finish(tried.reach, at);

@@ -253,7 +253,7 @@ pub(crate) fn intake(
         Err(e) if e.code == ErrorCode::IdempotencyKeyReused => {
             let key = key.unwrap_or_default();
             let used = keys::find(conn, me.user.id, key)?
-                .ok_or_else(|| ApiError::internal("idempotency key vanished"))?;
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("idempotency key vanished")))?;
             replay(conn, me, &used, hash, now)
         }
         Err(e) => Err(e),
@@ -274,8 +274,9 @@ fn replay(
             "this Idempotency-Key was used for a different report",
         ));
     }
-    let record = cunxiang_storage::reports::find(conn, used.report_id)?
-        .ok_or_else(|| ApiError::internal("idempotency key names a missing report"))?;
+    let record = cunxiang_storage::reports::find(conn, used.report_id)?.ok_or_else(|| {
+        ApiError::internal(anyhow::anyhow!("idempotency key names a missing report"))
+    })?;
     let sight = sight_of(&me.actor, &record, true).unwrap_or(Sight::Public);
     Ok(Outcome::Replayed(
         ReportParts::load(conn, record)?.view(sight, now),

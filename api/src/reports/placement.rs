@@ -65,11 +65,10 @@ pub fn place(
             reason,
         ),
     };
-    let (region_path, case_prefix) = indexed
-        .stamps
-        .get(&region_id)
-        .cloned()
-        .ok_or_else(|| ApiError::internal("routing named an unknown region"))?;
+    let (region_path, case_prefix) =
+        indexed.stamps.get(&region_id).cloned().ok_or_else(|| {
+            ApiError::internal(anyhow::anyhow!("routing named an unknown region"))
+        })?;
     let unit_name = unit.and_then(|(u, _)| org.unit(u)).map(|u| u.name.clone());
     Ok(Placement {
         grid_id,

@@ -227,7 +227,7 @@ impl ReportParts {
         let mut parts = Self::load_many(conn, vec![report])?;
         let mut one = parts
             .pop()
-            .ok_or_else(|| ApiError::internal("no report parts"))?;
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no report parts")))?;
         one.events = Some(events);
         one.evidence = evidence;
         Ok(one)

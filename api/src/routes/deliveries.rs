@@ -147,7 +147,8 @@ pub async fn retry(
                     &ip,
                     json!({ "channel": found.channel, "attempts": found.attempts }),
                 )?;
-                deliveries::find(conn, id)?.ok_or_else(|| ApiError::internal("a delivery vanished"))
+                deliveries::find(conn, id)?
+                    .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a delivery vanished")))
             })
         })
         .await?;

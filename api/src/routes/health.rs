@@ -18,7 +18,9 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         .db(|conn| cunxiang_storage::migrate::has_pending(conn).map_err(ApiError::unavailable))
         .await?;
     if pending {
-        return Err(ApiError::unavailable("database has pending migrations"));
+        return Err(ApiError::unavailable(anyhow::anyhow!(
+            "database has pending migrations"
+        )));
     }
     Ok(HttpResponse::Ok().json(json!({ "status": "ready" })))
 }

@@ -175,7 +175,7 @@ async fn serve(
     let bytes = web::block(move || blobs.get(&key))
         .await?
         .map_err(ApiError::internal)?
-        .ok_or_else(|| ApiError::internal("a photo's blob is missing"))?;
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a photo's blob is missing")))?;
     Ok(HttpResponse::Ok()
         .content_type("image/jpeg")
         .insert_header((header::ETAG, etag))

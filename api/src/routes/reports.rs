@@ -229,8 +229,9 @@ pub async fn follow(
                 if report.reporter_id != me.user.id {
                     cunxiang_storage::reports::follow(conn, id, me.user.id)?;
                 }
-                let after = cunxiang_storage::reports::find(conn, id)?
-                    .ok_or_else(|| ApiError::internal("followed report vanished"))?;
+                let after = cunxiang_storage::reports::find(conn, id)?.ok_or_else(|| {
+                    ApiError::internal(anyhow::anyhow!("followed report vanished"))
+                })?;
                 Ok(Following {
                     report_id: id,
                     following: true,

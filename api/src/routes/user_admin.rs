@@ -88,7 +88,7 @@ pub async fn create(
         Some(p) => Some(
             web::block(move || password::hash(&p))
                 .await?
-                .map_err(ApiError::internal)?,
+                .map_err(|e| ApiError::internal(anyhow::Error::msg(e)))?,
         ),
         None => None,
     };
@@ -172,7 +172,7 @@ pub async fn change(
             Some(
                 web::block(move || password::hash(&p))
                     .await?
-                    .map_err(ApiError::internal)?,
+                    .map_err(|e| ApiError::internal(anyhow::Error::msg(e)))?,
             )
         }
         None => None,

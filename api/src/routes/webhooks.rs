@@ -197,7 +197,7 @@ pub async fn create(
                     json!({ "url": url, "event_types": types, "region_id": new.region_id }),
                 )?;
                 webhooks::find(conn, id)?
-                    .ok_or_else(|| ApiError::internal("a new webhook vanished"))
+                    .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a new webhook vanished")))
             })
         })
         .await?;

@@ -123,7 +123,7 @@ async fn check_password(
         state.password_checks.clone().acquire_owned(),
     )
     .await
-    .map_err(|_| ApiError::unavailable("password checks saturated"))?
+    .map_err(|_| ApiError::unavailable(anyhow::anyhow!("password checks saturated")))?
     .map_err(ApiError::internal)?;
     let ok = web::block(move || password::verify(&given, stored.as_deref())).await?;
     drop(permit);
