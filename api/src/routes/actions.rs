@@ -8,7 +8,7 @@ use cunxiang_core::lifecycle::Action;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::lifecycle::act;
 
 mod body;
@@ -40,7 +40,7 @@ fn action_of(req: &HttpRequest) -> Result<Action, ApiError> {
         .next()
         .and_then(Action::parse)
         .filter(|a| BY_PATH.contains(a))
-        .ok_or_else(|| ApiError::not_found("not_found", "no such action"))
+        .ok_or_else(|| ApiError::not_found(ErrorCode::NotFound, "no such action"))
 }
 
 /// `POST /v1/reports/{id}/{action}` (接单, 转办, 退回, 上报升级, 催办, 督办, 督办回复, 办结, 确认,
