@@ -19,6 +19,7 @@ pub mod routing;
 #[cfg(feature = "diesel")]
 mod sql;
 pub mod stats;
+pub mod supervision;
 pub mod unit;
 
 pub use category::{Category, CategoryError};
