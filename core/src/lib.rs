@@ -25,7 +25,7 @@ pub mod unit;
 pub use category::{Category, CategoryError};
 pub use event::EventKind;
 pub use grid::{BoundingBox, Grid, GridGeometry, GridGeometryError, parse_geometry};
-pub use identity::{ApiClient, AuditEntry, Role, User, UserStatus};
+pub use identity::{ApiClient, AuditEntry, ClientScope, Role, User, UserStatus};
 pub use lifecycle::ReportStatus;
 pub use permission::{Actor, Permission, Target, can, may_ever};
 pub use region::{Region, RegionLevel};

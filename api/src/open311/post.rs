@@ -12,7 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use cunxiang_core::identity::normalise_phone;
 use cunxiang_core::report::{self, Channel, LocationSource};
-use cunxiang_core::{ApiClient, UserStatus, coords};
+use cunxiang_core::{ApiClient, ClientScope, UserStatus, coords};
 use cunxiang_storage::reports::StoredLocation;
 use serde_json::json;
 use subtle::ConstantTimeEq;
@@ -27,7 +27,7 @@ use crate::reports::submission::Submission;
 use crate::state::AppState;
 
 /// The scope a client needs to file requests.
-const WRITE_SCOPE: &str = "reports:write";
+const WRITE_SCOPE: ClientScope = ClientScope::ReportsWrite;
 /// The longest `description` (GeoReport v2's limit; the native API keeps its own, shorter
 /// one, [`report::MAX_DESCRIPTION`], the mini-program's text box).
 pub const MAX_DESCRIPTION: usize = 4000;
@@ -36,7 +36,7 @@ const MAX_EXTRAS: usize = 4000;
 /// The longest `media_url`.
 const MAX_MEDIA_URL: usize = 2000;
 /// The scope a client needs to file for a villager by her `phone` (代办).
-pub const ON_BEHALF_SCOPE: &str = "reports:on_behalf";
+pub const ON_BEHALF_SCOPE: ClientScope = ClientScope::ReportsOnBehalf;
 
 /// Creates a service request.
 pub async fn create(
@@ -79,7 +79,7 @@ async fn handle(
         .await
         .map_err(|_| Open311Error::bad(format!("service_code {code} not found")))?;
     let (submission, media_url) = check(&posted, category.code)?;
-    if submission.on_behalf.is_some() && !client.scopes.iter().any(|s| s == ON_BEHALF_SCOPE) {
+    if submission.on_behalf.is_some() && !client.scopes.contains(&ON_BEHALF_SCOPE) {
         return Err(Open311Error::new(
             StatusCode::FORBIDDEN,
             format!("this api_key lacks the {ON_BEHALF_SCOPE} scope needed to send phone (代办)"),
@@ -154,7 +154,7 @@ pub(super) async fn authenticate(
             "this api_key is disabled",
         ));
     }
-    if !client.scopes.iter().any(|s| s == WRITE_SCOPE) {
+    if !client.scopes.contains(&WRITE_SCOPE) {
         return Err(Open311Error::new(
             StatusCode::FORBIDDEN,
             format!("this api_key lacks the {WRITE_SCOPE} scope"),
