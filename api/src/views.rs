@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use cunxiang_core::identity::mask_phone;
-use cunxiang_core::{ApiClient, Role, User, UserStatus};
+use cunxiang_core::{ApiClient, ClientScope, Role, User, UserStatus};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -52,7 +52,7 @@ impl UserView {
 pub struct ClientView {
     client_id: String,
     name: String,
-    scopes: Vec<String>,
+    scopes: Vec<ClientScope>,
     region_id: Uuid,
     rate_limit_per_minute: i32,
     status: UserStatus,

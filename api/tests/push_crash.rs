@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use cunxiang_core::push::{DeliveryChannel, DeliveryStatus};
 use cunxiang_storage::DbConn;
 use cunxiang_storage::push::deliveries::{self, Delivery, DeliveryFilter};
 use diesel::Connection;
@@ -297,7 +298,7 @@ fn outbox(db: &Scratch, report: Uuid) -> (BTreeSet<Uuid>, Vec<Delivery>) {
 fn assert_one_row_per_event(events: &BTreeSet<Uuid>, rows: &[Delivery]) {
     let mut per: BTreeMap<(Uuid, Uuid), usize> = BTreeMap::new();
     for d in rows {
-        assert_eq!(d.channel, "webhook", "{d:?}");
+        assert_eq!(d.channel, DeliveryChannel::Webhook, "{d:?}");
         *per.entry((d.event_id, d.target)).or_default() += 1;
     }
     assert!(
@@ -318,7 +319,7 @@ async fn restart_and_check(db: &Scratch, receiver: &Receiver, report: Uuid) -> S
     let deadline = Instant::now() + PATIENCE;
     let (events, rows) = loop {
         let (events, rows) = outbox(db, report);
-        if rows.iter().all(|d| d.status == "sent") {
+        if rows.iter().all(|d| d.status == DeliveryStatus::Sent) {
             break (events, rows);
         }
         assert!(
@@ -364,7 +365,7 @@ async fn a_kill_during_a_webhook_call_loses_no_delivery() {
         assert_one_row_per_event(&events, &rows);
         let unsent = rows
             .iter()
-            .all(|d| d.status == "pending" && d.sent_at.is_none());
+            .all(|d| d.status == DeliveryStatus::Pending && d.sent_at.is_none());
         assert!(unsent, "{rows:#?}");
         let seen = receiver.requests().await;
         let in_flight: BTreeSet<Uuid> = seen.iter().map(verified_event_id).collect();
@@ -389,7 +390,7 @@ async fn a_kill_right_after_the_change_loses_no_delivery() {
         assert_one_row_per_event(&events, &rows);
         let untried = rows
             .iter()
-            .all(|d| d.status == "pending" && d.attempts == 0);
+            .all(|d| d.status == DeliveryStatus::Pending && d.attempts == 0);
         assert!(untried, "{rows:#?}");
         assert!(receiver.requests().await.is_empty(), "nothing sent yet");
 

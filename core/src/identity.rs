@@ -89,6 +89,46 @@ impl UserStatus {
     }
 }
 
+/// What an API client may do, granted when it is created or changed and narrowed per token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ClientScope {
+    /// Read reports (Open311 `GET`).
+    #[serde(rename = "reports:read")]
+    ReportsRead,
+    /// File Open311 requests.
+    #[serde(rename = "reports:write")]
+    ReportsWrite,
+    /// File them for a villager named by her phone (代办; audited).
+    #[serde(rename = "reports:on_behalf")]
+    ReportsOnBehalf,
+}
+
+impl ClientScope {
+    /// Every scope.
+    pub const ALL: [ClientScope; 3] =
+        [Self::ReportsRead, Self::ReportsWrite, Self::ReportsOnBehalf];
+
+    /// The name used in the API, in tokens' `scope` and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ReportsRead => "reports:read",
+            Self::ReportsWrite => "reports:write",
+            Self::ReportsOnBehalf => "reports:on_behalf",
+        }
+    }
+
+    /// Parses the name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for ClientScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Normalises a mainland-China mobile number: digits only after an optional `+86`/`86`
 /// prefix and separators, 11 digits starting 13–19. `None` when it is not one.
 pub fn normalise_phone(input: &str) -> Option<String> {
@@ -122,6 +162,18 @@ pub fn mask_phone(phone: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_scopes_round_trip_and_serialise_as_their_names() {
+        for scope in ClientScope::ALL {
+            assert_eq!(ClientScope::parse(scope.as_str()), Some(scope));
+            assert_eq!(
+                serde_json::to_value(scope).ok(),
+                Some(serde_json::Value::from(scope.as_str()))
+            );
+        }
+        assert_eq!(ClientScope::parse("reports"), None);
+    }
 
     #[test]
     fn roles_round_trip() {
@@ -197,8 +249,8 @@ pub struct ApiClient {
     pub id: String,
     /// Who it is, e.g. 余江区12345热线.
     pub name: String,
-    /// What it may do (`reports:read`, `reports:write` …).
-    pub scopes: Vec<String>,
+    /// What it may do.
+    pub scopes: Vec<ClientScope>,
     /// The region it serves (its tenant): it sees nothing outside this subtree.
     pub region_id: uuid::Uuid,
     /// Requests per minute it may make.

@@ -19,13 +19,14 @@ pub mod routing;
 #[cfg(feature = "diesel")]
 mod sql;
 pub mod stats;
+pub mod supervision;
 pub mod unit;
 pub mod visibility;
 
 pub use category::{Category, CategoryError};
 pub use event::EventKind;
 pub use grid::{BoundingBox, Grid, GridGeometry, GridGeometryError, parse_geometry};
-pub use identity::{ApiClient, AuditEntry, Role, User, UserStatus};
+pub use identity::{ApiClient, AuditEntry, ClientScope, Role, User, UserStatus};
 pub use lifecycle::ReportStatus;
 pub use permission::{Actor, Permission, Target, can, may_ever};
 pub use region::{Region, RegionLevel};

@@ -96,6 +96,57 @@ impl DeliveryChannel {
     }
 }
 
+impl std::fmt::Display for DeliveryChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where an outbox row stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "diesel",
+    derive(diesel::AsExpression, diesel::FromSqlRow),
+    diesel(sql_type = diesel::sql_types::Text)
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Waiting for its next try, or being tried.
+    Pending,
+    /// Delivered.
+    Sent,
+    /// Given up after the last try, or failed for good.
+    Dead,
+    /// Refused by the recipient (WeChat: no subscription left); never retried by the server.
+    Refused,
+}
+
+impl DeliveryStatus {
+    /// Every status.
+    pub const ALL: [DeliveryStatus; 4] = [Self::Pending, Self::Sent, Self::Dead, Self::Refused];
+
+    /// The snake_case name used in storage and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Dead => "dead",
+            Self::Refused => "refused",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for DeliveryStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The people a report concerns, as the store knows them when the event is written.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Concerned<'a> {
@@ -286,5 +337,14 @@ mod tests {
             assert_eq!(DeliveryChannel::parse(c.as_str()), Some(c));
         }
         assert_eq!(DeliveryChannel::parse("fax"), None);
+    }
+
+    #[test]
+    fn delivery_statuses_round_trip() {
+        for s in DeliveryStatus::ALL {
+            assert_eq!(DeliveryStatus::parse(s.as_str()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+        assert_eq!(DeliveryStatus::parse("failed"), None);
     }
 }

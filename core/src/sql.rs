@@ -10,9 +10,10 @@ use diesel::sql_types::Text;
 
 use crate::event::EventKind;
 use crate::lifecycle::ReportStatus;
-use crate::push::{DeliveryChannel, Reason};
+use crate::push::{DeliveryChannel, DeliveryStatus, Reason};
 use crate::region::RegionLevel;
 use crate::report::{Channel, LocationSource};
+use crate::supervision::OrderStatus;
 use crate::unit::UnitKind;
 use crate::{Role, UserStatus};
 
@@ -75,3 +76,5 @@ text_column!(Role, "role");
 text_column!(UserStatus, "user status");
 text_column!(DeliveryChannel, "delivery channel");
 text_column!(Reason, "feed reason");
+text_column!(DeliveryStatus, "delivery status");
+text_column!(OrderStatus, "supervision order status");

@@ -1,7 +1,7 @@
 //! API clients: third-party systems with a hashed secret, scopes, a tenant region and a rate
 //! limit; inserted, found with their secret hash, listed, rotated and changed.
 
-use cunxiang_core::identity::{ApiClient, UserStatus};
+use cunxiang_core::identity::{ApiClient, ClientScope, UserStatus};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -42,8 +42,18 @@ impl ClientRow {
             table: "api_clients",
             reason: format!("status {:?}", self.status),
         })?;
+        let scopes = self
+            .scopes
+            .split_whitespace()
+            .map(|s| {
+                ClientScope::parse(s).ok_or_else(|| StorageError::Corrupt {
+                    table: "api_clients",
+                    reason: format!("scope {s:?}"),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
         let client = ApiClient {
-            scopes: self.scopes.split_whitespace().map(str::to_owned).collect(),
+            scopes,
             region_id: parse_id("api_clients", &self.region_id)?,
             id: self.id,
             name: self.name,
@@ -56,6 +66,12 @@ impl ClientRow {
     }
 }
 
+/// Scopes as stored: their names, space-separated.
+fn joined(scopes: &[ClientScope]) -> String {
+    let names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+    names.join(" ")
+}
+
 /// A client to insert; it starts `active`. `Debug` hides the secret hash.
 #[derive(Clone)]
 pub struct NewClient {
@@ -65,8 +81,8 @@ pub struct NewClient {
     pub name: String,
     /// Hash of its secret.
     pub secret_hash: String,
-    /// Scope names, each without whitespace (stored space-separated).
-    pub scopes: Vec<String>,
+    /// What it may do (stored space-separated).
+    pub scopes: Vec<ClientScope>,
     /// The region it serves (must exist).
     pub region_id: Uuid,
     /// Requests per minute it may make; must be positive.
@@ -102,7 +118,7 @@ pub fn insert(conn: &mut DbConn, new: &NewClient) -> Result<ApiClient> {
         id: new.id.clone(),
         name: new.name.clone(),
         secret_hash: new.secret_hash.clone(),
-        scopes: new.scopes.join(" "),
+        scopes: joined(&new.scopes),
         region_id: region,
         rate_limit_per_minute: new.rate_limit_per_minute,
         status: UserStatus::Active.as_str().to_owned(),
@@ -165,13 +181,13 @@ pub fn update(
     conn: &mut DbConn,
     id: &str,
     name: Option<&str>,
-    scopes: Option<&[String]>,
+    scopes: Option<&[ClientScope]>,
     rate_limit_per_minute: Option<i32>,
     status: Option<UserStatus>,
 ) -> Result<Option<ApiClient>> {
     let changes = ClientChangeset {
         name,
-        scopes: scopes.map(|s| s.join(" ")),
+        scopes: scopes.map(joined),
         rate_limit_per_minute,
         status: status.map(UserStatus::as_str),
     };
@@ -198,7 +214,7 @@ mod tests {
             id: id.to_owned(),
             name: "余江区12345热线".to_owned(),
             secret_hash: "secret-hash".to_owned(),
-            scopes: vec!["reports:read".to_owned(), "reports:write".to_owned()],
+            scopes: vec![ClientScope::ReportsRead, ClientScope::ReportsWrite],
             region_id,
             rate_limit_per_minute: 60,
         }
@@ -209,7 +225,10 @@ mod tests {
         each_backend(|conn| {
             let county = region(conn, None);
             let client = insert(conn, &new_client("hotline", county)).unwrap();
-            assert_eq!(client.scopes, ["reports:read", "reports:write"]);
+            assert_eq!(
+                client.scopes,
+                [ClientScope::ReportsRead, ClientScope::ReportsWrite]
+            );
             assert_eq!(client.status, UserStatus::Active);
             let (found, hash) = find(conn, "hotline").unwrap().unwrap();
             assert_eq!((found, hash.as_str()), (client.clone(), "secret-hash"));
@@ -226,11 +245,11 @@ mod tests {
             assert_eq!(find(conn, "hotline").unwrap().unwrap().1, "new-hash");
             assert_eq!(set_secret(conn, "nobody", "x").unwrap(), None);
 
-            let scopes = ["reports:read".to_owned()];
+            let scopes = [ClientScope::ReportsRead];
             let changed = update(conn, "hotline", None, Some(&scopes), Some(5), None)
                 .unwrap()
                 .unwrap();
-            assert_eq!(changed.scopes, ["reports:read"]);
+            assert_eq!(changed.scopes, [ClientScope::ReportsRead]);
             assert_eq!(
                 (changed.rate_limit_per_minute, changed.name.as_str()),
                 (5, "余江区12345热线")

@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use cunxiang_core::routing::{Organisation, RoutingRule};
+use cunxiang_core::{Role, UserStatus};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -126,8 +127,8 @@ pub fn snapshot(conn: &mut DbConn) -> Result<Organisation> {
     let rules = list(conn)?;
     let supervised_units: Vec<String> = user_units::table
         .inner_join(users::table)
-        .filter(users::role.eq("supervisor"))
-        .filter(users::status.eq("active"))
+        .filter(users::role.eq(Role::Supervisor))
+        .filter(users::status.eq(UserStatus::Active))
         .select(user_units::unit_id)
         .distinct()
         .load(conn)?;

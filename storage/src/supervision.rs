@@ -7,40 +7,13 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::conn::DbConn;
-use crate::error::{Result, StorageError};
+use crate::error::Result;
 use crate::page::Page;
 use crate::regions::parse_id;
 use crate::schema::supervision_orders as so;
 use crate::time;
 
-/// Where an order stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OrderStatus {
-    /// Waiting for the handler's reply.
-    Open,
-    /// The handler replied.
-    Answered,
-    /// The report closed or was rejected before a reply.
-    Closed,
-}
-
-impl OrderStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Answered => "answered",
-            Self::Closed => "closed",
-        }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Open, Self::Answered, Self::Closed]
-            .into_iter()
-            .find(|v| v.as_str() == s)
-    }
-}
+pub use cunxiang_core::supervision::OrderStatus;
 
 /// One supervision order.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,7 +56,7 @@ struct OrderRow {
     region_path: String,
     note: String,
     reply_by: chrono::NaiveDateTime,
-    status: String,
+    status: OrderStatus,
     escalated_at: Option<chrono::NaiveDateTime>,
     reply_note: Option<String>,
     replied_by: Option<String>,
@@ -102,10 +75,7 @@ impl OrderRow {
             region_path: self.region_path,
             note: self.note,
             reply_by: time::from_db(self.reply_by),
-            status: OrderStatus::parse(&self.status).ok_or_else(|| StorageError::Corrupt {
-                table: "supervision_orders",
-                reason: format!("status {:?}", self.status),
-            })?,
+            status: self.status,
             escalated_at: self.escalated_at.map(time::from_db),
             reply_note: self.reply_note,
             replied_by: opt(self.replied_by.as_deref())?,
@@ -137,7 +107,7 @@ pub fn insert(conn: &mut DbConn, o: &Order) -> Result<()> {
         region_path: o.region_path.clone(),
         note: o.note.clone(),
         reply_by: time::to_db(o.reply_by),
-        status: o.status.as_str().to_owned(),
+        status: o.status,
         escalated_at: o.escalated_at.map(time::to_db),
         reply_note: o.reply_note.clone(),
         replied_by: o.replied_by.map(|u| u.to_string()),
@@ -158,7 +128,7 @@ pub fn open_of_report(conn: &mut DbConn, report_id: Uuid) -> Result<Vec<Order>> 
     load(
         so::table
             .filter(so::report_id.eq(report_id.to_string()))
-            .filter(so::status.eq(OrderStatus::Open.as_str()))
+            .filter(so::status.eq(OrderStatus::Open))
             .order(so::id)
             .into_boxed(),
         conn,
@@ -176,10 +146,10 @@ pub fn answer(
     let n = diesel::update(
         so::table
             .find(id.to_string())
-            .filter(so::status.eq(OrderStatus::Open.as_str())),
+            .filter(so::status.eq(OrderStatus::Open)),
     )
     .set((
-        so::status.eq(OrderStatus::Answered.as_str()),
+        so::status.eq(OrderStatus::Answered),
         so::reply_note.eq(note),
         so::replied_by.eq(by.to_string()),
         so::answered_at.eq(time::to_db(at)),
@@ -193,9 +163,9 @@ pub fn close_for_report(conn: &mut DbConn, report_id: Uuid) -> Result<usize> {
     Ok(diesel::update(
         so::table
             .filter(so::report_id.eq(report_id.to_string()))
-            .filter(so::status.eq(OrderStatus::Open.as_str())),
+            .filter(so::status.eq(OrderStatus::Open)),
     )
-    .set(so::status.eq(OrderStatus::Closed.as_str()))
+    .set(so::status.eq(OrderStatus::Closed))
     .execute(conn)?)
 }
 
@@ -203,7 +173,7 @@ pub fn close_for_report(conn: &mut DbConn, report_id: Uuid) -> Result<usize> {
 /// [`crate::reports::change::claim_due`] (call inside a transaction).
 pub fn claim_overdue(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Option<Order>> {
     let query = so::table
-        .filter(so::status.eq(OrderStatus::Open.as_str()))
+        .filter(so::status.eq(OrderStatus::Open))
         .filter(so::escalated_at.is_null())
         .filter(so::reply_by.le(time::to_db(now)))
         .order(so::reply_by)
@@ -252,7 +222,7 @@ pub fn list(
         query = query.filter(within);
     }
     if !statuses.is_empty() {
-        query = query.filter(so::status.eq_any(statuses.iter().map(|s| s.as_str())));
+        query = query.filter(so::status.eq_any(statuses.iter().copied()));
     }
     if let Some(before) = before {
         query = query.filter(so::id.lt(before.to_owned()));

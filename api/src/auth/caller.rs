@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use cunxiang_core::{Actor, ApiClient, Role, User, UserStatus};
+use cunxiang_core::{Actor, ApiClient, ClientScope, Role, User, UserStatus};
 use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
@@ -30,7 +30,7 @@ pub struct AuthClient {
     /// The client, as stored now.
     pub client: ApiClient,
     /// Scopes granted to this token.
-    pub scopes: Vec<String>,
+    pub scopes: Vec<ClientScope>,
 }
 
 /// Whoever presented a valid token.
@@ -168,8 +168,8 @@ async fn authenticate_client(
         .scope
         .unwrap_or_default()
         .split_whitespace()
-        .filter(|s| client.scopes.iter().any(|held| held == s))
-        .map(str::to_owned)
+        .filter_map(ClientScope::parse)
+        .filter(|s| client.scopes.contains(s))
         .collect();
     Ok(AuthClient { client, scopes })
 }

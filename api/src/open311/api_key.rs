@@ -2,14 +2,14 @@
 //! the write scope, one request taken from its rate limit.
 
 use actix_web::http::StatusCode;
-use cunxiang_core::{ApiClient, UserStatus};
+use cunxiang_core::{ApiClient, ClientScope, UserStatus};
 use subtle::ConstantTimeEq;
 
 use super::Open311Error;
 use crate::state::AppState;
 
 /// The scope a client needs to file requests.
-const WRITE_SCOPE: &str = "reports:write";
+const WRITE_SCOPE: ClientScope = ClientScope::ReportsWrite;
 
 /// The active client named by `api_key` (`client_id:client_secret`) with the write scope;
 /// takes one request from its rate limit (call once per POST).
@@ -35,7 +35,7 @@ pub(super) async fn authenticate(
             "this api_key is disabled",
         ));
     }
-    if !client.scopes.iter().any(|s| s == WRITE_SCOPE) {
+    if !client.scopes.contains(&WRITE_SCOPE) {
         return Err(Open311Error::new(
             StatusCode::FORBIDDEN,
             format!("this api_key lacks the {WRITE_SCOPE} scope"),

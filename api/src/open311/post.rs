@@ -34,7 +34,7 @@ const MAX_EXTRAS: usize = 4000;
 /// The longest `media_url`.
 const MAX_MEDIA_URL: usize = 2000;
 /// The scope a client needs to file for a villager by her `phone` (代办).
-pub const ON_BEHALF_SCOPE: &str = "reports:on_behalf";
+pub const ON_BEHALF_SCOPE: ClientScope = ClientScope::ReportsOnBehalf;
 
 /// Creates a service request.
 pub async fn create(
@@ -77,7 +77,7 @@ async fn handle(
         .await
         .map_err(|_| Open311Error::bad(format!("service_code {code} not found")))?;
     let (submission, media_url) = check(&posted, category.code)?;
-    if submission.on_behalf.is_some() && !client.scopes.iter().any(|s| s == ON_BEHALF_SCOPE) {
+    if submission.on_behalf.is_some() && !client.scopes.contains(&ON_BEHALF_SCOPE) {
         return Err(Open311Error::new(
             StatusCode::FORBIDDEN,
             format!("this api_key lacks the {ON_BEHALF_SCOPE} scope needed to send phone (代办)"),

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use cunxiang_core::push::DeliveryChannel;
 use cunxiang_storage::push::deliveries::{Delivery, Recorded};
 use rand::Rng;
 
@@ -57,8 +58,8 @@ pub fn reach(outcome: &Outcome) -> Reach {
 /// database), which says nothing about the destination.
 async fn send_one(state: &AppState, d: &Delivery, now: DateTime<Utc>) -> Result<Outcome, Outcome> {
     let settings = &state.settings;
-    match d.channel.as_str() {
-        "webhook" => {
+    match d.channel {
+        DeliveryChannel::Webhook => {
             let id = d.target;
             let hook = match state
                 .db(move |conn| Ok(cunxiang_storage::push::webhooks::find(conn, id)?))
@@ -83,14 +84,13 @@ async fn send_one(state: &AppState, d: &Delivery, now: DateTime<Utc>) -> Result<
             .await;
             Ok(outcome)
         }
-        "wechat" => {
+        DeliveryChannel::Wechat => {
             Ok(
                 send::wechat::send(&state.http, settings, &state.wechat_tokens, &d.payload, now)
                     .await,
             )
         }
-        "sms" => Ok(send::sms::send(&state.http, settings, &d.payload).await),
-        other => Ok(Outcome::Dead(format!("unknown channel {other}"))),
+        DeliveryChannel::Sms => Ok(send::sms::send(&state.http, settings, &d.payload).await),
     }
 }
 
@@ -156,10 +156,10 @@ mod tests {
             id: uuid::Uuid::now_v7(),
             event_id: uuid::Uuid::now_v7(),
             report_id: uuid::Uuid::now_v7(),
-            channel: "webhook".into(),
+            channel: DeliveryChannel::Webhook,
             target: uuid::Uuid::now_v7(),
             payload: "{}".into(),
-            status: "pending".into(),
+            status: cunxiang_core::push::DeliveryStatus::Pending,
             attempts,
             next_attempt_at: now,
             last_error: None,

@@ -2,7 +2,7 @@
 //! change scopes, limit or status. Every change is audited.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use cunxiang_core::{Permission, Target, UserStatus};
+use cunxiang_core::{ClientScope, Permission, Target, UserStatus};
 use cunxiang_storage::clients::NewClient;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -17,20 +17,19 @@ use crate::views::ClientView;
 /// Requests per minute a new client gets unless told otherwise.
 const DEFAULT_RATE_LIMIT: i32 = 600;
 
-fn check_scopes(scopes: &[String]) -> Result<(), ApiError> {
-    let ok = scopes.iter().all(|s| {
-        (1..=64).contains(&s.len())
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b == b':' || b == b'_')
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::invalid_field(
-            "scopes",
-            "scopes are words of a-z, ':' and '_'",
-        ))
-    }
+/// The scopes named, each one Cunxiang grants.
+fn checked_scopes(names: &[String]) -> Result<Vec<ClientScope>, ApiError> {
+    names
+        .iter()
+        .map(|name| ClientScope::parse(name))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| {
+            let known: Vec<&str> = ClientScope::ALL.iter().map(|s| s.as_str()).collect();
+            ApiError::invalid_field(
+                "scopes",
+                format!("scopes must be among {}", known.join(", ")),
+            )
+        })
 }
 
 fn check_limit(limit: i32) -> Result<(), ApiError> {
@@ -122,7 +121,7 @@ pub async fn create(
             "name must be 1-64 characters",
         ));
     }
-    check_scopes(&body.scopes)?;
+    let scopes = checked_scopes(&body.scopes)?;
     let limit = body.rate_limit_per_minute.unwrap_or(DEFAULT_RATE_LIMIT);
     check_limit(limit)?;
     let secret = keys::random_token();
@@ -138,7 +137,7 @@ pub async fn create(
                         id: format!("cx_{}", uuid::Uuid::now_v7().simple()),
                         name: body.name.trim().to_owned(),
                         secret_hash,
-                        scopes: body.scopes.clone(),
+                        scopes: scopes.clone(),
                         region_id: region.id,
                         rate_limit_per_minute: limit,
                     },
@@ -230,9 +229,7 @@ pub async fn change(
             "name must be 1-64 characters",
         ));
     }
-    if let Some(scopes) = &body.scopes {
-        check_scopes(scopes)?;
-    }
+    let scopes = body.scopes.as_deref().map(checked_scopes).transpose()?;
     if let Some(limit) = body.rate_limit_per_minute {
         check_limit(limit)?;
     }
@@ -244,13 +241,13 @@ pub async fn change(
                     conn,
                     &id,
                     body.name.as_deref().map(str::trim),
-                    body.scopes.as_deref(),
+                    scopes.as_deref(),
                     body.rate_limit_per_minute,
                     body.status,
                 )?
                 .ok_or_else(|| no_client(&id))?;
                 let details = json!({
-                    "name": body.name, "scopes": body.scopes,
+                    "name": body.name, "scopes": scopes,
                     "rate_limit_per_minute": body.rate_limit_per_minute, "status": body.status,
                 });
                 audit::record(

@@ -4,8 +4,9 @@
 
 use actix_web::{HttpRequest, web};
 use chrono::{DateTime, Utc};
+use cunxiang_core::push::{DeliveryChannel, DeliveryStatus};
 use cunxiang_core::{Permission, Target};
-use cunxiang_storage::push::deliveries::{self, CHANNELS, Delivery, DeliveryFilter, STATUSES};
+use cunxiang_storage::push::deliveries::{self, Delivery, DeliveryFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -22,10 +23,10 @@ pub struct DeliveryView {
     id: Uuid,
     event_id: Uuid,
     report_id: Uuid,
-    channel: String,
+    channel: DeliveryChannel,
     /// The webhook id (webhook) or the user id (wechat, sms).
     target: Uuid,
-    status: String,
+    status: DeliveryStatus,
     attempts: i32,
     /// When it is tried next; `null` unless pending.
     next_attempt_at: Option<DateTime<Utc>>,
@@ -38,7 +39,7 @@ pub struct DeliveryView {
 impl From<Delivery> for DeliveryView {
     fn from(d: Delivery) -> Self {
         DeliveryView {
-            next_attempt_at: (d.status == "pending").then_some(d.next_attempt_at),
+            next_attempt_at: (d.status == DeliveryStatus::Pending).then_some(d.next_attempt_at),
             id: d.id,
             event_id: d.event_id,
             report_id: d.report_id,
@@ -72,14 +73,24 @@ pub struct DeliveryList {
     next_cursor: Option<String>,
 }
 
-fn one_of(name: &str, value: Option<String>, allowed: &[&str]) -> Result<Option<String>, ApiError> {
-    match value {
-        Some(v) if !allowed.contains(&v.as_str()) => Err(ApiError::invalid_parameter(
-            name,
-            format!("{name} must be one of {}", allowed.join(", ")),
-        )),
-        other => Ok(other),
+/// The one of `allowed` that query parameter `name` names; 400 listing them when it names
+/// none.
+fn one_of<T: Copy + std::fmt::Display>(
+    name: &str,
+    value: Option<String>,
+    allowed: &[T],
+) -> Result<Option<T>, ApiError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    if let Some(v) = allowed.iter().find(|v| v.to_string() == value) {
+        return Ok(Some(*v));
     }
+    let names: Vec<String> = allowed.iter().map(T::to_string).collect();
+    Err(ApiError::invalid_parameter(
+        name,
+        format!("{name} must be one of {}", names.join(", ")),
+    ))
 }
 
 /// `GET /v1/deliveries`: newest first.
@@ -92,8 +103,8 @@ pub async fn list(
     let q = query.into_inner();
     let (cursor, limit) = checked_page(q.cursor.as_deref(), q.limit)?;
     let filter = DeliveryFilter {
-        status: one_of("status", q.status, STATUSES)?,
-        channel: one_of("channel", q.channel, CHANNELS)?,
+        status: one_of("status", q.status, &DeliveryStatus::ALL)?,
+        channel: one_of("channel", q.channel, &DeliveryChannel::ALL)?,
         event_id: q.event_id,
         before: cursor.as_deref().and_then(|c| Uuid::parse_str(c).ok()),
     };

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use cunxiang_core::push::{DeliveryChannel, DeliveryStatus};
 use diesel::dsl::not;
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -25,17 +26,17 @@ use crate::time;
 pub enum Destination {
     /// The webhook with this id.
     Webhook(Uuid),
-    /// The provider of this channel (`wechat`, `sms`).
-    Provider(String),
+    /// The provider of this channel (WeChat, SMS).
+    Provider(DeliveryChannel),
 }
 
 impl Destination {
     /// Where a row of `channel` for `target` goes.
-    pub fn of(channel: &str, target: Uuid) -> Self {
-        if channel == "webhook" {
-            Destination::Webhook(target)
+    pub fn of(channel: DeliveryChannel, target: Uuid) -> Self {
+        if channel.has_provider() {
+            Destination::Provider(channel)
         } else {
-            Destination::Provider(channel.to_owned())
+            Destination::Webhook(target)
         }
     }
 }
@@ -43,7 +44,7 @@ impl Destination {
 impl Delivery {
     /// Where this delivery goes.
     pub fn destination(&self) -> Destination {
-        Destination::of(&self.channel, self.target)
+        Destination::of(self.channel, self.target)
     }
 }
 
@@ -92,16 +93,16 @@ pub fn claim_due(
     let (full_hooks, full_providers) = no_room(limits);
     crate::conn::transaction(conn, |conn| {
         let query = deliveries::table
-            .filter(deliveries::status.eq("pending"))
+            .filter(deliveries::status.eq(DeliveryStatus::Pending))
             .filter(deliveries::next_attempt_at.le(time::to_db(now)))
             .filter(deliveries::channel.ne_all(&full_providers))
             .filter(not(deliveries::channel
-                .eq("webhook")
+                .eq(DeliveryChannel::Webhook)
                 .and(deliveries::target.eq_any(&full_hooks))))
             .order((deliveries::next_attempt_at, deliveries::id))
             .select((deliveries::id, deliveries::channel, deliveries::target))
             .limit(i64::try_from(window).unwrap_or(i64::MAX));
-        let candidates: Vec<(String, String, String)> = match conn {
+        let candidates: Vec<(String, DeliveryChannel, String)> = match conn {
             DbConn::Sqlite(c) => query.load(c)?,
             DbConn::Postgres(c) => query.for_update().skip_locked().load(c)?,
         };
@@ -110,7 +111,7 @@ pub fn claim_due(
             .into_iter()
             .map(|(id, channel, target)| {
                 let target = parse_id("deliveries", &target)?;
-                Ok((id, Destination::of(&channel, target)))
+                Ok((id, Destination::of(channel, target)))
             })
             .collect::<Result<Vec<_>>>()?;
         let ids = pick(candidates, limits);
@@ -139,14 +140,14 @@ pub fn claim_due(
     })
 }
 
-/// The webhook ids and provider channels with no room, as stored.
-fn no_room(limits: &ClaimLimits) -> (Vec<String>, Vec<String>) {
+/// The webhook ids (as stored) and provider channels with no room.
+fn no_room(limits: &ClaimLimits) -> (Vec<String>, Vec<DeliveryChannel>) {
     let mut hooks = Vec::new();
     let mut providers = Vec::new();
     for (destination, _) in limits.room.iter().filter(|(_, room)| **room == 0) {
         match destination {
             Destination::Webhook(id) => hooks.push(id.to_string()),
-            Destination::Provider(channel) => providers.push(channel.clone()),
+            Destination::Provider(channel) => providers.push(*channel),
         }
     }
     (hooks, providers)
@@ -192,7 +193,7 @@ mod tests {
 
     #[test]
     fn rows_are_taken_in_order_within_each_destinations_room() {
-        let wechat = Destination::Provider("wechat".into());
+        let wechat = Destination::Provider(DeliveryChannel::Wechat);
         let limits = ClaimLimits {
             total: 5,
             per_destination: 2,
@@ -233,20 +234,20 @@ mod tests {
             room: HashMap::from([
                 (hook(1), 0),
                 (hook(2), 3),
-                (Destination::Provider("sms".into()), 0),
+                (Destination::Provider(DeliveryChannel::Sms), 0),
             ]),
         };
         let (hooks, providers) = no_room(&limits);
         assert_eq!(hooks, [Uuid::from_u128(1).to_string()]);
-        assert_eq!(providers, ["sms"]);
+        assert_eq!(providers, [DeliveryChannel::Sms]);
         assert_eq!(
-            Destination::of("webhook", Uuid::from_u128(2)),
+            Destination::of(DeliveryChannel::Webhook, Uuid::from_u128(2)),
             hook(2),
             "a webhook is its own destination"
         );
         assert_eq!(
-            Destination::of("wechat", Uuid::from_u128(2)),
-            Destination::of("wechat", Uuid::from_u128(3)),
+            Destination::of(DeliveryChannel::Wechat, Uuid::from_u128(2)),
+            Destination::of(DeliveryChannel::Wechat, Uuid::from_u128(3)),
             "every WeChat message goes through one provider"
         );
     }

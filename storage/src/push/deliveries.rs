@@ -4,20 +4,15 @@
 //! mid-send leaves the row to be tried again), sends them and records the outcome here.
 
 use chrono::{DateTime, Utc};
+use cunxiang_core::push::{DeliveryChannel, DeliveryStatus};
 use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::conn::DbConn;
-use crate::error::{Result, StorageError};
+use crate::error::Result;
 use crate::regions::parse_id;
 use crate::schema::deliveries;
 use crate::time;
-
-/// Where a delivery goes.
-pub const CHANNELS: &[&str] = &["webhook", "wechat", "sms"];
-/// A delivery's states: waiting (or being tried), done, given up after the last try, refused
-/// by the recipient (WeChat: no subscription left; never retried).
-pub const STATUSES: &[&str] = &["pending", "sent", "dead", "refused"];
 
 /// One message in the outbox.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,14 +23,14 @@ pub struct Delivery {
     pub event_id: Uuid,
     /// The event's report.
     pub report_id: Uuid,
-    /// `webhook`, `wechat` or `sms`.
-    pub channel: String,
+    /// Where it goes.
+    pub channel: DeliveryChannel,
     /// The webhook id (webhook) or the user id (wechat, sms).
     pub target: Uuid,
     /// The exact body to send.
     pub payload: String,
-    /// `pending`, `sent`, `dead` or `refused`.
-    pub status: String,
+    /// Where it stands.
+    pub status: DeliveryStatus,
     /// Tries so far.
     pub attempts: i32,
     /// When it is next due (while pending).
@@ -57,8 +52,8 @@ pub struct NewDelivery {
     pub event_id: Uuid,
     /// The event's report.
     pub report_id: Uuid,
-    /// `webhook`, `wechat` or `sms`.
-    pub channel: &'static str,
+    /// Where it goes.
+    pub channel: DeliveryChannel,
     /// The webhook id or user id.
     pub target: Uuid,
     /// The exact body to send.
@@ -71,10 +66,10 @@ pub(crate) struct DeliveryRow {
     id: String,
     event_id: String,
     report_id: String,
-    channel: String,
+    channel: DeliveryChannel,
     target: String,
     payload: String,
-    status: String,
+    status: DeliveryStatus,
     attempts: i32,
     next_attempt_at: chrono::NaiveDateTime,
     last_error: Option<String>,
@@ -86,12 +81,6 @@ pub(crate) struct DeliveryRow {
 impl DeliveryRow {
     pub(crate) fn into_delivery(self) -> Result<Delivery> {
         let id = |v: &str| parse_id("deliveries", v);
-        if !STATUSES.contains(&self.status.as_str()) {
-            return Err(StorageError::Corrupt {
-                table: "deliveries",
-                reason: format!("status {:?}", self.status),
-            });
-        }
         Ok(Delivery {
             id: id(&self.id)?,
             event_id: id(&self.event_id)?,
@@ -122,7 +111,7 @@ pub fn insert(conn: &mut DbConn, new: &[NewDelivery], now: DateTime<Utc>) -> Res
                 deliveries::channel.eq(d.channel),
                 deliveries::target.eq(d.target.to_string()),
                 deliveries::payload.eq(&d.payload),
-                deliveries::status.eq("pending"),
+                deliveries::status.eq(DeliveryStatus::Pending),
                 deliveries::attempts.eq(0),
                 deliveries::next_attempt_at.eq(now),
                 deliveries::created_at.eq(now),
@@ -158,7 +147,7 @@ pub fn record(
 ) -> Result<bool> {
     let row = deliveries::table
         .filter(deliveries::id.eq(id.to_string()))
-        .filter(deliveries::status.eq("pending"))
+        .filter(deliveries::status.eq(DeliveryStatus::Pending))
         .filter(deliveries::attempts.eq(attempts));
     let now = time::to_db(now);
     let bump = deliveries::attempts.eq(deliveries::attempts + 1);
@@ -166,7 +155,7 @@ pub fn record(
         Recorded::Sent => diesel::update(row)
             .set((
                 bump,
-                deliveries::status.eq("sent"),
+                deliveries::status.eq(DeliveryStatus::Sent),
                 deliveries::sent_at.eq(Some(now)),
                 deliveries::last_error.eq(None::<String>),
                 deliveries::updated_at.eq(now),
@@ -182,9 +171,9 @@ pub fn record(
             .execute(conn)?,
         Recorded::Dead(error) | Recorded::Refused(error) => {
             let status = if matches!(outcome, Recorded::Dead(_)) {
-                "dead"
+                DeliveryStatus::Dead
             } else {
-                "refused"
+                DeliveryStatus::Refused
             };
             diesel::update(row)
                 .set((
@@ -217,10 +206,10 @@ pub fn retry(conn: &mut DbConn, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
     let changed = diesel::update(
         deliveries::table
             .filter(deliveries::id.eq(id.to_string()))
-            .filter(deliveries::status.eq_any(["dead", "refused"])),
+            .filter(deliveries::status.eq_any([DeliveryStatus::Dead, DeliveryStatus::Refused])),
     )
     .set((
-        deliveries::status.eq("pending"),
+        deliveries::status.eq(DeliveryStatus::Pending),
         deliveries::attempts.eq(0),
         deliveries::next_attempt_at.eq(now),
         deliveries::updated_at.eq(now),
@@ -233,9 +222,9 @@ pub fn retry(conn: &mut DbConn, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
 #[derive(Debug, Clone, Default)]
 pub struct DeliveryFilter {
     /// Only in this status.
-    pub status: Option<String>,
+    pub status: Option<DeliveryStatus>,
     /// Only on this channel.
-    pub channel: Option<String>,
+    pub channel: Option<DeliveryChannel>,
     /// Only of this event.
     pub event_id: Option<Uuid>,
     /// Only ids below this one (the cursor: newest first).
@@ -249,11 +238,11 @@ pub fn list(conn: &mut DbConn, filter: &DeliveryFilter, limit: i64) -> Result<Ve
         .order(deliveries::id.desc())
         .limit(limit)
         .into_boxed();
-    if let Some(status) = &filter.status {
-        query = query.filter(deliveries::status.eq(status.clone()));
+    if let Some(status) = filter.status {
+        query = query.filter(deliveries::status.eq(status));
     }
-    if let Some(channel) = &filter.channel {
-        query = query.filter(deliveries::channel.eq(channel.clone()));
+    if let Some(channel) = filter.channel {
+        query = query.filter(deliveries::channel.eq(channel));
     }
     if let Some(event) = filter.event_id {
         query = query.filter(deliveries::event_id.eq(event.to_string()));

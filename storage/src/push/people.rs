@@ -1,6 +1,7 @@
 //! The people a report concerns, looked up when one of its events is written: followers,
 //! members of units, supervisors over a region, and how to reach each (role, phone, WeChat).
 
+use cunxiang_core::{Role, UserStatus};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -14,8 +15,8 @@ use crate::schema::{regions, report_followers, units, user_units, users};
 pub struct Contact {
     /// The person.
     pub id: Uuid,
-    /// Her role (`villager`, `grid_worker` …).
-    pub role: String,
+    /// Her role.
+    pub role: Role,
     /// Whether her account is active.
     pub active: bool,
     /// Her phone number, if she has one.
@@ -47,7 +48,7 @@ pub fn members(conn: &mut DbConn, unit_ids: &[Uuid]) -> Result<Vec<Uuid>> {
     let rows = user_units::table
         .inner_join(users::table)
         .filter(user_units::unit_id.eq_any(units))
-        .filter(users::status.eq("active"))
+        .filter(users::status.eq(UserStatus::Active))
         .select(user_units::user_id)
         .distinct()
         .order(user_units::user_id)
@@ -61,8 +62,8 @@ pub fn supervisors_over(conn: &mut DbConn, region_path: &str) -> Result<Vec<Uuid
     let rows: Vec<(String, String)> = user_units::table
         .inner_join(users::table)
         .inner_join(units::table.inner_join(regions::table))
-        .filter(users::role.eq("supervisor"))
-        .filter(users::status.eq("active"))
+        .filter(users::role.eq(Role::Supervisor))
+        .filter(users::status.eq(UserStatus::Active))
         .select((user_units::user_id, regions::path))
         .order(user_units::user_id)
         .load(conn)?;
@@ -77,7 +78,7 @@ pub fn supervisors_over(conn: &mut DbConn, region_path: &str) -> Result<Vec<Uuid
 }
 
 /// id, role, status, phone, openid.
-type ContactRow = (String, String, String, Option<String>, Option<String>);
+type ContactRow = (String, Role, UserStatus, Option<String>, Option<String>);
 
 /// How to reach these people (unknown ids are left out).
 pub fn contacts(conn: &mut DbConn, user_ids: &[Uuid]) -> Result<Vec<Contact>> {
@@ -100,7 +101,7 @@ pub fn contacts(conn: &mut DbConn, user_ids: &[Uuid]) -> Result<Vec<Contact>> {
             Ok(Contact {
                 id: parse_id("users", &id)?,
                 role,
-                active: status == "active",
+                active: status == UserStatus::Active,
                 phone,
                 wechat_openid,
             })

@@ -2,6 +2,7 @@
 //! which region, and the secret the calls are signed with.
 
 use chrono::{DateTime, Utc};
+use cunxiang_core::push::{DeliveryChannel, DeliveryStatus};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -181,12 +182,12 @@ pub fn delete(conn: &mut DbConn, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
     }
     diesel::update(
         deliveries::table
-            .filter(deliveries::channel.eq("webhook"))
+            .filter(deliveries::channel.eq(DeliveryChannel::Webhook))
             .filter(deliveries::target.eq(id.to_string()))
-            .filter(deliveries::status.eq("pending")),
+            .filter(deliveries::status.eq(DeliveryStatus::Pending)),
     )
     .set((
-        deliveries::status.eq("dead"),
+        deliveries::status.eq(DeliveryStatus::Dead),
         deliveries::last_error.eq(Some("the webhook was removed")),
         deliveries::updated_at.eq(time::to_db(now)),
     ))

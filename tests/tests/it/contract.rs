@@ -64,9 +64,10 @@ fn sorted<'a>(words: impl IntoIterator<Item = &'a str>) -> Vec<String> {
 /// fails here.
 #[test]
 fn the_contract_lists_exactly_the_core_vocabularies() {
-    use cunxiang_core::push::{DeliveryChannel, Reason};
+    use cunxiang_core::push::{DeliveryChannel, DeliveryStatus, Reason};
     use cunxiang_core::report::Channel;
-    use cunxiang_core::{EventKind, RegionLevel, ReportStatus, Role, UnitKind};
+    use cunxiang_core::supervision::OrderStatus;
+    use cunxiang_core::{ClientScope, EventKind, RegionLevel, ReportStatus, Role, UnitKind};
     let contract = Contract::load();
     let schemas = "/components/schemas";
     let cases: Vec<(String, Vec<String>)> = vec![
@@ -93,6 +94,18 @@ fn the_contract_lists_exactly_the_core_vocabularies() {
         (
             format!("{schemas}/DeliveryChannel/enum"),
             sorted(DeliveryChannel::ALL.iter().map(|c| c.as_str())),
+        ),
+        (
+            format!("{schemas}/DeliveryStatus/enum"),
+            sorted(DeliveryStatus::ALL.iter().map(|s| s.as_str())),
+        ),
+        (
+            format!("{schemas}/SupervisionOrder/properties/status/enum"),
+            sorted(OrderStatus::ALL.iter().map(|s| s.as_str())),
+        ),
+        (
+            format!("{schemas}/ClientScope/enum"),
+            sorted(ClientScope::ALL.iter().map(|s| s.as_str())),
         ),
         (
             format!("{schemas}/Report/properties/channel/enum"),

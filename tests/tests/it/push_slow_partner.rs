@@ -9,6 +9,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
+use cunxiang_core::push::{DeliveryChannel, DeliveryStatus};
 use cunxiang_storage::push::claims::Destination;
 use cunxiang_storage::push::deliveries::{self, Delivery, DeliveryFilter, NewDelivery};
 use cunxiang_tests::intake::ANNA;
@@ -72,7 +73,7 @@ async fn owe(srv: &TestServer, like: &Delivery, targets: &[Uuid], rows: usize) {
         .map(|target| NewDelivery {
             event_id: like.event_id,
             report_id: like.report_id,
-            channel: "webhook",
+            channel: DeliveryChannel::Webhook,
             target: *target,
             payload: like.payload.clone(),
         })
@@ -90,7 +91,7 @@ async fn owe(srv: &TestServer, like: &Delivery, targets: &[Uuid], rows: usize) {
 async fn outbox(srv: &TestServer) -> Vec<Delivery> {
     with_db(srv, |conn| {
         let filter = DeliveryFilter {
-            channel: Some("webhook".into()),
+            channel: Some(DeliveryChannel::Webhook),
             ..DeliveryFilter::default()
         };
         deliveries::list(conn, &filter, 10 * ROUND as i64).unwrap()
@@ -181,10 +182,10 @@ async fn a_partner_that_never_answers_does_not_hold_up_the_others(#[case] backen
         let rows = outbox(&srv).await;
         let (to_healthy, to_hole): (Vec<_>, Vec<_>) =
             rows.iter().partition(|d| d.target == healthy_id);
-        assert!(to_healthy.iter().all(|d| d.status == "sent"));
+        assert!(to_healthy.iter().all(|d| d.status == DeliveryStatus::Sent));
         assert_eq!(to_hole.len(), ROUND);
         assert!(
-            to_hole.iter().all(|d| d.status == "pending"),
+            to_hole.iter().all(|d| d.status == DeliveryStatus::Pending),
             "{backend:?}: the pause kills nothing"
         );
         let untried = to_hole.iter().filter(|d| d.attempts == 0).count();

@@ -1,6 +1,8 @@
 //! Tests of the gate: claim limits from slots and breakers, slots given back, probes.
 
 use chrono::Duration;
+use cunxiang_core::push::DeliveryChannel::{self, Sms, Webhook, Wechat};
+use cunxiang_core::push::DeliveryStatus;
 
 use super::*;
 
@@ -20,16 +22,16 @@ fn t(secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(1_764_374_400 + secs, 0).unwrap()
 }
 
-fn delivery(channel: &str, target: u128) -> Delivery {
+fn delivery(channel: DeliveryChannel, target: u128) -> Delivery {
     let now = t(0);
     Delivery {
         id: Uuid::now_v7(),
         event_id: Uuid::now_v7(),
         report_id: Uuid::now_v7(),
-        channel: channel.into(),
+        channel,
         target: Uuid::from_u128(target),
         payload: "{}".into(),
-        status: "pending".into(),
+        status: DeliveryStatus::Pending,
         attempts: 0,
         next_attempt_at: now,
         last_error: None,
@@ -50,17 +52,17 @@ fn a_claim_takes_only_what_can_start_at_once() {
     assert_eq!((limits.total, limits.per_destination), (5, 2));
     assert!(limits.room.is_empty());
 
-    let a1 = gate.take(&delivery("webhook", 1), t(0)).unwrap();
-    let _a2 = gate.take(&delivery("webhook", 1), t(0)).unwrap();
-    let _sms = gate.take(&delivery("sms", 7), t(0)).unwrap();
+    let a1 = gate.take(&delivery(Webhook, 1), t(0)).unwrap();
+    let _a2 = gate.take(&delivery(Webhook, 1), t(0)).unwrap();
+    let _sms = gate.take(&delivery(Sms, 7), t(0)).unwrap();
     let limits = gate.limits(t(0)).unwrap();
     assert_eq!(limits.total, 2);
     assert_eq!(limits.room[&hook(1)], 0, "full");
-    assert_eq!(limits.room[&Destination::Provider("sms".into())], 1);
+    assert_eq!(limits.room[&Destination::Provider(Sms)], 1);
     assert_eq!(gate.in_flight(), 3);
 
-    let _b = gate.take(&delivery("webhook", 2), t(0)).unwrap();
-    let _wechat = gate.take(&delivery("wechat", 8), t(0)).unwrap();
+    let _b = gate.take(&delivery(Webhook, 2), t(0)).unwrap();
+    let _wechat = gate.take(&delivery(Wechat, 8), t(0)).unwrap();
     assert_eq!(gate.limits(t(0)), None, "every slot is busy");
     assert!(
         a1.finish(Reach::Answered, t(1)),
@@ -72,7 +74,7 @@ fn a_claim_takes_only_what_can_start_at_once() {
 #[test]
 fn one_delivery_is_never_in_flight_twice() {
     let gate = Arc::new(Gate::new(bounds()));
-    let d = delivery("webhook", 1);
+    let d = delivery(Webhook, 1);
     let slot = gate.take(&d, t(0)).unwrap();
     assert!(gate.take(&d, t(0)).is_none());
     drop(slot);
@@ -84,7 +86,7 @@ fn one_delivery_is_never_in_flight_twice() {
 #[test]
 fn a_destination_that_stops_answering_is_paused_then_probed_once() {
     let gate = Arc::new(Gate::new(bounds()));
-    let slow = || delivery("webhook", 1);
+    let slow = || delivery(Webhook, 1);
     let first = gate.take(&slow(), t(0)).unwrap();
     let second = gate.take(&slow(), t(0)).unwrap();
     first.finish(Reach::Unreachable, t(5));
@@ -115,12 +117,12 @@ fn a_destination_that_stops_answering_is_paused_then_probed_once() {
 fn a_dropped_probe_lets_another_go() {
     let gate = Arc::new(Gate::new(bounds()));
     for _ in 0..2 {
-        let slot = gate.take(&delivery("wechat", 1), t(0)).unwrap();
+        let slot = gate.take(&delivery(Wechat, 1), t(0)).unwrap();
         slot.finish(Reach::Unreachable, t(1));
     }
-    let wechat = Destination::Provider("wechat".into());
+    let wechat = Destination::Provider(Wechat);
     assert_eq!(gate.paused(), std::slice::from_ref(&wechat));
-    let probe = gate.take(&delivery("wechat", 2), t(40)).unwrap();
+    let probe = gate.take(&delivery(Wechat, 2), t(40)).unwrap();
     assert!(probe.is_probe());
     drop(probe);
     assert_eq!(gate.limits(t(40)).unwrap().room[&wechat], 1);

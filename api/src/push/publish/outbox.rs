@@ -3,7 +3,7 @@
 //! events, only for kinds with a template). Who is addressed is read first ([`addressees`]);
 //! the messages are made from the report as it finally stands ([`messages`]).
 
-use cunxiang_core::push::{Reason, Recipient};
+use cunxiang_core::push::{DeliveryChannel, Reason, Recipient};
 use cunxiang_core::{EventKind, Role};
 use cunxiang_storage::DbConn;
 use cunxiang_storage::push::deliveries::NewDelivery;
@@ -99,7 +99,7 @@ pub(super) fn messages(
         out.extend(to.hooks.iter().map(|h| NewDelivery {
             event_id: event.id,
             report_id: report.id,
-            channel: "webhook",
+            channel: DeliveryChannel::Webhook,
             target: *h,
             payload: body.clone(),
         }));
@@ -121,9 +121,11 @@ pub(super) fn messages(
         let message = match (&contact.wechat_openid, &contact.phone) {
             (Some(openid), _) => wechat.map(|t| {
                 let body = message::wechat_payload(t, openid, &settings.push.wechat_state, &vars);
-                ("wechat", body)
+                (DeliveryChannel::Wechat, body)
             }),
-            (None, Some(phone)) => sms.map(|t| ("sms", message::sms_payload(t, phone, &vars))),
+            (None, Some(phone)) => {
+                sms.map(|t| (DeliveryChannel::Sms, message::sms_payload(t, phone, &vars)))
+            }
             (None, None) => None,
         };
         if let Some((channel, body)) = message {
@@ -141,7 +143,7 @@ pub(super) fn messages(
 
 /// Villagers with active accounts are messaged; staff follow their work in the app.
 fn reachable(contact: &Contact) -> bool {
-    contact.active && contact.role == Role::Villager.as_str()
+    contact.active && contact.role == Role::Villager
 }
 
 /// The JSON a webhook receives: the event and the report's state after it, nothing personal

@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, web};
 use base64::Engine;
+use cunxiang_core::ClientScope;
 use serde::Deserialize;
 use serde_json::json;
 use subtle::ConstantTimeEq;
@@ -88,18 +89,20 @@ pub async fn token(
             .await?;
         return Err(invalid());
     };
-    let scopes: Vec<String> = match &form.scope {
+    let scopes: Vec<ClientScope> = match &form.scope {
         None => client.scopes.clone(),
         Some(asked) => {
-            let asked: Vec<String> = asked.split_whitespace().map(str::to_owned).collect();
-            if let Some(extra) = asked.iter().find(|s| !client.scopes.contains(s)) {
+            let asked: Vec<&str> = asked.split_whitespace().collect();
+            let granted =
+                |s: &&str| ClientScope::parse(s).is_some_and(|s| client.scopes.contains(&s));
+            if let Some(extra) = asked.iter().find(|s| !granted(s)) {
                 return Err(ApiError::new(
                     StatusCode::BAD_REQUEST,
                     ErrorCode::InvalidScope,
                     format!("scope {extra} is not granted to this client"),
                 ));
             }
-            asked
+            asked.into_iter().filter_map(ClientScope::parse).collect()
         }
     };
     if let Err(wait) = state
@@ -112,7 +115,11 @@ pub async fn token(
             wait,
         ));
     }
-    let scope = scopes.join(" ");
+    let scope = scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
     let now = cunxiang_storage::time::now().timestamp();
     let ttl = state.settings.access_token_ttl_secs;
     let access = tokens::issue(
