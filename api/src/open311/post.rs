@@ -10,9 +10,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use cunxiang_core::coords;
 use cunxiang_core::identity::normalise_phone;
 use cunxiang_core::report::{self, Channel, LocationSource};
+use cunxiang_core::{ClientScope, coords};
 use cunxiang_storage::reports::StoredLocation;
 use serde_json::json;
 use uuid::Uuid;
