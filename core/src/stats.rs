@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+pub mod definition;
+
 /// Raw counts over one set of reports, as the storage layer gathers them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {

@@ -1,12 +1,16 @@
 //! KPI counts straight from the reports table, in three aggregate queries (counts, and
-//! whole-minute histograms of the times to accept and to resolve) whose only backend-specific
-//! parts are the minute, second and day expressions: the one definition of every count, which
-//! the roll-ups ([`super::rollup`]) store per day and region subtree.
+//! whole-minute histograms of the times to accept and to resolve) rendered from the one
+//! definition of every count ([`cunxiang_core::stats::definition`], through [`super::facts`]);
+//! the roll-ups ([`super::rollup`]) store them per day and region subtree, and count a changed
+//! report by the same definition in Rust.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use cunxiang_core::stats::Tally;
+use cunxiang_core::stats::definition::{
+    COUNTERS, Counter, ESCALATIONS, Fact, INTERVALS, Interval, OVERDUE, RUNNING,
+};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 
@@ -15,6 +19,7 @@ use crate::error::Result;
 use crate::sql::{Bind, Sql};
 use crate::time;
 
+use super::facts::{Render, minutes_sql};
 use super::{Group, Selection};
 
 /// Length of one path segment: a UUID and its `/`.
@@ -84,31 +89,12 @@ pub(crate) fn key_sql(group: &Group, backend: Backend) -> String {
     }
 }
 
-/// `column` as whole seconds since the epoch (cut, not rounded): the precision of the export.
-fn seconds_sql(column: &str, backend: Backend) -> String {
-    match backend {
-        Backend::Sqlite => format!("CAST(strftime('%s', {column}) AS BIGINT)"),
-        Backend::Postgres => {
-            format!("CAST(EXTRACT(EPOCH FROM date_trunc('second', {column})) AS BIGINT)")
-        }
-    }
-}
-
-/// Whole minutes from `created_at` to `column`, both cut to whole seconds first.
-fn minutes_sql(column: &str, backend: Backend) -> String {
-    format!(
-        "(({} - {}) / 60)",
-        seconds_sql(column, backend),
-        seconds_sql("created_at", backend)
-    )
-}
-
 #[derive(QueryableByName)]
 struct CountRow {
     #[diesel(sql_type = Nullable<Text>)]
     group_key: Option<String>,
     #[diesel(sql_type = BigInt)]
-    total: i64,
+    received: i64,
     #[diesel(sql_type = BigInt)]
     rejected: i64,
     #[diesel(sql_type = BigInt)]
@@ -145,8 +131,55 @@ fn count_if(condition: &str, name: &str) -> String {
     format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0) AS BIGINT) AS {name}")
 }
 
-const LIVE: &str = "status <> 'rejected'";
-const DONE: &str = "status IN ('resolved', 'closed')";
+/// The result column of a counter.
+fn alias(counter: Counter) -> &'static str {
+    match counter {
+        Counter::Received => "received",
+        Counter::Rejected => "rejected",
+        Counter::Resolved => "resolved",
+        Counter::Closed => "closed",
+        Counter::OnTime => "on_time",
+        Counter::Rated => "rated",
+        Counter::Satisfied => "satisfied",
+        Counter::Reopened => "reopened",
+        Counter::OverdueNow => "overdue_now",
+    }
+}
+
+impl CountRow {
+    fn value(&self, counter: Counter) -> i64 {
+        match counter {
+            Counter::Received => self.received,
+            Counter::Rejected => self.rejected,
+            Counter::Resolved => self.resolved,
+            Counter::Closed => self.closed,
+            Counter::OnTime => self.on_time,
+            Counter::Rated => self.rated,
+            Counter::Satisfied => self.satisfied,
+            Counter::Reopened => self.reopened,
+            Counter::OverdueNow => self.overdue_now,
+        }
+    }
+
+    fn tally(&self) -> Tally {
+        let mut t = Tally {
+            escalations: self.escalations,
+            ..Tally::default()
+        };
+        for (counter, _) in COUNTERS {
+            *counter.of(&mut t) = self.value(counter);
+        }
+        t
+    }
+}
+
+/// The column holding the milestone an interval ends at.
+fn end_column(interval: Interval) -> &'static str {
+    match interval {
+        Interval::ToAccept => "accepted_at",
+        Interval::ToResolve => "resolved_at",
+    }
+}
 
 /// The tallies of the selected reports per group key (one entry, key `None`, for
 /// [`Group::All`]), at the server's `now` for what is overdue.
@@ -161,115 +194,99 @@ pub fn tallies(
 }
 
 /// [`tallies`] grouped by the SQL expression `key` over `reports` (`None`: one group, key
-/// `None`, present even when nothing is selected). Groups with no report are left out.
+/// `None`, present even when nothing is selected). Groups with no report are left out. Every
+/// count is rendered from [`cunxiang_core::stats::definition`].
 pub(crate) fn tallies_by(
     conn: &mut DbConn,
     selection: &Selection,
     key: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<BTreeMap<Option<String>, Tally>> {
-    let backend = conn.backend();
     let grouped = key.is_some();
     let key = key.unwrap_or("CAST(NULL AS TEXT)");
-    let group_by = if grouped { " GROUP BY 1" } else { "" };
+    let mut out = counts(conn, selection, key, grouped, now)?;
+    for (interval, facts) in INTERVALS {
+        for (group_key, minutes, n) in histogram(conn, selection, key, interval, facts, now)? {
+            interval
+                .of(out.entry(group_key).or_default())
+                .push((minutes, n));
+        }
+    }
+    Ok(out)
+}
 
+/// The counters and escalations per group key.
+fn counts(
+    conn: &mut DbConn,
+    selection: &Selection,
+    key: &str,
+    grouped: bool,
+    now: DateTime<Utc>,
+) -> Result<BTreeMap<Option<String>, Tally>> {
     // Binds are numbered in the order they appear in the text (SQLite numbers `$n` by first
-    // appearance): `now` is in the select list, before the filter.
+    // appearance): the select list, with `now`, is rendered before the filter.
     let mut sql = Sql::default();
-    let now_p = sql.bind(Bind::At(time::to_db(now)));
+    let mut render = Render {
+        backend: conn.backend(),
+        sql: &mut sql,
+        now,
+        now_p: None,
+        unindexed_status: false,
+    };
+    let mut columns: Vec<String> = COUNTERS
+        .iter()
+        .map(|(counter, facts)| count_if(&render.all(facts), alias(*counter)))
+        .collect();
+    columns.push(format!(
+        "CAST(COALESCE(SUM(CASE WHEN {} THEN escalation_count ELSE 0 END), 0) AS BIGINT) \
+         AS escalations",
+        render.all(ESCALATIONS)
+    ));
     let filter = where_of(&mut sql, selection);
-    let columns = [
-        count_if(LIVE, "total"),
-        count_if("status = 'rejected'", "rejected"),
-        count_if(DONE, "resolved"),
-        count_if("status = 'closed'", "closed"),
-        count_if(
-            &format!(
-                "{DONE} AND (resolve_by IS NULL OR {} <= {})",
-                seconds_sql("resolved_at", backend),
-                seconds_sql("resolve_by", backend)
-            ),
-            "on_time",
-        ),
-        count_if(&format!("{LIVE} AND rating IS NOT NULL"), "rated"),
-        count_if(&format!("{LIVE} AND rating >= 4"), "satisfied"),
-        count_if(&format!("{LIVE} AND reopen_count > 0"), "reopened"),
-        count_if(
-            &format!(
-                "(status = 'assigned' AND accept_by <= {now_p}) \
-                 OR (status = 'accepted' AND resolve_by <= {now_p})"
-            ),
-            "overdue_now",
-        ),
-        format!(
-            "CAST(COALESCE(SUM(CASE WHEN {LIVE} THEN escalation_count ELSE 0 END), 0) AS BIGINT) \
-             AS escalations"
-        ),
-    ];
+    let group_by = if grouped { " GROUP BY 1" } else { "" };
     let text = format!(
         "SELECT {key} AS group_key, {} FROM reports WHERE {filter}{group_by}",
         columns.join(", ")
     );
     let rows: Vec<CountRow> = sql.load(conn, text)?;
-    let mut out: BTreeMap<Option<String>, Tally> = BTreeMap::new();
-    for r in rows {
-        if grouped && r.total + r.rejected == 0 {
-            continue;
-        }
-        out.insert(
-            r.group_key,
-            Tally {
-                received: r.total,
-                rejected: r.rejected,
-                resolved: r.resolved,
-                closed: r.closed,
-                on_time: r.on_time,
-                rated: r.rated,
-                satisfied: r.satisfied,
-                reopened: r.reopened,
-                overdue_now: r.overdue_now,
-                escalations: r.escalations,
-                ..Tally::default()
-            },
-        );
+    Ok(rows
+        .into_iter()
+        .filter(|r| !grouped || r.received + r.rejected > 0)
+        .map(|r| (r.group_key.clone(), r.tally()))
+        .collect())
+}
+
+/// One interval's histogram: (group key, whole minutes, reports) for the reports with `facts`.
+fn histogram(
+    conn: &mut DbConn,
+    selection: &Selection,
+    key: &str,
+    interval: Interval,
+    facts: &[Fact],
+    now: DateTime<Utc>,
+) -> Result<Vec<(Option<String>, i64, i64)>> {
+    let backend = conn.backend();
+    let mut sql = Sql::default();
+    let filter = where_of(&mut sql, selection);
+    // Filtered by period: the status index must not be taken instead.
+    let only = Render {
+        backend,
+        sql: &mut sql,
+        now,
+        now_p: None,
+        unindexed_status: true,
     }
-    for (column, only, accept) in [
-        (
-            "accepted_at",
-            format!("{LIVE} AND accepted_at IS NOT NULL"),
-            true,
-        ),
-        (
-            "resolved_at",
-            // Unary `+`: SQLite (without statistics) would otherwise read every resolved
-            // report through the status index instead of the period's reports.
-            match backend {
-                Backend::Sqlite => "+status IN ('resolved', 'closed') AND resolved_at IS NOT NULL",
-                Backend::Postgres => "status IN ('resolved', 'closed') AND resolved_at IS NOT NULL",
-            }
-            .to_owned(),
-            false,
-        ),
-    ] {
-        let mut sql = Sql::default();
-        let filter = where_of(&mut sql, selection);
-        let minutes = minutes_sql(column, backend);
-        let text = format!(
-            "SELECT {key} AS group_key, {minutes} AS minutes, COUNT(*) AS n FROM reports \
-             WHERE {filter} AND {only} GROUP BY 1, 2"
-        );
-        let buckets: Vec<BucketRow> = sql.load(conn, text)?;
-        for b in buckets {
-            let tally = out.entry(b.group_key).or_default();
-            let histogram = if accept {
-                &mut tally.accept_minutes
-            } else {
-                &mut tally.resolve_minutes
-            };
-            histogram.push((b.minutes, b.n));
-        }
-    }
-    Ok(out)
+    .all(facts);
+    let text = format!(
+        "SELECT {key} AS group_key, {} AS minutes, COUNT(*) AS n FROM reports \
+         WHERE {filter} AND {only} GROUP BY 1, 2",
+        minutes_sql(end_column(interval), backend),
+    );
+    let buckets: Vec<BucketRow> = sql.load(conn, text)?;
+    Ok(buckets
+        .into_iter()
+        .map(|b| (b.group_key, b.minutes, b.n))
+        .collect())
 }
 
 #[derive(QueryableByName)]
@@ -281,7 +298,8 @@ struct OverdueRow {
 }
 
 /// How many of the selected reports are past their running limit at `now`, per group key of
-/// the SQL expression `key` (`None`: one group). Only open reports are read (the status index).
+/// the SQL expression `key` (`None`: one group): [`Counter::OverdueNow`]'s facts, read only
+/// among the reports with a running limit (through the status index).
 pub(crate) fn overdue_by(
     conn: &mut DbConn,
     selection: &Selection,
@@ -289,15 +307,21 @@ pub(crate) fn overdue_by(
     now: DateTime<Utc>,
 ) -> Result<BTreeMap<Option<String>, i64>> {
     let key = key.unwrap_or("CAST(NULL AS TEXT)");
-    // Binds in the order they appear in the text (see `tallies_by`).
+    // Binds in the order they appear in the text (see `counts`).
     let mut sql = Sql::default();
     let filter = where_of(&mut sql, selection);
-    let now_p = sql.bind(Bind::At(time::to_db(now)));
+    let mut render = Render {
+        backend: conn.backend(),
+        sql: &mut sql,
+        now,
+        now_p: None,
+        unindexed_status: false,
+    };
     let text = format!(
         "SELECT {key} AS group_key, COUNT(*) AS n FROM reports \
-         WHERE status IN ('assigned', 'accepted') AND {filter} \
-         AND ((status = 'assigned' AND accept_by <= {now_p}) \
-         OR (status = 'accepted' AND resolve_by <= {now_p})) GROUP BY 1"
+         WHERE {} AND {filter} AND {} GROUP BY 1",
+        render.status_in(RUNNING),
+        render.all(OVERDUE)
     );
     let rows: Vec<OverdueRow> = sql.load(conn, text)?;
     Ok(rows.into_iter().map(|r| (r.group_key, r.n)).collect())

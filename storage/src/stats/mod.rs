@@ -3,6 +3,7 @@
 //! figures the API answers, put together from both ([`figures`]). The maths on the counts is
 //! [`cunxiang_core::stats`].
 
+mod facts;
 mod figures;
 mod live;
 pub mod period;
