@@ -261,11 +261,15 @@ fn import_grids(
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let mut conn = open(settings)?;
     let bar = ProgressBar::hidden();
-    let result = crate::grid_import::import_grids(
-        &mut conn,
-        &text,
+    let doc = crate::grid_import::GridImport {
+        text: &text,
         system,
         repair,
+    };
+    let result = crate::grid_import::import_grids(
+        &mut conn,
+        crate::grid_import::Importer::Operator,
+        doc,
         &mut |n| show_progress(&bar, n, "grids"),
         &mut || bar.inc(1),
     );
@@ -320,5 +324,6 @@ fn import_grids(
             )
         }
         Err(GridImportError::Storage(e)) => Err(e).context("import failed, nothing imported"),
+        Err(e @ GridImportError::Refused) => Err(e.into()),
     }
 }

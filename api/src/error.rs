@@ -26,6 +26,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde_json::{Value, json};
 
 mod code;
+mod grid_import;
 mod lifecycle;
 
 pub use code::ErrorCode;

@@ -7,10 +7,17 @@
 //! reported with its area and polygon count before and after. A feature whose name already
 //! exists in its region replaces that grid's outline; a new one also gets a grid team unit
 //! (`<name>工作组`), so routing can reach it at once.
+//!
+//! [`import_grids`] is the service both entry points call: it takes who imports (a checked
+//! [`Actor`] or the operator at the command line), never the HTTP request, and answers with
+//! its own [`GridImportError`] (`api/src/error/grid_import.rs` makes it an HTTP answer). The
+//! audit entry is written in the import's transaction: an import is stored with its record
+//! or not at all.
 
 use cunxiang_core::coords::{CoordSystem, geojson_to_wgs84};
 use cunxiang_core::geometry::{OutlineOptions, check_outline};
-use cunxiang_core::{GridGeometry, UnitKind};
+use cunxiang_core::{Actor, GridGeometry, Permission, Target, UnitKind, can};
+use cunxiang_storage::audit::NewAuditEntry;
 use cunxiang_storage::units::NewUnit;
 use cunxiang_storage::{DbConn, StorageError};
 use serde::Serialize;
@@ -64,9 +71,39 @@ pub struct GridImportSummary {
     pub repaired: Option<Vec<FeatureRepair>>,
 }
 
+/// Who imports grids.
+#[derive(Debug, Clone, Copy)]
+pub enum Importer<'a> {
+    /// A person over the API: she must be allowed to manage the organisation; the audit entry
+    /// names her and her address.
+    Staff {
+        /// The caller.
+        actor: &'a Actor,
+        /// Her address, for the audit log.
+        ip: &'a str,
+    },
+    /// The operator at the command line (`cunxiang import-grids`): whoever can run the binary
+    /// on the database may; the audit entry names nobody.
+    Operator,
+}
+
+/// One GeoJSON document to import and how to read it.
+#[derive(Debug, Clone, Copy)]
+pub struct GridImport<'a> {
+    /// The FeatureCollection's text.
+    pub text: &'a str,
+    /// The coordinate system its positions are in.
+    pub system: CoordSystem,
+    /// Make outlines whose rings cross or touch valid instead of refusing them.
+    pub repair: bool,
+}
+
 /// Why nothing was imported.
 #[derive(Debug, thiserror::Error)]
 pub enum GridImportError {
+    /// The caller may not change the organisation model.
+    #[error("only those who manage the organisation may import grids")]
+    Refused,
     /// The document or some features are invalid.
     #[error("{} feature(s) with problems", .0.len())]
     Invalid(Vec<FeatureProblem>),
@@ -193,49 +230,91 @@ fn check(
     Ok((checked, repairs))
 }
 
-/// Checks (with `repair`, repairs) and stores the collection in one transaction. `on_checked`
-/// learns how many features will be stored; `progress` is called once per stored feature.
+/// Checks (with `repair`, repairs) and stores the collection with its audit entry, in one
+/// transaction. `on_checked` learns how many features will be stored; `progress` is called once
+/// per stored feature.
 pub fn import_grids(
     conn: &mut DbConn,
-    text: &str,
-    system: CoordSystem,
-    repair: bool,
+    importer: Importer<'_>,
+    doc: GridImport<'_>,
     on_checked: &mut dyn FnMut(usize),
     progress: &mut dyn FnMut(),
 ) -> Result<GridImportSummary, GridImportError> {
-    let (checked, repairs) = check(conn, text, system, repair)?;
+    if let Importer::Staff { actor, .. } = importer
+        && !can(actor, Permission::ManageOrganisation, &Target::Deployment)
+    {
+        return Err(GridImportError::Refused);
+    }
+    let (checked, repairs) = check(conn, doc.text, doc.system, doc.repair)?;
     on_checked(checked.len());
     cunxiang_storage::conn::transaction(conn, |conn| {
         let mut summary = GridImportSummary {
-            repaired: repair.then(|| repairs.clone()),
+            repaired: doc.repair.then(|| repairs.clone()),
             ..GridImportSummary::default()
         };
         for grid in &checked {
-            match cunxiang_storage::grids::find_by_name(conn, grid.region_id, &grid.name)? {
-                Some(existing) => {
-                    cunxiang_storage::grids::set_geometry(conn, existing.id, &grid.outline)?;
-                    summary.updated += 1;
-                }
-                None => {
-                    let stored = cunxiang_storage::grids::insert(
-                        conn,
-                        &grid.name,
-                        grid.region_id,
-                        &grid.outline,
-                    )?;
-                    let team = NewUnit {
-                        name: format!("{}工作组", grid.name),
-                        kind: UnitKind::GridTeam,
-                        region_id: grid.region_id,
-                        grid_id: Some(stored.id),
-                        department: None,
-                    };
-                    cunxiang_storage::units::insert(conn, &team)?;
-                    summary.created += 1;
-                }
-            }
+            store(conn, grid, &mut summary)?;
             progress();
         }
+        audit(conn, importer, doc.system, &summary)?;
         Ok(summary)
     })
+}
+
+/// Stores one checked grid: replaces the outline of the grid of that name in its region, or
+/// creates the grid with its grid team.
+fn store(
+    conn: &mut DbConn,
+    grid: &Checked,
+    summary: &mut GridImportSummary,
+) -> Result<(), StorageError> {
+    match cunxiang_storage::grids::find_by_name(conn, grid.region_id, &grid.name)? {
+        Some(existing) => {
+            cunxiang_storage::grids::set_geometry(conn, existing.id, &grid.outline)?;
+            summary.updated += 1;
+        }
+        None => {
+            let stored =
+                cunxiang_storage::grids::insert(conn, &grid.name, grid.region_id, &grid.outline)?;
+            let team = NewUnit {
+                name: format!("{}工作组", grid.name),
+                kind: UnitKind::GridTeam,
+                region_id: grid.region_id,
+                grid_id: Some(stored.id),
+                department: None,
+            };
+            cunxiang_storage::units::insert(conn, &team)?;
+            summary.created += 1;
+        }
+    }
+    Ok(())
+}
+
+/// The `grids_imported` audit entry: who, from where, and what changed.
+fn audit(
+    conn: &mut DbConn,
+    importer: Importer<'_>,
+    system: CoordSystem,
+    summary: &GridImportSummary,
+) -> Result<(), StorageError> {
+    let (actor, ip) = match importer {
+        Importer::Staff { actor, ip } => (Some(actor.id.to_string()), Some(ip)),
+        Importer::Operator => (None, None),
+    };
+    let details = serde_json::json!({
+        "created": summary.created,
+        "updated": summary.updated,
+        "coord_system": system,
+        "repaired": summary.repaired.as_ref().map(Vec::len),
+    });
+    cunxiang_storage::audit::insert(
+        conn,
+        &NewAuditEntry {
+            actor: actor.as_deref(),
+            action: "grids_imported",
+            subject: None,
+            ip,
+            details,
+        },
+    )
 }

@@ -18,7 +18,7 @@ use cunxiang_storage::grids::GridChange;
 use super::params::{checked_name, checked_page, region_path};
 use crate::auth::{AuthUser, client_ip};
 use crate::error::{ApiError, ErrorCode};
-use crate::grid_import::{GridImportError, GridImportSummary, import_grids};
+use crate::grid_import::{GridImport, GridImportSummary, Importer, import_grids};
 use crate::state::AppState;
 
 /// Query parameters.
@@ -233,36 +233,16 @@ pub async fn import(
     let repair = query.repair;
     let summary = state
         .db(move |conn| {
-            let result = import_grids(conn, &text, system, repair, &mut |_| {}, &mut || {});
-            match result {
-                Ok(summary) => {
-                    let repaired = summary.repaired.as_ref().map(Vec::len);
-                    let details = serde_json::json!({ "created": summary.created, "updated": summary.updated, "coord_system": system, "repaired": repaired });
-                    crate::audit::record(conn, Some(&me.user.id.to_string()), "grids_imported", None, &ip, details)?;
-                    Ok(summary)
-                }
-                Err(GridImportError::Invalid(features)) => {
-                    let repairable = features.iter().filter(|f| f.repairable).count();
-                    let hint = if repairable == 0 {
-                        String::new()
-                    } else {
-                        format!(
-                            "; {repairable} of them would be taken with ?repair=true, which makes \
-                             rings that cross or touch valid"
-                        )
-                    };
-                    Err(ApiError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        ErrorCode::InvalidGrids,
-                        format!(
-                            "{} feature(s) have problems; nothing was imported{hint}",
-                            features.len()
-                        ),
-                    )
-                    .with_details(serde_json::json!({ "features": features })))
-                }
-                Err(GridImportError::Storage(e)) => Err(e.into()),
-            }
+            let importer = Importer::Staff {
+                actor: &me.actor,
+                ip: &ip,
+            };
+            let doc = GridImport {
+                text: &text,
+                system,
+                repair,
+            };
+            import_grids(conn, importer, doc, &mut |_| {}, &mut || {}).map_err(ApiError::from)
         })
         .await?;
     Ok(web::Json(summary))

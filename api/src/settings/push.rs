@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use cunxiang_core::event::EventKind;
 use serde::Deserialize;
 
 use super::{SettingsError, number};
@@ -87,14 +88,19 @@ pub struct PushSettings {
 /// The SMS templates used unless `CUNXIANG_SMS_TEMPLATES` says otherwise.
 fn default_sms_templates() -> BTreeMap<String, String> {
     [
-        "accepted",
-        "resolved",
-        "auto_confirmed",
-        "rejected",
-        "reopened",
+        EventKind::Accepted,
+        EventKind::Resolved,
+        EventKind::AutoConfirmed,
+        EventKind::Rejected,
+        EventKind::Reopened,
     ]
     .into_iter()
-    .map(|kind| (kind.to_owned(), format!("report_{kind}")))
+    .map(|kind| {
+        (
+            kind.as_str().to_owned(),
+            format!("report_{}", kind.as_str()),
+        )
+    })
     .collect()
 }
 

@@ -114,6 +114,20 @@ async fn imported_grids_route_at_once_and_reimports_update_in_place(#[case] back
             old_spot["assignment"]["kind"], "dispatch",
             "every instance sees the new outline: {old_spot}"
         );
+
+        // Each import is audited with who did it and what changed.
+        let (_, audit) = srv.get_as(t, "/v1/audit?action=grids_imported").await;
+        let entries = audit["items"].as_array().unwrap();
+        assert_eq!(entries.len(), 2, "{audit}");
+        assert_eq!(entries[0]["actor"], admin.id(), "{audit}");
+        assert_eq!(
+            (
+                &entries[0]["details"]["updated"],
+                &entries[1]["details"]["created"]
+            ),
+            (&json!(1), &json!(1)),
+            "{audit}"
+        );
     }
 }
 
@@ -155,6 +169,12 @@ async fn one_bad_feature_imports_nothing_and_every_problem_is_named(#[case] back
         assert_eq!(
             after["items"].as_array().unwrap().len(),
             before["items"].as_array().unwrap().len()
+        );
+        let (_, audit) = srv.get_as(t, "/v1/audit?action=grids_imported").await;
+        assert_eq!(
+            audit["items"],
+            json!([]),
+            "a refused import leaves no audit entry"
         );
 
         let (status, body) = import(&srv, t, "wgs84", &json!({ "type": "Feature" })).await;
