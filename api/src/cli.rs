@@ -13,7 +13,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::import::{ImportError, import_regions};
 use crate::server::{self, Prepared};
 use crate::settings::Settings;
+use crate::shutdown::Shutdown;
 use crate::telemetry;
+use crate::workers::Workers;
 
 /// Cunxiang (村享): village issue reporting — intake, routing, supervision and feedback.
 #[derive(Debug, Parser)]
@@ -111,15 +113,35 @@ fn serve(mut settings: Settings, args: &ServeArgs) -> anyhow::Result<()> {
     let settings = state.settings.clone();
     actix_web::rt::System::new().block_on(async move {
         let (server, addrs) = server::bind(state.clone())?;
+        let shutdown = Shutdown::new();
+        let workers = Workers::start(&state, &shutdown.stop());
         let url = addrs
             .first()
             .map_or_else(String::new, |a| format!("http://{a}"));
         print_banner(&url, &database, demo, &login_help(&settings, &url));
-        let served = server.await.context("server failed");
-        // Requests are done: let the deliveries in flight finish and record their outcomes.
+        let http = server.handle();
+        let mut serving = actix_web::rt::spawn(server);
+        let ended = tokio::select! {
+            _ = crate::shutdown::signal() => None,
+            ended = &mut serving => Some(ended),
+        };
+        // In order: live streams end (graceful stop would wait for them forever), the HTTP
+        // server finishes the requests in flight, then the workers stop; deliveries in flight
+        // get the same grace to record their outcomes.
+        tracing::info!(streams = state.hub.stream_count(), "stopping");
+        state.hub.close_all();
+        http.stop(true).await;
+        shutdown.trigger();
         let wait = std::time::Duration::from_secs(settings.shutdown_timeout_secs);
-        crate::push::deliver::shutdown(&state, wait).await;
-        served
+        let left = workers.shutdown(wait).await;
+        if !left.is_empty() {
+            tracing::warn!(workers = ?left, "stopped without waiting for these workers");
+        }
+        let ended = match ended {
+            Some(ended) => ended,
+            None => serving.await,
+        };
+        ended.context("server task")?.context("server failed")
     })
 }
 

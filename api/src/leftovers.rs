@@ -13,6 +13,7 @@ use std::time::{Duration, SystemTime};
 
 use cunxiang_storage::leftovers::{self, Swept};
 
+use crate::shutdown::Stop;
 use crate::state::AppState;
 
 /// How long a leftover must have gone unmodified before it is removed.
@@ -41,17 +42,18 @@ pub async fn run_once(state: &AppState) -> std::io::Result<Swept> {
         .map_err(std::io::Error::other)?
 }
 
-/// Starts the periodic sweep on the current runtime (the first one [`SWEEP_EVERY`] from now:
-/// start-up has just swept).
-pub fn spawn(state: AppState) {
-    actix_web::rt::spawn(async move {
-        let start = actix_web::rt::time::Instant::now() + SWEEP_EVERY;
-        let mut ticks = actix_web::rt::time::interval_at(start, SWEEP_EVERY);
-        loop {
-            ticks.tick().await;
-            if let Err(e) = run_once(&state).await {
-                tracing::warn!(error = %e, "sweeping left-behind files failed");
-            }
+/// The periodic sweep until `stop` (the first one [`SWEEP_EVERY`] from now: start-up has
+/// just swept).
+pub async fn run(state: AppState, mut stop: Stop) {
+    let start = actix_web::rt::time::Instant::now() + SWEEP_EVERY;
+    let mut ticks = actix_web::rt::time::interval_at(start, SWEEP_EVERY);
+    loop {
+        tokio::select! {
+            _ = stop.stopped() => break,
+            _ = ticks.tick() => {}
         }
-    });
+        if let Err(e) = run_once(&state).await {
+            tracing::warn!(error = %e, "sweeping left-behind files failed");
+        }
+    }
 }

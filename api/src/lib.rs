@@ -25,9 +25,11 @@ pub mod route_index;
 pub mod routes;
 pub mod server;
 pub mod settings;
+pub mod shutdown;
 pub mod state;
 pub mod telemetry;
 pub mod views;
+pub mod workers;
 
 pub use lifecycle::deadlines;
 

@@ -1,5 +1,6 @@
 //! Start-up and the HTTP server: check the data dir (sweeping what a crash left in it), open
-//! and migrate the database, seed the demo, then build the actix app from the route table with its middleware and error shapes.
+//! and migrate the database, seed the demo, then build the actix app from the route table with its middleware and error shapes
+//! (the HTTP server only: the workers and the shutdown are `crate::workers`, `crate::shutdown`).
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -178,19 +179,12 @@ fn ensure_writable(dir: &Path) -> Result<(), StartError> {
     std::fs::remove_file(&probe).map_err(fail)
 }
 
-/// Binds the listening socket and returns the (not yet awaited) server with the addresses it
-/// listens on. Must be called inside an actix/tokio runtime.
+/// Binds the listening socket and returns the (not yet awaited) HTTP server with the addresses
+/// it listens on; nothing else is started (the background workers are `crate::workers`, and
+/// stop signals are the caller's: see `crate::shutdown`). Must be called inside an
+/// actix/tokio runtime.
 pub fn bind(state: AppState) -> Result<(actix_web::dev::Server, Vec<SocketAddr>), StartError> {
     let settings = state.settings.clone();
-    crate::lifecycle::deadlines::spawn(state.clone());
-    crate::push::deliver::spawn(state.clone());
-    crate::push::hub::spawn(
-        &state.hub,
-        &state.settings.database_url,
-        std::time::Duration::from_millis(state.settings.push.poll_ms.max(1)),
-    );
-    crate::leftovers::spawn(state.clone());
-    crate::push::hub::close_on_stop_signals(&state.hub);
     let data = web::Data::new(state);
     let json_limit = settings.json_limit;
     let server = HttpServer::new(move || {
@@ -218,6 +212,7 @@ pub fn bind(state: AppState) -> Result<(actix_web::dev::Server, Vec<SocketAddr>)
     // clients that half-close their side and wait for the answer are not supported.
     .h1_allow_half_closed(false)
     .shutdown_timeout(settings.shutdown_timeout_secs)
+    .disable_signals()
     .bind(&settings.bind)
     .map_err(|e| StartError::Bind {
         bind: settings.bind.clone(),

@@ -269,6 +269,13 @@ fn sigterm_ends_open_streams_with_a_last_comment_and_exits_at_once() {
             )
         });
         assert!(status.success(), "{}: exit {status}", db.name());
+        // The background workers stopped with the server, none abandoned.
+        let log = server.log();
+        assert!(
+            !log.contains("worker still running at shutdown"),
+            "{}: a worker did not stop:\n{log}",
+            db.name()
+        );
         eprintln!("{}: exited {waited:?} after SIGTERM", db.name());
     }
 }

@@ -8,7 +8,9 @@ use cunxiang_api::Settings;
 use cunxiang_api::deadlines::{self, TickSummary};
 use cunxiang_api::push::deliver::{self, DeliverySummary};
 use cunxiang_api::server;
+use cunxiang_api::shutdown::Shutdown;
 use cunxiang_api::state::AppState;
+use cunxiang_api::workers::Workers;
 use cunxiang_core::clock::ShiftedClock;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -19,6 +21,10 @@ use crate::db::{Backend, TestDb};
 pub struct TestServer {
     // First field: dropped first, so the server stops before its database goes.
     system: StopOnDrop,
+    /// Stops the workers (see [`TestServer::stop_workers`]).
+    workers: Arc<Shutdown>,
+    /// Becomes `Some(workers still running)` once the workers have stopped.
+    workers_done: tokio::sync::watch::Receiver<Option<Vec<&'static str>>>,
     /// The server's state (its pool, settings and clock), for driving the deadline worker.
     state: AppState,
     /// The server's clock: the system time shifted by what the test advanced.
@@ -31,13 +37,49 @@ pub struct TestServer {
     pub client: reqwest::Client,
 }
 
-/// Stops the server's actix system when dropped.
-struct StopOnDrop(actix_web::rt::System);
+/// How long teardown waits for the server and its workers to stop before it fails the test.
+const TEARDOWN_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// On drop: stops the workers and the HTTP server, waits for the server thread to report
+/// that they stopped, and fails the test if a worker was still running (background work left
+/// behind); then stops the actix system.
+struct StopOnDrop {
+    workers: Arc<Shutdown>,
+    server: Shutdown,
+    stopped: std::sync::mpsc::Receiver<Vec<&'static str>>,
+    system: actix_web::rt::System,
+}
 
 impl Drop for StopOnDrop {
     fn drop(&mut self) {
-        self.0.stop();
+        self.workers.trigger();
+        self.server.trigger();
+        let left = self.stopped.recv_timeout(TEARDOWN_WAIT);
+        self.system.stop();
+        if std::thread::panicking() {
+            return;
+        }
+        match left {
+            Ok(left) => assert!(
+                left.is_empty(),
+                "workers still running at teardown: {left:?}"
+            ),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                panic!("the server did not stop within {TEARDOWN_WAIT:?}")
+            }
+            // The server thread ended early (its runtime stopped): nothing is left running.
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {}
+        }
     }
+}
+
+/// Which background workers a test server runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WithWorkers {
+    /// All of them, as `cunxiang serve` does (the default).
+    All,
+    /// None: the test drives every pass itself and live streams get no events.
+    None,
 }
 
 /// Settings for a test server: port 0, one worker, the given database, data dir in `db.dir`,
@@ -81,10 +123,29 @@ impl TestServer {
 
     /// Starts a server on `db`, letting the test adjust the settings first.
     pub async fn start_on(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> Self {
+        Self::start_with(db, WithWorkers::All, adjust).await
+    }
+
+    /// Starts a server on a fresh database with the demo county and no background worker.
+    pub async fn start_without_workers(backend: Backend) -> Self {
+        Self::start_with(TestDb::new(backend), WithWorkers::None, |_| {}).await
+    }
+
+    /// Starts a server on `db` with the given workers, letting the test adjust the settings.
+    pub async fn start_with(
+        db: TestDb,
+        workers: WithWorkers,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut settings = test_settings(&db);
         adjust(&mut settings);
         let (tx, rx) = std::sync::mpsc::channel();
+        let (stopped_tx, stopped) = std::sync::mpsc::channel();
+        let workers_shutdown = Arc::new(Shutdown::new());
+        let server_shutdown = Shutdown::new();
+        let (workers_stop, server_stop) = (workers_shutdown.stop(), server_shutdown.stop());
+        let (done_tx, workers_done) = tokio::sync::watch::channel(None);
         let clock = Arc::new(ShiftedClock::new());
         let server_clock = clock.clone();
         std::thread::spawn(move || {
@@ -96,18 +157,38 @@ impl TestServer {
                 }
             };
             prepared.state.clock = server_clock;
-            let state = prepared.state.clone();
+            let state = prepared.state;
             actix_web::rt::System::new().block_on(async move {
-                match server::bind(prepared.state) {
-                    Ok((srv, addrs)) => {
-                        let system = actix_web::rt::System::current();
-                        let _ = tx.send(Ok((addrs[0], system, state)));
-                        let _ = srv.await;
-                    }
+                let (srv, addrs) = match server::bind(state.clone()) {
+                    Ok(bound) => bound,
                     Err(e) => {
                         let _ = tx.send(Err(e.to_string()));
+                        return;
                     }
-                }
+                };
+                let running =
+                    (workers == WithWorkers::All).then(|| Workers::start(&state, &workers_stop));
+                let stopping = actix_web::rt::spawn(async move {
+                    let mut stop = workers_stop;
+                    stop.stopped().await;
+                    let left = match running {
+                        Some(running) => running.shutdown(TEARDOWN_WAIT).await,
+                        None => Vec::new(),
+                    };
+                    done_tx.send_replace(Some(left.clone()));
+                    left
+                });
+                let http = srv.handle();
+                let serving = actix_web::rt::spawn(srv);
+                let system = actix_web::rt::System::current();
+                let _ = tx.send(Ok((addrs[0], system, state.clone())));
+                let mut stop = server_stop;
+                stop.stopped().await;
+                state.hub.close_all();
+                http.stop(false).await;
+                let left = stopping.await.unwrap_or_default();
+                let _ = stopped_tx.send(left);
+                let _ = serving.await;
             });
         });
         let started: Result<(SocketAddr, actix_web::rt::System, AppState), String> =
@@ -116,7 +197,14 @@ impl TestServer {
                 .expect("join");
         let (addr, system, state) = started.unwrap_or_else(|e| panic!("server did not start: {e}"));
         TestServer {
-            system: StopOnDrop(system),
+            system: StopOnDrop {
+                workers: workers_shutdown.clone(),
+                server: server_shutdown,
+                stopped,
+                system,
+            },
+            workers: workers_shutdown,
+            workers_done,
             state,
             clock,
             base: format!("http://{addr}"),
@@ -157,10 +245,18 @@ impl TestServer {
         self.state.delivery.gate.paused()
     }
 
-    /// Stops this server's delivery worker as the server does on shutdown: no more claims, and
-    /// up to `wait` for the sends in flight to finish and record their outcomes.
-    pub async fn stop_delivering(&self, wait: std::time::Duration) {
-        deliver::shutdown(&self.state, wait).await;
+    /// Stops this server's workers as the server does on shutdown while the HTTP server keeps
+    /// answering: no more claims or passes, and the deliveries in flight finish and record
+    /// their outcomes. Returns the workers still running after the teardown wait (none, when
+    /// all is well).
+    pub async fn stop_workers(&self) -> Vec<&'static str> {
+        self.workers.trigger();
+        let mut done = self.workers_done.clone();
+        let left = done
+            .wait_for(Option::is_some)
+            .await
+            .expect("the server thread ended");
+        left.clone().unwrap_or_default()
     }
 
     /// Starts a second instance on the same database and data dir (so the same signing keys),

@@ -22,6 +22,7 @@ use cunxiang_core::lifecycle::{Conflict, Refusal};
 use super::act::{Act, ActError, Who, perform};
 use crate::route_index::RoutingCache;
 use crate::settings::Settings;
+use crate::shutdown::Stop;
 use crate::state::AppState;
 
 /// Most reports one pass handles (the rest wait for the next pass).
@@ -50,20 +51,22 @@ impl TickSummary {
     }
 }
 
-/// Starts the worker on the current runtime: a pass every `deadline_interval_secs`.
-pub fn spawn(state: AppState) {
+/// The worker's loop: a pass every `deadline_interval_secs` until `stop` (a pass under way
+/// finishes first; each report is its own transaction, so stopping loses nothing).
+pub async fn run(state: AppState, mut stop: Stop) {
     let every = StdDuration::from_secs(state.settings.deadline_interval_secs.max(1));
-    actix_web::rt::spawn(async move {
-        let mut ticks = actix_web::rt::time::interval(every);
-        loop {
-            ticks.tick().await;
-            match run_once(&state).await {
-                Ok(done) if done.total() > 0 => tracing::info!(?done, "deadline pass"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = format!("{e:#}"), "deadline pass failed"),
-            }
+    let mut ticks = actix_web::rt::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = stop.stopped() => break,
+            _ = ticks.tick() => {}
         }
-    });
+        match run_once(&state).await {
+            Ok(done) if done.total() > 0 => tracing::info!(?done, "deadline pass"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = format!("{e:#}"), "deadline pass failed"),
+        }
+    }
 }
 
 /// One pass over everything due at the clock's now.

@@ -18,20 +18,20 @@
 //! dedupe by event id. A send is cut off after half the lease, and the gate refuses a row it
 //! is already sending, so one instance never sends a row twice at once.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use cunxiang_storage::push::claims;
 use cunxiang_storage::push::deliveries::{self, Delivery, Recorded};
-use tokio::sync::watch;
-use tokio::task::{JoinError, JoinHandle, JoinSet};
+use tokio::task::{JoinError, JoinSet};
 
 pub use super::attempt::backoff;
 use super::attempt::{attempt, judge};
 use super::gate::{Bounds, Gate, Slot, span};
 use crate::error::ApiError;
 use crate::settings::PushSettings;
+use crate::shutdown::Stop;
 use crate::state::AppState;
 
 /// What one pass did.
@@ -68,10 +68,6 @@ pub struct Worker {
     pub gate: Arc<Gate>,
     /// One claim at a time (the loop and [`run_once`] may both claim).
     claiming: tokio::sync::Mutex<()>,
-    /// Set to stop the loop.
-    stop: watch::Sender<bool>,
-    /// The loop, once started.
-    running: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Worker {
@@ -80,8 +76,6 @@ impl Worker {
         Worker {
             gate: Arc::new(Gate::new(Bounds::of(push))),
             claiming: tokio::sync::Mutex::new(()),
-            stop: watch::Sender::new(false),
-            running: Mutex::new(None),
         }
     }
 }
@@ -112,27 +106,17 @@ impl Now {
     }
 }
 
-/// Starts the worker's loop on the current runtime; [`shutdown`] stops it.
-pub fn spawn(state: AppState) {
-    let worker = state.delivery.clone();
-    let handle = actix_web::rt::spawn(run(state));
-    *worker
-        .running
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner) = Some(handle);
-}
-
-/// The loop: claims when it may start something, until told to stop; then lets the sends in
-/// flight finish.
-async fn run(state: AppState) {
-    let mut stop = state.delivery.stop.subscribe();
+/// The loop: claims when it may start something, until `stop`; then lets the sends in flight
+/// finish and record their outcomes (the caller bounds how long it waits: any still out when
+/// it gives up are tried again when their lease runs out).
+pub async fn run(state: AppState, mut stop: Stop) {
     let every = Duration::from_millis(state.settings.push.delivery_interval_ms.max(1));
     let mut ticker = tokio::time::interval(every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut sends = JoinSet::new();
     loop {
         let claim = tokio::select! {
-            _ = stop.wait_for(|stopping| *stopping) => break,
+            _ = stop.stopped() => break,
             _ = ticker.tick() => true,
             Some(finished) = sends.join_next() => {
                 let mut freed = frees_room(&finished);
@@ -155,30 +139,10 @@ fn frees_room(finished: &Result<Finished, JoinError>) -> bool {
     finished.as_ref().map_or(true, |f| f.freed)
 }
 
-/// Stops the worker's loop: no more claims; waits at most `wait` for the sends in flight to
-/// finish and record their outcomes (any still out are tried again when their lease runs out).
-pub async fn shutdown(state: &AppState, wait: Duration) {
-    let worker = &state.delivery;
-    worker.stop.send_replace(true);
-    let running = worker
-        .running
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .take();
-    if let Some(running) = running
-        && tokio::time::timeout(wait, running).await.is_err()
-    {
-        tracing::warn!(
-            in_flight = worker.gate.in_flight(),
-            "deliveries still in flight at shutdown: tried again when their lease runs out"
-        );
-    }
-}
-
 /// One pass at the clock's now: claims what is due (as the bounds allow, claiming more as
 /// sends finish) and tries each once, until nothing due can be claimed and nothing is in
 /// flight. Deliveries of paused destinations stay pending. For tests and tools; the server
-/// runs [`spawn`]'s loop.
+/// runs [`run`]'s loop.
 pub async fn run_once(state: &AppState) -> Result<DeliverySummary, ApiError> {
     let now = Now::Fixed(state.clock.now());
     let mut sends = JoinSet::new();

@@ -10,7 +10,7 @@
 //! the pool and take a blocking-pool thread each time, and a busy pool would delay every
 //! stream. On SQLite (WAL) a reading connection does not block writers. A database error is
 //! logged and retried after a pause; the cursor is kept, so nothing is skipped. The thread
-//! ends when the hub is dropped (the server's state is gone).
+//! ends at shutdown, or when the hub is dropped (the server's state is gone).
 //!
 //! **Bounded memory.** Each stream has a channel of [`STREAM_BUFFER`] items. A stream that
 //! falls that far behind (a slow client) loses its sender instead of growing a queue: it sees
@@ -35,6 +35,8 @@ use cunxiang_storage::push::feed::{self, FeedItem};
 use cunxiang_storage::{DatabaseTarget, DbConn};
 use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
+
+use crate::shutdown::Stop;
 
 /// Items a stream may have waiting before it is cut off to catch up from the database.
 pub const STREAM_BUFFER: usize = 64;
@@ -226,68 +228,30 @@ pub fn enrich(items: Vec<FeedItem>) -> Vec<Item> {
 }
 
 /// Starts this instance's feed follower (see the module doc) for `hub`, reading the database
-/// at `database_url` every `poll` at most. Call once, when the server starts.
-pub fn spawn(hub: &Arc<Hub>, database_url: &str, poll: Duration) {
+/// at `database_url` every `poll` at most, until `stop` (or until the hub is dropped); `ended`
+/// is dropped when the thread ends. Call once, when the server starts (see `crate::workers`).
+pub fn spawn(
+    hub: &Arc<Hub>,
+    database_url: &str,
+    poll: Duration,
+    stop: Stop,
+    ended: tokio::sync::oneshot::Sender<()>,
+) {
     let hub = Arc::downgrade(hub);
     let url = database_url.to_owned();
     let started = std::thread::Builder::new()
         .name("cx-feed".into())
-        .spawn(move || follow(&hub, &url, poll));
+        .spawn(move || {
+            follow(&hub, &url, poll, &stop);
+            drop(ended);
+        });
     if let Err(e) = started {
         tracing::error!(error = %e, "cannot start the feed follower; live streams get no events");
     }
 }
 
-/// Ends every stream of `hub` ([`Hub::close_all`]) when the process is told to stop (SIGTERM,
-/// SIGINT or SIGQUIT). actix hears the same signals and stops the server: gracefully on
-/// SIGTERM, waiting for responses in flight, which streams would otherwise never end. Call
-/// once, inside the server's runtime.
-pub fn close_on_stop_signals(hub: &Arc<Hub>) {
-    let hub = Arc::downgrade(hub);
-    actix_web::rt::spawn(async move {
-        stop_signal().await;
-        if let Some(hub) = hub.upgrade() {
-            tracing::info!(
-                streams = hub.stream_count(),
-                "stopping: ending live streams"
-            );
-            hub.close_all();
-        }
-    });
-}
-
-/// The first of SIGTERM, SIGINT and SIGQUIT (Ctrl-C elsewhere); never, when they cannot be
-/// heard.
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use actix_web::rt::signal::unix::{SignalKind, signal};
-        match (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::quit()),
-        ) {
-            (Ok(mut term), Ok(mut int), Ok(mut quit)) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = int.recv() => {}
-                    _ = quit.recv() => {}
-                }
-            }
-            _ => {
-                tracing::warn!("cannot listen for stop signals; streams will not end at shutdown");
-                std::future::pending::<()>().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    if actix_web::rt::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
-    }
-}
-
-/// The follower's loop: runs until the hub is dropped.
-fn follow(hub: &Weak<Hub>, url: &str, poll: Duration) {
+/// The follower's loop: runs until `stop` or until the hub is dropped.
+fn follow(hub: &Weak<Hub>, url: &str, poll: Duration, stop: &Stop) {
     let target = match DatabaseTarget::parse(url) {
         Ok(t) => t,
         Err(e) => {
@@ -297,7 +261,7 @@ fn follow(hub: &Weak<Hub>, url: &str, poll: Duration) {
     };
     let mut conn: Option<DbConn> = None;
     let mut cursor: Option<i64> = None;
-    while hub.strong_count() > 0 {
+    while hub.strong_count() > 0 && !stop.is_stopping() {
         let c = match conn.as_mut() {
             Some(c) => c,
             None => match target.connect() {

@@ -61,12 +61,16 @@ pub fn serve(dir: &Path, port_file: &Path, villagers: usize) -> anyhow::Result<(
     settings.shutdown_timeout_secs = 1;
     let prepared = cunxiang_api::server::prepare(settings)?;
     actix_web::rt::System::new().block_on(async move {
-        let (server, addrs) = cunxiang_api::server::bind(prepared.state)?;
+        let (server, addrs) = cunxiang_api::server::bind(prepared.state.clone())?;
+        // The workers run as under `cunxiang serve`; the process is killed at the end.
+        let shutdown = cunxiang_api::shutdown::Shutdown::new();
+        let _workers = cunxiang_api::workers::Workers::start(&prepared.state, &shutdown.stop());
         let addr = addrs.first().context("the server bound no address")?;
         let partial = port_file.with_extension("partial");
         std::fs::write(&partial, addr.port().to_string())?;
         std::fs::rename(&partial, port_file)?;
         server.await?;
+        drop(shutdown);
         Ok(())
     })
 }

@@ -147,8 +147,13 @@ impl Server {
                 actix_web::rt::System::new().block_on(async move {
                     match cunxiang_api::server::bind(prepared.state) {
                         Ok((srv, addrs)) => {
+                            // The workers run as under `cunxiang serve` until the server ends.
+                            let shutdown = cunxiang_api::shutdown::Shutdown::new();
+                            let _workers =
+                                cunxiang_api::workers::Workers::start(&state, &shutdown.stop());
                             let _ = tx.send(Ok((addrs, srv.handle(), state)));
                             let _ = srv.await;
+                            drop(shutdown);
                         }
                         Err(e) => {
                             let _ = tx.send(Err(e.to_string()));
