@@ -22,11 +22,29 @@ pub enum Permission {
     ReadAudit,
     /// See where a report at a point would be routed, and why.
     PreviewRouting,
+    /// Read the KPIs (`/v1/stats`) of a region: staff, within their authority.
+    ReadStats,
+    /// Have a task queue (`/v1/tasks`): staff, for the units they belong to.
+    WorkTasks,
+    /// Oversee a region: the dispatch queue, supervision orders, every task in it.
+    Oversee,
+    /// Write routing rules (admins; supervisors within their subtree).
+    ManageRoutingRules,
+    /// Register and remove webhooks.
+    ManageWebhooks,
+    /// Read the outbox and retry dead deliveries.
+    ManageDeliveries,
+    /// Read a user's phone number unmasked (her own; admins everyone's).
+    ReadPhone,
+    /// Read a photo nobody has attached to a report yet, whoever uploaded it.
+    ReadAnyPhoto,
+    /// File a report for a villager who phoned or walked in (代办): staff.
+    FileOnBehalf,
 }
 
 impl Permission {
     /// Every permission, for exhaustive tests.
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 16] = [
         Self::ReadOrganisation,
         Self::ManageOrganisation,
         Self::ReadUser,
@@ -34,6 +52,15 @@ impl Permission {
         Self::ManageClients,
         Self::ReadAudit,
         Self::PreviewRouting,
+        Self::ReadStats,
+        Self::WorkTasks,
+        Self::Oversee,
+        Self::ManageRoutingRules,
+        Self::ManageWebhooks,
+        Self::ManageDeliveries,
+        Self::ReadPhone,
+        Self::ReadAnyPhoto,
+        Self::FileOnBehalf,
     ];
 }
 
@@ -79,6 +106,20 @@ impl Actor {
         self.role == Role::Admin || self.authority.iter().any(|a| region_path.starts_with(a))
     }
 
+    /// The region paths her reads are bounded to, for SQL scopes: `None` for an admin (no
+    /// bound), else the paths of her authority (none for a villager).
+    pub fn bounds(&self) -> Option<Vec<String>> {
+        (self.role != Role::Admin).then(|| self.authority.clone())
+    }
+
+    fn is_staff(&self) -> bool {
+        self.role != Role::Villager
+    }
+
+    fn oversees(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Supervisor)
+    }
+
     fn covers_all(&self, regions: &[String]) -> bool {
         !regions.is_empty() && regions.iter().all(|r| self.covers(r))
     }
@@ -96,6 +137,11 @@ impl Actor {
 /// - Grid workers and unit staff read accounts within their authority (their colleagues).
 /// - Villagers read only their own account; nobody manages their own account's role.
 /// - Accounts without a unit (villagers) lie in no region: beyond their owner, only admins.
+/// - Staff read the KPIs and have a task queue, within their authority; supervisors and
+///   admins oversee (dispatch queue, supervision orders) and write routing rules there.
+/// - Only admins manage webhooks and deliveries and read photos nobody has attached yet;
+///   a phone number is shown unmasked to its owner and to admins. Staff file for villagers
+///   (代办).
 pub fn can(actor: &Actor, permission: Permission, target: &Target<'_>) -> bool {
     use Permission::*;
     match permission {
@@ -106,8 +152,25 @@ pub fn can(actor: &Actor, permission: Permission, target: &Target<'_>) -> bool {
             }
             _ => actor.role == Role::Admin,
         },
-        ManageClients | ReadAudit => actor.role == Role::Admin,
-        PreviewRouting => matches!(actor.role, Role::Admin | Role::Supervisor),
+        ManageClients | ReadAudit | ManageWebhooks | ManageDeliveries | ReadAnyPhoto => {
+            actor.role == Role::Admin
+        }
+        PreviewRouting => actor.oversees(),
+        FileOnBehalf => actor.is_staff(),
+        ReadStats | WorkTasks => match target {
+            Target::Deployment => actor.is_staff(),
+            Target::Region { path } => actor.is_staff() && actor.covers(path),
+            Target::User { .. } => false,
+        },
+        Oversee | ManageRoutingRules => match target {
+            Target::Deployment => actor.oversees(),
+            Target::Region { path } => actor.oversees() && actor.covers(path),
+            Target::User { .. } => false,
+        },
+        ReadPhone => match target {
+            Target::User { id, .. } => *id == actor.id || actor.role == Role::Admin,
+            _ => actor.role == Role::Admin,
+        },
         ReadUser => match target {
             Target::Deployment => actor.role != Role::Villager,
             Target::Region { path } => actor.role != Role::Villager && actor.covers(path),
@@ -142,11 +205,14 @@ pub fn may_ever(role: Role, permission: Permission) -> bool {
     use Permission::*;
     match permission {
         // Everyone reads the organisation; a villager reads her own account.
-        ReadOrganisation | ReadUser => true,
-        ManageOrganisation | ManageUser | PreviewRouting => {
+        ReadOrganisation | ReadUser | ReadPhone => true,
+        ReadStats | WorkTasks | FileOnBehalf => role != Role::Villager,
+        ManageOrganisation | ManageUser | PreviewRouting | Oversee | ManageRoutingRules => {
             matches!(role, Role::Admin | Role::Supervisor)
         }
-        ManageClients | ReadAudit => role == Role::Admin,
+        ManageClients | ReadAudit | ManageWebhooks | ManageDeliveries | ReadAnyPhoto => {
+            role == Role::Admin
+        }
     }
 }
 

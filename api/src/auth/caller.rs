@@ -227,8 +227,13 @@ impl AuthUser {
         }
     }
 
-    /// Whether she is an admin.
-    pub fn is_admin(&self) -> bool {
-        self.user.role == Role::Admin
+    /// Whether she may read the phone number of the account `id` (with role `role`) unmasked.
+    pub fn reads_phone_of(&self, id: uuid::Uuid, role: Role) -> bool {
+        let account = cunxiang_core::Target::User {
+            id,
+            role,
+            regions: &[],
+        };
+        cunxiang_core::can(&self.actor, cunxiang_core::Permission::ReadPhone, &account)
     }
 }

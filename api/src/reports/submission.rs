@@ -3,10 +3,10 @@
 
 use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
-use cunxiang_core::Role;
 use cunxiang_core::coords::{self, CoordSystem};
 use cunxiang_core::identity::normalise_phone;
 use cunxiang_core::report::{self, Channel, LocationSource};
+use cunxiang_core::{Permission, Role, Target, can};
 use cunxiang_storage::reports::StoredLocation;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -162,7 +162,7 @@ pub fn check(me: &AuthUser, body: CreateReport) -> Result<Submission, ApiError> 
     }
     let on_behalf = match body.on_behalf_of {
         None => None,
-        Some(_) if villager => {
+        Some(_) if !can(&me.actor, Permission::FileOnBehalf, &Target::Deployment) => {
             return Err(ApiError::forbidden(
                 "only staff report on someone's behalf (代办)",
             ));

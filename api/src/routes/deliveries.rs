@@ -99,7 +99,7 @@ pub async fn list(
     me: AuthUser,
     query: web::Query<DeliveryQuery>,
 ) -> Result<web::Json<DeliveryList>, ApiError> {
-    me.require(Permission::ManageClients, &Target::Deployment)?;
+    me.require(Permission::ManageDeliveries, &Target::Deployment)?;
     let q = query.into_inner();
     let (cursor, limit) = checked_page(q.cursor.as_deref(), q.limit)?;
     let filter = DeliveryFilter {
@@ -130,7 +130,7 @@ pub async fn retry(
     req: HttpRequest,
     path: web::Path<Uuid>,
 ) -> Result<web::Json<DeliveryView>, ApiError> {
-    me.require(Permission::ManageClients, &Target::Deployment)?;
+    me.require(Permission::ManageDeliveries, &Target::Deployment)?;
     let id = path.into_inner();
     let ip = client_ip(&req, state.settings.trust_proxy);
     let now = state.clock.now();

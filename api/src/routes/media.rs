@@ -7,6 +7,7 @@ use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
+use cunxiang_core::{Permission, Target};
 use cunxiang_storage::media::Media;
 use serde::Serialize;
 use uuid::Uuid;
@@ -137,7 +138,9 @@ async fn serve(
             let not_found =
                 || ApiError::not_found(ErrorCode::MediaNotFound, format!("no photo {id}"));
             let media = cunxiang_storage::media::find(conn, id)?.ok_or_else(not_found)?;
-            let allowed = if media.uploader_id == me.user.id || me.is_admin() {
+            let allowed = if media.uploader_id == me.user.id
+                || cunxiang_core::can(&me.actor, Permission::ReadAnyPhoto, &Target::Deployment)
+            {
                 true
             } else if let Some(report_id) = media.report_id {
                 match super::reports::visible(conn, &me, report_id) {

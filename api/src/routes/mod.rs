@@ -166,21 +166,21 @@ pub fn endpoints() -> Vec<Endpoint> {
         post("/v1/reports/{id}/reopen", |r| r.to(actions::act)),
         post("/v1/reports/{id}/reject", |r| r.to(actions::act)),
         post("/v1/reports/{id}/comment", |r| r.to(actions::act)),
-        get("/v1/tasks", |r| r.to(tasks::list)),
-        get("/v1/supervision", |r| r.to(supervision::list)),
-        get("/v1/stats/summary", |r| r.to(stats::summary)),
-        get("/v1/stats/breakdown", |r| r.to(stats::breakdown)),
-        get("/v1/webhooks", |r| r.to(webhooks::list)).needs(Permission::ManageClients),
-        post("/v1/webhooks", |r| r.to(webhooks::create)).needs(Permission::ManageClients),
-        delete("/v1/webhooks/{id}", |r| r.to(webhooks::delete)).needs(Permission::ManageClients),
-        get("/v1/deliveries", |r| r.to(deliveries::list)).needs(Permission::ManageClients),
+        get("/v1/tasks", |r| r.to(tasks::list)).needs(Permission::WorkTasks),
+        get("/v1/supervision", |r| r.to(supervision::list)).needs(Permission::Oversee),
+        get("/v1/stats/summary", |r| r.to(stats::summary)).needs(Permission::ReadStats),
+        get("/v1/stats/breakdown", |r| r.to(stats::breakdown)).needs(Permission::ReadStats),
+        get("/v1/webhooks", |r| r.to(webhooks::list)).needs(Permission::ManageWebhooks),
+        post("/v1/webhooks", |r| r.to(webhooks::create)).needs(Permission::ManageWebhooks),
+        delete("/v1/webhooks/{id}", |r| r.to(webhooks::delete)).needs(Permission::ManageWebhooks),
+        get("/v1/deliveries", |r| r.to(deliveries::list)).needs(Permission::ManageDeliveries),
         post("/v1/deliveries/{id}/retry", |r| r.to(deliveries::retry))
-            .needs(Permission::ManageClients),
+            .needs(Permission::ManageDeliveries),
         get("/v1/routing-rules", |r| r.to(routing_rules::list)).needs(Permission::PreviewRouting),
         post("/v1/routing-rules", |r| r.to(routing_rules::create))
-            .needs(Permission::PreviewRouting),
+            .needs(Permission::ManageRoutingRules),
         patch("/v1/routing-rules/{id}", |r| r.to(routing_rules::change))
-            .needs(Permission::PreviewRouting),
+            .needs(Permission::ManageRoutingRules),
     ]
 }
 

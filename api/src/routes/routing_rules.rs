@@ -4,7 +4,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use cunxiang_core::routing::RoutingRule;
-use cunxiang_core::{Permission, Role, Target};
+use cunxiang_core::{Permission, Target};
 use cunxiang_storage::routing::NewRule;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -15,17 +15,6 @@ use crate::audit;
 use crate::auth::{AuthUser, client_ip};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
-
-/// May `me` write rules at all (admins; supervisors within their subtree)?
-fn may_write(me: &AuthUser) -> Result<(), ApiError> {
-    if me.is_admin() || me.user.role == Role::Supervisor {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "only admins and supervisors manage routing rules",
-        ))
-    }
-}
 
 /// Response body of `GET /v1/routing-rules`.
 #[derive(Debug, Serialize)]
@@ -64,7 +53,7 @@ pub async fn create(
     req: HttpRequest,
     body: web::Json<CreateRule>,
 ) -> Result<HttpResponse, ApiError> {
-    may_write(&me)?;
+    me.require(Permission::ManageRoutingRules, &Target::Deployment)?;
     let body = body.into_inner();
     let ip = client_ip(&req, state.settings.trust_proxy);
     let rule = state
@@ -93,7 +82,14 @@ pub async fn create(
             if !cunxiang_storage::routing::unit_is_active(conn, body.unit_id)? {
                 return Err(ApiError::invalid_field("unit_id", "the unit is disabled"));
             }
-            if !(me.actor.covers(&region_path) && me.actor.covers(&unit_path)) {
+            let may = |path: &str| {
+                cunxiang_core::can(
+                    &me.actor,
+                    Permission::ManageRoutingRules,
+                    &Target::Region { path },
+                )
+            };
+            if !(may(&region_path) && may(&unit_path)) {
                 return Err(ApiError::forbidden(
                     "the region or the unit is outside your authority",
                 ));
@@ -139,7 +135,7 @@ pub async fn change(
     path: web::Path<Uuid>,
     body: web::Json<ChangeRule>,
 ) -> Result<web::Json<RoutingRule>, ApiError> {
-    may_write(&me)?;
+    me.require(Permission::ManageRoutingRules, &Target::Deployment)?;
     let id = path.into_inner();
     let active = body.active;
     let ip = client_ip(&req, state.settings.trust_proxy);
@@ -150,7 +146,11 @@ pub async fn change(
             let current = cunxiang_storage::routing::find(conn, id)?.ok_or_else(not_found)?;
             let region_path =
                 cunxiang_storage::regions::path_of(conn, current.region_id)?.unwrap_or_default();
-            if !me.actor.covers(&region_path) {
+            if !cunxiang_core::can(
+                &me.actor,
+                Permission::ManageRoutingRules,
+                &Target::Region { path: &region_path },
+            ) {
                 return Err(ApiError::forbidden(
                     "the rule's region is outside your authority",
                 ));

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use actix_web::web;
 use chrono::{DateTime, Utc};
-use cunxiang_core::Role;
 use cunxiang_core::stats::{Kpis, Tally};
+use cunxiang_core::{Permission, Target};
 use cunxiang_storage::DbConn;
 use cunxiang_storage::stats::{Group, Selection};
 use serde::{Deserialize, Serialize};
@@ -97,7 +97,7 @@ fn asked(conn: &mut DbConn, me: &AuthUser, q: &StatsQuery) -> Result<Asked, ApiE
             (Some(region.id), Some(path))
         }
     };
-    let scope = (me.user.role != Role::Admin).then(|| me.actor.authority.clone());
+    let scope = me.actor.bounds();
     Ok(Asked {
         region,
         region_path: region_path.clone(),
@@ -113,11 +113,7 @@ fn asked(conn: &mut DbConn, me: &AuthUser, q: &StatsQuery) -> Result<Asked, ApiE
 }
 
 fn staff_only(me: &AuthUser) -> Result<(), ApiError> {
-    if me.user.role == Role::Villager {
-        Err(ApiError::forbidden("statistics are for staff"))
-    } else {
-        Ok(())
-    }
+    me.require(Permission::ReadStats, &Target::Deployment)
 }
 
 /// `GET /v1/stats/summary`.
@@ -151,7 +147,7 @@ fn group_of(by: Option<&str>, me: &AuthUser, region_path: Option<&str>) -> Resul
         Some("region") => Group::Region {
             parent_path: match (region_path, me.actor.authority.as_slice()) {
                 (Some(p), _) => p.to_owned(),
-                (None, [only]) if me.user.role != Role::Admin => only.clone(),
+                (None, [only]) if me.actor.bounds().is_some() => only.clone(),
                 _ => "/".to_owned(),
             },
         },

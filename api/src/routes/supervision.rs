@@ -3,7 +3,7 @@
 
 use actix_web::web;
 use chrono::{DateTime, Utc};
-use cunxiang_core::Role;
+use cunxiang_core::{Permission, Target};
 use cunxiang_storage::supervision::{Order, OrderStatus};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -73,11 +73,7 @@ pub async fn list(
     me: AuthUser,
     query: web::Query<OrderQuery>,
 ) -> Result<web::Json<OrderPage>, ApiError> {
-    if !matches!(me.user.role, Role::Supervisor | Role::Admin) {
-        return Err(ApiError::forbidden(
-            "supervision orders are for supervisors",
-        ));
-    }
+    me.require(Permission::Oversee, &Target::Deployment)?;
     let q = query.into_inner();
     let statuses = match q.status.as_deref().unwrap_or("open") {
         "all" => Vec::new(),
@@ -89,7 +85,7 @@ pub async fn list(
     let now = state.clock.now();
     let page = state
         .db(move |conn| {
-            let paths = (me.user.role != Role::Admin).then(|| me.actor.authority.clone());
+            let paths = me.actor.bounds();
             let page = cunxiang_storage::supervision::list(
                 conn,
                 paths.as_deref(),

@@ -3,8 +3,8 @@
 //! region (`?queue=dispatch`), oldest first; with counts per state either way.
 
 use actix_web::web;
-use cunxiang_core::Role;
 use cunxiang_core::lifecycle::ReportStatus;
+use cunxiang_core::{Permission, Target};
 use cunxiang_storage::reports::Report;
 use serde::{Deserialize, Serialize};
 
@@ -90,10 +90,8 @@ pub async fn list(
     query: web::Query<TaskQuery>,
 ) -> Result<web::Json<TaskPage>, ApiError> {
     let q = query.into_inner();
-    if me.user.role == Role::Villager {
-        return Err(ApiError::forbidden("only staff have a task queue"));
-    }
-    let oversees = matches!(me.user.role, Role::Supervisor | Role::Admin);
+    me.require(Permission::WorkTasks, &Target::Deployment)?;
+    let oversees = cunxiang_core::can(&me.actor, Permission::Oversee, &Target::Deployment);
     let dispatch = match q.queue.as_deref() {
         None | Some("mine") => false,
         Some("dispatch") if oversees => true,
@@ -126,7 +124,7 @@ pub async fn list(
         .db(move |conn| {
             let mine =
                 cunxiang_storage::reports::change::held_by(conn, &me.actor.units, QUEUE_CAP)?;
-            let paths = (me.user.role != Role::Admin).then(|| me.actor.authority.clone());
+            let paths = me.actor.bounds();
             let queue = if oversees {
                 cunxiang_storage::reports::change::in_dispatch(conn, paths.as_deref(), QUEUE_CAP)?
             } else {

@@ -101,7 +101,7 @@ pub async fn create(
                 role: body.role,
                 regions: &paths,
             };
-            let allowed_without_units = me.is_admin() && paths.is_empty();
+            let allowed_without_units = me.actor.bounds().is_none() && paths.is_empty();
             if !allowed_without_units {
                 me.require(Permission::ManageUser, &probe)?;
             }
@@ -129,7 +129,8 @@ pub async fn create(
                     &ip,
                     details,
                 )?;
-                Ok(UserView::new(&user, body.unit_ids.clone(), me.is_admin()))
+                let phone = me.reads_phone_of(user.id, user.role);
+                Ok(UserView::new(&user, body.unit_ids.clone(), phone))
             })
         })
         .await?;
@@ -243,7 +244,7 @@ pub async fn change(
                 Ok(UserView::new(
                     &updated,
                     new_units.clone(),
-                    me.is_admin() || id == me.user.id,
+                    me.reads_phone_of(id, updated.role),
                 ))
             })
         })

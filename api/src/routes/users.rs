@@ -89,7 +89,7 @@ pub async fn list(
     };
     let page = state
         .db(move |conn| {
-            let within = match (&query.region, me.is_admin()) {
+            let within = match (&query.region, me.actor.bounds().is_none()) {
                 (Some(r), _) => {
                     let path = region_path(conn, r)?;
                     if !me.actor.covers(&path) {
@@ -121,7 +121,7 @@ pub async fn list(
                     items.push(UserView::new(
                         user,
                         units,
-                        me.is_admin() || user.id == me.user.id,
+                        me.reads_phone_of(user.id, user.role),
                     ));
                 }
             }
@@ -156,7 +156,7 @@ pub async fn get(
             Ok(UserView::new(
                 &user,
                 units,
-                me.is_admin() || id == me.user.id,
+                me.reads_phone_of(id, user.role),
             ))
         })
         .await?;

@@ -58,7 +58,7 @@ pub async fn list(
     state: web::Data<AppState>,
     me: AuthUser,
 ) -> Result<web::Json<WebhookList>, ApiError> {
-    me.require(Permission::ManageClients, &Target::Deployment)?;
+    me.require(Permission::ManageWebhooks, &Target::Deployment)?;
     let hooks = state.db(|conn| Ok(webhooks::list(conn)?)).await?;
     Ok(web::Json(WebhookList {
         items: hooks.iter().map(WebhookView::from).collect(),
@@ -153,7 +153,7 @@ pub async fn create(
     req: HttpRequest,
     body: web::Json<CreateWebhook>,
 ) -> Result<HttpResponse, ApiError> {
-    me.require(Permission::ManageClients, &Target::Deployment)?;
+    me.require(Permission::ManageWebhooks, &Target::Deployment)?;
     let body = body.into_inner();
     let name = checked_name(&body.name)?;
     let url = checked_url(&body.url, state.webhook_http.egress())?;
@@ -214,7 +214,7 @@ pub async fn delete(
     req: HttpRequest,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    me.require(Permission::ManageClients, &Target::Deployment)?;
+    me.require(Permission::ManageWebhooks, &Target::Deployment)?;
     let id = path.into_inner();
     let ip = client_ip(&req, state.settings.trust_proxy);
     let now = state.clock.now();

@@ -29,6 +29,17 @@ fn paths(p: &[&str]) -> Vec<String> {
     p.iter().map(|s| (*s).to_owned()).collect()
 }
 
+/// The permissions [`every_role_and_permission`] covers (the rest: [`work_and_oversight`]).
+const ACCOUNT_AND_ORGANISATION: [Permission; 7] = [
+    Permission::ReadOrganisation,
+    Permission::ManageOrganisation,
+    Permission::ReadUser,
+    Permission::ManageUser,
+    Permission::ManageClients,
+    Permission::ReadAudit,
+    Permission::PreviewRouting,
+];
+
 /// The expected answer for every (role, permission) on three targets:
 /// (a grid worker in village A1, a grid worker in township B, a villager without units).
 #[test]
@@ -94,11 +105,11 @@ fn every_role_and_permission() {
     ];
     assert_eq!(
         table.len(),
-        Role::ALL.len() * Permission::ALL.len(),
+        Role::ALL.len() * ACCOUNT_AND_ORGANISATION.len(),
         "every pair listed once"
     );
     for role in Role::ALL {
-        for permission in Permission::ALL {
+        for permission in ACCOUNT_AND_ORGANISATION {
             let rows: Vec<_> = table
                 .iter()
                 .filter(|r| r.0 == role && r.1 == permission)
@@ -259,4 +270,114 @@ fn may_ever_never_refuses_what_can_allows() {
     }
     assert!(!may_ever(Role::Villager, ManageOrganisation));
     assert!(!may_ever(Role::Supervisor, ReadAudit));
+}
+
+/// The expected answer for every role and the work, oversight and delivery permissions on
+/// five targets: the deployment, village A1 (inside township A, where staff serve), township
+/// B (outside), the actor's own account and another villager's.
+#[test]
+fn work_and_oversight() {
+    use Permission::*;
+    use Role::*;
+    let work = [
+        ReadStats,
+        WorkTasks,
+        Oversee,
+        ManageRoutingRules,
+        ManageWebhooks,
+        ManageDeliveries,
+        ReadPhone,
+        ReadAnyPhoto,
+        FileOnBehalf,
+    ];
+    assert_eq!(
+        work.len() + ACCOUNT_AND_ORGANISATION.len(),
+        Permission::ALL.len(),
+        "every permission is in one of the two tables"
+    );
+    let nowhere = paths(&[]);
+    let own = Target::User {
+        id: Uuid::from_u128(1),
+        role: Villager,
+        regions: &nowhere,
+    };
+    let other = Target::User {
+        id: Uuid::from_u128(2),
+        role: Villager,
+        regions: &nowhere,
+    };
+    let in_a = Target::Region { path: VILLAGE_A1 };
+    let in_b = Target::Region { path: TOWN_B };
+    // (role, permission, deployment, region in A, region in B, own account, other account)
+    let t = true;
+    let f = false;
+    let table: &[(Role, Permission, [bool; 5])] = &[
+        (Villager, ReadStats, [f, f, f, f, f]),
+        (Villager, WorkTasks, [f, f, f, f, f]),
+        (Villager, Oversee, [f, f, f, f, f]),
+        (Villager, ManageRoutingRules, [f, f, f, f, f]),
+        (Villager, ManageWebhooks, [f, f, f, f, f]),
+        (Villager, ManageDeliveries, [f, f, f, f, f]),
+        (Villager, ReadPhone, [f, f, f, t, f]),
+        (Villager, ReadAnyPhoto, [f, f, f, f, f]),
+        (Villager, FileOnBehalf, [f, f, f, f, f]),
+        (GridWorker, ReadStats, [t, t, f, f, f]),
+        (GridWorker, WorkTasks, [t, t, f, f, f]),
+        (GridWorker, Oversee, [f, f, f, f, f]),
+        (GridWorker, ManageRoutingRules, [f, f, f, f, f]),
+        (GridWorker, ManageWebhooks, [f, f, f, f, f]),
+        (GridWorker, ManageDeliveries, [f, f, f, f, f]),
+        (GridWorker, ReadPhone, [f, f, f, t, f]),
+        (GridWorker, ReadAnyPhoto, [f, f, f, f, f]),
+        (GridWorker, FileOnBehalf, [t, t, t, t, t]),
+        (UnitStaff, ReadStats, [t, t, f, f, f]),
+        (UnitStaff, WorkTasks, [t, t, f, f, f]),
+        (UnitStaff, Oversee, [f, f, f, f, f]),
+        (UnitStaff, ManageRoutingRules, [f, f, f, f, f]),
+        (UnitStaff, ManageWebhooks, [f, f, f, f, f]),
+        (UnitStaff, ManageDeliveries, [f, f, f, f, f]),
+        (UnitStaff, ReadPhone, [f, f, f, t, f]),
+        (UnitStaff, ReadAnyPhoto, [f, f, f, f, f]),
+        (UnitStaff, FileOnBehalf, [t, t, t, t, t]),
+        (Supervisor, ReadStats, [t, t, f, f, f]),
+        (Supervisor, WorkTasks, [t, t, f, f, f]),
+        (Supervisor, Oversee, [t, t, f, f, f]),
+        (Supervisor, ManageRoutingRules, [t, t, f, f, f]),
+        (Supervisor, ManageWebhooks, [f, f, f, f, f]),
+        (Supervisor, ManageDeliveries, [f, f, f, f, f]),
+        (Supervisor, ReadPhone, [f, f, f, t, f]),
+        (Supervisor, ReadAnyPhoto, [f, f, f, f, f]),
+        (Supervisor, FileOnBehalf, [t, t, t, t, t]),
+        (Admin, ReadStats, [t, t, t, f, f]),
+        (Admin, WorkTasks, [t, t, t, f, f]),
+        (Admin, Oversee, [t, t, t, f, f]),
+        (Admin, ManageRoutingRules, [t, t, t, f, f]),
+        (Admin, ManageWebhooks, [t, t, t, t, t]),
+        (Admin, ManageDeliveries, [t, t, t, t, t]),
+        (Admin, ReadPhone, [t, t, t, t, t]),
+        (Admin, ReadAnyPhoto, [t, t, t, t, t]),
+        (Admin, FileOnBehalf, [t, t, t, t, t]),
+    ];
+    assert_eq!(table.len(), Role::ALL.len() * work.len(), "every pair once");
+    for &(role, permission, expected) in table {
+        let who = as_role(role);
+        let got = [
+            can(&who, permission, &Target::Deployment),
+            can(&who, permission, &in_a),
+            can(&who, permission, &in_b),
+            can(&who, permission, &own),
+            can(&who, permission, &other),
+        ];
+        assert_eq!(got, expected, "{role:?} × {permission:?}");
+    }
+}
+
+#[test]
+fn an_admins_reads_are_unbounded_and_staff_are_bounded_to_their_authority() {
+    assert_eq!(as_role(Role::Admin).bounds(), None);
+    assert_eq!(
+        as_role(Role::Supervisor).bounds(),
+        Some(vec![TOWN_A.to_owned()])
+    );
+    assert_eq!(as_role(Role::Villager).bounds(), Some(Vec::new()));
 }
