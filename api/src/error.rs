@@ -27,6 +27,7 @@ use serde_json::{Value, json};
 
 mod code;
 mod grid_import;
+mod intake;
 mod lifecycle;
 
 pub use code::ErrorCode;

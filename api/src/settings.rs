@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 mod push;
 
-pub use push::{PushSettings, WechatTemplate};
+pub use push::{FanOut, PushSettings, WechatTemplate, parse_allow};
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,6 +131,15 @@ pub struct SettingsError {
 }
 
 impl Settings {
+    /// What a fan-out needs: the templates, and whether SMS go out (a provider is set).
+    pub fn fan_out(&self) -> FanOut<'_> {
+        FanOut {
+            wechat_templates: &self.push.wechat_templates,
+            wechat_state: &self.push.wechat_state,
+            sms_templates: self.sms_url.as_ref().map(|_| &self.push.sms_templates),
+        }
+    }
+
     /// The lifecycle's limits, and nothing else of the configuration.
     pub fn lifecycle_policy(&self) -> cunxiang_core::lifecycle::Policy {
         cunxiang_core::lifecycle::Policy {

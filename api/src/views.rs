@@ -1,5 +1,8 @@
-//! How accounts and clients look in responses: phone numbers masked unless the reader is the
-//! account's owner or an admin; secrets never shown.
+//! How things look in responses: reports ([`report`]: cut to the reader's sight), accounts
+//! (phone numbers masked unless the reader is the account's owner or an admin) and API
+//! clients (secrets never shown).
+
+pub mod report;
 
 use chrono::{DateTime, Utc};
 use cunxiang_core::identity::mask_phone;

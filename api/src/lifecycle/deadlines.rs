@@ -21,7 +21,7 @@ use cunxiang_core::lifecycle::{Conflict, Refusal};
 
 use super::act::{Act, ActError, Who, perform};
 use crate::route_index::RoutingCache;
-use crate::settings::Settings;
+use crate::settings::{FanOut, Settings};
 use crate::shutdown::Stop;
 use crate::state::AppState;
 
@@ -96,7 +96,7 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<TickSummary> {
                 }
             }
             for _ in 0..MAX_PER_PASS {
-                if !one_order(conn, now, &settings, &mut done)? {
+                if !one_order(conn, now, settings.fan_out(), &mut done)? {
                     break;
                 }
             }
@@ -127,7 +127,7 @@ fn one_report(
             input: &input,
             now,
             policy: settings.lifecycle_policy(),
-            settings,
+            fan_out: settings.fan_out(),
             routing,
         };
         match report.deadlines.due(report.status, now) {
@@ -138,7 +138,7 @@ fn one_report(
             Due::Red(d) => match perform(conn, report.clone(), &act(Action::Escalate, Some(d))) {
                 Ok(_) => done.escalated += 1,
                 Err(ActError::Refused(Refusal::Conflict(Conflict::NoLevelAbove))) => {
-                    note_overdue(conn, settings, report, d, now)?;
+                    note_overdue(conn, settings.fan_out(), report, d, now)?;
                     done.overdue += 1;
                 }
                 Err(e) => return Err(e.into()),
@@ -159,7 +159,7 @@ fn one_report(
 /// Red at the top of the ladder: nobody to escalate to. Recorded once, for the supervisors.
 fn note_overdue(
     conn: &mut DbConn,
-    settings: &Settings,
+    fan_out: FanOut<'_>,
     mut report: cunxiang_storage::reports::Report,
     deadline: Deadline,
     now: DateTime<Utc>,
@@ -177,7 +177,7 @@ fn note_overdue(
         at: now,
     };
     let report = rewrite(conn, report, now)?;
-    crate::push::publish::record(conn, settings, &report, None, &event)?;
+    crate::push::publish::record(conn, fan_out, &report, None, &event)?;
     Ok(())
 }
 
@@ -199,7 +199,7 @@ fn rewrite(
 fn one_order(
     conn: &mut DbConn,
     now: DateTime<Utc>,
-    settings: &Settings,
+    fan_out: FanOut<'_>,
     done: &mut TickSummary,
 ) -> anyhow::Result<bool> {
     cunxiang_storage::conn::transaction(conn, |conn| {
@@ -221,7 +221,7 @@ fn one_order(
         };
         let report = cunxiang_storage::reports::find(conn, order.report_id)?
             .context("a supervision order names a missing report")?;
-        crate::push::publish::record(conn, settings, &report, None, &event)?;
+        crate::push::publish::record(conn, fan_out, &report, None, &event)?;
         done.orders_escalated += 1;
         Ok(true)
     })

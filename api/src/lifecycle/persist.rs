@@ -78,7 +78,7 @@ pub fn transition(
     }
     // Last: the fan-out takes the feed's ordering lock, which must follow every row lock.
     let left_unit = before.unit_id.filter(|u| next.unit_id != Some(*u));
-    crate::push::publish::announce(conn, act.settings, &next, left_unit, &event)?;
+    crate::push::publish::announce(conn, act.fan_out, &next, left_unit, &event)?;
     cunxiang_storage::stats::rollup::apply_change(conn, Some(before), &next)?;
     Ok(next)
 }

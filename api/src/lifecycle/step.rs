@@ -9,7 +9,7 @@ use cunxiang_core::lifecycle::{Action, Doer, Input, Policy, Refusal};
 use cunxiang_storage::StorageError;
 
 use crate::route_index::RoutingCache;
-use crate::settings::Settings;
+use crate::settings::FanOut;
 
 /// Why an action did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -79,8 +79,8 @@ pub struct Act<'a> {
     pub now: DateTime<Utc>,
     /// The deployment's lifecycle limits.
     pub policy: Policy,
-    /// Push configuration for the fan-out (templates, which channels are configured).
-    pub settings: &'a Settings,
+    /// What the fan-out needs: the templates, and whether SMS go out.
+    pub fan_out: FanOut<'a>,
     /// The organisation escalation climbs (this instance's routing snapshot).
     pub routing: &'a RoutingCache,
 }

@@ -13,10 +13,8 @@ use cunxiang_storage::users::NewUser;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorCode};
-use crate::reports::create::{Outcome, Request, intake};
-use crate::reports::submission::Submission;
+use crate::intake::{Filing as Intake, Outcome, Submission, file_report};
 use crate::route_index::RoutingCache;
 use crate::settings::Settings;
 
@@ -68,21 +66,18 @@ pub(super) fn file(
     f: Filing<'_>,
 ) -> Result<Filed, ApiError> {
     cunxiang_storage::conn::transaction(conn, |conn| {
-        let user = service_account(conn, f.client)?;
-        let me = AuthUser {
-            actor: Actor {
-                id: user.id,
-                role: user.role,
-                authority: Vec::new(),
-                units: Vec::new(),
-            },
-            user,
+        let account = service_account(conn, f.client)?;
+        let actor = Actor {
+            id: account.id,
+            role: account.role,
+            authority: Vec::new(),
+            units: Vec::new(),
         };
         let mut submission = f.submission;
         if let Some(photo) = f.photo {
             submission
                 .media_ids
-                .push(photo_row(conn, photo, me.user.id)?);
+                .push(photo_row(conn, photo, account.id)?);
         }
         let tenant =
             cunxiang_storage::regions::path_of(conn, f.client.region_id)?.ok_or_else(|| {
@@ -92,15 +87,17 @@ pub(super) fn file(
             .on_behalf
             .as_ref()
             .map(|(phone, _)| phone.clone());
-        let request = Request {
-            me: &me,
+        let intake = Intake {
+            actor: &actor,
+            account: &account,
             key: None,
             hash: "",
             now: f.now,
-            settings: f.settings,
+            auto_confirm_days: f.settings.auto_confirm_days,
+            fan_out: f.settings.fan_out(),
             within: Some(&tenant),
         };
-        let view = match intake(conn, grids, request, submission)? {
+        let view = match file_report(conn, grids, intake, submission)? {
             Outcome::Created(v) | Outcome::Replayed(v) => v,
         };
         let id = view.id();

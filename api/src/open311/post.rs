@@ -22,8 +22,8 @@ use super::filing::{Filing, file};
 use super::form::{Posted, read_body};
 use super::{Format, Open311Error, respond};
 use crate::auth::client_ip;
+use crate::intake::Submission;
 use crate::photos::{discard, prepare};
-use crate::reports::submission::Submission;
 use crate::state::AppState;
 
 /// The longest `description` (GeoReport v2's limit; the native API keeps its own, shorter

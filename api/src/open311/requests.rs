@@ -19,8 +19,8 @@ use uuid::Uuid;
 
 use super::{Format, Open311Error, base_url, query_pairs, respond, split_format};
 use crate::error::ApiError;
-use crate::reports::view::ReportParts;
 use crate::state::AppState;
+use crate::views::report::ReportParts;
 
 /// Rows answered at most.
 const MAX_ROWS: i64 = 1000;
@@ -122,10 +122,10 @@ fn as_requests(conn: &mut DbConn, reports: Vec<Report>, base: &str) -> Result<Va
     ))
 }
 
-/// `start_date`/`end_date` through the API's one time parser (`routes::params::instant`):
+/// `start_date`/`end_date` through the API's one time parser (`params::instant`):
 /// 400 when malformed, 422 outside the supported range.
 fn parse_date(name: &str, value: &str) -> Result<DateTime<Utc>, Open311Error> {
-    use crate::routes::params::{TimeError, instant};
+    use crate::params::{TimeError, instant};
     instant(value).map_err(|e| match e {
         TimeError::Malformed => Open311Error::bad(format!(
             "{name} must be an ISO 8601 date-time with a zone, e.g. 2026-11-05T08:15:30+08:00"

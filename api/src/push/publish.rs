@@ -18,20 +18,20 @@ use cunxiang_storage::reports::Report;
 use cunxiang_storage::reports::events::ReportEvent;
 use uuid::Uuid;
 
-use crate::settings::Settings;
+use crate::settings::FanOut;
 use cunxiang_storage::StorageError;
 
 /// Appends `event` to the timeline of `report` (as it is after the event) and fans it out
 /// ([`announce`]). Call it last in the transaction of the change.
 pub fn record(
     conn: &mut DbConn,
-    settings: &Settings,
+    fan_out: FanOut<'_>,
     report: &Report,
     left_unit: Option<Uuid>,
     event: &ReportEvent,
 ) -> Result<(), StorageError> {
     cunxiang_storage::reports::events::insert(conn, event)?;
-    announce(conn, settings, report, left_unit, event)
+    announce(conn, fan_out, report, left_unit, event)
 }
 
 /// Fans out `event`, already in the timeline: feed rows and outbox rows. `left_unit` is the
@@ -41,12 +41,12 @@ pub fn record(
 /// holds that row and waits for the feed.
 pub fn announce(
     conn: &mut DbConn,
-    settings: &Settings,
+    fan_out: FanOut<'_>,
     report: &Report,
     left_unit: Option<Uuid>,
     event: &ReportEvent,
 ) -> Result<(), StorageError> {
-    plan(conn, settings, &[(report, event)], left_unit)?.write(conn, settings, &[(report, event)])
+    plan(conn, fan_out, &[(report, event)], left_unit)?.write(conn, fan_out, &[(report, event)])
 }
 
 /// What a fan-out read: who hears of each event, and what the outbox needs to address them.
@@ -62,7 +62,7 @@ pub struct Plan {
 /// supervisors and webhooks are read once for all. The events are in the timeline already.
 pub fn plan(
     conn: &mut DbConn,
-    settings: &Settings,
+    fan_out: FanOut<'_>,
     steps: &[(&Report, &ReportEvent)],
     left_unit: Option<Uuid>,
 ) -> Result<Plan, StorageError> {
@@ -99,7 +99,7 @@ pub fn plan(
                 supervisors,
             },
         );
-        let to = outbox::addressees(conn, settings, report, event, &recipients, &mut hooks)?;
+        let to = outbox::addressees(conn, fan_out, report, event, &recipients, &mut hooks)?;
         plan.addressees.push(to);
         plan.heard.push(recipients);
     }
@@ -113,13 +113,13 @@ impl Plan {
     pub fn write(
         self,
         conn: &mut DbConn,
-        settings: &Settings,
+        fan_out: FanOut<'_>,
         steps: &[(&Report, &ReportEvent)],
     ) -> Result<(), StorageError> {
         feed::order_commits(conn)?;
         let mut messages = Vec::new();
         for ((report, event), to) in steps.iter().zip(&self.addressees) {
-            messages.extend(outbox::messages(settings, report, event, to));
+            messages.extend(outbox::messages(fan_out, report, event, to));
         }
         if let Some((_, first)) = steps.first() {
             deliveries::insert(conn, &messages, first.at)?;

@@ -40,8 +40,8 @@ use uuid::Uuid;
 
 use super::hub::{self, Hub, Item, Permit, Subscription};
 use crate::error::{ApiError, ErrorCode};
-use crate::reports::view::EventView;
 use crate::state::AppState;
+use crate::views::report::EventView;
 use cunxiang_core::visibility::{self, Relation, Sight, Viewer};
 
 /// Feed rows read at a time while catching up.

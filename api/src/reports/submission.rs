@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorCode};
+use crate::intake::Submission;
 
 /// Longest `Idempotency-Key`.
 const MAX_KEY: usize = 128;
@@ -50,18 +51,6 @@ pub struct LocationIn {
 pub struct OnBehalf {
     phone: String,
     display_name: Option<String>,
-}
-
-/// A submission that passed the checks that need no database.
-pub struct Submission {
-    pub category: String,
-    pub description: String,
-    pub location: Option<StoredLocation>,
-    pub address: Option<String>,
-    pub media_ids: Vec<Uuid>,
-    pub anonymous: bool,
-    pub channel: Channel,
-    pub on_behalf: Option<(String, Option<String>)>,
 }
 
 /// The `Idempotency-Key` header: required for villagers, 1–128 visible ASCII characters.

@@ -4,9 +4,9 @@ use actix_web::web;
 use cunxiang_core::{AuditEntry, Permission, Target};
 use serde::{Deserialize, Serialize};
 
-use super::params::checked_page;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::params::checked_page;
 use crate::state::AppState;
 
 /// Query parameters.

@@ -8,10 +8,10 @@ use cunxiang_core::{Category, CategoryError, Permission, RegionLevel, Target};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::params::{checked_department, double_option};
 use crate::audit;
 use crate::auth::{AuthUser, client_ip};
 use crate::error::{ApiError, ErrorCode};
+use crate::params::{checked_department, double_option};
 use crate::state::AppState;
 
 /// Body of `POST /v1/categories`.

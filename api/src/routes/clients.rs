@@ -7,10 +7,10 @@ use cunxiang_storage::clients::NewClient;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::params::{checked_page, find_region};
 use crate::audit;
 use crate::auth::{AuthUser, client_ip, keys};
 use crate::error::{ApiError, ErrorCode};
+use crate::params::{checked_page, find_region};
 use crate::state::AppState;
 use crate::views::ClientView;
 

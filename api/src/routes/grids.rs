@@ -15,10 +15,10 @@ use uuid::Uuid;
 
 use cunxiang_storage::grids::GridChange;
 
-use super::params::{checked_name, checked_page, region_path};
 use crate::auth::{AuthUser, client_ip};
 use crate::error::{ApiError, ErrorCode};
 use crate::grid_import::{GridImport, GridImportSummary, Importer, import_grids};
+use crate::params::{checked_name, checked_page, region_path};
 use crate::state::AppState;
 
 /// Query parameters.

@@ -143,7 +143,7 @@ async fn serve(
             {
                 true
             } else if let Some(report_id) = media.report_id {
-                match super::reports::visible(conn, &me, report_id) {
+                match crate::reports::access::visible(conn, &me, report_id) {
                     Ok(_) => true,
                     Err(e) if e.status == actix_web::http::StatusCode::NOT_FOUND => false,
                     Err(e) => return Err(e),

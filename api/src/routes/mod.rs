@@ -6,25 +6,20 @@ use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, web};
 use cunxiang_core::Permission;
 
-mod actions;
+use crate::reports;
+
 mod audit_log;
 mod auth;
 mod categories;
 mod category_admin;
 mod clients;
 mod deliveries;
-mod events;
-mod export;
 mod grids;
 mod health;
 mod media;
-mod nearby;
 mod needs;
-pub mod params;
 mod region_admin;
 mod regions;
-mod report_events;
-mod reports;
 mod route_preview;
 mod routing_rules;
 mod stats;
@@ -145,27 +140,29 @@ pub fn endpoints() -> Vec<Endpoint> {
         post("/v1/media", |r| r.to(media::upload)),
         get("/v1/media/{id}", |r| r.to(media::display)),
         get("/v1/media/{id}/thumb", |r| r.to(media::thumb)),
-        post("/v1/reports", |r| r.to(crate::reports::create::create)),
-        get("/v1/reports", |r| r.to(reports::list)),
-        get("/v1/reports.csv", |r| r.to(export::reports_csv)),
-        get("/v1/reports/nearby", |r| r.to(nearby::nearby)),
-        get("/v1/reports/{id}", |r| r.to(reports::get)),
-        get("/v1/reports/{id}/events", |r| r.to(report_events::list)),
-        get("/v1/events", |r| r.to(events::stream)),
-        post("/v1/reports/{id}/follow", |r| r.to(reports::follow)),
-        post("/v1/reports/{id}/accept", |r| r.to(actions::act)),
-        post("/v1/reports/{id}/transfer", |r| r.to(actions::act)),
-        post("/v1/reports/{id}/return", |r| r.to(actions::act)),
-        post("/v1/reports/{id}/escalate", |r| r.to(actions::act)),
-        post("/v1/reports/{id}/urge", |r| r.to(actions::act)),
-        post("/v1/reports/{id}/supervise", |r| r.to(actions::act)),
-        post("/v1/reports/{id}/supervise_reply", |r| r.to(actions::act)),
-        post("/v1/reports/{id}/resolve", |r| r.to(actions::act)),
-        post("/v1/reports/{id}/confirm", |r| r.to(actions::act)),
-        post("/v1/reports/{id}/rate", |r| r.to(actions::act)),
-        post("/v1/reports/{id}/reopen", |r| r.to(actions::act)),
-        post("/v1/reports/{id}/reject", |r| r.to(actions::act)),
-        post("/v1/reports/{id}/comment", |r| r.to(actions::act)),
+        post("/v1/reports", |r| r.to(reports::create::create)),
+        get("/v1/reports", |r| r.to(reports::list::list)),
+        get("/v1/reports.csv", |r| r.to(reports::export::reports_csv)),
+        get("/v1/reports/nearby", |r| r.to(reports::nearby::nearby)),
+        get("/v1/reports/{id}", |r| r.to(reports::get::get)),
+        get("/v1/reports/{id}/events", |r| r.to(reports::events::list)),
+        get("/v1/events", |r| r.to(reports::stream::stream)),
+        post("/v1/reports/{id}/follow", |r| r.to(reports::follow::follow)),
+        post("/v1/reports/{id}/accept", |r| r.to(reports::action::act)),
+        post("/v1/reports/{id}/transfer", |r| r.to(reports::action::act)),
+        post("/v1/reports/{id}/return", |r| r.to(reports::action::act)),
+        post("/v1/reports/{id}/escalate", |r| r.to(reports::action::act)),
+        post("/v1/reports/{id}/urge", |r| r.to(reports::action::act)),
+        post("/v1/reports/{id}/supervise", |r| r.to(reports::action::act)),
+        post("/v1/reports/{id}/supervise_reply", |r| {
+            r.to(reports::action::act)
+        }),
+        post("/v1/reports/{id}/resolve", |r| r.to(reports::action::act)),
+        post("/v1/reports/{id}/confirm", |r| r.to(reports::action::act)),
+        post("/v1/reports/{id}/rate", |r| r.to(reports::action::act)),
+        post("/v1/reports/{id}/reopen", |r| r.to(reports::action::act)),
+        post("/v1/reports/{id}/reject", |r| r.to(reports::action::act)),
+        post("/v1/reports/{id}/comment", |r| r.to(reports::action::act)),
         get("/v1/tasks", |r| r.to(tasks::list)).needs(Permission::WorkTasks),
         get("/v1/supervision", |r| r.to(supervision::list)).needs(Permission::Oversee),
         get("/v1/stats/summary", |r| r.to(stats::summary)).needs(Permission::ReadStats),

@@ -12,11 +12,11 @@ use cunxiang_storage::regions::NewRegion;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::params::{checked_name, double_option, find_region};
 use super::regions::RegionView;
 use crate::audit;
 use crate::auth::{AuthUser, client_ip};
 use crate::error::{ApiError, ErrorCode};
+use crate::params::{checked_name, double_option, find_region};
 use crate::state::AppState;
 
 /// Body of `POST /v1/regions`.

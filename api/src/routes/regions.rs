@@ -7,8 +7,8 @@ use cunxiang_core::{Region, RegionLevel};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::params::find_region;
 use crate::error::ApiError;
+use crate::params::find_region;
 use crate::state::AppState;
 
 /// Deepest nesting a client may ask for (county → group is four levels).

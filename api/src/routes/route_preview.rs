@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::params::wgs84_point;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorCode};
+use crate::params::wgs84_point;
 use crate::state::AppState;
 
 /// Query parameters.

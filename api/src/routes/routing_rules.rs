@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::params::find_region;
 use crate::audit;
 use crate::auth::{AuthUser, client_ip};
 use crate::error::{ApiError, ErrorCode};
+use crate::params::find_region;
 use crate::state::AppState;
 
 /// Response body of `GET /v1/routing-rules`.

@@ -13,9 +13,9 @@ use cunxiang_storage::stats::{Group, Selection};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::params::{self, Period, find_region};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorCode};
+use crate::params::{self, Period, find_region};
 use crate::state::AppState;
 
 /// Query of both KPI endpoints.

@@ -8,9 +8,9 @@ use cunxiang_storage::supervision::{Order, OrderStatus};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::params::checked_page;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::params::checked_page;
 use crate::state::AppState;
 
 /// Query of `GET /v1/supervision`.

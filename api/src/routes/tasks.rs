@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::reports::view::{ReportParts, ReportView};
 use crate::state::AppState;
+use crate::views::report::{ReportParts, ReportView};
 use cunxiang_core::visibility::{Sight, sight_of};
 
 /// Most reports a queue holds for listing; beyond it the oldest are cut off.

@@ -10,10 +10,10 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::params::{checked_department, checked_name, double_option, find_region};
 use crate::audit;
 use crate::auth::{AuthUser, client_ip};
 use crate::error::{ApiError, ErrorCode};
+use crate::params::{checked_department, checked_name, double_option, find_region};
 use crate::state::AppState;
 
 /// Body of `POST /v1/units`.

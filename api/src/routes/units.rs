@@ -5,8 +5,8 @@ use cunxiang_core::{Unit, UnitKind};
 use cunxiang_storage::units::UnitFilter;
 use serde::{Deserialize, Serialize};
 
-use super::params::{checked_page, region_path};
 use crate::error::ApiError;
+use crate::params::{checked_page, region_path};
 use crate::state::AppState;
 
 /// Query parameters.

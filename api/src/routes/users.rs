@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::params::{checked_page, region_path};
 use crate::auth::{AuthUser, Caller};
 use crate::error::{ApiError, ErrorCode};
+use crate::params::{checked_page, region_path};
 use crate::state::AppState;
 use crate::views::{ClientView, UserView};
 

@@ -11,10 +11,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::params::{checked_name, find_region};
 use crate::audit;
 use crate::auth::{AuthUser, client_ip, keys};
 use crate::error::{ApiError, ErrorCode};
+use crate::params::{checked_name, find_region};
 use crate::push::send::egress::Egress;
 use crate::state::AppState;
 

@@ -2,6 +2,9 @@
 //! breakers and retry policy, webhook timeouts and the WeChat and SMS templates per event kind.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
 
 use cunxiang_core::event::EventKind;
 use serde::Deserialize;
@@ -85,6 +88,43 @@ pub struct PushSettings {
     pub sms_templates: BTreeMap<String, String>,
 }
 
+/// What a fan-out needs of the settings, and nothing more (no key, no secret): the message
+/// templates of each event kind, and whether SMS go out at all.
+#[derive(Debug, Clone, Copy)]
+pub struct FanOut<'a> {
+    /// Event kind → WeChat subscribe-message template.
+    pub wechat_templates: &'a BTreeMap<String, WechatTemplate>,
+    /// `miniprogram_state` of subscribe messages.
+    pub wechat_state: &'a str,
+    /// Event kind → SMS template; `None` when no SMS provider is configured.
+    pub sms_templates: Option<&'a BTreeMap<String, String>>,
+}
+
+impl FanOut<'_> {
+    /// The WeChat and SMS templates of an event kind (SMS only with a provider).
+    pub fn templates(&self, kind: EventKind) -> (Option<&WechatTemplate>, Option<&String>) {
+        let wechat = self.wechat_templates.get(kind.as_str());
+        let sms = self.sms_templates.and_then(|t| t.get(kind.as_str()));
+        (wechat, sms)
+    }
+}
+
+/// Reads an allow-list: comma-separated CIDRs (`10.0.0.0/8`, `fd00::/8`) or single addresses
+/// (`127.0.0.1`); `Err` with the first entry that is neither.
+pub fn parse_allow(list: &str) -> Result<Vec<IpNet>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<IpNet>()
+                .map(|net| net.trunc())
+                .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| entry.to_owned())
+        })
+        .collect()
+}
+
 /// The SMS templates used unless `CUNXIANG_SMS_TEMPLATES` says otherwise.
 fn default_sms_templates() -> BTreeMap<String, String> {
     [
@@ -139,14 +179,12 @@ impl PushSettings {
             json(get, "CUNXIANG_SMS_TEMPLATES")?.unwrap_or_else(default_sms_templates);
         known_kinds("CUNXIANG_WECHAT_TEMPLATES", wechat_templates.keys())?;
         known_kinds("CUNXIANG_SMS_TEMPLATES", sms_templates.keys())?;
-        let webhook_allow = crate::push::send::egress::parse_allow(
-            &get("CUNXIANG_WEBHOOK_ALLOW").unwrap_or_default(),
-        )
-        .map_err(|entry| SettingsError {
-            name: "CUNXIANG_WEBHOOK_ALLOW",
-            problem: "must be comma-separated CIDRs or IP addresses",
-            value: entry,
-        })?;
+        let webhook_allow = parse_allow(&get("CUNXIANG_WEBHOOK_ALLOW").unwrap_or_default())
+            .map_err(|entry| SettingsError {
+                name: "CUNXIANG_WEBHOOK_ALLOW",
+                problem: "must be comma-separated CIDRs or IP addresses",
+                value: entry,
+            })?;
         Ok(PushSettings {
             poll_ms: number(get, "CUNXIANG_PUSH_POLL_MS", 25)?,
             heartbeat_secs: number(get, "CUNXIANG_SSE_HEARTBEAT_SECS", 15)?,

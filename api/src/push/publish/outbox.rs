@@ -3,8 +3,8 @@
 //! events, only for kinds with a template). Who is addressed is read first ([`addressees`]);
 //! the messages are made from the report as it finally stands ([`messages`]).
 
+use cunxiang_core::Role;
 use cunxiang_core::push::{DeliveryChannel, Reason, Recipient};
-use cunxiang_core::{EventKind, Role};
 use cunxiang_storage::DbConn;
 use cunxiang_storage::push::deliveries::NewDelivery;
 use cunxiang_storage::push::people::{self, Contact};
@@ -15,7 +15,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::push::message::{self, Vars};
-use crate::settings::Settings;
+use crate::settings::FanOut;
 use cunxiang_storage::StorageError;
 
 /// Who an event's outbox rows go to.
@@ -31,7 +31,7 @@ pub(super) struct Addressees {
 /// Reads who is owed a message about `event`; `hooks` keeps the active webhooks once read.
 pub(super) fn addressees(
     conn: &mut DbConn,
-    settings: &Settings,
+    fan_out: FanOut<'_>,
     report: &Report,
     event: &ReportEvent,
     recipients: &[Recipient],
@@ -50,7 +50,7 @@ pub(super) fn addressees(
         .filter(|h| h.wants(event.kind.as_str(), &report.region_path))
         .map(|h| h.id)
         .collect();
-    let (wechat, sms) = templates(settings, event.kind);
+    let (wechat, sms) = fan_out.templates(event.kind);
     if wechat.is_none() && sms.is_none() {
         return Ok(to);
     }
@@ -72,23 +72,9 @@ pub(super) fn addressees(
     Ok(to)
 }
 
-/// The WeChat and SMS templates of an event kind (SMS only with a provider).
-fn templates(
-    settings: &Settings,
-    kind: EventKind,
-) -> (Option<&crate::settings::WechatTemplate>, Option<&String>) {
-    let wechat = settings.push.wechat_templates.get(kind.as_str());
-    let sms = settings
-        .push
-        .sms_templates
-        .get(kind.as_str())
-        .filter(|_| settings.sms_url.is_some());
-    (wechat, sms)
-}
-
 /// The outbox rows for `event` about `report` as it now stands.
 pub(super) fn messages(
-    settings: &Settings,
+    fan_out: FanOut<'_>,
     report: &Report,
     event: &ReportEvent,
     to: &Addressees,
@@ -107,7 +93,7 @@ pub(super) fn messages(
     if to.villagers.is_empty() {
         return out;
     }
-    let (wechat, sms) = templates(settings, event.kind);
+    let (wechat, sms) = fan_out.templates(event.kind);
     let vars = Vars {
         report_id: report.id,
         case_number: report.case_number.clone(),
@@ -120,7 +106,7 @@ pub(super) fn messages(
     for contact in &to.villagers {
         let message = match (&contact.wechat_openid, &contact.phone) {
             (Some(openid), _) => wechat.map(|t| {
-                let body = message::wechat_payload(t, openid, &settings.push.wechat_state, &vars);
+                let body = message::wechat_payload(t, openid, fan_out.wechat_state, &vars);
                 (DeliveryChannel::Wechat, body)
             }),
             (None, Some(phone)) => {

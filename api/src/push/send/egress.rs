@@ -165,22 +165,6 @@ impl Egress {
     }
 }
 
-/// Reads an allow-list: comma-separated CIDRs (`10.0.0.0/8`, `fd00::/8`) or single addresses
-/// (`127.0.0.1`); `Err` with the first entry that is neither.
-pub fn parse_allow(list: &str) -> Result<Vec<IpNet>, String> {
-    list.split(',')
-        .map(str::trim)
-        .filter(|entry| !entry.is_empty())
-        .map(|entry| {
-            entry
-                .parse::<IpNet>()
-                .map(|net| net.trunc())
-                .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
-                .map_err(|_| entry.to_owned())
-        })
-        .collect()
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -267,7 +251,8 @@ mod tests {
 
     #[test]
     fn the_allow_list_names_exceptions_also_for_mapped_forms() {
-        let egress = Egress::new(parse_allow("127.0.0.1, 10.0.0.0/8,fd00::/8").unwrap());
+        let egress =
+            Egress::new(crate::settings::parse_allow("127.0.0.1, 10.0.0.0/8,fd00::/8").unwrap());
         let permits = |ip: &str| egress.permits(ip.parse().unwrap());
         assert!(permits("127.0.0.1"));
         assert!(permits("::ffff:127.0.0.1"));
@@ -282,13 +267,19 @@ mod tests {
 
     #[test]
     fn allow_lists_are_cidrs_or_addresses() {
-        assert_eq!(parse_allow("").unwrap(), vec![]);
+        assert_eq!(crate::settings::parse_allow("").unwrap(), vec![]);
         assert_eq!(
-            parse_allow("10.1.2.3/8").unwrap(),
+            crate::settings::parse_allow("10.1.2.3/8").unwrap(),
             vec!["10.0.0.0/8".parse::<IpNet>().unwrap()]
         );
-        assert_eq!(parse_allow("10.0.0.0/8,localhost"), Err("localhost".into()));
-        assert_eq!(parse_allow("10.0.0.0/33"), Err("10.0.0.0/33".into()));
+        assert_eq!(
+            crate::settings::parse_allow("10.0.0.0/8,localhost"),
+            Err("localhost".into())
+        );
+        assert_eq!(
+            crate::settings::parse_allow("10.0.0.0/33"),
+            Err("10.0.0.0/33".into())
+        );
     }
 
     #[test]

@@ -136,7 +136,7 @@ mod tests {
     /// A client that may call this machine (where the test receivers listen).
     fn client() -> WebhookClient {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let allow = crate::push::send::egress::parse_allow("127.0.0.0/8,::1").unwrap();
+        let allow = crate::settings::parse_allow("127.0.0.0/8,::1").unwrap();
         super::client(Egress::new(allow)).unwrap()
     }
 

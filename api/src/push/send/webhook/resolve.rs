@@ -44,7 +44,7 @@ mod tests {
     use std::str::FromStr;
 
     use super::*;
-    use crate::push::send::egress::parse_allow;
+    use crate::settings::parse_allow;
 
     async fn resolve(allow: &str, host: &str) -> Result<Vec<SocketAddr>, String> {
         let guarded = Guarded {

@@ -14,7 +14,7 @@ use cunxiang_storage::DbConn;
 use cunxiang_storage::reports::{Report, ReportFilter};
 use uuid::Uuid;
 
-use super::reports::{ReportQuery, checked_filters, filter_of};
+use super::filters::{ReportQuery, checked_filters, filter_of};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;

@@ -5,10 +5,9 @@
 use cunxiang_core::coords::LonLat;
 use cunxiang_core::routing::{Assignment, Place, route};
 use cunxiang_core::{Category, RegionLevel};
-use cunxiang_storage::DbConn;
+use cunxiang_storage::{DbConn, StorageError};
 use uuid::Uuid;
 
-use crate::error::ApiError;
 use crate::route_index::RoutingCache;
 
 /// The routing decision for a report, with what intake stores from it.
@@ -36,7 +35,7 @@ pub fn place(
     grids: &RoutingCache,
     category: &Category,
     location: Option<LonLat>,
-) -> Result<Placement, ApiError> {
+) -> Result<Placement, StorageError> {
     let indexed = grids.get(conn)?;
     let found = location.and_then(|p| {
         let grid_id = indexed.index.locate(p.lon, p.lat)?;
@@ -66,9 +65,14 @@ pub fn place(
         ),
     };
     let (region_path, case_prefix) =
-        indexed.stamps.get(&region_id).cloned().ok_or_else(|| {
-            ApiError::internal(anyhow::anyhow!("routing named an unknown region"))
-        })?;
+        indexed
+            .stamps
+            .get(&region_id)
+            .cloned()
+            .ok_or_else(|| StorageError::Corrupt {
+                table: "regions",
+                reason: format!("routing named an unknown region {region_id}"),
+            })?;
     let unit_name = unit.and_then(|(u, _)| org.unit(u)).map(|u| u.name.clone());
     Ok(Placement {
         grid_id,

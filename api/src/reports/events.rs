@@ -6,11 +6,11 @@ use actix_web::web;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::reports::visible;
+use super::access::visible;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::reports::view::{EventView, ReportParts};
 use crate::state::AppState;
+use crate::views::report::{EventView, ReportParts};
 
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 1000;

@@ -12,8 +12,8 @@ use crate::error::{ApiError, ErrorCode};
 use crate::lifecycle::act;
 
 mod body;
-use crate::reports::view::{ReportParts, ReportView};
 use crate::state::AppState;
+use crate::views::report::{ReportParts, ReportView};
 
 /// The actions people take over `POST /v1/reports/{id}/{action}`, in the route table's order
 /// (`submit` and `follow` have their own endpoints; `auto_confirm` is the system's).
@@ -66,7 +66,7 @@ pub async fn act(
                 input: &input,
                 now,
                 policy: settings.lifecycle_policy(),
-                settings: &settings,
+                fan_out: settings.fan_out(),
                 routing: &routing,
             };
             let (report, sight) = act::act_on(conn, &me.actor, id, &act)?;
@@ -84,7 +84,7 @@ mod tests {
     /// action does: adding an `Action` without deciding its endpoint fails here.
     #[test]
     fn every_person_action_has_its_path() {
-        let paths: Vec<&str> = super::super::endpoints().iter().map(|e| e.path).collect();
+        let paths: Vec<&str> = crate::routes::endpoints().iter().map(|e| e.path).collect();
         for action in Action::ALL {
             let path = format!("/v1/reports/{{id}}/{}", action.as_str());
             let routed = paths.contains(&path.as_str());

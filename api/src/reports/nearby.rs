@@ -9,11 +9,11 @@ use cunxiang_core::coords::{self, LonLat};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::params::wgs84_point;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::reports::view::{ReportParts, ReportView};
+use crate::params::wgs84_point;
 use crate::state::AppState;
+use crate::views::report::{ReportParts, ReportView};
 use cunxiang_core::visibility::{Sight, sight_of};
 
 /// Metres per degree of latitude (and of longitude at the equator).

@@ -8,15 +8,14 @@ use cunxiang_core::lifecycle::ReportStatus;
 use cunxiang_core::lifecycle::schedule::Light;
 use cunxiang_core::report::{Channel, LocationSource};
 use cunxiang_core::{RegionLevel, User};
-use cunxiang_storage::DbConn;
 use cunxiang_storage::media::Media;
 use cunxiang_storage::reports::Report;
 use cunxiang_storage::reports::events::ReportEvent;
+use cunxiang_storage::{DbConn, StorageError};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::error::ApiError;
 use cunxiang_core::visibility::Sight;
 
 /// A report as the API shows it.
@@ -216,7 +215,7 @@ pub struct ReportParts {
 
 impl ReportParts {
     /// Reads what a view of `report` needs, with its timeline.
-    pub fn load(conn: &mut DbConn, report: Report) -> Result<Self, ApiError> {
+    pub fn load(conn: &mut DbConn, report: Report) -> Result<Self, StorageError> {
         let events = cunxiang_storage::reports::events::of_report(conn, report.id)?;
         let mut evidence: HashMap<Uuid, Vec<Media>> = HashMap::new();
         for m in cunxiang_storage::media::of_events(conn, report.id)? {
@@ -225,9 +224,10 @@ impl ReportParts {
             }
         }
         let mut parts = Self::load_many(conn, vec![report])?;
-        let mut one = parts
-            .pop()
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no report parts")))?;
+        let mut one = parts.pop().ok_or_else(|| StorageError::Corrupt {
+            table: "reports",
+            reason: "a report read for its view has no parts".into(),
+        })?;
         one.events = Some(events);
         one.evidence = evidence;
         Ok(one)
@@ -235,7 +235,7 @@ impl ReportParts {
 
     /// Reads what views of several reports need (without timelines) in three queries, not
     /// three per report; the order is kept.
-    pub fn load_many(conn: &mut DbConn, reports: Vec<Report>) -> Result<Vec<Self>, ApiError> {
+    pub fn load_many(conn: &mut DbConn, reports: Vec<Report>) -> Result<Vec<Self>, StorageError> {
         let ids: Vec<Uuid> = reports.iter().map(|r| r.id).collect();
         let reporter_ids: Vec<Uuid> = reports.iter().map(|r| r.reporter_id).collect();
         let unit_ids: Vec<Uuid> = reports.iter().filter_map(|r| r.unit_id).collect();
