@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod blocking;
 pub mod cli;
 pub mod create_user;
 pub mod demo;

@@ -118,7 +118,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
     let photo_memory = Arc::new(tokio::sync::Semaphore::new(
         settings.photo_memory_mb.max(1) as usize
     ));
-    let delivery = Arc::new(crate::push::deliver::Worker::new(&settings.push));
+    let delivery = Arc::new(crate::push::context::Worker::new(&settings.push));
     let state = AppState {
         pool,
         settings: Arc::new(settings),

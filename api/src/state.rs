@@ -47,10 +47,34 @@ pub struct AppState {
     /// The WeChat access token, shared by every subscribe message this instance sends.
     pub wechat_tokens: Arc<crate::push::send::wechat::WechatTokens>,
     /// This instance's delivery worker: its sending bounds, circuit breakers and loop.
-    pub delivery: Arc<crate::push::deliver::Worker>,
+    pub delivery: Arc<crate::push::context::Worker>,
 }
 
 impl AppState {
+    /// What opening a live stream needs.
+    pub fn streams(&self) -> crate::push::stream::Streams {
+        crate::push::stream::Streams {
+            hub: self.hub.clone(),
+            pool: self.pool.clone(),
+            max_per_user: self.settings.push.max_streams_per_user,
+        }
+    }
+
+    /// What the delivery worker works with.
+    pub fn deliveries(&self) -> crate::push::context::Context {
+        crate::push::context::Context {
+            pool: self.pool.clone(),
+            clock: self.clock.clone(),
+            settings: self.settings.clone(),
+            worker: self.delivery.clone(),
+            senders: crate::push::context::Senders {
+                http: self.http.clone(),
+                webhook: self.webhook_http.clone(),
+                wechat_tokens: self.wechat_tokens.clone(),
+            },
+        }
+    }
+
     /// Runs `f` with a pooled connection on the blocking thread pool: the pool's `get()` and
     /// every diesel call stay off the async workers.
     pub async fn db<T, F>(&self, f: F) -> Result<T, ApiError>

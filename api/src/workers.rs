@@ -31,7 +31,7 @@ impl Workers {
             ),
             (
                 "deliveries",
-                actix_web::rt::spawn(crate::push::deliver::run(state.clone(), stop.clone())),
+                actix_web::rt::spawn(crate::push::deliver::run(state.deliveries(), stop.clone())),
             ),
             (
                 "leftovers",

@@ -227,9 +227,9 @@ impl TestServer {
 
     /// Runs one pass of the delivery worker at the server's (shifted) now.
     pub async fn deliver(&self) -> DeliverySummary {
-        deliver::run_once(&self.state)
+        deliver::run_once(&self.state.deliveries())
             .await
-            .unwrap_or_else(|e| panic!("delivery pass failed: {} {}", e.code, e.message))
+            .unwrap_or_else(|e| panic!("delivery pass failed: {e:#}"))
     }
 
     /// Runs one sweep of what crashes left in the data dir, as the running server does

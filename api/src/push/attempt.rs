@@ -9,10 +9,11 @@ use cunxiang_core::push::DeliveryChannel;
 use cunxiang_storage::push::deliveries::{Delivery, Recorded};
 use rand::Rng;
 
+use super::context::Context;
 use super::gate::Reach;
 use super::send::{self, Outcome};
+use crate::blocking::with_conn;
 use crate::settings::PushSettings;
-use crate::state::AppState;
 
 /// One try: its outcome, and what it told of the destination (for its breaker).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,9 +27,9 @@ pub struct Tried {
 /// Sends one delivery, cut off (as unreachable) after half the lease: by then it has had every
 /// timeout of its own, and its row — reserved for the whole lease — cannot have been claimed
 /// again while it was in flight.
-pub async fn attempt(state: &AppState, d: &Delivery, now: DateTime<Utc>) -> Tried {
-    let cap = Duration::from_secs(state.settings.push.delivery_lease_secs / 2);
-    let outcome = match tokio::time::timeout(cap, send_one(state, d, now)).await {
+pub async fn attempt(ctx: &Context, d: &Delivery, now: DateTime<Utc>) -> Tried {
+    let cap = Duration::from_secs(ctx.settings.push.delivery_lease_secs / 2);
+    let outcome = match tokio::time::timeout(cap, send_one(ctx, d, now)).await {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(not_sent)) => {
             return Tried {
@@ -56,23 +57,24 @@ pub fn reach(outcome: &Outcome) -> Reach {
 
 /// Sends one delivery; `Err` when it could not go out for a reason of this server's (the
 /// database), which says nothing about the destination.
-async fn send_one(state: &AppState, d: &Delivery, now: DateTime<Utc>) -> Result<Outcome, Outcome> {
-    let settings = &state.settings;
+async fn send_one(ctx: &Context, d: &Delivery, now: DateTime<Utc>) -> Result<Outcome, Outcome> {
+    let settings = &ctx.settings;
+    let senders = &ctx.senders;
     match d.channel {
         DeliveryChannel::Webhook => {
             let id = d.target;
-            let hook = match state
-                .db(move |conn| Ok(cunxiang_storage::push::webhooks::find(conn, id)?))
-                .await
-            {
+            let found = with_conn(&ctx.pool, move |conn| {
+                anyhow::Ok(cunxiang_storage::push::webhooks::find(conn, id)?)
+            });
+            let hook = match found.await {
                 Ok(hook) => hook,
-                Err(e) => return Err(Outcome::Retry(format!("database: {}", e.code))),
+                Err(e) => return Err(Outcome::Retry(format!("database: {e}"))),
             };
             let Some(hook) = hook.filter(|h| h.active) else {
                 return Ok(Outcome::Dead("the webhook was removed".into()));
             };
             let outcome = send::webhook::send(
-                &state.webhook_http,
+                &senders.webhook,
                 &hook.url,
                 &hook.secret,
                 d.event_id,
@@ -84,13 +86,15 @@ async fn send_one(state: &AppState, d: &Delivery, now: DateTime<Utc>) -> Result<
             .await;
             Ok(outcome)
         }
-        DeliveryChannel::Wechat => {
-            Ok(
-                send::wechat::send(&state.http, settings, &state.wechat_tokens, &d.payload, now)
-                    .await,
-            )
-        }
-        DeliveryChannel::Sms => Ok(send::sms::send(&state.http, settings, &d.payload).await),
+        DeliveryChannel::Wechat => Ok(send::wechat::send(
+            &senders.http,
+            settings,
+            &senders.wechat_tokens,
+            &d.payload,
+            now,
+        )
+        .await),
+        DeliveryChannel::Sms => Ok(send::sms::send(&senders.http, settings, &d.payload).await),
     }
 }
 

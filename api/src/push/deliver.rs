@@ -18,7 +18,6 @@
 //! dedupe by event id. A send is cut off after half the lease, and the gate refuses a row it
 //! is already sending, so one instance never sends a row twice at once.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -28,11 +27,10 @@ use tokio::task::{JoinError, JoinSet};
 
 pub use super::attempt::backoff;
 use super::attempt::{attempt, judge};
-use super::gate::{Bounds, Gate, Slot, span};
-use crate::error::ApiError;
-use crate::settings::PushSettings;
+pub use super::context::{Context, Worker};
+use super::gate::{Slot, span};
+use crate::blocking::with_conn;
 use crate::shutdown::Stop;
-use crate::state::AppState;
 
 /// What one pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -61,25 +59,6 @@ impl DeliverySummary {
     }
 }
 
-/// The delivery worker of one instance: its sending bounds and breakers, and its loop.
-#[derive(Debug)]
-pub struct Worker {
-    /// Sends in flight, per destination, and the destinations' breakers.
-    pub gate: Arc<Gate>,
-    /// One claim at a time (the loop and [`run_once`] may both claim).
-    claiming: tokio::sync::Mutex<()>,
-}
-
-impl Worker {
-    /// A worker with the bounds `push` asks for, not started.
-    pub fn new(push: &PushSettings) -> Self {
-        Worker {
-            gate: Arc::new(Gate::new(Bounds::of(push))),
-            claiming: tokio::sync::Mutex::new(()),
-        }
-    }
-}
-
 /// What a send came to.
 struct Finished {
     /// What was recorded.
@@ -98,9 +77,9 @@ enum Now {
 }
 
 impl Now {
-    fn at(self, state: &AppState) -> DateTime<Utc> {
+    fn at(self, ctx: &Context) -> DateTime<Utc> {
         match self {
-            Now::Clock => state.clock.now(),
+            Now::Clock => ctx.clock.now(),
             Now::Fixed(at) => at,
         }
     }
@@ -109,8 +88,8 @@ impl Now {
 /// The loop: claims when it may start something, until `stop`; then lets the sends in flight
 /// finish and record their outcomes (the caller bounds how long it waits: any still out when
 /// it gives up are tried again when their lease runs out).
-pub async fn run(state: AppState, mut stop: Stop) {
-    let every = Duration::from_millis(state.settings.push.delivery_interval_ms.max(1));
+pub async fn run(ctx: Context, mut stop: Stop) {
+    let every = Duration::from_millis(ctx.settings.push.delivery_interval_ms.max(1));
     let mut ticker = tokio::time::interval(every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut sends = JoinSet::new();
@@ -126,8 +105,8 @@ pub async fn run(state: AppState, mut stop: Stop) {
                 freed
             }
         };
-        if claim && let Err(e) = fill(&state, &mut sends, Now::Clock).await {
-            tracing::warn!(error = %e, "claiming deliveries failed");
+        if claim && let Err(e) = fill(&ctx, &mut sends, Now::Clock).await {
+            tracing::warn!(error = format!("{e:#}"), "claiming deliveries failed");
         }
     }
     // Stopping: no more claims; the sends in flight finish and record their outcomes.
@@ -143,12 +122,12 @@ fn frees_room(finished: &Result<Finished, JoinError>) -> bool {
 /// sends finish) and tries each once, until nothing due can be claimed and nothing is in
 /// flight. Deliveries of paused destinations stay pending. For tests and tools; the server
 /// runs [`run`]'s loop.
-pub async fn run_once(state: &AppState) -> Result<DeliverySummary, ApiError> {
-    let now = Now::Fixed(state.clock.now());
+pub async fn run_once(ctx: &Context) -> anyhow::Result<DeliverySummary> {
+    let now = Now::Fixed(ctx.clock.now());
     let mut sends = JoinSet::new();
     let mut done = DeliverySummary::default();
     loop {
-        done.tried += fill(state, &mut sends, now).await?;
+        done.tried += fill(ctx, &mut sends, now).await?;
         let Some(finished) = sends.join_next().await else {
             return Ok(done);
         };
@@ -160,31 +139,28 @@ pub async fn run_once(state: &AppState) -> Result<DeliverySummary, ApiError> {
 }
 
 /// Claims due rows while slots are free, starting a send for each; returns how many started.
-async fn fill(
-    state: &AppState,
-    sends: &mut JoinSet<Finished>,
-    now: Now,
-) -> Result<usize, ApiError> {
-    let worker = state.delivery.clone();
+async fn fill(ctx: &Context, sends: &mut JoinSet<Finished>, now: Now) -> anyhow::Result<usize> {
+    let worker = ctx.worker.clone();
     let _one_claim_at_a_time = worker.claiming.lock().await;
-    let lease = span(state.settings.push.delivery_lease_secs);
+    let lease = span(ctx.settings.push.delivery_lease_secs);
     let mut started = 0;
     loop {
-        let at = now.at(state);
+        let at = now.at(ctx);
         let Some(limits) = worker.gate.limits(at) else {
             break;
         };
         // From the clock's now even in a pass at a fixed instant: the lease must outlast the
         // send whenever the pass started.
-        let lease_until = state.clock.now().max(at) + lease;
-        let claimed = state
-            .db(move |conn| Ok(claims::claim_due(conn, at, lease_until, &limits)?))
-            .await?;
+        let lease_until = ctx.clock.now().max(at) + lease;
+        let claimed = with_conn(&ctx.pool, move |conn| {
+            anyhow::Ok(claims::claim_due(conn, at, lease_until, &limits)?)
+        })
+        .await?;
         let more = claimed.more && !claimed.rows.is_empty();
         for d in claimed.rows {
             // `None`: this instance is sending it already (see `Gate::take`).
             if let Some(slot) = worker.gate.take(&d, at) {
-                sends.spawn(send(state.clone(), d, slot, now, at));
+                sends.spawn(send(ctx.clone(), d, slot, now, at));
                 started += 1;
             }
         }
@@ -197,24 +173,25 @@ async fn fill(
 
 /// Sends `d` (claimed at `claimed_at`), records the outcome and gives the slot back.
 async fn send(
-    state: AppState,
+    ctx: Context,
     d: Delivery,
     slot: Slot,
     now: Now,
     claimed_at: DateTime<Utc>,
 ) -> Finished {
-    let tried = attempt(&state, &d, claimed_at).await;
-    let at = now.at(&state);
-    let recorded = judge(&state.settings.push, &d, &tried.outcome, at);
+    let tried = attempt(&ctx, &d, claimed_at).await;
+    let at = now.at(&ctx);
+    let recorded = judge(&ctx.settings.push, &d, &tried.outcome, at);
     if !matches!(recorded, Recorded::Sent) {
         tracing::warn!(delivery = %d.id, channel = %d.channel, outcome = ?recorded, "delivery failed");
     }
     let (id, attempts, outcome) = (d.id, d.attempts, recorded.clone());
-    let stored = state
-        .db(move |conn| Ok(deliveries::record(conn, id, attempts, &outcome, at)?))
-        .await;
+    let stored = with_conn(&ctx.pool, move |conn| {
+        anyhow::Ok(deliveries::record(conn, id, attempts, &outcome, at)?)
+    })
+    .await;
     if let Err(e) = stored {
-        tracing::warn!(delivery = %d.id, error = %e,
+        tracing::warn!(delivery = %d.id, error = format!("{e:#}"),
             "delivery outcome not recorded: tried again when its lease runs out");
     }
     let freed = slot.finish(tried.reach, at);

@@ -29,18 +29,18 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use actix_web::web;
 use actix_web_lab::sse;
 use cunxiang_core::push::Reason;
 use cunxiang_core::{ReportStatus, Role};
+use cunxiang_storage::Pool;
 use cunxiang_storage::push::feed;
 use futures_util::Stream;
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::hub::{self, Hub, Item, Permit, Subscription};
+use crate::blocking::with_conn;
 use crate::error::{ApiError, ErrorCode};
-use crate::state::AppState;
 use crate::views::report::EventView;
 use cunxiang_core::visibility::{self, Relation, Sight, Viewer};
 
@@ -204,42 +204,55 @@ pub fn render(live: &hub::Live, role: Role) -> Option<sse::Event> {
     }
 }
 
+/// What opening a stream needs: this instance's hub, the database, and how many streams one
+/// person may hold (`AppState::streams`).
+#[derive(Clone)]
+pub struct Streams {
+    /// This instance's open streams and the feed they are fed from.
+    pub hub: Arc<Hub>,
+    /// Database connections (for the catch-up).
+    pub pool: Pool,
+    /// Streams one person may hold on this instance.
+    pub max_per_user: usize,
+}
+
 /// Opens `user`'s (with `role`) stream: counts it against her limit (429 `too_many_streams`
-/// past `max_streams_per_user`), registers it, fixes where it starts (`after`, or the feed's
-/// latest row) and returns the events until `until`, or until the server stops.
+/// past `max_per_user`), registers it, fixes where it starts (`after`, or the feed's latest
+/// row) and returns the events until `until`, or until the server stops.
 pub async fn open(
-    state: web::Data<AppState>,
+    streams: Streams,
     user: Uuid,
     role: Role,
     after: Option<i64>,
     until: tokio::time::Instant,
 ) -> Result<impl Stream<Item = sse::Event> + 'static, ApiError> {
-    let hub = state.hub.clone();
-    let permit = hub
-        .admit(user, state.settings.push.max_streams_per_user)
-        .ok_or_else(|| {
-            ApiError::new(
-                actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-                ErrorCode::TooManyStreams,
-                "you already hold the most live streams allowed; close one first",
-            )
-        })?;
+    let Streams {
+        hub,
+        pool,
+        max_per_user,
+    } = streams;
+    let permit = hub.admit(user, max_per_user).ok_or_else(|| {
+        ApiError::new(
+            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::TooManyStreams,
+            "you already hold the most live streams allowed; close one first",
+        )
+    })?;
     let closing = hub.closing();
     let sub = hub.subscribe(user);
     // Read after registering: every row above it reaches the registration.
-    let latest = state.db(|conn| Ok(feed::latest(conn)?)).await?;
+    let latest = with_conn(&pool, |conn| Ok::<_, ApiError>(feed::latest(conn)?)).await?;
     let fetch = move |from: i64| {
-        let state = state.clone();
+        let pool = pool.clone();
         async move {
-            state
-                .db(move |conn| {
-                    let rows = feed::after(conn, from, Some(user), CATCH_UP_PAGE)?;
-                    let full = rows.len() as i64 >= CATCH_UP_PAGE;
-                    let end = rows.last().map_or(from, |r| r.seq);
-                    let items = hub::enrich(rows);
-                    Ok(Page { items, end, full })
-                })
-                .await
+            with_conn(&pool, move |conn| {
+                let rows = feed::after(conn, from, Some(user), CATCH_UP_PAGE)?;
+                let full = rows.len() as i64 >= CATCH_UP_PAGE;
+                let end = rows.last().map_or(from, |r| r.seq);
+                let items = hub::enrich(rows);
+                Ok::<_, ApiError>(Page { items, end, full })
+            })
+            .await
         }
     };
     let feed = Feed::new(hub, sub, user, after, latest, fetch);

@@ -86,6 +86,6 @@ pub async fn stream(
     }
     let until = tokio::time::Instant::now() + Duration::from_secs(left.unsigned_abs());
     let heartbeat = Duration::from_secs(state.settings.push.heartbeat_secs.max(1));
-    let events = stream::open(state, me.user.id, me.user.role, after, until).await?;
+    let events = stream::open(state.streams(), me.user.id, me.user.role, after, until).await?;
     Ok(Sse::from_infallible_stream(events).with_keep_alive(heartbeat))
 }
