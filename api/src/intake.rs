@@ -7,6 +7,7 @@
 //! account, and the policy values it needs, never the HTTP request or the settings.
 
 use chrono::{DateTime, Duration, Utc};
+use cunxiang_core::ReportId;
 use cunxiang_core::coords::LonLat;
 use cunxiang_core::identity::mask_phone;
 use cunxiang_core::report::{self, Channel, LocationSource};
@@ -213,7 +214,7 @@ fn store(
         None => f.account.clone(),
         Some((phone, name)) => villager_for(conn, phone, name.as_deref())?,
     };
-    let id = Uuid::now_v7();
+    let id = ReportId::new();
     let parties = Parties {
         reporter: reporter.id,
         submitted_by: f.account.id,

@@ -281,6 +281,7 @@ async fn register_and_report(srv: &Server, db: &Scratch, receiver: &Receiver) ->
 
 /// The report's events a webhook hears of (every non-internal one), and their deliveries.
 fn outbox(db: &Scratch, report: Uuid) -> (BTreeSet<Uuid>, Vec<Delivery>) {
+    let report = cunxiang_core::ReportId(report);
     let mut conn = db.connect();
     let events = cunxiang_storage::reports::events::of_report(&mut conn, report).unwrap();
     assert!(events.len() >= 2, "submitted and assigned: {events:?}");

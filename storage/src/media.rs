@@ -2,6 +2,7 @@
 //! the report is submitted. The image bytes live in the blob store ([`crate::blobs`]).
 
 use chrono::{DateTime, Utc};
+use cunxiang_core::ReportId;
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -41,7 +42,7 @@ pub struct Media {
     /// EXIF GPS, WGS-84 `(lat, lon)`.
     pub gps: Option<(f64, f64)>,
     /// The report it is attached to.
-    pub report_id: Option<Uuid>,
+    pub report_id: Option<ReportId>,
     /// Its place among the report's photos (0-based).
     pub position: Option<i32>,
     /// The timeline event it is evidence of (a resolve photo); `None` for the report's own.
@@ -115,7 +116,7 @@ impl MediaRow {
             report_id: self
                 .report_id
                 .as_deref()
-                .map(|r| parse_id("media", r))
+                .map(|r| parse_id("media", r).map(ReportId))
                 .transpose()?,
             position: self.position,
             event_id: self
@@ -189,7 +190,7 @@ pub fn find_by_sha(conn: &mut DbConn, uploader: Uuid, sha256: &str) -> Result<Op
 /// Attaches photos to a report in the given order. Returns how many rows changed: only
 /// photos still unattached are taken, so a count short of `ids.len()` means one was taken
 /// meanwhile (the caller rolls back).
-pub fn attach(conn: &mut DbConn, ids: &[Uuid], report_id: Uuid) -> Result<usize> {
+pub fn attach(conn: &mut DbConn, ids: &[Uuid], report_id: ReportId) -> Result<usize> {
     attach_to(conn, ids, report_id, None)
 }
 
@@ -198,7 +199,7 @@ pub fn attach(conn: &mut DbConn, ids: &[Uuid], report_id: Uuid) -> Result<usize>
 pub fn attach_evidence(
     conn: &mut DbConn,
     ids: &[Uuid],
-    report_id: Uuid,
+    report_id: ReportId,
     event_id: Uuid,
 ) -> Result<usize> {
     attach_to(conn, ids, report_id, Some(event_id))
@@ -207,7 +208,7 @@ pub fn attach_evidence(
 fn attach_to(
     conn: &mut DbConn,
     ids: &[Uuid],
-    report_id: Uuid,
+    report_id: ReportId,
     event_id: Option<Uuid>,
 ) -> Result<usize> {
     let mut changed = 0;
@@ -228,7 +229,7 @@ fn attach_to(
 }
 
 /// The evidence photos of a report's events, by event and then in order.
-pub fn of_events(conn: &mut DbConn, report_id: Uuid) -> Result<Vec<Media>> {
+pub fn of_events(conn: &mut DbConn, report_id: ReportId) -> Result<Vec<Media>> {
     media::table
         .filter(media::report_id.eq(report_id.to_string()))
         .filter(media::event_id.is_not_null())
@@ -241,8 +242,8 @@ pub fn of_events(conn: &mut DbConn, report_id: Uuid) -> Result<Vec<Media>> {
 }
 
 /// The own photos (not evidence) of several reports, by report and then in order.
-pub fn of_reports(conn: &mut DbConn, report_ids: &[Uuid]) -> Result<Vec<Media>> {
-    let ids: Vec<String> = report_ids.iter().map(Uuid::to_string).collect();
+pub fn of_reports(conn: &mut DbConn, report_ids: &[ReportId]) -> Result<Vec<Media>> {
+    let ids: Vec<String> = report_ids.iter().map(ReportId::to_string).collect();
     media::table
         .filter(media::report_id.eq_any(ids))
         .filter(media::event_id.is_null())

@@ -1,6 +1,7 @@
 //! What the Open311 façade keeps beside a report: the `media_url` its client sent with the
 //! POST (`open311_media_urls`), echoed back when the request is read and never fetched.
 
+use cunxiang_core::ReportId;
 use std::collections::HashMap;
 
 use diesel::prelude::*;
@@ -11,7 +12,7 @@ use crate::error::Result;
 use crate::schema::open311_media_urls as urls;
 
 /// Keeps the client's `media_url` for a report just filed.
-pub fn save_media_url(conn: &mut DbConn, report_id: Uuid, url: &str) -> Result<()> {
+pub fn save_media_url(conn: &mut DbConn, report_id: ReportId, url: &str) -> Result<()> {
     diesel::insert_into(urls::table)
         .values((urls::report_id.eq(report_id.to_string()), urls::url.eq(url)))
         .execute(conn)?;
@@ -19,14 +20,14 @@ pub fn save_media_url(conn: &mut DbConn, report_id: Uuid, url: &str) -> Result<(
 }
 
 /// The client-sent `media_url` of each of these reports that has one.
-pub fn media_urls(conn: &mut DbConn, report_ids: &[Uuid]) -> Result<HashMap<Uuid, String>> {
-    let ids: Vec<String> = report_ids.iter().map(Uuid::to_string).collect();
+pub fn media_urls(conn: &mut DbConn, report_ids: &[ReportId]) -> Result<HashMap<ReportId, String>> {
+    let ids: Vec<String> = report_ids.iter().map(ReportId::to_string).collect();
     let rows: Vec<(String, String)> = urls::table
         .filter(urls::report_id.eq_any(&ids))
         .select((urls::report_id, urls::url))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, url)| Uuid::parse_str(&id).ok().map(|id| (id, url)))
+        .filter_map(|(id, url)| Uuid::parse_str(&id).ok().map(|id| (ReportId(id), url)))
         .collect())
 }

@@ -8,6 +8,7 @@ pub mod listing;
 mod row;
 
 use chrono::{DateTime, Utc};
+use cunxiang_core::ReportId;
 use cunxiang_core::lifecycle::ReportStatus;
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -47,7 +48,7 @@ pub fn next_case_sequence(conn: &mut DbConn, prefix: &str, day: &str) -> Result<
 
 /// Gives a report inserted moments ago in the same transaction its case number (taken late
 /// with [`next_case_sequence`]).
-pub fn set_case_number(conn: &mut DbConn, id: Uuid, case_number: &str) -> Result<()> {
+pub fn set_case_number(conn: &mut DbConn, id: ReportId, case_number: &str) -> Result<()> {
     diesel::update(reports::table.find(id.to_string()))
         .set(reports::case_number.eq(case_number))
         .execute(conn)?;
@@ -64,7 +65,7 @@ pub fn insert(conn: &mut DbConn, new: &NewReport) -> Result<Report> {
 }
 
 /// The report with this id.
-pub fn find(conn: &mut DbConn, id: Uuid) -> Result<Option<Report>> {
+pub fn find(conn: &mut DbConn, id: ReportId) -> Result<Option<Report>> {
     reports::table
         .find(id.to_string())
         .select(row::ReportRow::as_select())
@@ -88,15 +89,15 @@ pub fn find_by_case(conn: &mut DbConn, case_number: &str) -> Result<Option<Repor
 /// The case numbers of these reports.
 pub fn case_numbers(
     conn: &mut DbConn,
-    ids: &[Uuid],
-) -> Result<std::collections::HashMap<Uuid, String>> {
-    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    ids: &[ReportId],
+) -> Result<std::collections::HashMap<ReportId, String>> {
+    let ids: Vec<String> = ids.iter().map(ReportId::to_string).collect();
     let rows: Vec<(String, String)> = reports::table
         .filter(reports::id.eq_any(ids))
         .select((reports::id, reports::case_number))
         .load(conn)?;
     rows.into_iter()
-        .map(|(id, case)| Ok((crate::regions::parse_id("reports", &id)?, case)))
+        .map(|(id, case)| Ok((ReportId(crate::regions::parse_id("reports", &id)?), case)))
         .collect()
 }
 
@@ -166,7 +167,7 @@ pub fn open_in_box(
 }
 
 /// Adds a follower; `false` when she already follows. Keeps `follower_count` in step.
-pub fn follow(conn: &mut DbConn, report_id: Uuid, user_id: Uuid) -> Result<bool> {
+pub fn follow(conn: &mut DbConn, report_id: ReportId, user_id: Uuid) -> Result<bool> {
     let add = diesel::insert_into(report_followers::table)
         .values((
             report_followers::report_id.eq(report_id.to_string()),

@@ -3,6 +3,7 @@
 //! report; one left unanswered past its deadline is escalated once by the deadline worker.
 
 use chrono::{DateTime, Utc};
+use cunxiang_core::ReportId;
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -21,7 +22,7 @@ pub struct Order {
     /// Stable id (UUIDv7).
     pub id: Uuid,
     /// The report.
-    pub report_id: Uuid,
+    pub report_id: ReportId,
     /// The supervisor who issued it.
     pub issued_by: Uuid,
     /// The unit it is addressed to (the report's unit when issued).
@@ -69,7 +70,7 @@ impl OrderRow {
         let opt = |v: Option<&str>| v.map(|v| parse_id("supervision_orders", v)).transpose();
         Ok(Order {
             id: parse_id("supervision_orders", &self.id)?,
-            report_id: parse_id("supervision_orders", &self.report_id)?,
+            report_id: ReportId(parse_id("supervision_orders", &self.report_id)?),
             issued_by: parse_id("supervision_orders", &self.issued_by)?,
             unit_id: opt(self.unit_id.as_deref())?,
             region_path: self.region_path,
@@ -124,7 +125,7 @@ pub fn find(conn: &mut DbConn, id: Uuid) -> Result<Option<Order>> {
 }
 
 /// A report's open orders, oldest first.
-pub fn open_of_report(conn: &mut DbConn, report_id: Uuid) -> Result<Vec<Order>> {
+pub fn open_of_report(conn: &mut DbConn, report_id: ReportId) -> Result<Vec<Order>> {
     load(
         so::table
             .filter(so::report_id.eq(report_id.to_string()))
@@ -159,7 +160,7 @@ pub fn answer(
 }
 
 /// Closes a report's open orders (the report closed or was rejected); how many there were.
-pub fn close_for_report(conn: &mut DbConn, report_id: Uuid) -> Result<usize> {
+pub fn close_for_report(conn: &mut DbConn, report_id: ReportId) -> Result<usize> {
     Ok(diesel::update(
         so::table
             .filter(so::report_id.eq(report_id.to_string()))

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use cunxiang_core::EventKind;
+use cunxiang_core::ReportId;
 use cunxiang_core::lifecycle::schedule::Deadlines;
 use cunxiang_core::lifecycle::{ReportStatus, limits, submit};
 use cunxiang_storage::reports::events::ReportEvent;
@@ -24,7 +25,7 @@ pub(super) struct Parties {
 
 /// The new report's row, placed and with its clocks running.
 pub(super) fn new_record(
-    id: Uuid,
+    id: ReportId,
     s: &Submission,
     placement: &Placement,
     category: &cunxiang_core::Category,

@@ -8,10 +8,10 @@
 //! `From<ActError> for ApiError`). Refusals keep their core type ([`Refusal`]) inside it.
 
 use cunxiang_core::Actor;
+use cunxiang_core::ReportId;
 use cunxiang_core::lifecycle::{Action, apply};
 use cunxiang_storage::DbConn;
 use cunxiang_storage::reports::Report;
-use uuid::Uuid;
 
 pub use super::step::{Act, ActError, Who};
 use super::{load, persist};
@@ -23,7 +23,7 @@ use cunxiang_core::visibility::{Sight, sight_of};
 pub fn act_on(
     conn: &mut DbConn,
     me: &Actor,
-    id: Uuid,
+    id: ReportId,
     act: &Act<'_>,
 ) -> Result<(Report, Sight), ActError> {
     cunxiang_storage::conn::transaction(conn, |conn| {

@@ -5,6 +5,7 @@
 //! PostgreSQL it is claimed with `FOR UPDATE SKIP LOCKED`, so several instances share the work
 //! without doing anything twice.
 
+use cunxiang_core::ReportId;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Utc};
@@ -111,7 +112,7 @@ fn one_report(
     now: DateTime<Utc>,
     (settings, routing): (&Settings, &RoutingCache),
     done: &mut TickSummary,
-    claimed: &mut Option<Uuid>,
+    claimed: &mut Option<ReportId>,
 ) -> anyhow::Result<bool> {
     cunxiang_storage::conn::transaction(conn, |conn| {
         let Some(id) = cunxiang_storage::reports::change::claim_due(conn, now)? else {

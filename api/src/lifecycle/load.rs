@@ -3,6 +3,7 @@
 //! photos or original report it names. Only reads; nothing here decides.
 
 use chrono::{DateTime, Duration, Utc};
+use cunxiang_core::ReportId;
 use cunxiang_core::coords::LonLat;
 use cunxiang_core::lifecycle::{
     Action, Destination, Facts, Loaded, OrderRef, Original, Photo, ReportStatus, Standing,
@@ -147,7 +148,7 @@ fn original(
         return Ok(None);
     };
     let found = match Uuid::parse_str(named) {
-        Ok(id) => cunxiang_storage::reports::find(conn, id)?,
+        Ok(id) => cunxiang_storage::reports::find(conn, ReportId(id))?,
         Err(_) => cunxiang_storage::reports::find_by_case(conn, named)?,
     };
     let visible = match (found, who) {

@@ -39,7 +39,7 @@ pub(super) struct Filing<'a> {
 /// What a filing became: the answer's `service_request_id` and `service_notice`.
 pub(super) struct Filed {
     /// The new report's id.
-    pub id: Uuid,
+    pub id: cunxiang_core::ReportId,
     /// Its case number.
     pub case_number: String,
     /// The unit it was routed to; `None` while it waits in a dispatch queue.

@@ -4,6 +4,7 @@
 //! `GET requests/{id}` and `GET tokens/{token}`. Readers are anonymous, so they see what any
 //! villager sees: reports of public categories, never who reported them.
 
+use cunxiang_core::ReportId;
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
@@ -58,7 +59,7 @@ fn status_notes(s: ReportStatus) -> &'static str {
 fn request(
     p: &ReportParts,
     names: &HashMap<String, String>,
-    sent: &HashMap<Uuid, String>,
+    sent: &HashMap<ReportId, String>,
     base: &str,
 ) -> Value {
     let r = &p.report;
@@ -111,7 +112,7 @@ fn as_requests(conn: &mut DbConn, reports: Vec<Report>, base: &str) -> Result<Va
         .iter()
         .map(|c| (c.code.clone(), c.name.clone()))
         .collect();
-    let ids: Vec<Uuid> = reports.iter().map(|r| r.id).collect();
+    let ids: Vec<ReportId> = reports.iter().map(|r| r.id).collect();
     let sent = cunxiang_storage::open311::media_urls(conn, &ids)?;
     let parts = ReportParts::load_many(conn, reports)?;
     Ok(Value::Array(
@@ -152,7 +153,7 @@ fn all(pairs: &[(String, String)], key: &str) -> Vec<String> {
 
 /// What `GET requests` asked for.
 enum Query {
-    Ids(Vec<Uuid>),
+    Ids(Vec<ReportId>),
     Filter(ReportFilter),
 }
 
@@ -166,7 +167,7 @@ fn parse_query(
         let ids = ids
             .split(',')
             .map(|id| {
-                Uuid::parse_str(id.trim()).map_err(|_| {
+                Uuid::parse_str(id.trim()).map(ReportId).map_err(|_| {
                     Open311Error::bad(format!("service_request_id {id} is not a request id"))
                 })
             })
@@ -264,7 +265,7 @@ async fn by_id(
     format: Format,
 ) -> Result<HttpResponse, Open311Error> {
     let missing = || Open311Error::new(StatusCode::NOT_FOUND, format!("no request {id}"));
-    let id = Uuid::parse_str(id).map_err(|_| missing())?;
+    let id = ReportId(Uuid::parse_str(id).map_err(|_| missing())?);
     let base = base_url(state, req);
     let body = state
         .db(move |conn| {
@@ -305,7 +306,7 @@ pub async fn token(
     let (token, format) = split_format(&name)?;
     let missing =
         || Open311Error::new(StatusCode::NOT_FOUND, format!("no token {token}")).in_format(format);
-    let id = Uuid::parse_str(token).map_err(|_| missing())?;
+    let id = ReportId(Uuid::parse_str(token).map_err(|_| missing())?);
     // A POST answered this token, so it resolves whatever the service (a private one's
     // request then stays unreadable here); other reports' ids resolve when they are public.
     let exists = state

@@ -330,7 +330,7 @@ pub(crate) fn sample(seq: i64, user: Uuid) -> Item {
             anonymous: false,
             event: cunxiang_storage::reports::events::ReportEvent {
                 id: Uuid::now_v7(),
-                report_id: Uuid::nil(),
+                report_id: cunxiang_core::ReportId(Uuid::nil()),
                 kind: cunxiang_core::EventKind::Resolved,
                 actor_id: None,
                 unit_id: None,

@@ -11,9 +11,9 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use cunxiang_core::EventKind;
+use cunxiang_core::ReportId;
 use cunxiang_core::lifecycle::ReportStatus;
 use serde_json::{Map, Value, json};
-use uuid::Uuid;
 
 use crate::settings::WechatTemplate;
 
@@ -21,7 +21,7 @@ use crate::settings::WechatTemplate;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vars {
     /// The report.
-    pub report_id: Uuid,
+    pub report_id: ReportId,
     /// Its case number (`{case_number}`).
     pub case_number: String,
     /// The event kind, e.g. `accepted` (`{kind}`).
@@ -170,7 +170,9 @@ mod tests {
 
     fn vars() -> Vars {
         Vars {
-            report_id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0001),
+            report_id: ReportId(uuid::Uuid::from_u128(
+                0x0193_0000_0000_7000_8000_0000_0000_0001,
+            )),
             case_number: "GX20261129-0007".into(),
             kind: EventKind::Accepted,
             status: ReportStatus::Accepted,

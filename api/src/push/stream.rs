@@ -26,6 +26,7 @@
 //! and ends, so a graceful shutdown does not wait for streams and clients reconnect (to
 //! another instance, or to this one once it is back) with the last id they got.
 
+use cunxiang_core::ReportId;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -158,7 +159,7 @@ pub fn sight(role: Role, reason: Reason, is_reporter: bool) -> Sight {
 
 #[derive(Serialize)]
 struct ReportRef<'a> {
-    id: Uuid,
+    id: ReportId,
     case_number: &'a str,
     status: ReportStatus,
 }

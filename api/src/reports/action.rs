@@ -4,8 +4,8 @@
 //! ([`crate::lifecycle::act::act_on`]). The answer is the report as the caller now sees it.
 
 use actix_web::{HttpRequest, web};
+use cunxiang_core::ReportId;
 use cunxiang_core::lifecycle::Action;
-use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorCode};
@@ -49,7 +49,7 @@ pub async fn act(
     state: web::Data<AppState>,
     me: AuthUser,
     req: HttpRequest,
-    path: web::Path<Uuid>,
+    path: web::Path<ReportId>,
     bytes: web::Bytes,
 ) -> Result<web::Json<ReportView>, ApiError> {
     let action = action_of(&req)?;

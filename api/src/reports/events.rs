@@ -3,6 +3,7 @@
 //! (internal events for staff only), oldest first.
 
 use actix_web::web;
+use cunxiang_core::ReportId;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -37,7 +38,7 @@ pub struct EventPage {
 pub async fn list(
     state: web::Data<AppState>,
     me: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<ReportId>,
     query: web::Query<EventQuery>,
 ) -> Result<web::Json<EventPage>, ApiError> {
     let id = path.into_inner();

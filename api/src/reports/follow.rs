@@ -2,9 +2,9 @@
 //! (idempotent; the reporter follows her own anyway).
 
 use actix_web::web;
+use cunxiang_core::ReportId;
 use cunxiang_core::lifecycle::{self, Action, Facts, Standing};
 use serde::Serialize;
-use uuid::Uuid;
 
 use super::access::visible;
 use crate::auth::AuthUser;
@@ -14,7 +14,7 @@ use crate::state::AppState;
 /// Response of `POST /v1/reports/{id}/follow`.
 #[derive(Debug, Serialize)]
 pub struct Following {
-    report_id: Uuid,
+    report_id: ReportId,
     following: bool,
     follower_count: i32,
 }
@@ -23,7 +23,7 @@ pub struct Following {
 pub async fn follow(
     state: web::Data<AppState>,
     me: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<ReportId>,
 ) -> Result<web::Json<Following>, ApiError> {
     let id = path.into_inner();
     let answer = state

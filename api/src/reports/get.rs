@@ -1,7 +1,7 @@
 //! `GET /v1/reports/{id}`: one report with its photos and timeline, as the caller may see it.
 
 use actix_web::web;
-use uuid::Uuid;
+use cunxiang_core::ReportId;
 
 use super::access::visible;
 use crate::auth::AuthUser;
@@ -13,7 +13,7 @@ use crate::views::report::{ReportParts, ReportView};
 pub async fn get(
     state: web::Data<AppState>,
     me: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<ReportId>,
 ) -> Result<web::Json<ReportView>, ApiError> {
     let id = path.into_inner();
     let now = state.clock.now();

@@ -4,6 +4,7 @@
 
 use actix_web::{HttpRequest, web};
 use chrono::{DateTime, Utc};
+use cunxiang_core::ReportId;
 use cunxiang_core::push::{DeliveryChannel, DeliveryStatus};
 use cunxiang_core::{Permission, Target};
 use cunxiang_storage::push::deliveries::{self, Delivery, DeliveryFilter};
@@ -22,7 +23,7 @@ use crate::state::AppState;
 pub struct DeliveryView {
     id: Uuid,
     event_id: Uuid,
-    report_id: Uuid,
+    report_id: ReportId,
     channel: DeliveryChannel,
     /// The webhook id (webhook) or the user id (wechat, sms).
     target: Uuid,

@@ -7,6 +7,7 @@ use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
+use cunxiang_core::ReportId;
 use cunxiang_core::{Permission, Target};
 use cunxiang_storage::media::Media;
 use serde::Serialize;
@@ -33,7 +34,7 @@ pub struct MediaView {
     captured_at: Option<DateTime<Utc>>,
     /// EXIF GPS position, WGS-84 (uploader only).
     location: Option<Gps>,
-    report_id: Option<Uuid>,
+    report_id: Option<ReportId>,
     created_at: DateTime<Utc>,
 }
 

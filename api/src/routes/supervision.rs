@@ -3,6 +3,7 @@
 
 use actix_web::web;
 use chrono::{DateTime, Utc};
+use cunxiang_core::ReportId;
 use cunxiang_core::{Permission, Target};
 use cunxiang_storage::supervision::{Order, OrderStatus};
 use serde::{Deserialize, Serialize};
@@ -27,7 +28,7 @@ pub struct OrderQuery {
 #[derive(Debug, Serialize)]
 pub struct OrderView {
     id: Uuid,
-    report_id: Uuid,
+    report_id: ReportId,
     case_number: String,
     unit_id: Option<Uuid>,
     issued_by: Uuid,
@@ -93,7 +94,7 @@ pub async fn list(
                 cursor.as_deref(),
                 limit,
             )?;
-            let ids: Vec<Uuid> = page.items.iter().map(|o| o.report_id).collect();
+            let ids: Vec<ReportId> = page.items.iter().map(|o| o.report_id).collect();
             let cases = cunxiang_storage::reports::case_numbers(conn, &ids)?;
             Ok(OrderPage {
                 items: page

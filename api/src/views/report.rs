@@ -1,5 +1,6 @@
 //! How a report looks in responses, cut to what the reader may see (see [`super::access`]).
 
+use cunxiang_core::ReportId;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -21,7 +22,7 @@ use cunxiang_core::visibility::Sight;
 /// A report as the API shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportView {
-    id: Uuid,
+    id: ReportId,
     case_number: String,
     category: String,
     description: String,
@@ -53,7 +54,7 @@ pub struct ReportView {
     rating_text: Option<String>,
     reopen_count: i32,
     escalation_count: i32,
-    duplicate_of: Option<Uuid>,
+    duplicate_of: Option<ReportId>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     photos: Vec<PhotoView>,
@@ -64,7 +65,7 @@ pub struct ReportView {
 
 impl ReportView {
     /// The report's id.
-    pub fn id(&self) -> Uuid {
+    pub fn id(&self) -> ReportId {
         self.id
     }
 
@@ -236,10 +237,10 @@ impl ReportParts {
     /// Reads what views of several reports need (without timelines) in three queries, not
     /// three per report; the order is kept.
     pub fn load_many(conn: &mut DbConn, reports: Vec<Report>) -> Result<Vec<Self>, StorageError> {
-        let ids: Vec<Uuid> = reports.iter().map(|r| r.id).collect();
+        let ids: Vec<ReportId> = reports.iter().map(|r| r.id).collect();
         let reporter_ids: Vec<Uuid> = reports.iter().map(|r| r.reporter_id).collect();
         let unit_ids: Vec<Uuid> = reports.iter().filter_map(|r| r.unit_id).collect();
-        let mut photos: HashMap<Uuid, Vec<Media>> = HashMap::new();
+        let mut photos: HashMap<ReportId, Vec<Media>> = HashMap::new();
         for m in cunxiang_storage::media::of_reports(conn, &ids)? {
             if let Some(report) = m.report_id {
                 photos.entry(report).or_default().push(m);

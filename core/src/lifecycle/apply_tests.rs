@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::schedule::{Alerted, Deadline, Deadlines};
 use super::*;
 use crate::report::{Channel, Progress, Report};
-use crate::{Category, EventKind, RegionLevel, Role, Unit, UnitKind};
+use crate::{Category, EventKind, RegionLevel, ReportId, Role, Unit, UnitKind};
 
 const GRID_TEAM: Uuid = Uuid::from_u128(10);
 const TOWNSHIP: Uuid = Uuid::from_u128(11);
@@ -22,7 +22,7 @@ fn now() -> DateTime<Utc> {
 
 fn report(status: ReportStatus) -> Report {
     Report {
-        id: Uuid::from_u128(1),
+        id: ReportId(Uuid::from_u128(1)),
         case_number: "YJ-20261205-0001".into(),
         reporter_id: VILLAGER,
         submitted_by: VILLAGER,

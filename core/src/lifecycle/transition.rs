@@ -10,7 +10,7 @@ use super::schedule::Deadline;
 use super::{Facts, Standing};
 use crate::coords::LonLat;
 use crate::report::Report;
-use crate::{Category, EventKind, Role, Unit};
+use crate::{Category, EventKind, ReportId, Role, Unit};
 
 /// A checked action request (the body of `POST /v1/reports/{id}/{action}`, or the deadline
 /// worker's empty one).
@@ -107,7 +107,7 @@ pub struct Photo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Original {
     /// Its id.
-    pub id: Uuid,
+    pub id: ReportId,
     /// Its case number.
     pub case_number: String,
 }

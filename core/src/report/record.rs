@@ -4,16 +4,16 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Channel, LocationSource};
-use crate::RegionLevel;
 use crate::lifecycle::ReportStatus;
 use crate::lifecycle::schedule::Deadlines;
+use crate::{RegionLevel, ReportId};
 
 /// A report (上报事项) as the lifecycle knows it: what was filed, where it stands, who holds
 /// it, its deadlines and its progress. Storage reads and writes it whole.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     /// Stable id (UUIDv7).
-    pub id: Uuid,
+    pub id: ReportId,
     /// Human case number, e.g. `YJ-20261128-0042`.
     pub case_number: String,
     /// The villager it is about.
@@ -76,7 +76,7 @@ pub struct Progress {
     /// How many times it went up the ladder.
     pub escalation_count: i32,
     /// The report this one was rejected as a duplicate of.
-    pub duplicate_of: Option<Uuid>,
+    pub duplicate_of: Option<ReportId>,
 }
 
 /// A stored location (WGS-84) with its accuracy and origin.

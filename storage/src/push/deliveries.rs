@@ -4,6 +4,7 @@
 //! mid-send leaves the row to be tried again), sends them and records the outcome here.
 
 use chrono::{DateTime, Utc};
+use cunxiang_core::ReportId;
 use cunxiang_core::push::{DeliveryChannel, DeliveryStatus};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -22,7 +23,7 @@ pub struct Delivery {
     /// The event it reports.
     pub event_id: Uuid,
     /// The event's report.
-    pub report_id: Uuid,
+    pub report_id: ReportId,
     /// Where it goes.
     pub channel: DeliveryChannel,
     /// The webhook id (webhook) or the user id (wechat, sms).
@@ -51,7 +52,7 @@ pub struct NewDelivery {
     /// The event it reports.
     pub event_id: Uuid,
     /// The event's report.
-    pub report_id: Uuid,
+    pub report_id: ReportId,
     /// Where it goes.
     pub channel: DeliveryChannel,
     /// The webhook id or user id.
@@ -84,7 +85,7 @@ impl DeliveryRow {
         Ok(Delivery {
             id: id(&self.id)?,
             event_id: id(&self.event_id)?,
-            report_id: id(&self.report_id)?,
+            report_id: ReportId(id(&self.report_id)?),
             channel: self.channel,
             target: id(&self.target)?,
             payload: self.payload,

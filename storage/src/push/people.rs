@@ -1,6 +1,7 @@
 //! The people a report concerns, looked up when one of its events is written: followers,
 //! members of units, supervisors over a region, and how to reach each (role, phone, WeChat).
 
+use cunxiang_core::ReportId;
 use cunxiang_core::{Role, UserStatus};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -30,7 +31,7 @@ fn ids(table: &'static str, rows: Vec<String>) -> Result<Vec<Uuid>> {
 }
 
 /// The report's "me too" followers.
-pub fn followers(conn: &mut DbConn, report_id: Uuid) -> Result<Vec<Uuid>> {
+pub fn followers(conn: &mut DbConn, report_id: ReportId) -> Result<Vec<Uuid>> {
     let rows = report_followers::table
         .filter(report_followers::report_id.eq(report_id.to_string()))
         .select(report_followers::user_id)

@@ -2,6 +2,7 @@
 //! check, and finding the reports that a queue or the deadline worker needs.
 
 use chrono::{DateTime, Utc};
+use cunxiang_core::ReportId;
 use cunxiang_core::lifecycle::ReportStatus;
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -17,7 +18,7 @@ use crate::time;
 /// PostgreSQL the row lock, on SQLite the database write lock (a transaction that read first
 /// could not upgrade under a concurrent writer). Concurrent actions on one report therefore
 /// queue, and each sees the state the previous one left. `false` when there is no such report.
-pub fn lock(conn: &mut DbConn, id: Uuid) -> Result<bool> {
+pub fn lock(conn: &mut DbConn, id: ReportId) -> Result<bool> {
     let n = diesel::update(reports::table.find(id.to_string()))
         .set(reports::version.eq(reports::version))
         .execute(conn)?;
@@ -43,7 +44,7 @@ pub fn update(conn: &mut DbConn, record: &Report, expected: i32) -> Result<bool>
 /// Call it inside a transaction: on PostgreSQL the row stays locked until commit and rows that
 /// another instance holds are skipped (`FOR NO KEY UPDATE SKIP LOCKED`); on SQLite the
 /// transaction holds the write lock ([`crate::conn::transaction`] begins as a writer).
-pub fn claim_due(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Option<Uuid>> {
+pub fn claim_due(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Option<ReportId>> {
     let query = reports::table
         .filter(reports::next_due_at.le(time::to_db(now)))
         .order(reports::next_due_at)
@@ -59,13 +60,13 @@ pub fn claim_due(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Option<Uuid>> 
             .first(c)
             .optional()?,
     };
-    id.map(|id| crate::regions::parse_id("reports", &id))
+    id.map(|id| crate::regions::parse_id("reports", &id).map(ReportId))
         .transpose()
 }
 
 /// Pushes a report's next deadline step to `until` (a step that failed is retried later
 /// instead of blocking the worker).
-pub fn postpone(conn: &mut DbConn, id: Uuid, until: DateTime<Utc>) -> Result<()> {
+pub fn postpone(conn: &mut DbConn, id: ReportId, until: DateTime<Utc>) -> Result<()> {
     diesel::update(reports::table.find(id.to_string()))
         .set(reports::next_due_at.eq(time::to_db(until)))
         .execute(conn)?;

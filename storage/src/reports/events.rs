@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use cunxiang_core::EventKind;
+use cunxiang_core::ReportId;
 use diesel::prelude::*;
 use serde_json::Value;
 use uuid::Uuid;
@@ -19,7 +20,7 @@ pub struct ReportEvent {
     /// Stable id (UUIDv7: time-ordered).
     pub id: Uuid,
     /// The report.
-    pub report_id: Uuid,
+    pub report_id: ReportId,
     /// What happened.
     pub kind: EventKind,
     /// Who did it; `None` for the system.
@@ -55,7 +56,7 @@ impl EventRow {
         let opt = |v: Option<&str>| v.map(|v| parse_id("report_events", v)).transpose();
         Ok(ReportEvent {
             id: parse_id("report_events", &self.id)?,
-            report_id: parse_id("report_events", &self.report_id)?,
+            report_id: ReportId(parse_id("report_events", &self.report_id)?),
             kind: self.kind,
             actor_id: opt(self.actor_id.as_deref())?,
             unit_id: opt(self.unit_id.as_deref())?,
@@ -90,7 +91,7 @@ pub fn insert(conn: &mut DbConn, event: &ReportEvent) -> Result<()> {
 }
 
 /// A report's timeline, oldest first.
-pub fn of_report(conn: &mut DbConn, report_id: Uuid) -> Result<Vec<ReportEvent>> {
+pub fn of_report(conn: &mut DbConn, report_id: ReportId) -> Result<Vec<ReportEvent>> {
     report_events::table
         .filter(report_events::report_id.eq(report_id.to_string()))
         .order(report_events::id)

@@ -1,5 +1,6 @@
 //! Idempotency keys of `POST /v1/reports`: (user, key) → the request's hash and the report made.
 
+use cunxiang_core::ReportId;
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -15,7 +16,7 @@ pub struct UsedKey {
     /// SHA-256 (hex) of the canonical request.
     pub request_hash: String,
     /// The report.
-    pub report_id: Uuid,
+    pub report_id: ReportId,
 }
 
 /// The report made under this key, if any.
@@ -28,7 +29,7 @@ pub fn find(conn: &mut DbConn, user_id: Uuid, key: &str) -> Result<Option<UsedKe
     row.map(|(request_hash, report)| {
         Ok(UsedKey {
             request_hash,
-            report_id: parse_id("idempotency_keys", &report)?,
+            report_id: ReportId(parse_id("idempotency_keys", &report)?),
         })
     })
     .transpose()
@@ -41,7 +42,7 @@ pub fn insert(
     user_id: Uuid,
     key: &str,
     request_hash: &str,
-    report_id: Uuid,
+    report_id: ReportId,
 ) -> Result<()> {
     diesel::insert_into(idempotency_keys::table)
         .values((

@@ -1,9 +1,9 @@
 //! The `reports` row and its conversion to and from [`Report`].
 
-use cunxiang_core::RegionLevel;
 use cunxiang_core::lifecycle::ReportStatus;
 use cunxiang_core::lifecycle::schedule::{Alerted, Deadlines};
 use cunxiang_core::report::{Channel, LocationSource, Progress, Report, StoredLocation};
+use cunxiang_core::{RegionLevel, ReportId};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -135,7 +135,7 @@ impl ReportRow {
             _ => None,
         };
         Ok(Report {
-            id: parse_id("reports", &self.id)?,
+            id: ReportId(parse_id("reports", &self.id)?),
             case_number: self.case_number,
             reporter_id: parse_id("reports", &self.reporter_id)?,
             submitted_by: parse_id("reports", &self.submitted_by)?,
@@ -169,7 +169,7 @@ impl ReportRow {
                 rating_text: self.rating_text,
                 reopen_count: self.reopen_count,
                 escalation_count: self.escalation_count,
-                duplicate_of: opt_id(self.duplicate_of.as_deref())?,
+                duplicate_of: opt_id(self.duplicate_of.as_deref())?.map(ReportId),
             },
             created_at: time::from_db(self.created_at),
             updated_at: time::from_db(self.updated_at),

@@ -208,12 +208,12 @@ async fn a_long_export_pages_through_every_report_once(#[case] backend: Backend)
         // 1,200 more behind the server's back: more than two pages of 500.
         let mut conn = srv.db.connect();
         let id = uuid::Uuid::parse_str(report["id"].as_str().unwrap()).unwrap();
-        let template = cunxiang_storage::reports::find(&mut conn, id)
+        let template = cunxiang_storage::reports::find(&mut conn, cunxiang_core::ReportId(id))
             .unwrap()
             .unwrap();
         for n in 0..1200 {
             let mut copy = template.clone();
-            copy.id = uuid::Uuid::now_v7();
+            copy.id = cunxiang_core::ReportId::new();
             copy.case_number = format!("YJ-COPY-{n:05}");
             cunxiang_storage::reports::insert(&mut conn, &copy).unwrap();
         }
@@ -243,7 +243,7 @@ async fn a_date_means_beijing_midnight_in_the_export_and_the_list(#[case] backen
         // Copies received around the Beijing midnights that start 2 and 3 November.
         let mut conn = srv.db.connect();
         let id = uuid::Uuid::parse_str(report["id"].as_str().unwrap()).unwrap();
-        let template = cunxiang_storage::reports::find(&mut conn, id)
+        let template = cunxiang_storage::reports::find(&mut conn, cunxiang_core::ReportId(id))
             .unwrap()
             .unwrap();
         for (n, at) in [
@@ -256,7 +256,7 @@ async fn a_date_means_beijing_midnight_in_the_export_and_the_list(#[case] backen
         .enumerate()
         {
             let mut copy = template.clone();
-            copy.id = uuid::Uuid::now_v7();
+            copy.id = cunxiang_core::ReportId::new();
             copy.case_number = format!("YJ-20261101-900{n}");
             copy.created_at = chrono::DateTime::parse_from_rfc3339(at).unwrap().to_utc();
             copy.updated_at = copy.created_at;

@@ -48,13 +48,13 @@ async fn every_roles_list_walks_the_order_index_and_sorts_nothing(
         let first = srv.report_at_dukou(&anna, "garbage", "路边垃圾堆").await;
         let id: Uuid = first["id"].as_str().unwrap().parse().unwrap();
         let mut conn = srv.db.connect();
-        let template = cunxiang_storage::reports::find(&mut conn, id)
+        let template = cunxiang_storage::reports::find(&mut conn, cunxiang_core::ReportId(id))
             .unwrap()
             .unwrap();
         cunxiang_storage::conn::transaction(&mut conn, |c| {
             for i in 1..=REPORTS {
                 let mut r = template.clone();
-                r.id = Uuid::now_v7();
+                r.id = cunxiang_core::ReportId::new();
                 r.case_number = format!("PLAN-{i}");
                 r.created_at = template.created_at - Duration::minutes(i);
                 r.updated_at = r.created_at;

@@ -5,9 +5,9 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use uuid::Uuid;
 
 use super::*;
-use crate::RegionLevel;
 use crate::lifecycle::schedule::Deadlines;
 use crate::report::{Channel, Progress};
+use crate::{RegionLevel, ReportId};
 
 fn received() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 5, 9, 0, 0).unwrap()
@@ -15,7 +15,7 @@ fn received() -> DateTime<Utc> {
 
 fn report(status: ReportStatus) -> Report {
     Report {
-        id: Uuid::from_u128(1),
+        id: ReportId(Uuid::from_u128(1)),
         case_number: "YJ-20261205-0001".into(),
         reporter_id: Uuid::from_u128(2),
         submitted_by: Uuid::from_u128(2),
