@@ -15,7 +15,8 @@
 //!   a byte past the character, and whatever it answered is replaced by the refusal.
 //!
 //! `multipart/form-data` bodies carry photos, whose bytes are not text; their text parts
-//! are checked where they are read, with [`first_refused`] (the Open311 POST).
+//! are checked where they are read, with the same rule (`cunxiang_core::text`; the Open311
+//! POST).
 //! Under `/open311/v2/` the refusal is an Open311 error (400, `.xml` resources in XML).
 
 mod scan;
@@ -61,11 +62,7 @@ impl Found {
             Found::Query(name, c) => (format!("query parameter {name:?}"), c),
             Found::Body(c) => ("the request body".to_owned(), c),
         };
-        format!(
-            "{what} contains the control character U+{:04X}; control characters are not \
-             accepted (tab and line breaks only in request bodies)",
-            u32::from(*c)
-        )
+        cunxiang_core::text::explain(&what, *c)
     }
 
     /// The answer: the JSON error shape, or Open311's under `/open311/v2/`.

@@ -29,6 +29,7 @@ mod code;
 mod grid_import;
 mod intake;
 mod lifecycle;
+mod stream;
 
 pub use code::ErrorCode;
 

@@ -12,10 +12,10 @@ use cunxiang_storage::DatabaseTarget;
 use cunxiang_storage::blobs::DiskBlobStore;
 use tracing_actix_web::TracingLogger;
 
-use crate::auth::keys::Keys;
-use crate::auth::ratelimit::ClientLimits;
+use crate::client_limits::ClientLimits;
 use crate::demo::{self, DemoSummary};
 use crate::extract::{form_config, json_config, path_config, query_config};
+use crate::keys::Keys;
 use crate::middleware::{
     body_deadline, error_shape, json_charset, no_store_for_credentials, request_id_and_log,
 };

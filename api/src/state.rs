@@ -7,9 +7,9 @@ use cunxiang_core::clock::Clock;
 use cunxiang_storage::blobs::BlobStore;
 use cunxiang_storage::{DbConn, Pool};
 
-use crate::auth::keys::Keys;
-use crate::auth::ratelimit::ClientLimits;
+use crate::client_limits::ClientLimits;
 use crate::error::ApiError;
+use crate::keys::Keys;
 use crate::route_index::RoutingCache;
 use crate::settings::Settings;
 
@@ -51,6 +51,16 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// What the deadline worker works with.
+    pub fn deadlines(&self) -> crate::lifecycle::deadlines::Context {
+        crate::lifecycle::deadlines::Context {
+            pool: self.pool.clone(),
+            clock: self.clock.clone(),
+            settings: self.settings.clone(),
+            routing: self.routing.clone(),
+        }
+    }
+
     /// What opening a live stream needs.
     pub fn streams(&self) -> crate::push::stream::Streams {
         crate::push::stream::Streams {

@@ -25,7 +25,7 @@ impl Workers {
             (
                 "deadlines",
                 actix_web::rt::spawn(crate::lifecycle::deadlines::run(
-                    state.clone(),
+                    state.deadlines(),
                     stop.clone(),
                 )),
             ),

@@ -21,6 +21,7 @@ pub mod routing;
 mod sql;
 pub mod stats;
 pub mod supervision;
+pub mod text;
 pub mod unit;
 pub mod visibility;
 

@@ -220,7 +220,7 @@ impl TestServer {
 
     /// Runs one pass of the deadline worker at the server's (shifted) now.
     pub async fn tick(&self) -> TickSummary {
-        deadlines::run_once(&self.state)
+        deadlines::run_once(&self.state.deadlines())
             .await
             .unwrap_or_else(|e| panic!("deadline pass failed: {e:#}"))
     }
@@ -273,7 +273,8 @@ impl TestServer {
 
     /// Runs `n` passes of the deadline worker at once, as `n` server instances would.
     pub async fn ticks_at_once(&self, n: usize) -> Vec<TickSummary> {
-        let passes = (0..n).map(|_| deadlines::run_once(&self.state));
+        let ctx = self.state.deadlines();
+        let passes = (0..n).map(|_| deadlines::run_once(&ctx));
         futures_util::future::join_all(passes)
             .await
             .into_iter()

@@ -1,11 +1,10 @@
-//! Identity: keys, access tokens, passwords, log-in codes, WeChat log-in, per-client limits,
-//! and the extractors that tell handlers who is calling.
+//! Identity: access tokens, passwords, log-in codes, WeChat log-in, and the extractors that
+//! tell handlers who is calling (the server's key is `crate::keys`, API clients' request
+//! limits `crate::client_limits`).
 
 pub mod caller;
-pub mod keys;
 pub mod otp;
 pub mod password;
-pub mod ratelimit;
 pub mod session;
 pub mod tokens;
 pub mod wechat;

@@ -8,9 +8,9 @@ use cunxiang_storage::DbConn;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::keys::{self, Keys};
 use super::tokens;
 use crate::error::ApiError;
+use crate::keys::{self, Keys};
 use crate::settings::Settings;
 use crate::views::UserView;
 

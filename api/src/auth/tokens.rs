@@ -5,7 +5,7 @@
 use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use super::keys::Keys;
+use crate::keys::Keys;
 
 /// Role claim of a token issued to an API client (not a user role).
 pub const CLIENT_ROLE: &str = "client";

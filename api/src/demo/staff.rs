@@ -12,7 +12,7 @@ use super::LOGINS_FILE;
 /// An admin, the county and 潢溪镇 supervisors, and a grid worker per demo grid, all with one
 /// random password (hashed once) written to the log-ins file.
 pub(super) fn seed_staff(conn: &mut DbConn, data_dir: &Path) -> anyhow::Result<usize> {
-    let password = crate::auth::keys::random_token()[..16].to_owned();
+    let password = crate::keys::random_token()[..16].to_owned();
     let hash = crate::auth::password::hash(&password).map_err(|e| anyhow!(e))?;
     let unit_named = |conn: &mut DbConn, name: &str| -> anyhow::Result<uuid::Uuid> {
         let page = cunxiang_storage::units::list(conn, &Default::default(), None, 10_000)?;

@@ -1,22 +1,8 @@
-//! The control-character rule and the scanners that apply it: to text already decoded, and to
-//! a request body as its bytes stream in (JSON with its `\uXXXX` escapes, or a form body with
+//! The scanners that apply the control-character rule (`cunxiang_core::text`) to a request
+//! body as its bytes stream in (JSON with its `\uXXXX` escapes, or a form body with
 //! its `%XX` escapes), so a character is found however it was written.
 
-/// Refused everywhere: C0 controls (U+0000–U+001F), DEL (U+007F) and C1 controls
-/// (U+0080–U+009F); tab, line feed and carriage return only where text may span lines
-/// (`multiline`: request bodies; never paths or query strings).
-pub fn refused(c: char, multiline: bool) -> bool {
-    match c {
-        '\t' | '\n' | '\r' => !multiline,
-        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => true,
-        _ => false,
-    }
-}
-
-/// The first character of `text` that [`refused`] refuses.
-pub fn first_refused(text: &str, multiline: bool) -> Option<char> {
-    text.chars().find(|&c| refused(c, multiline))
-}
+pub use cunxiang_core::text::{first_refused, refused};
 
 /// How a body's bytes encode its text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

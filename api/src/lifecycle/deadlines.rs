@@ -17,19 +17,34 @@ use cunxiang_storage::reports::events::ReportEvent;
 use serde_json::json;
 use uuid::Uuid;
 
-use anyhow::Context;
+use anyhow::Context as _;
 use cunxiang_core::lifecycle::{Conflict, Refusal};
 
 use super::act::{Act, ActError, Who, perform};
+use crate::blocking::with_conn;
 use crate::route_index::RoutingCache;
 use crate::settings::{FanOut, Settings};
 use crate::shutdown::Stop;
-use crate::state::AppState;
 
 /// Most reports one pass handles (the rest wait for the next pass).
 pub const MAX_PER_PASS: usize = 2000;
 /// Minutes until a report whose deadline step failed is tried again.
 pub const RETRY_MINUTES: i64 = 5;
+
+/// What the deadline worker works with, handed to it by the server (`AppState::deadlines`):
+/// the database, the clock, the settings (lifecycle limits, the fan-out's templates) and this
+/// instance's routing snapshot (escalation climbs the ladder).
+#[derive(Clone)]
+pub struct Context {
+    /// Database connections.
+    pub pool: cunxiang_storage::Pool,
+    /// Where "now" comes from (tests shift it).
+    pub clock: std::sync::Arc<dyn cunxiang_core::clock::Clock>,
+    /// The server's settings.
+    pub settings: std::sync::Arc<Settings>,
+    /// The organisation escalation climbs.
+    pub routing: RoutingCache,
+}
 
 /// What one pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -54,15 +69,15 @@ impl TickSummary {
 
 /// The worker's loop: a pass every `deadline_interval_secs` until `stop` (a pass under way
 /// finishes first; each report is its own transaction, so stopping loses nothing).
-pub async fn run(state: AppState, mut stop: Stop) {
-    let every = StdDuration::from_secs(state.settings.deadline_interval_secs.max(1));
+pub async fn run(ctx: Context, mut stop: Stop) {
+    let every = StdDuration::from_secs(ctx.settings.deadline_interval_secs.max(1));
     let mut ticks = actix_web::rt::time::interval(every);
     loop {
         tokio::select! {
             _ = stop.stopped() => break,
             _ = ticks.tick() => {}
         }
-        match run_once(&state).await {
+        match run_once(&ctx).await {
             Ok(done) if done.total() > 0 => tracing::info!(?done, "deadline pass"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = format!("{e:#}"), "deadline pass failed"),
@@ -71,39 +86,38 @@ pub async fn run(state: AppState, mut stop: Stop) {
 }
 
 /// One pass over everything due at the clock's now.
-pub async fn run_once(state: &AppState) -> anyhow::Result<TickSummary> {
-    let now = state.clock.now();
-    let settings = state.settings.clone();
-    let routing = state.routing.clone();
-    state
-        .work(move |conn| {
-            let mut done = TickSummary::default();
-            let retry_at = now + chrono::Duration::minutes(RETRY_MINUTES);
-            for _ in 0..MAX_PER_PASS {
-                let mut claimed = None;
-                match one_report(conn, now, (&settings, &routing), &mut done, &mut claimed) {
-                    Ok(true) => {}
-                    Ok(false) => break,
-                    // One report that cannot be handled must not stall the others: it is
-                    // tried again later.
-                    Err(e) => match claimed {
-                        Some(id) => {
-                            tracing::error!(report = %id, error = format!("{e:#}"),
-                                            "deadline step failed; retried later");
-                            cunxiang_storage::reports::change::postpone(conn, id, retry_at)?;
-                        }
-                        None => return Err(e),
-                    },
-                }
+pub async fn run_once(ctx: &Context) -> anyhow::Result<TickSummary> {
+    let now = ctx.clock.now();
+    let settings = ctx.settings.clone();
+    let routing = ctx.routing.clone();
+    with_conn(&ctx.pool, move |conn| {
+        let mut done = TickSummary::default();
+        let retry_at = now + chrono::Duration::minutes(RETRY_MINUTES);
+        for _ in 0..MAX_PER_PASS {
+            let mut claimed = None;
+            match one_report(conn, now, (&settings, &routing), &mut done, &mut claimed) {
+                Ok(true) => {}
+                Ok(false) => break,
+                // One report that cannot be handled must not stall the others: it is
+                // tried again later.
+                Err(e) => match claimed {
+                    Some(id) => {
+                        tracing::error!(report = %id, error = format!("{e:#}"),
+                                        "deadline step failed; retried later");
+                        cunxiang_storage::reports::change::postpone(conn, id, retry_at)?;
+                    }
+                    None => return Err(e),
+                },
             }
-            for _ in 0..MAX_PER_PASS {
-                if !one_order(conn, now, settings.fan_out(), &mut done)? {
-                    break;
-                }
+        }
+        for _ in 0..MAX_PER_PASS {
+            if !one_order(conn, now, settings.fan_out(), &mut done)? {
+                break;
             }
-            Ok(done)
-        })
-        .await
+        }
+        Ok(done)
+    })
+    .await
 }
 
 /// Claims and handles one due report; `false` when none is due.

@@ -20,7 +20,7 @@ pub(super) async fn authenticate(
     let key = key.ok_or_else(|| Open311Error::bad("api_key is required"))?;
     let forbidden = || Open311Error::new(StatusCode::FORBIDDEN, "api_key is not valid");
     let (id, secret) = key.split_once(':').ok_or_else(forbidden)?;
-    let given = crate::auth::keys::digest(secret);
+    let given = crate::keys::digest(secret);
     let lookup = id.to_owned();
     let found = state
         .db(move |conn| Ok(cunxiang_storage::clients::find(conn, &lookup)?))

@@ -2,6 +2,7 @@
 //! that is read only once the `api_key` sent before it is valid, and spooled to a temporary
 //! file as the photo pipeline expects it.
 
+use cunxiang_core::text::{explain, first_refused};
 use std::io::Write;
 
 use actix_multipart::Multipart;
@@ -116,11 +117,9 @@ pub(super) async fn read_body(
         } else {
             let text = String::from_utf8(bytes)
                 .map_err(|_| Open311Error::bad(format!("{name} is not UTF-8 text")))?;
-            // The edge rule (crate::edge), which cannot see into multipart bodies.
-            if let Some(c) = crate::edge::first_refused(&name, false)
-                .or_else(|| crate::edge::first_refused(&text, true))
-            {
-                return Err(Open311Error::bad(crate::edge::Found::Body(c).message()));
+            // The edge's rule (`crate::edge`), which cannot see into multipart bodies.
+            if let Some(c) = first_refused(&name, false).or_else(|| first_refused(&text, true)) {
+                return Err(Open311Error::bad(explain("the request body", c)));
             }
             posted.fields.push((name, text));
         }

@@ -41,7 +41,6 @@ use uuid::Uuid;
 
 use super::hub::{self, Hub, Item, Permit, Subscription};
 use crate::blocking::with_conn;
-use crate::error::{ApiError, ErrorCode};
 use crate::views::report::EventView;
 use cunxiang_core::visibility::{self, Relation, Sight, Viewer};
 
@@ -79,7 +78,7 @@ pub struct Feed<F> {
 impl<F, Fut> Feed<F>
 where
     F: Fn(i64) -> Fut,
-    Fut: Future<Output = Result<Page, ApiError>>,
+    Fut: Future<Output = anyhow::Result<Page>>,
 {
     /// The stream of `user`, registered with `hub` as `sub`. With `after`, the first items
     /// are the rows after it (read with `fetch`); without, only rows after `latest` (live
@@ -124,7 +123,7 @@ where
                 let page = match (self.fetch)(self.last).await {
                     Ok(page) => page,
                     Err(e) => {
-                        tracing::warn!(error = %e, user = %self.user, "stream catch-up failed");
+                        tracing::warn!(error = format!("{e:#}"), user = %self.user, "stream catch-up failed");
                         return None;
                     }
                 };
@@ -205,6 +204,20 @@ pub fn render(live: &hub::Live, role: Role) -> Option<sse::Event> {
     }
 }
 
+/// Why a stream did not open.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// She holds `max_per_user` streams on this instance already.
+    #[error("you already hold the most live streams allowed; close one first")]
+    TooManyStreams,
+    /// The feed could not be read.
+    #[error(transparent)]
+    Storage(#[from] cunxiang_storage::StorageError),
+    /// The blocking pool failed the read.
+    #[error("blocking pool: {0}")]
+    Blocking(#[from] actix_web::error::BlockingError),
+}
+
 /// What opening a stream needs: this instance's hub, the database, and how many streams one
 /// person may hold (`AppState::streams`).
 #[derive(Clone)]
@@ -226,23 +239,19 @@ pub async fn open(
     role: Role,
     after: Option<i64>,
     until: tokio::time::Instant,
-) -> Result<impl Stream<Item = sse::Event> + 'static, ApiError> {
+) -> Result<impl Stream<Item = sse::Event> + 'static, OpenError> {
     let Streams {
         hub,
         pool,
         max_per_user,
     } = streams;
-    let permit = hub.admit(user, max_per_user).ok_or_else(|| {
-        ApiError::new(
-            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::TooManyStreams,
-            "you already hold the most live streams allowed; close one first",
-        )
-    })?;
+    let permit = hub
+        .admit(user, max_per_user)
+        .ok_or(OpenError::TooManyStreams)?;
     let closing = hub.closing();
     let sub = hub.subscribe(user);
     // Read after registering: every row above it reaches the registration.
-    let latest = with_conn(&pool, |conn| Ok::<_, ApiError>(feed::latest(conn)?)).await?;
+    let latest = with_conn(&pool, |conn| Ok::<_, OpenError>(feed::latest(conn)?)).await?;
     let fetch = move |from: i64| {
         let pool = pool.clone();
         async move {
@@ -251,7 +260,7 @@ pub async fn open(
                 let full = rows.len() as i64 >= CATCH_UP_PAGE;
                 let end = rows.last().map_or(from, |r| r.seq);
                 let items = hub::enrich(rows);
-                Ok::<_, ApiError>(Page { items, end, full })
+                anyhow::Ok(Page { items, end, full })
             })
             .await
         }
@@ -278,7 +287,7 @@ fn events<F, Fut>(
 ) -> impl Stream<Item = sse::Event> + 'static
 where
     F: Fn(i64) -> Fut + 'static,
-    Fut: Future<Output = Result<Page, ApiError>> + 'static,
+    Fut: Future<Output = anyhow::Result<Page>> + 'static,
 {
     let open = Open {
         feed,

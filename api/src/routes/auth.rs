@@ -14,8 +14,9 @@ use subtle::ConstantTimeEq;
 use crate::audit;
 use crate::auth::otp::{self, CODE_TTL_SECS, MAX_ATTEMPTS};
 use crate::auth::session::{self, TokenResponse};
-use crate::auth::{client_ip, keys, wechat};
+use crate::auth::{client_ip, wechat};
 use crate::error::{ApiError, ErrorCode};
+use crate::keys;
 use crate::state::AppState;
 
 mod client_token;

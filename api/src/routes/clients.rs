@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::audit;
-use crate::auth::{AuthUser, client_ip, keys};
+use crate::auth::{AuthUser, client_ip};
 use crate::error::{ApiError, ErrorCode};
+use crate::keys;
 use crate::params::{checked_page, find_region};
 use crate::state::AppState;
 use crate::views::ClientView;

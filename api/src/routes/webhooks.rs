@@ -12,8 +12,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit;
-use crate::auth::{AuthUser, client_ip, keys};
+use crate::auth::{AuthUser, client_ip};
 use crate::error::{ApiError, ErrorCode};
+use crate::keys;
 use crate::params::{checked_name, find_region};
 use crate::push::send::egress::Egress;
 use crate::state::AppState;

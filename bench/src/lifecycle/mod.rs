@@ -433,7 +433,7 @@ async fn deadline_step(
     let bar = counter(m as u64, &format!("{label} passes"));
     for _ in 0..MAX_PASSES {
         let start = Instant::now();
-        let done = deadlines::run_once(&srv.state)
+        let done = deadlines::run_once(&srv.state.deadlines())
             .await
             .context("deadline pass failed")?;
         let ms = start.elapsed().as_secs_f64() * 1e3;

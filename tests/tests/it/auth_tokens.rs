@@ -3,8 +3,8 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use cunxiang_api::auth::keys::Keys;
 use cunxiang_api::auth::tokens;
+use cunxiang_api::keys::Keys;
 use cunxiang_tests::session::session_of;
 use cunxiang_tests::{Backend, Contract, TestServer, covered};
 use reqwest::Method;

@@ -21,7 +21,7 @@ fn feed(
     after: Option<i64>,
     latest: i64,
     db: &Db,
-) -> Feed<impl Fn(i64) -> std::future::Ready<Result<Page, ApiError>>> {
+) -> Feed<impl Fn(i64) -> std::future::Ready<anyhow::Result<Page>>> {
     let db = db.clone();
     let fetch = move |from: i64| {
         let items: Vec<Item> = db
@@ -43,7 +43,7 @@ fn feed(
 async fn take<F, Fut>(feed: &mut Feed<F>, n: usize) -> Vec<i64>
 where
     F: Fn(i64) -> Fut,
-    Fut: Future<Output = Result<Page, ApiError>>,
+    Fut: Future<Output = anyhow::Result<Page>>,
 {
     let mut seqs = Vec::new();
     for _ in 0..n {
