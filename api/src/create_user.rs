@@ -2,7 +2,7 @@
 //! deployment, or scripted set-up). Audited like one made through the API.
 
 use anyhow::{Context, bail};
-use cunxiang_core::Role;
+use cunxiang_core::{Role, UnitId};
 use cunxiang_storage::DatabaseTarget;
 use cunxiang_storage::users::NewUser;
 use serde_json::json;
@@ -20,6 +20,7 @@ pub fn run(
     units: &[Uuid],
     display_name: Option<String>,
 ) -> anyhow::Result<()> {
+    let units: Vec<UnitId> = units.iter().copied().map(UnitId).collect();
     let role = Role::parse(role)
         .filter(|r| r.is_staff())
         .with_context(|| {
@@ -41,7 +42,7 @@ pub fn run(
     let mut conn = target.connect()?;
     cunxiang_storage::migrate::run_pending(&mut conn)?;
     let user = cunxiang_storage::conn::transaction(&mut conn, |conn| -> anyhow::Result<_> {
-        for unit in units {
+        for unit in &units {
             if cunxiang_storage::units::region_path_of(conn, *unit)?.is_none() {
                 bail!("no unit {unit}");
             }
@@ -58,7 +59,7 @@ pub fn run(
                 wechat_unionid: None,
             },
         )?;
-        cunxiang_storage::users::set_units(conn, user.id, units)?;
+        cunxiang_storage::users::set_units(conn, user.id, &units)?;
         let id = user.id.to_string();
         cunxiang_storage::audit::insert(
             conn,

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use chrono::{DateTime, TimeZone, Utc};
+use cunxiang_core::UserId;
 use cunxiang_photo::{Limits, PhotoError, Processed};
 use cunxiang_storage::StorageError;
 use cunxiang_storage::blobs::BlobStore;
@@ -66,7 +67,11 @@ pub fn capture_time(p: &Processed) -> Option<DateTime<Utc>> {
 
 /// Stores a spooled upload for `uploader`: the existing photo when she sent these bytes
 /// before, else a new one.
-pub async fn store(state: &AppState, uploader: Uuid, upload: Spooled) -> Result<Stored, ApiError> {
+pub async fn store(
+    state: &AppState,
+    uploader: UserId,
+    upload: Spooled,
+) -> Result<Stored, ApiError> {
     let sha = upload.sha256.clone();
     let existing = state
         .db(move |conn| Ok(cunxiang_storage::media::find_by_sha(conn, uploader, &sha)?))
@@ -108,7 +113,7 @@ pub async fn store(state: &AppState, uploader: Uuid, upload: Spooled) -> Result<
 /// caller to insert in its own transaction or to [`discard`] when that fails.
 pub async fn prepare(
     state: &AppState,
-    uploader: Uuid,
+    uploader: UserId,
     upload: Spooled,
 ) -> Result<(Media, Vec<String>), ApiError> {
     let _slot = state
@@ -179,7 +184,7 @@ fn render(
     limits: &Limits,
     blobs: &dyn BlobStore,
     keep_original: bool,
-    uploader: Uuid,
+    uploader: UserId,
 ) -> Result<(Media, Vec<String>), ApiError> {
     let processed = cunxiang_photo::process(bytes, limits).map_err(|e| photo_error(&e))?;
     let mut created = Vec::new();

@@ -6,14 +6,14 @@ pub mod report;
 
 use chrono::{DateTime, Utc};
 use cunxiang_core::identity::mask_phone;
-use cunxiang_core::{ApiClient, ClientScope, Role, User, UserStatus};
+use cunxiang_core::{ApiClient, ClientScope, Role, UnitId, User, UserId, UserStatus};
 use serde::Serialize;
 use uuid::Uuid;
 
 /// An account as the API shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct UserView {
-    id: Uuid,
+    id: UserId,
     display_name: String,
     role: Role,
     status: UserStatus,
@@ -21,14 +21,14 @@ pub struct UserView {
     phone: Option<String>,
     username: Option<String>,
     wechat_linked: bool,
-    unit_ids: Vec<Uuid>,
+    unit_ids: Vec<UnitId>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
 
 impl UserView {
     /// The view of `user`; `full_phone` for her own eyes and admins'.
-    pub fn new(user: &User, unit_ids: Vec<Uuid>, full_phone: bool) -> Self {
+    pub fn new(user: &User, unit_ids: Vec<UnitId>, full_phone: bool) -> Self {
         UserView {
             id: user.id,
             display_name: user.display_name.clone(),

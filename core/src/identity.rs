@@ -222,7 +222,7 @@ mod tests {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct User {
     /// Stable id (UUIDv7).
-    pub id: uuid::Uuid,
+    pub id: crate::UserId,
     /// Name shown to others.
     pub display_name: String,
     /// Role.

@@ -29,7 +29,7 @@ pub use category::{Category, CategoryError};
 pub use event::EventKind;
 pub use grid::{BoundingBox, Grid, GridGeometry, GridGeometryError, parse_geometry};
 pub use identity::{ApiClient, AuditEntry, ClientScope, Role, User, UserStatus};
-pub use ids::ReportId;
+pub use ids::{ReportId, UnitId, UserId};
 pub use lifecycle::ReportStatus;
 pub use permission::{Actor, Permission, Target, can, may_ever};
 pub use region::{Region, RegionLevel};

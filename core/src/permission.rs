@@ -1,9 +1,8 @@
 //! Authorisation as one pure function: `can(actor, permission, target)`. Staff authority covers
 //! the region subtrees of the units they belong to; admins have authority everywhere.
 
-use uuid::Uuid;
-
 use crate::identity::Role;
+use crate::{UnitId, UserId};
 
 /// Something a caller may want to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -68,13 +67,13 @@ impl Permission {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     /// The user's id.
-    pub id: Uuid,
+    pub id: UserId,
     /// Her role.
     pub role: Role,
     /// Materialised paths (`/<county>/<township>/…/`) of the regions her units serve.
     pub authority: Vec<String>,
     /// Her units (none for a villager).
-    pub units: Vec<Uuid>,
+    pub units: Vec<UnitId>,
 }
 
 /// What a permission is exercised on.
@@ -86,7 +85,7 @@ pub enum Target<'a> {
     /// regions her units serve (empty for a villager).
     User {
         /// The account.
-        id: Uuid,
+        id: UserId,
         /// Her role.
         role: Role,
         /// Region paths of her units.

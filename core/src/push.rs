@@ -4,10 +4,9 @@
 //! that concern supervision — urges, escalations, supervision orders and their replies,
 //! limits overrun at the top of the ladder, and reports landing in the dispatch queue.
 
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
+use crate::UserId;
 use crate::event::EventKind;
+use serde::{Deserialize, Serialize};
 
 /// Why a person receives an event. Each person receives an event once, for the first reason
 /// in this order.
@@ -151,21 +150,21 @@ impl std::fmt::Display for DeliveryStatus {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Concerned<'a> {
     /// Who reported it.
-    pub reporter: Option<Uuid>,
+    pub reporter: Option<UserId>,
     /// "Me too" followers.
-    pub followers: &'a [Uuid],
+    pub followers: &'a [UserId],
     /// Members of the unit holding the report after the event, and of the unit it left.
-    pub handlers: &'a [Uuid],
+    pub handlers: &'a [UserId],
     /// Supervisors whose regions cover the report (only looked up when the kind
     /// [`EventKind::concerns_supervisors`]).
-    pub supervisors: &'a [Uuid],
+    pub supervisors: &'a [UserId],
 }
 
 /// One person an event goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Recipient {
     /// The person.
-    pub user_id: Uuid,
+    pub user_id: UserId,
     /// Why.
     pub reason: Reason,
 }
@@ -177,7 +176,7 @@ pub fn audience(kind: EventKind, internal: bool, people: &Concerned<'_>) -> Vec<
     // An internal event never reaches the reporter, even when she is also staff on it (a
     // grid worker's own patrol report): her timeline shows it to her as the reporter.
     let hidden = people.reporter.filter(|_| internal);
-    let mut add = |ids: &[Uuid], reason: Reason| {
+    let mut add = |ids: &[UserId], reason: Reason| {
         for &user_id in ids {
             if Some(user_id) != hidden && !out.iter().any(|r| r.user_id == user_id) {
                 out.push(Recipient { user_id, reason });
@@ -201,24 +200,25 @@ pub fn audience(kind: EventKind, internal: bool, people: &Concerned<'_>) -> Vec<
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use uuid::Uuid;
 
-    fn ids(n: u128) -> Uuid {
-        Uuid::from_u128(n)
+    fn ids(n: u128) -> UserId {
+        UserId(Uuid::from_u128(n))
     }
 
     fn who(list: &[Recipient]) -> Vec<(u128, Reason)> {
         list.iter()
-            .map(|r| (r.user_id.as_u128(), r.reason))
+            .map(|r| (r.user_id.0.as_u128(), r.reason))
             .collect()
     }
 
-    const FOLLOWERS: [Uuid; 2] = [Uuid::from_u128(10), Uuid::from_u128(11)];
-    const HANDLERS: [Uuid; 2] = [Uuid::from_u128(20), Uuid::from_u128(21)];
-    const SUPERVISORS: [Uuid; 1] = [Uuid::from_u128(30)];
+    const FOLLOWERS: [UserId; 2] = [UserId(Uuid::from_u128(10)), UserId(Uuid::from_u128(11))];
+    const HANDLERS: [UserId; 2] = [UserId(Uuid::from_u128(20)), UserId(Uuid::from_u128(21))];
+    const SUPERVISORS: [UserId; 1] = [UserId(Uuid::from_u128(30))];
 
     fn everyone() -> Concerned<'static> {
         Concerned {
-            reporter: Some(Uuid::from_u128(1)),
+            reporter: Some(UserId(Uuid::from_u128(1))),
             followers: &FOLLOWERS,
             handlers: &HANDLERS,
             supervisors: &SUPERVISORS,

@@ -7,6 +7,7 @@
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::UnitId;
 use crate::category::Category;
 use crate::region::RegionLevel;
 use crate::unit::Unit;
@@ -31,7 +32,7 @@ pub struct RoutingRule {
     /// The region whose subtree the rule covers.
     pub region_id: Uuid,
     /// Where matching reports go.
-    pub unit_id: Uuid,
+    pub unit_id: UnitId,
     /// Disabled rules are kept (the timeline cites them) but never match.
     pub active: bool,
 }
@@ -43,7 +44,7 @@ pub enum Assignment {
     /// To a unit, at a level of the ladder.
     Unit {
         /// The unit.
-        unit_id: Uuid,
+        unit_id: UnitId,
         /// Its level.
         level: RegionLevel,
         /// Why, for the timeline.

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::UnitId;
 use crate::region::RegionLevel;
 
 /// What kind of body a unit is; it fixes the level of the ladder the unit works at.
@@ -65,7 +66,7 @@ impl UnitKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Unit {
     /// Stable id (UUIDv7).
-    pub id: Uuid,
+    pub id: UnitId,
     /// Name, e.g. 潢溪镇综治中心.
     pub name: String,
     /// Kind of body.

@@ -10,11 +10,9 @@
 //! category, without the reporter's identity. Anyone else is told "not found" (not
 //! "forbidden"), so that ids and case numbers do not reveal which reports exist.
 
-use uuid::Uuid;
-
 use crate::permission::Actor;
 use crate::push::Reason;
-use crate::{Role, report::Report};
+use crate::{Role, UnitId, UserId, report::Report};
 
 /// How much of a report a reader sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +79,7 @@ impl Relation {
 }
 
 /// Whether `actor` (staff) has authority over a report held by `unit` in `region_path`.
-pub fn in_charge(actor: &Actor, unit: Option<Uuid>, region_path: &str) -> bool {
+pub fn in_charge(actor: &Actor, unit: Option<UnitId>, region_path: &str) -> bool {
     actor.role != Role::Villager
         && (unit.is_some_and(|u| actor.units.contains(&u)) || actor.covers(region_path))
 }
@@ -120,16 +118,16 @@ pub enum Scope {
     /// of public categories (staff).
     Staff {
         /// Her id (staff file reports too: on patrol, or for a caller on the hotline).
-        user_id: Uuid,
+        user_id: UserId,
         /// Materialised region paths of her authority.
         paths: Vec<String>,
         /// Her units.
-        units: Vec<Uuid>,
+        units: Vec<UnitId>,
     },
     /// Her own reports, and others' reports of public categories (villagers).
     Villager {
         /// Her id.
-        user_id: Uuid,
+        user_id: UserId,
     },
     /// Reports of public categories only (the anonymous reader: Open311 lists).
     Public,
@@ -140,8 +138,8 @@ impl Scope {
     /// category or not) is in the scope: what the SQL condition says, in Rust.
     pub fn admits(
         &self,
-        reporter: Uuid,
-        unit: Option<Uuid>,
+        reporter: UserId,
+        unit: Option<UnitId>,
         region_path: &str,
         public: bool,
     ) -> bool {

@@ -2,7 +2,7 @@
 //! the report is submitted. The image bytes live in the blob store ([`crate::blobs`]).
 
 use chrono::{DateTime, Utc};
-use cunxiang_core::ReportId;
+use cunxiang_core::{ReportId, UserId};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -18,7 +18,7 @@ pub struct Media {
     /// Stable id (UUIDv7).
     pub id: Uuid,
     /// Who uploaded it.
-    pub uploader_id: Uuid,
+    pub uploader_id: UserId,
     /// SHA-256 (hex) of the uploaded bytes.
     pub sha256: String,
     /// Uploaded format (`jpeg`, `png`, `webp`).
@@ -175,7 +175,7 @@ pub fn find(conn: &mut DbConn, id: Uuid) -> Result<Option<Media>> {
 }
 
 /// The unattached photo this uploader made from these bytes, if any.
-pub fn find_by_sha(conn: &mut DbConn, uploader: Uuid, sha256: &str) -> Result<Option<Media>> {
+pub fn find_by_sha(conn: &mut DbConn, uploader: UserId, sha256: &str) -> Result<Option<Media>> {
     media::table
         .filter(media::uploader_id.eq(uploader.to_string()))
         .filter(media::sha256.eq(sha256))

@@ -1,6 +1,7 @@
 //! Refresh tokens: stored by hash, rotated (each used once), revoked by family or by user.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use cunxiang_core::UserId;
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -18,7 +19,7 @@ pub struct RefreshToken {
     /// The chain of rotations it belongs to (one log-in).
     pub family_id: Uuid,
     /// Whose it is.
-    pub user_id: Uuid,
+    pub user_id: UserId,
     /// When it stops being valid.
     pub expires_at: DateTime<Utc>,
     /// When it was exchanged for a new one.
@@ -56,7 +57,7 @@ impl TokenRow {
 pub fn insert(
     conn: &mut DbConn,
     family_id: Uuid,
-    user_id: Uuid,
+    user_id: UserId,
     token_hash: &str,
     expires_at: DateTime<Utc>,
 ) -> Result<Uuid> {
@@ -112,7 +113,7 @@ pub fn revoke_family(conn: &mut DbConn, family_id: Uuid, now: DateTime<Utc>) -> 
 }
 
 /// Revokes every not yet revoked token of the user; returns how many.
-pub fn revoke_user(conn: &mut DbConn, user_id: Uuid, now: DateTime<Utc>) -> Result<usize> {
+pub fn revoke_user(conn: &mut DbConn, user_id: UserId, now: DateTime<Utc>) -> Result<usize> {
     Ok(diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::user_id.eq(user_id.to_string()))

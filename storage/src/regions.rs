@@ -39,12 +39,22 @@ struct NewRegionRow<'a> {
     created_at: chrono::NaiveDateTime,
 }
 
-/// Parses a stored UUID, reporting the table on failure.
-pub(crate) fn parse_id(table: &'static str, id: &str) -> Result<Uuid> {
-    Uuid::parse_str(id).map_err(|e| StorageError::Corrupt {
-        table,
-        reason: format!("id {id}: {e}"),
-    })
+/// Parses a stored UUID into a plain or typed id, reporting the table on failure.
+pub(crate) fn parse_id<Id: From<Uuid>>(table: &'static str, id: &str) -> Result<Id> {
+    Uuid::parse_str(id)
+        .map(Id::from)
+        .map_err(|e| StorageError::Corrupt {
+            table,
+            reason: format!("id {id}: {e}"),
+        })
+}
+
+/// Parses an optional stored UUID into a plain or typed id, reporting the table on failure.
+pub(crate) fn parse_opt_id<Id: From<Uuid>>(
+    table: &'static str,
+    id: Option<&str>,
+) -> Result<Option<Id>> {
+    id.map(|id| parse_id(table, id)).transpose()
 }
 
 impl RegionRow {

@@ -8,8 +8,8 @@ pub mod listing;
 mod row;
 
 use chrono::{DateTime, Utc};
-use cunxiang_core::ReportId;
 use cunxiang_core::lifecycle::ReportStatus;
+use cunxiang_core::{ReportId, UnitId, UserId};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -97,7 +97,7 @@ pub fn case_numbers(
         .select((reports::id, reports::case_number))
         .load(conn)?;
     rows.into_iter()
-        .map(|(id, case)| Ok((ReportId(crate::regions::parse_id("reports", &id)?), case)))
+        .map(|(id, case)| Ok((crate::regions::parse_id("reports", &id)?, case)))
         .collect()
 }
 
@@ -105,7 +105,7 @@ pub fn case_numbers(
 #[derive(Debug, Clone, Default)]
 pub struct ReportFilter {
     /// Only reports whose reporter is this user.
-    pub reporter: Option<Uuid>,
+    pub reporter: Option<UserId>,
     /// Only these statuses.
     pub statuses: Vec<ReportStatus>,
     /// Only these categories (any when empty).
@@ -115,7 +115,7 @@ pub struct ReportFilter {
     /// Only this grid.
     pub grid_id: Option<Uuid>,
     /// Only reports held by this unit.
-    pub unit_id: Option<Uuid>,
+    pub unit_id: Option<UnitId>,
     /// Created at or after.
     pub from: Option<DateTime<Utc>>,
     /// Created before.
@@ -167,7 +167,7 @@ pub fn open_in_box(
 }
 
 /// Adds a follower; `false` when she already follows. Keeps `follower_count` in step.
-pub fn follow(conn: &mut DbConn, report_id: ReportId, user_id: Uuid) -> Result<bool> {
+pub fn follow(conn: &mut DbConn, report_id: ReportId, user_id: UserId) -> Result<bool> {
     let add = diesel::insert_into(report_followers::table)
         .values((
             report_followers::report_id.eq(report_id.to_string()),

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use cunxiang_core::routing::{Organisation, RoutingRule};
-use cunxiang_core::{Role, UserStatus};
+use cunxiang_core::{Role, UnitId, UserStatus};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -51,7 +51,7 @@ pub struct NewRule {
     /// The region whose subtree the rule covers.
     pub region_id: Uuid,
     /// Where matching reports go.
-    pub unit_id: Uuid,
+    pub unit_id: UnitId,
 }
 
 /// A PostgreSQL lock key for "numbering a routing rule" (any constant; ours spells CXRULE).
@@ -132,7 +132,7 @@ pub fn snapshot(conn: &mut DbConn) -> Result<Organisation> {
         .select(user_units::unit_id)
         .distinct()
         .load(conn)?;
-    let supervised_units: HashSet<Uuid> = supervised_units
+    let supervised_units: HashSet<UnitId> = supervised_units
         .iter()
         .map(|id| parse_id("user_units", id))
         .collect::<Result<_>>()?;
@@ -216,7 +216,7 @@ pub fn org_version(conn: &mut DbConn) -> Result<i64> {
 }
 
 /// Whether a unit exists and is active (rules may only point at active units).
-pub fn unit_is_active(conn: &mut DbConn, id: Uuid) -> Result<bool> {
+pub fn unit_is_active(conn: &mut DbConn, id: UnitId) -> Result<bool> {
     let found: Option<bool> = units::table
         .find(id.to_string())
         .select(units::active)

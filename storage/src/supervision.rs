@@ -3,18 +3,20 @@
 //! report; one left unanswered past its deadline is escalated once by the deadline worker.
 
 use chrono::{DateTime, Utc};
-use cunxiang_core::ReportId;
+use cunxiang_core::{ReportId, UnitId, UserId};
 use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::conn::DbConn;
 use crate::error::Result;
 use crate::page::Page;
-use crate::regions::parse_id;
+use crate::regions::{parse_id, parse_opt_id};
 use crate::schema::supervision_orders as so;
 use crate::time;
 
 pub use cunxiang_core::supervision::OrderStatus;
+
+const TABLE: &str = "supervision_orders";
 
 /// One supervision order.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,9 +26,9 @@ pub struct Order {
     /// The report.
     pub report_id: ReportId,
     /// The supervisor who issued it.
-    pub issued_by: Uuid,
+    pub issued_by: UserId,
     /// The unit it is addressed to (the report's unit when issued).
-    pub unit_id: Option<Uuid>,
+    pub unit_id: Option<UnitId>,
     /// The report's region path (list scoping).
     pub region_path: String,
     /// What the supervisor wrote.
@@ -40,7 +42,7 @@ pub struct Order {
     /// The handler's reply.
     pub reply_note: Option<String>,
     /// Who replied.
-    pub replied_by: Option<Uuid>,
+    pub replied_by: Option<UserId>,
     /// When the reply came.
     pub answered_at: Option<DateTime<Utc>>,
     /// Issued at.
@@ -67,19 +69,18 @@ struct OrderRow {
 
 impl OrderRow {
     fn into_order(self) -> Result<Order> {
-        let opt = |v: Option<&str>| v.map(|v| parse_id("supervision_orders", v)).transpose();
         Ok(Order {
-            id: parse_id("supervision_orders", &self.id)?,
-            report_id: ReportId(parse_id("supervision_orders", &self.report_id)?),
-            issued_by: parse_id("supervision_orders", &self.issued_by)?,
-            unit_id: opt(self.unit_id.as_deref())?,
+            id: parse_id(TABLE, &self.id)?,
+            report_id: ReportId(parse_id(TABLE, &self.report_id)?),
+            issued_by: parse_id(TABLE, &self.issued_by)?,
+            unit_id: parse_opt_id(TABLE, self.unit_id.as_deref())?,
             region_path: self.region_path,
             note: self.note,
             reply_by: time::from_db(self.reply_by),
             status: self.status,
             escalated_at: self.escalated_at.map(time::from_db),
             reply_note: self.reply_note,
-            replied_by: opt(self.replied_by.as_deref())?,
+            replied_by: parse_opt_id(TABLE, self.replied_by.as_deref())?,
             answered_at: self.answered_at.map(time::from_db),
             created_at: time::from_db(self.created_at),
         })
@@ -140,7 +141,7 @@ pub fn open_of_report(conn: &mut DbConn, report_id: ReportId) -> Result<Vec<Orde
 pub fn answer(
     conn: &mut DbConn,
     id: Uuid,
-    by: Uuid,
+    by: UserId,
     note: &str,
     at: DateTime<Utc>,
 ) -> Result<bool> {

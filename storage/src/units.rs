@@ -1,6 +1,6 @@
 //! Units: the bodies that handle reports, listed by region subtree and kind.
 
-use cunxiang_core::{Unit, UnitKind};
+use cunxiang_core::{Unit, UnitId, UnitKind};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -65,7 +65,7 @@ pub struct NewUnit {
 /// Inserts one unit.
 pub fn insert(conn: &mut DbConn, new: &NewUnit) -> Result<Unit> {
     let row = UnitRow {
-        id: Uuid::now_v7().to_string(),
+        id: UnitId::new().to_string(),
         name: new.name.clone(),
         kind: new.kind.as_str().to_owned(),
         region_id: new.region_id.to_string(),
@@ -122,7 +122,7 @@ pub fn list(
 
 /// The materialised path of the region a unit serves (for authorisation), `None` when there
 /// is no such unit.
-pub fn region_path_of(conn: &mut DbConn, unit_id: Uuid) -> Result<Option<String>> {
+pub fn region_path_of(conn: &mut DbConn, unit_id: UnitId) -> Result<Option<String>> {
     Ok(units::table
         .inner_join(regions::table)
         .filter(units::id.eq(unit_id.to_string()))
@@ -143,7 +143,7 @@ pub fn all(conn: &mut DbConn) -> Result<Vec<Unit>> {
 }
 
 /// The unit with this id (active or not).
-pub fn find(conn: &mut DbConn, id: Uuid) -> Result<Option<Unit>> {
+pub fn find(conn: &mut DbConn, id: UnitId) -> Result<Option<Unit>> {
     units::table
         .find(id.to_string())
         .select(UnitRow::as_select())
@@ -154,8 +154,8 @@ pub fn find(conn: &mut DbConn, id: Uuid) -> Result<Option<Unit>> {
 }
 
 /// The units with these ids (unknown ids are left out), in id order.
-pub fn find_many(conn: &mut DbConn, ids: &[Uuid]) -> Result<Vec<Unit>> {
-    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+pub fn find_many(conn: &mut DbConn, ids: &[UnitId]) -> Result<Vec<Unit>> {
+    let ids: Vec<String> = ids.iter().map(UnitId::to_string).collect();
     units::table
         .filter(units::id.eq_any(ids))
         .select(UnitRow::as_select())
@@ -179,7 +179,7 @@ pub struct UnitChange {
 }
 
 /// Applies a change; `None` when there is no such unit.
-pub fn update(conn: &mut DbConn, id: Uuid, change: &UnitChange) -> Result<Option<Unit>> {
+pub fn update(conn: &mut DbConn, id: UnitId, change: &UnitChange) -> Result<Option<Unit>> {
     let key = id.to_string();
     let target = || units::table.find(&key);
     if let Some(name) = &change.name {
@@ -201,7 +201,7 @@ pub fn update(conn: &mut DbConn, id: Uuid, change: &UnitChange) -> Result<Option
 }
 
 /// Numbers of the active routing rules that send reports to this unit.
-pub fn active_rules_pointing_at(conn: &mut DbConn, id: Uuid) -> Result<Vec<i64>> {
+pub fn active_rules_pointing_at(conn: &mut DbConn, id: UnitId) -> Result<Vec<i64>> {
     use crate::schema::routing_rules;
     Ok(routing_rules::table
         .filter(routing_rules::unit_id.eq(id.to_string()))

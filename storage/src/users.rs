@@ -5,8 +5,8 @@ use std::fmt;
 
 use chrono::NaiveDateTime;
 use cunxiang_core::identity::{Role, User, UserStatus, mask_phone};
+use cunxiang_core::{UnitId, UserId};
 use diesel::prelude::*;
-use uuid::Uuid;
 
 use crate::conn::DbConn;
 use crate::error::{Result, StorageError, unique_conflict};
@@ -180,7 +180,7 @@ fn conflict_text(hint: &str, new: &NewUser) -> String {
 pub fn insert(conn: &mut DbConn, new: &NewUser) -> Result<User> {
     let now = time::to_db(time::now());
     let row = UserRow {
-        id: Uuid::now_v7().to_string(),
+        id: UserId::new().to_string(),
         display_name: new.display_name.clone(),
         role: new.role.as_str().to_owned(),
         status: UserStatus::Active.as_str().to_owned(),
@@ -223,7 +223,7 @@ pub fn insert_once(conn: &mut DbConn, new: &NewUser) -> Result<User> {
 }
 
 /// The account with this id.
-pub fn find(conn: &mut DbConn, id: Uuid) -> Result<Option<User>> {
+pub fn find(conn: &mut DbConn, id: UserId) -> Result<Option<User>> {
     users::table
         .find(id.to_string())
         .select(UserRow::as_select())
@@ -234,8 +234,8 @@ pub fn find(conn: &mut DbConn, id: Uuid) -> Result<Option<User>> {
 }
 
 /// The accounts with these ids (unknown ids are left out), in no particular order.
-pub fn find_many(conn: &mut DbConn, ids: &[Uuid]) -> Result<Vec<User>> {
-    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+pub fn find_many(conn: &mut DbConn, ids: &[UserId]) -> Result<Vec<User>> {
+    let ids: Vec<String> = ids.iter().map(UserId::to_string).collect();
     users::table
         .filter(users::id.eq_any(ids))
         .select(UserRow::as_select())
@@ -281,7 +281,7 @@ pub fn login_state(conn: &mut DbConn, username: &str) -> Result<Option<LoginStat
 
 /// Applies `changes` (only its `Some` fields) and sets `updated_at`; the changed account, or
 /// `None` when there is no such user.
-pub fn update(conn: &mut DbConn, id: Uuid, changes: &UserChanges) -> Result<Option<User>> {
+pub fn update(conn: &mut DbConn, id: UserId, changes: &UserChanges) -> Result<Option<User>> {
     let changed = diesel::update(users::table.find(id.to_string()))
         .set(UserChangeset {
             display_name: changes.display_name.as_deref(),
@@ -300,8 +300,8 @@ pub fn update(conn: &mut DbConn, id: Uuid, changes: &UserChanges) -> Result<Opti
 /// Replaces the user's unit memberships with `unit_ids` (duplicates ignored), in one
 /// transaction. [`StorageError::NotFound`] naming the user or the first unknown unit, and
 /// then nothing changes.
-pub fn set_units(conn: &mut DbConn, user_id: Uuid, unit_ids: &[Uuid]) -> Result<()> {
-    let mut wanted: Vec<String> = unit_ids.iter().map(Uuid::to_string).collect();
+pub fn set_units(conn: &mut DbConn, user_id: UserId, unit_ids: &[UnitId]) -> Result<()> {
+    let mut wanted: Vec<String> = unit_ids.iter().map(UnitId::to_string).collect();
     wanted.sort();
     wanted.dedup();
     let user_text = user_id.to_string();
@@ -335,7 +335,7 @@ pub fn set_units(conn: &mut DbConn, user_id: Uuid, unit_ids: &[Uuid]) -> Result<
 }
 
 /// The user's units, each with the materialised path of the unit's region, by unit id.
-pub fn units_of(conn: &mut DbConn, user_id: Uuid) -> Result<Vec<(Uuid, String)>> {
+pub fn units_of(conn: &mut DbConn, user_id: UserId) -> Result<Vec<(UnitId, String)>> {
     let rows: Vec<(String, String)> = user_units::table
         .inner_join(units::table.inner_join(regions::table))
         .filter(user_units::user_id.eq(user_id.to_string()))

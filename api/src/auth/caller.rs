@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use cunxiang_core::UserId;
 use cunxiang_core::{Actor, ApiClient, ClientScope, Role, User, UserStatus};
 use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
@@ -90,7 +91,7 @@ async fn authenticate(
             .await
             .map(Caller::Client);
     }
-    let id = Uuid::parse_str(&claims.sub).map_err(|_| {
+    let id = Uuid::parse_str(&claims.sub).map(UserId).map_err(|_| {
         ApiError::unauthorized(ErrorCode::InvalidToken, "the access token is invalid")
     })?;
     let loaded = state
@@ -228,7 +229,7 @@ impl AuthUser {
     }
 
     /// Whether she may read the phone number of the account `id` (with role `role`) unmasked.
-    pub fn reads_phone_of(&self, id: uuid::Uuid, role: Role) -> bool {
+    pub fn reads_phone_of(&self, id: UserId, role: Role) -> bool {
         let account = cunxiang_core::Target::User {
             id,
             role,

@@ -14,7 +14,7 @@ use super::LOGINS_FILE;
 pub(super) fn seed_staff(conn: &mut DbConn, data_dir: &Path) -> anyhow::Result<usize> {
     let password = crate::keys::random_token()[..16].to_owned();
     let hash = crate::auth::password::hash(&password).map_err(|e| anyhow!(e))?;
-    let unit_named = |conn: &mut DbConn, name: &str| -> anyhow::Result<uuid::Uuid> {
+    let unit_named = |conn: &mut DbConn, name: &str| -> anyhow::Result<cunxiang_core::UnitId> {
         let page = cunxiang_storage::units::list(conn, &Default::default(), None, 10_000)?;
         page.items
             .into_iter()
@@ -22,7 +22,7 @@ pub(super) fn seed_staff(conn: &mut DbConn, data_dir: &Path) -> anyhow::Result<u
             .map(|u| u.id)
             .with_context(|| format!("demo unit {name}"))
     };
-    let mut staff: Vec<(String, String, Role, Option<uuid::Uuid>, String)> = vec![
+    let mut staff: Vec<(String, String, Role, Option<cunxiang_core::UnitId>, String)> = vec![
         (
             "admin".into(),
             "系统管理员".into(),

@@ -4,7 +4,7 @@
 
 use cunxiang_core::coords::LonLat;
 use cunxiang_core::routing::{Assignment, Place, route};
-use cunxiang_core::{Category, RegionLevel};
+use cunxiang_core::{Category, RegionLevel, UnitId};
 use cunxiang_storage::{DbConn, StorageError};
 use uuid::Uuid;
 
@@ -18,7 +18,7 @@ pub struct Placement {
     /// The region the report belongs to: the grid's, else the dispatch region.
     pub region_id: Uuid,
     /// The responsible unit and its level, `None` for a dispatch queue.
-    pub unit: Option<(Uuid, RegionLevel)>,
+    pub unit: Option<(UnitId, RegionLevel)>,
     /// Why, for the timeline.
     pub reason: String,
     /// The materialised path of `region_id`.

@@ -1,10 +1,9 @@
 //! A new report's row and its first two events, as filing writes them.
 
 use chrono::{DateTime, Duration, Utc};
-use cunxiang_core::EventKind;
-use cunxiang_core::ReportId;
 use cunxiang_core::lifecycle::schedule::Deadlines;
 use cunxiang_core::lifecycle::{ReportStatus, limits, submit};
+use cunxiang_core::{EventKind, ReportId, UserId};
 use cunxiang_storage::reports::events::ReportEvent;
 use cunxiang_storage::reports::{Progress, Report, StoredLocation};
 use serde_json::json;
@@ -15,8 +14,8 @@ use super::placement::Placement;
 
 /// Who reported what where, and when it is due.
 pub(super) struct Parties {
-    pub reporter: Uuid,
-    pub submitted_by: Uuid,
+    pub reporter: UserId,
+    pub submitted_by: UserId,
     pub case_number: String,
     pub region_path: String,
     pub now: DateTime<Utc>,
@@ -74,7 +73,7 @@ pub(super) fn first_events(
     record: &Report,
     placement: &Placement,
     s: &Submission,
-    submitted_by: Uuid,
+    submitted_by: UserId,
 ) -> [ReportEvent; 2] {
     let event = |kind: EventKind, unit_id, note: Option<String>, details| ReportEvent {
         id: Uuid::now_v7(),

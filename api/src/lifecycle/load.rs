@@ -3,11 +3,11 @@
 //! photos or original report it names. Only reads; nothing here decides.
 
 use chrono::{DateTime, Duration, Utc};
-use cunxiang_core::ReportId;
 use cunxiang_core::coords::LonLat;
 use cunxiang_core::lifecycle::{
     Action, Destination, Facts, Loaded, OrderRef, Original, Photo, ReportStatus, Standing,
 };
+use cunxiang_core::{ReportId, UnitId};
 use cunxiang_storage::DbConn;
 use cunxiang_storage::reports::Report;
 use cunxiang_storage::supervision::{self, OrderStatus};
@@ -90,7 +90,7 @@ fn order(
 }
 
 /// The unit a transfer names, with its region's path.
-fn destination(conn: &mut DbConn, id: Option<Uuid>) -> Result<Option<Destination>, ActError> {
+fn destination(conn: &mut DbConn, id: Option<UnitId>) -> Result<Option<Destination>, ActError> {
     let Some(unit) = id
         .map(|id| cunxiang_storage::units::find(conn, id))
         .transpose()?

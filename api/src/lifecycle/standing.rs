@@ -44,7 +44,7 @@ pub fn standing(
 }
 
 /// The materialised path of a unit's region.
-fn unit_path(conn: &mut DbConn, unit: uuid::Uuid) -> Result<String, ActError> {
+fn unit_path(conn: &mut DbConn, unit: cunxiang_core::UnitId) -> Result<String, ActError> {
     let unit = cunxiang_storage::units::find(conn, unit)?
         .ok_or(ActError::Corrupt("a report names a missing unit"))?;
     cunxiang_storage::regions::path_of(conn, unit.region_id)?

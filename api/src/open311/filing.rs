@@ -6,7 +6,7 @@
 
 use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
-use cunxiang_core::{Actor, ApiClient, Role, User};
+use cunxiang_core::{Actor, ApiClient, Role, User, UserId};
 use cunxiang_storage::DbConn;
 use cunxiang_storage::media::Media;
 use cunxiang_storage::users::NewUser;
@@ -129,7 +129,7 @@ pub(super) fn file(
 
 /// Inserts the photo's row for `uploader` (or takes the row these bytes made before, while
 /// it is on no report); its id.
-fn photo_row(conn: &mut DbConn, mut photo: Media, uploader: Uuid) -> Result<Uuid, ApiError> {
+fn photo_row(conn: &mut DbConn, mut photo: Media, uploader: UserId) -> Result<Uuid, ApiError> {
     photo.uploader_id = uploader;
     let row = match cunxiang_storage::media::find_by_sha(conn, uploader, &photo.sha256)? {
         Some(existing) => existing,

@@ -12,7 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use cunxiang_core::identity::normalise_phone;
 use cunxiang_core::report::{self, Channel, LocationSource};
-use cunxiang_core::{ClientScope, coords};
+use cunxiang_core::{ClientScope, UserId, coords};
 use cunxiang_storage::reports::StoredLocation;
 use serde_json::json;
 use uuid::Uuid;
@@ -90,7 +90,7 @@ async fn handle(
             if cunxiang_photo::sniff(&photo.head).is_none() {
                 return Err(Open311Error::bad("media is not a JPEG, PNG or WebP image"));
             }
-            let (media, keys) = prepare(&state, Uuid::nil(), photo).await?;
+            let (media, keys) = prepare(&state, UserId(Uuid::nil()), photo).await?;
             (Some(media), keys)
         }
     };

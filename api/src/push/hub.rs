@@ -31,10 +31,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
+use cunxiang_core::UserId;
 use cunxiang_storage::push::feed::{self, FeedItem};
 use cunxiang_storage::{DatabaseTarget, DbConn};
 use tokio::sync::{mpsc, watch};
-use uuid::Uuid;
 
 use crate::shutdown::Stop;
 
@@ -51,7 +51,7 @@ pub struct Live {
     /// The feed row.
     pub item: FeedItem,
     /// Who reported the report (hidden as an actor from readers who may not know).
-    pub reporter_id: Uuid,
+    pub reporter_id: UserId,
     /// Whether the report is anonymous.
     pub anonymous: bool,
 }
@@ -64,10 +64,10 @@ type Senders = Vec<(u64, mpsc::Sender<Item>)>;
 /// The open streams of this instance, by user.
 #[derive(Debug, Default)]
 pub struct Hub {
-    streams: Mutex<HashMap<Uuid, Senders>>,
+    streams: Mutex<HashMap<UserId, Senders>>,
     next_id: AtomicU64,
     /// Streams held, by user (see [`Permit`]).
-    held: Mutex<HashMap<Uuid, usize>>,
+    held: Mutex<HashMap<UserId, usize>>,
     /// `true` once the server is stopping.
     closing: watch::Sender<bool>,
 }
@@ -77,7 +77,7 @@ pub struct Hub {
 #[derive(Debug)]
 pub struct Permit {
     hub: Arc<Hub>,
-    user: Uuid,
+    user: UserId,
 }
 
 impl Drop for Permit {
@@ -99,7 +99,7 @@ pub struct Subscription {
     /// stream off (it lagged): subscribe again and catch up from the database.
     pub rx: mpsc::Receiver<Item>,
     hub: Arc<Hub>,
-    user: Uuid,
+    user: UserId,
     id: u64,
 }
 
@@ -116,16 +116,16 @@ impl Drop for Subscription {
 }
 
 impl Hub {
-    fn lock(&self) -> MutexGuard<'_, HashMap<Uuid, Senders>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<UserId, Senders>> {
         self.streams.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn held(&self) -> MutexGuard<'_, HashMap<Uuid, usize>> {
+    fn held(&self) -> MutexGuard<'_, HashMap<UserId, usize>> {
         self.held.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Counts one more stream of `user`, or `None` when she already holds `max`.
-    pub fn admit(self: &Arc<Self>, user: Uuid, max: usize) -> Option<Permit> {
+    pub fn admit(self: &Arc<Self>, user: UserId, max: usize) -> Option<Permit> {
         let mut held = self.held();
         let n = held.entry(user).or_default();
         if *n >= max {
@@ -139,7 +139,7 @@ impl Hub {
     }
 
     /// How many streams `user` holds here (admitted and not yet ended).
-    pub fn streams_of(&self, user: Uuid) -> usize {
+    pub fn streams_of(&self, user: UserId) -> usize {
         self.held().get(&user).copied().unwrap_or(0)
     }
 
@@ -154,7 +154,7 @@ impl Hub {
     }
 
     /// Registers a stream of `user`'s events.
-    pub fn subscribe(self: &Arc<Self>, user: Uuid) -> Subscription {
+    pub fn subscribe(self: &Arc<Self>, user: UserId) -> Subscription {
         let (tx, rx) = mpsc::channel(STREAM_BUFFER);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         self.lock().entry(user).or_default().push((id, tx));
@@ -172,7 +172,7 @@ impl Hub {
     }
 
     /// Whether `user` has a stream open here.
-    pub fn has(&self, user: Uuid) -> bool {
+    pub fn has(&self, user: UserId) -> bool {
         self.lock().contains_key(&user)
     }
 
@@ -318,7 +318,7 @@ fn step(
 
 /// A feed row for tests: a public `resolved` event (with evidence checks) for `user`.
 #[cfg(test)]
-pub(crate) fn sample(seq: i64, user: Uuid) -> Item {
+pub(crate) fn sample(seq: i64, user: UserId) -> Item {
     Arc::new(Live {
         item: FeedItem {
             seq,
@@ -326,11 +326,11 @@ pub(crate) fn sample(seq: i64, user: Uuid) -> Item {
             reason: cunxiang_core::push::Reason::Follower,
             status: cunxiang_core::ReportStatus::Resolved,
             case_number: "YJ-20261129-0001".into(),
-            reporter_id: Uuid::nil(),
+            reporter_id: UserId(uuid::Uuid::nil()),
             anonymous: false,
             event: cunxiang_storage::reports::events::ReportEvent {
-                id: Uuid::now_v7(),
-                report_id: cunxiang_core::ReportId(Uuid::nil()),
+                id: uuid::Uuid::now_v7(),
+                report_id: cunxiang_core::ReportId(uuid::Uuid::nil()),
                 kind: cunxiang_core::EventKind::Resolved,
                 actor_id: None,
                 unit_id: None,
@@ -340,7 +340,7 @@ pub(crate) fn sample(seq: i64, user: Uuid) -> Item {
                 at: chrono::Utc::now(),
             },
         },
-        reporter_id: Uuid::now_v7(),
+        reporter_id: UserId(uuid::Uuid::now_v7()),
         anonymous: false,
     })
 }

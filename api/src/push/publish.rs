@@ -12,11 +12,11 @@
 mod outbox;
 
 use cunxiang_core::push::{Concerned, Reason, Recipient, audience};
+use cunxiang_core::{UnitId, UserId};
 use cunxiang_storage::DbConn;
 use cunxiang_storage::push::{deliveries, feed, people};
 use cunxiang_storage::reports::Report;
 use cunxiang_storage::reports::events::ReportEvent;
-use uuid::Uuid;
 
 use crate::settings::FanOut;
 use cunxiang_storage::StorageError;
@@ -27,7 +27,7 @@ pub fn record(
     conn: &mut DbConn,
     fan_out: FanOut<'_>,
     report: &Report,
-    left_unit: Option<Uuid>,
+    left_unit: Option<UnitId>,
     event: &ReportEvent,
 ) -> Result<(), StorageError> {
     cunxiang_storage::reports::events::insert(conn, event)?;
@@ -43,7 +43,7 @@ pub fn announce(
     conn: &mut DbConn,
     fan_out: FanOut<'_>,
     report: &Report,
-    left_unit: Option<Uuid>,
+    left_unit: Option<UnitId>,
     event: &ReportEvent,
 ) -> Result<(), StorageError> {
     plan(conn, fan_out, &[(report, event)], left_unit)?.write(conn, fan_out, &[(report, event)])
@@ -64,7 +64,7 @@ pub fn plan(
     conn: &mut DbConn,
     fan_out: FanOut<'_>,
     steps: &[(&Report, &ReportEvent)],
-    left_unit: Option<Uuid>,
+    left_unit: Option<UnitId>,
 ) -> Result<Plan, StorageError> {
     let mut plan = Plan {
         heard: Vec::with_capacity(steps.len()),
@@ -74,7 +74,7 @@ pub fn plan(
         return Ok(plan);
     };
     let followers = people::followers(conn, last.id)?;
-    let mut units: Vec<Uuid> = last.unit_id.into_iter().collect();
+    let mut units: Vec<UnitId> = last.unit_id.into_iter().collect();
     units.extend(left_unit.filter(|u| Some(*u) != last.unit_id));
     let handlers = people::members(conn, &units)?;
     let supervisors = if steps.iter().any(|(_, e)| e.kind.concerns_supervisors()) {
@@ -125,7 +125,7 @@ impl Plan {
             deliveries::insert(conn, &messages, first.at)?;
         }
         for ((report, event), recipients) in steps.iter().zip(&self.heard) {
-            let rows: Vec<(Uuid, Reason)> =
+            let rows: Vec<(UserId, Reason)> =
                 recipients.iter().map(|r| (r.user_id, r.reason)).collect();
             feed::insert(conn, event, report.status, &rows)?;
         }

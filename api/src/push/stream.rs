@@ -26,18 +26,16 @@
 //! and ends, so a graceful shutdown does not wait for streams and clients reconnect (to
 //! another instance, or to this one once it is back) with the last id they got.
 
-use cunxiang_core::ReportId;
 use std::future::Future;
 use std::sync::Arc;
 
 use actix_web_lab::sse;
 use cunxiang_core::push::Reason;
-use cunxiang_core::{ReportStatus, Role};
+use cunxiang_core::{ReportId, ReportStatus, Role, UserId};
 use cunxiang_storage::Pool;
 use cunxiang_storage::push::feed;
 use futures_util::Stream;
 use serde::Serialize;
-use uuid::Uuid;
 
 use super::hub::{self, Hub, Item, Permit, Subscription};
 use crate::blocking::with_conn;
@@ -66,7 +64,7 @@ pub struct Page {
 /// the current catch-up page. `fetch(after)` reads the next page from the database.
 pub struct Feed<F> {
     hub: Arc<Hub>,
-    user: Uuid,
+    user: UserId,
     sub: Subscription,
     last: i64,
     pending: std::vec::IntoIter<Item>,
@@ -86,7 +84,7 @@ where
     pub fn new(
         hub: Arc<Hub>,
         sub: Subscription,
-        user: Uuid,
+        user: UserId,
         after: Option<i64>,
         latest: i64,
         fetch: F,
@@ -235,7 +233,7 @@ pub struct Streams {
 /// row) and returns the events until `until`, or until the server stops.
 pub async fn open(
     streams: Streams,
-    user: Uuid,
+    user: UserId,
     role: Role,
     after: Option<i64>,
     until: tokio::time::Instant,

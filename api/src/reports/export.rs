@@ -10,6 +10,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, FixedOffset, Utc};
 use cunxiang_core::identity::mask_phone;
+use cunxiang_core::{UnitId, UserId};
 use cunxiang_storage::DbConn;
 use cunxiang_storage::reports::{Report, ReportFilter};
 use uuid::Uuid;
@@ -51,7 +52,7 @@ const COLUMNS: [&str; 17] = [
 struct Names {
     regions: HashMap<Uuid, String>,
     grids: HashMap<Uuid, String>,
-    units: HashMap<Uuid, String>,
+    units: HashMap<UnitId, String>,
 }
 
 impl Names {
@@ -80,7 +81,7 @@ impl Names {
         Ok(name)
     }
 
-    fn unit(&mut self, conn: &mut DbConn, id: Option<Uuid>) -> Result<String, ApiError> {
+    fn unit(&mut self, conn: &mut DbConn, id: Option<UnitId>) -> Result<String, ApiError> {
         let Some(id) = id else {
             return Ok(String::new());
         };
@@ -121,8 +122,8 @@ fn next_page(conn: &mut DbConn, mut c: Cursor) -> Result<(Vec<u8>, Option<Cursor
         c.before.as_deref(),
         PAGE,
     )?;
-    let reporters: Vec<Uuid> = page.items.iter().map(|r| r.reporter_id).collect();
-    let phones: HashMap<Uuid, String> = cunxiang_storage::users::find_many(conn, &reporters)?
+    let reporters: Vec<UserId> = page.items.iter().map(|r| r.reporter_id).collect();
+    let phones: HashMap<UserId, String> = cunxiang_storage::users::find_many(conn, &reporters)?
         .into_iter()
         .filter_map(|u| u.phone.map(|p| (u.id, p)))
         .collect();

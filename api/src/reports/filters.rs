@@ -115,7 +115,7 @@ pub fn filter_of(
         categories: q.category.iter().cloned().collect(),
         within_path,
         grid_id: q.grid,
-        unit_id: q.unit,
+        unit_id: q.unit.map(cunxiang_core::UnitId),
         from: checked.from,
         to: checked.to,
         bbox: checked.bbox,

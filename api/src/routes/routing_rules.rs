@@ -4,7 +4,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use cunxiang_core::routing::RoutingRule;
-use cunxiang_core::{Permission, Target};
+use cunxiang_core::{Permission, Target, UnitId};
 use cunxiang_storage::routing::NewRule;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -43,7 +43,7 @@ pub struct CreateRule {
     /// Code or id of the region whose subtree the rule covers.
     region: String,
     /// The unit that receives matching reports (must be active).
-    unit_id: Uuid,
+    unit_id: UnitId,
 }
 
 /// Adds a rule.

@@ -178,7 +178,9 @@ fn label(conn: &mut DbConn, group: &Group, key: &str) -> Result<Option<String>, 
             Err(_) => None,
         },
         Group::Unit => match id() {
-            Ok(id) => cunxiang_storage::units::find(conn, id)?.map(|u| u.name),
+            Ok(id) => {
+                cunxiang_storage::units::find(conn, cunxiang_core::UnitId(id))?.map(|u| u.name)
+            }
             Err(_) => None,
         },
         Group::Category => cunxiang_storage::categories::find(conn, key)?.map(|c| c.name),

@@ -3,8 +3,8 @@
 
 use actix_web::web;
 use chrono::{DateTime, Utc};
-use cunxiang_core::ReportId;
 use cunxiang_core::{Permission, Target};
+use cunxiang_core::{ReportId, UnitId, UserId};
 use cunxiang_storage::supervision::{Order, OrderStatus};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -30,8 +30,8 @@ pub struct OrderView {
     id: Uuid,
     report_id: ReportId,
     case_number: String,
-    unit_id: Option<Uuid>,
-    issued_by: Uuid,
+    unit_id: Option<UnitId>,
+    issued_by: UserId,
     note: String,
     reply_by: DateTime<Utc>,
     status: &'static str,

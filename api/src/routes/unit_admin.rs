@@ -4,7 +4,7 @@
 //! those rules are. Admins everywhere; supervisors inside their own subtree.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use cunxiang_core::{Permission, RegionLevel, Target, Unit, UnitKind};
+use cunxiang_core::{Permission, RegionLevel, Target, Unit, UnitId, UnitKind};
 use cunxiang_storage::units::{NewUnit, UnitChange};
 use serde::Deserialize;
 use serde_json::json;
@@ -162,7 +162,7 @@ pub async fn change(
     state: web::Data<AppState>,
     me: AuthUser,
     req: HttpRequest,
-    path: web::Path<Uuid>,
+    path: web::Path<UnitId>,
     body: web::Json<ChangeUnit>,
 ) -> Result<web::Json<Unit>, ApiError> {
     let id = path.into_inner();

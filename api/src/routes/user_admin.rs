@@ -3,7 +3,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use cunxiang_core::identity::normalise_phone;
-use cunxiang_core::{Permission, Role, Target, UserStatus};
+use cunxiang_core::{Permission, Role, Target, UnitId, UserId, UserStatus};
 use cunxiang_storage::users::{NewUser, UserChanges};
 use serde::Deserialize;
 use serde_json::json;
@@ -26,7 +26,7 @@ pub struct CreateUser {
     password: Option<String>,
     phone: Option<String>,
     #[serde(default)]
-    unit_ids: Vec<Uuid>,
+    unit_ids: Vec<UnitId>,
 }
 
 /// Checks a new account's fields: staff need a username, a password and a unit; villagers a
@@ -97,7 +97,7 @@ pub async fn create(
         .db(move |conn| {
             let paths = paths_of_units(conn, &body.unit_ids)?;
             let probe = Target::User {
-                id: Uuid::nil(),
+                id: UserId(Uuid::nil()),
                 role: body.role,
                 regions: &paths,
             };
@@ -144,7 +144,7 @@ pub struct ChangeUser {
     display_name: Option<String>,
     role: Option<Role>,
     status: Option<UserStatus>,
-    unit_ids: Option<Vec<Uuid>>,
+    unit_ids: Option<Vec<UnitId>>,
     password: Option<String>,
 }
 
@@ -154,7 +154,7 @@ pub async fn change(
     state: web::Data<AppState>,
     me: AuthUser,
     req: HttpRequest,
-    path: web::Path<Uuid>,
+    path: web::Path<UserId>,
     body: web::Json<ChangeUser>,
 ) -> Result<web::Json<UserView>, ApiError> {
     let id = path.into_inner();

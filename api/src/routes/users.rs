@@ -3,11 +3,10 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use cunxiang_core::{Permission, Role, Target, User};
+use cunxiang_core::{Permission, Role, Target, UnitId, User, UserId};
 use cunxiang_storage::DbConn;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::auth::{AuthUser, Caller};
 use crate::error::{ApiError, ErrorCode};
@@ -29,8 +28,8 @@ pub async fn me(caller: Caller) -> HttpResponse {
 /// Region paths of the units a user belongs to (for authorisation).
 pub(super) fn unit_paths(
     conn: &mut DbConn,
-    user: Uuid,
-) -> Result<(Vec<Uuid>, Vec<String>), ApiError> {
+    user: UserId,
+) -> Result<(Vec<UnitId>, Vec<String>), ApiError> {
     let units = cunxiang_storage::users::units_of(conn, user)?;
     Ok(units.into_iter().unzip())
 }
@@ -38,7 +37,7 @@ pub(super) fn unit_paths(
 /// Region paths of the given units, refusing unknown ones with 422.
 pub(super) fn paths_of_units(
     conn: &mut DbConn,
-    unit_ids: &[Uuid],
+    unit_ids: &[UnitId],
 ) -> Result<Vec<String>, ApiError> {
     unit_ids
         .iter()
@@ -138,7 +137,7 @@ pub async fn list(
 pub async fn get(
     state: web::Data<AppState>,
     me: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<UserId>,
 ) -> Result<web::Json<UserView>, ApiError> {
     let id = path.into_inner();
     let view = state
@@ -163,7 +162,7 @@ pub async fn get(
     Ok(web::Json(view))
 }
 
-pub(super) fn find(conn: &mut DbConn, id: Uuid) -> Result<User, ApiError> {
+pub(super) fn find(conn: &mut DbConn, id: UserId) -> Result<User, ApiError> {
     cunxiang_storage::users::find(conn, id)?
         .ok_or_else(|| ApiError::not_found(ErrorCode::UserNotFound, format!("no user {id}")))
 }

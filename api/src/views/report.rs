@@ -1,6 +1,5 @@
 //! How a report looks in responses, cut to what the reader may see (see [`super::access`]).
 
-use cunxiang_core::ReportId;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -8,7 +7,7 @@ use cunxiang_core::identity::mask_phone;
 use cunxiang_core::lifecycle::ReportStatus;
 use cunxiang_core::lifecycle::schedule::Light;
 use cunxiang_core::report::{Channel, LocationSource};
-use cunxiang_core::{RegionLevel, User};
+use cunxiang_core::{RegionLevel, ReportId, UnitId, User, UserId};
 use cunxiang_storage::media::Media;
 use cunxiang_storage::reports::Report;
 use cunxiang_storage::reports::events::ReportEvent;
@@ -97,7 +96,7 @@ pub struct LocationView {
 /// A unit by id, name and level.
 #[derive(Debug, Clone, Serialize)]
 pub struct UnitRef {
-    id: Uuid,
+    id: UnitId,
     name: String,
     level: Option<RegionLevel>,
 }
@@ -105,7 +104,7 @@ pub struct UnitRef {
 /// A person on a report: name and phone (masked unless the reader is an admin or herself).
 #[derive(Debug, Clone, Serialize)]
 pub struct PersonView {
-    id: Uuid,
+    id: UserId,
     display_name: String,
     phone: Option<String>,
 }
@@ -125,8 +124,8 @@ pub struct PhotoView {
 pub struct EventView {
     id: Uuid,
     kind: cunxiang_core::EventKind,
-    actor_id: Option<Uuid>,
-    unit_id: Option<Uuid>,
+    actor_id: Option<UserId>,
+    unit_id: Option<UnitId>,
     note: Option<String>,
     details: Value,
     /// Shown to staff only.
@@ -154,7 +153,7 @@ impl EventView {
     pub fn of(
         e: ReportEvent,
         sight: Sight,
-        reporter_id: Uuid,
+        reporter_id: UserId,
         anonymous: bool,
         media: &[Media],
     ) -> Option<Self> {
@@ -238,19 +237,20 @@ impl ReportParts {
     /// three per report; the order is kept.
     pub fn load_many(conn: &mut DbConn, reports: Vec<Report>) -> Result<Vec<Self>, StorageError> {
         let ids: Vec<ReportId> = reports.iter().map(|r| r.id).collect();
-        let reporter_ids: Vec<Uuid> = reports.iter().map(|r| r.reporter_id).collect();
-        let unit_ids: Vec<Uuid> = reports.iter().filter_map(|r| r.unit_id).collect();
+        let reporter_ids: Vec<UserId> = reports.iter().map(|r| r.reporter_id).collect();
+        let unit_ids: Vec<UnitId> = reports.iter().filter_map(|r| r.unit_id).collect();
         let mut photos: HashMap<ReportId, Vec<Media>> = HashMap::new();
         for m in cunxiang_storage::media::of_reports(conn, &ids)? {
             if let Some(report) = m.report_id {
                 photos.entry(report).or_default().push(m);
             }
         }
-        let people: HashMap<Uuid, User> = cunxiang_storage::users::find_many(conn, &reporter_ids)?
-            .into_iter()
-            .map(|u| (u.id, u))
-            .collect();
-        let unit_names: HashMap<Uuid, String> =
+        let people: HashMap<UserId, User> =
+            cunxiang_storage::users::find_many(conn, &reporter_ids)?
+                .into_iter()
+                .map(|u| (u.id, u))
+                .collect();
+        let unit_names: HashMap<UnitId, String> =
             cunxiang_storage::units::find_many(conn, &unit_ids)?
                 .into_iter()
                 .map(|u| (u.id, u.name))

@@ -10,7 +10,7 @@ use anyhow::{Context, anyhow};
 use chrono::NaiveDateTime;
 use cunxiang_bench::synth::{self, YUJIANG, org::SyntheticOrg};
 use cunxiang_core::geometry::validate_outline;
-use cunxiang_core::{RegionLevel, UnitKind};
+use cunxiang_core::{RegionLevel, UnitId, UnitKind};
 use indicatif::ProgressBar;
 use uuid::Uuid;
 
@@ -224,9 +224,9 @@ pub fn county(at: NaiveDateTime) -> anyhow::Result<County> {
     };
 
     // Units, and per region the offices.
-    let mut team_of_grid: HashMap<Uuid, (Uuid, String)> = HashMap::new();
-    let mut committee_of: HashMap<Uuid, Uuid> = HashMap::new();
-    let mut offices: HashMap<(Uuid, String), Uuid> = HashMap::new();
+    let mut team_of_grid: HashMap<Uuid, (UnitId, String)> = HashMap::new();
+    let mut committee_of: HashMap<Uuid, UnitId> = HashMap::new();
+    let mut offices: HashMap<(Uuid, String), UnitId> = HashMap::new();
     let mut units = Vec::with_capacity(org.units.len());
     for u in &org.units {
         match u.kind {
@@ -258,7 +258,7 @@ pub fn county(at: NaiveDateTime) -> anyhow::Result<County> {
     let office = |region: Uuid, line: &str| -> anyhow::Result<String> {
         offices
             .get(&(region, line.to_owned()))
-            .map(Uuid::to_string)
+            .map(UnitId::to_string)
             .with_context(|| format!("no {line} office in region {region}"))
     };
 

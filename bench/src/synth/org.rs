@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use cunxiang_core::routing::RoutingRule;
-use cunxiang_core::{Category, Region, RegionLevel, Unit, UnitKind};
+use cunxiang_core::{Category, Region, RegionLevel, Unit, UnitId, UnitKind};
 use geo::Polygon;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -81,8 +81,8 @@ impl Builder {
         id
     }
 
-    fn unit(&mut self, name: String, kind: UnitKind, region: Uuid, line: Option<&str>) -> Uuid {
-        let id = self.id();
+    fn unit(&mut self, name: String, kind: UnitKind, region: Uuid, line: Option<&str>) -> UnitId {
+        let id = UnitId(self.id());
         let active = match kind {
             UnitKind::GridTeam | UnitKind::VillageCommittee => !self.rng.random_bool(DISABLED),
             _ => true,
@@ -100,7 +100,7 @@ impl Builder {
         id
     }
 
-    fn rule(&mut self, category: Option<&str>, region: Uuid, unit: Uuid, active: bool) {
+    fn rule(&mut self, category: Option<&str>, region: Uuid, unit: UnitId, active: bool) {
         let id = self.id();
         let number = self.org.rules.len() as i64 + 1;
         self.org.rules.push(RoutingRule {
@@ -152,7 +152,7 @@ pub fn organisation(
         let name = format!("第{:02}镇", t + 1);
         let township = b.region(name.clone(), RegionLevel::Township, Some(county));
         b.org.supervised.insert(township);
-        let offices: HashMap<&str, Uuid> = TOWNSHIP_OFFICES
+        let offices: HashMap<&str, UnitId> = TOWNSHIP_OFFICES
             .iter()
             .map(|&(office, line)| {
                 let unit = format!("{name}{office}");

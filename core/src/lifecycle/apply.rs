@@ -6,13 +6,12 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use super::schedule::{Alerted, Deadline, Light, Limits};
 use super::transition::{Doer, Effect, EventDraft, Input, Loaded, NewOrder, Policy, Transition};
 use super::{Action, Conflict, Invalid, Outcome, Refusal, ReportStatus, decide};
 use crate::report::Report;
-use crate::{Category, EventKind, Role};
+use crate::{Category, EventKind, Role, UnitId};
 
 mod named;
 
@@ -32,7 +31,7 @@ pub fn limits(category: &Category, confirm: Duration) -> Limits {
 
 fn draft(
     kind: EventKind,
-    unit_id: Option<Uuid>,
+    unit_id: Option<UnitId>,
     note: Option<String>,
     details: Value,
 ) -> EventDraft {
@@ -72,7 +71,7 @@ impl Step<'_> {
     }
 
     /// The unit holding the report before the step.
-    fn unit(&self) -> Option<Uuid> {
+    fn unit(&self) -> Option<UnitId> {
         self.before.unit_id
     }
 

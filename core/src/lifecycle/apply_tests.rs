@@ -7,14 +7,14 @@ use uuid::Uuid;
 use super::schedule::{Alerted, Deadline, Deadlines};
 use super::*;
 use crate::report::{Channel, Progress, Report};
-use crate::{Category, EventKind, RegionLevel, ReportId, Role, Unit, UnitKind};
+use crate::{Category, EventKind, RegionLevel, ReportId, Role, Unit, UnitId, UnitKind, UserId};
 
-const GRID_TEAM: Uuid = Uuid::from_u128(10);
-const TOWNSHIP: Uuid = Uuid::from_u128(11);
-const OTHER_COUNTY: Uuid = Uuid::from_u128(12);
-const WORKER: Uuid = Uuid::from_u128(20);
-const SUPERVISOR: Uuid = Uuid::from_u128(21);
-const VILLAGER: Uuid = Uuid::from_u128(22);
+const GRID_TEAM: UnitId = UnitId(Uuid::from_u128(10));
+const TOWNSHIP: UnitId = UnitId(Uuid::from_u128(11));
+const OTHER_COUNTY: UnitId = UnitId(Uuid::from_u128(12));
+const WORKER: UserId = UserId(Uuid::from_u128(20));
+const SUPERVISOR: UserId = UserId(Uuid::from_u128(21));
+const VILLAGER: UserId = UserId(Uuid::from_u128(22));
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 5, 9, 0, 0).unwrap()
@@ -63,7 +63,7 @@ fn category(evidence_required: bool) -> Category {
     }
 }
 
-fn unit(id: Uuid, kind: UnitKind) -> Unit {
+fn unit(id: UnitId, kind: UnitKind) -> Unit {
     Unit {
         id,
         name: "unit".into(),

@@ -10,7 +10,7 @@ use super::schedule::Deadline;
 use super::{Facts, Standing};
 use crate::coords::LonLat;
 use crate::report::Report;
-use crate::{Category, EventKind, ReportId, Role, Unit};
+use crate::{Category, EventKind, ReportId, Role, Unit, UnitId, UserId};
 
 /// A checked action request (the body of `POST /v1/reports/{id}/{action}`, or the deadline
 /// worker's empty one).
@@ -21,7 +21,7 @@ pub struct Input {
     /// The note, reason, comment or rating text, trimmed.
     pub text: Option<String>,
     /// Transfer target.
-    pub unit_id: Option<Uuid>,
+    pub unit_id: Option<UnitId>,
     /// Evidence photos of a resolution.
     pub media_ids: Vec<Uuid>,
     /// Rating 1–5.
@@ -42,7 +42,7 @@ pub enum Doer {
     /// A person over the API.
     Person {
         /// Her user id.
-        id: Uuid,
+        id: UserId,
         /// Her role.
         role: Role,
     },
@@ -55,7 +55,7 @@ pub enum Doer {
 
 impl Doer {
     /// The actor id of the event (`None` for the system).
-    pub fn id(self) -> Option<Uuid> {
+    pub fn id(self) -> Option<UserId> {
         match self {
             Doer::Person { id, .. } => Some(id),
             Doer::System { .. } => None,
@@ -142,7 +142,7 @@ pub struct EventDraft {
     /// Event kind (past tense).
     pub kind: EventKind,
     /// The unit concerned.
-    pub unit_id: Option<Uuid>,
+    pub unit_id: Option<UnitId>,
     /// Free text.
     pub note: Option<String>,
     /// Structured details.
@@ -157,9 +157,9 @@ pub struct NewOrder {
     /// Its id.
     pub id: Uuid,
     /// The supervisor issuing it.
-    pub issued_by: Uuid,
+    pub issued_by: UserId,
     /// The unit that must reply.
-    pub unit_id: Option<Uuid>,
+    pub unit_id: Option<UnitId>,
     /// The order's text.
     pub note: String,
     /// Reply deadline.
@@ -177,7 +177,7 @@ pub enum Effect {
         /// The order.
         id: Uuid,
         /// Who replies.
-        by: Uuid,
+        by: UserId,
         /// The reply.
         note: String,
     },

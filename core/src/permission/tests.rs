@@ -2,6 +2,10 @@
 
 use super::*;
 
+fn user(n: u128) -> UserId {
+    UserId(uuid::Uuid::from_u128(n))
+}
+
 const COUNTY: &str = "/c/";
 const TOWN_A: &str = "/c/a/";
 const TOWN_B: &str = "/c/b/";
@@ -9,7 +13,7 @@ const VILLAGE_A1: &str = "/c/a/1/";
 
 fn actor(role: Role, authority: &[&str]) -> Actor {
     Actor {
-        id: Uuid::from_u128(1),
+        id: user(1),
         role,
         authority: authority.iter().map(|s| (*s).to_owned()).collect(),
         units: Vec::new(),
@@ -49,7 +53,7 @@ fn every_role_and_permission() {
     let in_a = paths(&[VILLAGE_A1]);
     let in_b = paths(&[TOWN_B]);
     let nowhere = paths(&[]);
-    let other = Uuid::from_u128(2);
+    let other = user(2);
     let worker_a = Target::User {
         id: other,
         role: GridWorker,
@@ -140,7 +144,7 @@ fn supervisors_cannot_hand_out_their_own_rank_or_above() {
         (Role::Admin, false),
     ] {
         let target = Target::User {
-            id: Uuid::from_u128(9),
+            id: user(9),
             role,
             regions: &in_a,
         };
@@ -157,7 +161,7 @@ fn a_user_with_units_in_two_townships_needs_authority_over_both() {
     let sup = as_role(Role::Supervisor);
     let both = paths(&[VILLAGE_A1, TOWN_B]);
     let target = Target::User {
-        id: Uuid::from_u128(9),
+        id: user(9),
         role: Role::GridWorker,
         regions: &both,
     };
@@ -233,7 +237,7 @@ fn managing_the_organisation_of_a_region() {
 #[test]
 fn may_ever_never_refuses_what_can_allows() {
     use Permission::*;
-    let other = Uuid::from_u128(2);
+    let other = user(2);
     let regions = [
         paths(&[VILLAGE_A1]),
         paths(&[TOWN_B]),
@@ -249,7 +253,7 @@ fn may_ever_never_refuses_what_can_allows() {
             }
             for r in &regions {
                 for target_role in Role::ALL {
-                    for id in [Uuid::from_u128(1), other] {
+                    for id in [user(1), other] {
                         targets.push(Target::User {
                             id,
                             role: target_role,
@@ -297,12 +301,12 @@ fn work_and_oversight() {
     );
     let nowhere = paths(&[]);
     let own = Target::User {
-        id: Uuid::from_u128(1),
+        id: user(1),
         role: Villager,
         regions: &nowhere,
     };
     let other = Target::User {
-        id: Uuid::from_u128(2),
+        id: user(2),
         role: Villager,
         regions: &nowhere,
     };

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::{Channel, LocationSource};
 use crate::lifecycle::ReportStatus;
 use crate::lifecycle::schedule::Deadlines;
-use crate::{RegionLevel, ReportId};
+use crate::{RegionLevel, ReportId, UnitId, UserId};
 
 /// A report (上报事项) as the lifecycle knows it: what was filed, where it stands, who holds
 /// it, its deadlines and its progress. Storage reads and writes it whole.
@@ -17,9 +17,9 @@ pub struct Report {
     /// Human case number, e.g. `YJ-20261128-0042`.
     pub case_number: String,
     /// The villager it is about.
-    pub reporter_id: Uuid,
+    pub reporter_id: UserId,
     /// Who submitted it (the reporter, or staff on her behalf).
-    pub submitted_by: Uuid,
+    pub submitted_by: UserId,
     /// Category code.
     pub category: String,
     /// What the villager wrote.
@@ -37,7 +37,7 @@ pub struct Report {
     /// That region's materialised path.
     pub region_path: String,
     /// Responsible unit, `None` while in a dispatch queue.
-    pub unit_id: Option<Uuid>,
+    pub unit_id: Option<UnitId>,
     /// The responsible unit's ladder level.
     pub level: Option<RegionLevel>,
     /// Whether the reporter's identity is hidden from everyone but admins.

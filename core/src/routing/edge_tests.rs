@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use uuid::Uuid;
 
-use super::tests::{Fixture, category, fixture, id, region, rule, unit, unit_of};
+use super::tests::{Fixture, category, fixture, id, region, rule, uid, unit, unit_of};
 use super::*;
 use crate::unit::UnitKind;
 
@@ -24,7 +24,7 @@ fn place(f: &Fixture) -> Option<Place> {
 }
 
 fn disable(units: &mut [Unit], n: u128) {
-    for u in units.iter_mut().filter(|u| u.id == id(n)) {
+    for u in units.iter_mut().filter(|u| u.id == uid(n)) {
         u.active = false;
     }
 }
@@ -67,8 +67,8 @@ fn the_lowest_active_id_wins_whatever_the_order_given() {
         let (unit, _, reason) = unit_of(&route(&cat, p, &org));
         assert_eq!(unit, id(expected), "{level:?} {dept:?}: {reason}");
     }
-    let team = org.unit(id(10)).unwrap();
-    assert_eq!(next_up(team, &org).unwrap().id, id(7));
+    let team = org.unit(uid(10)).unwrap();
+    assert_eq!(next_up(team, &org).unwrap().id, uid(7));
 }
 
 #[test]
@@ -232,17 +232,17 @@ fn lookups_by_id_include_disabled_units_and_the_ladder_skips_them() {
     disable(&mut units, 11);
     disable(&mut units, 12);
     let org = Organisation::new(f.regions, units, Vec::new(), HashSet::new());
-    assert_eq!(org.unit(id(11)).unwrap().name, "渡口村民委员会");
+    assert_eq!(org.unit(uid(11)).unwrap().name, "渡口村民委员会");
     assert_eq!(org.region(f.township).unwrap().name, "潢溪镇");
-    assert!(org.unit(id(777)).is_none() && org.region(id(777)).is_none());
-    let team = org.unit(id(10)).unwrap();
+    assert!(org.unit(uid(777)).is_none() && org.region(id(777)).is_none());
+    let team = org.unit(uid(10)).unwrap();
     assert!(next_up(team, &org).is_none());
     assert_eq!(
         first_up(team, &org).unwrap().id,
-        id(13),
+        uid(13),
         "escalation passes over the vacant village rung"
     );
-    let committee = org.unit(id(11)).unwrap();
-    assert_eq!(next_up(committee, &org).unwrap().id, id(13));
-    assert_eq!(first_up(committee, &org).unwrap().id, id(13));
+    let committee = org.unit(uid(11)).unwrap();
+    assert_eq!(next_up(committee, &org).unwrap().id, uid(13));
+    assert_eq!(first_up(committee, &org).unwrap().id, uid(13));
 }

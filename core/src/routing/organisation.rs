@@ -6,6 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use uuid::Uuid;
 
+use crate::UnitId;
+
 use super::{GOVERNANCE, RoutingRule};
 use crate::region::{Region, RegionLevel};
 use crate::unit::{Unit, UnitKind};
@@ -22,7 +24,7 @@ pub struct Organisation {
     /// Every unit, in the order given.
     units: Vec<Unit>,
     /// Unit id → index into `units` (the last one given, should an id repeat).
-    unit_by_id: HashMap<Uuid, usize>,
+    unit_by_id: HashMap<UnitId, usize>,
     /// Grid id → its active grid team with the lowest id.
     grid_team: HashMap<Uuid, usize>,
     /// Every rule, in the order given (disabled ones too: the timeline cites them).
@@ -66,7 +68,7 @@ impl Organisation {
     ) -> Self {
         let region_by_id: HashMap<Uuid, usize> =
             regions.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
-        let unit_by_id: HashMap<Uuid, usize> =
+        let unit_by_id: HashMap<UnitId, usize> =
             units.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
         let mut nodes: Vec<Node> = regions
             .into_iter()
@@ -142,7 +144,7 @@ impl Organisation {
     }
 
     /// The unit with this id, active or not.
-    pub fn unit(&self, id: Uuid) -> Option<&Unit> {
+    pub fn unit(&self, id: UnitId) -> Option<&Unit> {
         self.unit_by_id.get(&id).map(|&i| &self.units[i])
     }
 

@@ -24,6 +24,10 @@ pub(super) fn id(n: u128) -> Uuid {
     Uuid::from_u128(n)
 }
 
+pub(super) fn uid(n: u128) -> UnitId {
+    UnitId(id(n))
+}
+
 pub(super) fn region(n: u128, name: &str, level: RegionLevel, parent: Option<u128>) -> Region {
     Region {
         id: id(n),
@@ -44,7 +48,7 @@ pub(super) fn unit(
     dept: Option<&str>,
 ) -> Unit {
     Unit {
-        id: id(n),
+        id: uid(n),
         name: name.into(),
         kind,
         region_id: id(region),
@@ -158,7 +162,7 @@ pub(super) fn rule(
         number,
         category: cat.map(str::to_owned),
         region_id: region,
-        unit_id: id(unit),
+        unit_id: uid(unit),
         active,
     }
 }
@@ -169,7 +173,7 @@ pub(super) fn unit_of(a: &Assignment) -> (Uuid, RegionLevel, String) {
             unit_id,
             level,
             reason,
-        } => (*unit_id, *level, reason.clone()),
+        } => (unit_id.0, *level, reason.clone()),
         other => panic!("expected a unit, got {other:?}"),
     }
 }
@@ -320,7 +324,7 @@ fn no_place_or_no_unit_goes_to_the_nearest_supervised_region() {
 fn the_ladder_climbs_to_the_county_and_stops() {
     let f = fixture();
     let org = Organisation::new(f.regions, f.units, Vec::new(), HashSet::new());
-    let by_id = |n: u128| org.unit(id(n)).unwrap();
+    let by_id = |n: u128| org.unit(uid(n)).unwrap();
     let mut names = Vec::new();
     let mut current = by_id(10);
     while let Some(up) = next_up(current, &org) {

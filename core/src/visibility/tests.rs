@@ -6,10 +6,10 @@ use uuid::Uuid;
 use super::*;
 use crate::permission::Actor;
 
-const ME: Uuid = Uuid::from_u128(1);
-const SOMEONE: Uuid = Uuid::from_u128(2);
-const MY_UNIT: Uuid = Uuid::from_u128(10);
-const OTHER_UNIT: Uuid = Uuid::from_u128(11);
+const ME: UserId = UserId(Uuid::from_u128(1));
+const SOMEONE: UserId = UserId(Uuid::from_u128(2));
+const MY_UNIT: UnitId = UnitId(Uuid::from_u128(10));
+const OTHER_UNIT: UnitId = UnitId(Uuid::from_u128(11));
 const MY_REGION: &str = "/county/town-a/";
 const INSIDE: &str = "/county/town-a/village-1/";
 const OUTSIDE: &str = "/county/town-b/village-9/";
@@ -42,7 +42,7 @@ fn actor(role: Role) -> Actor {
 }
 
 /// (reporter, unit, region path) of a report the reader stands to as `rel`.
-fn facts(rel: Rel) -> (Uuid, Option<Uuid>, &'static str) {
+fn facts(rel: Rel) -> (UserId, Option<UnitId>, &'static str) {
     match rel {
         Rel::Reporter => (ME, Some(OTHER_UNIT), OUTSIDE),
         Rel::InUnit => (SOMEONE, Some(MY_UNIT), OUTSIDE),

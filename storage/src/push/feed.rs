@@ -2,10 +2,10 @@
 //! numbered by `seq`. Writers call [`order_commits`] first, so on PostgreSQL too the sequence
 //! is the order of commits and a reader that has seen `seq` N has seen everything below it.
 
+use cunxiang_core::UserId;
 use cunxiang_core::lifecycle::ReportStatus;
 use cunxiang_core::push::Reason;
 use diesel::prelude::*;
-use uuid::Uuid;
 
 use crate::conn::DbConn;
 use crate::error::Result;
@@ -19,7 +19,7 @@ pub struct FeedItem {
     /// Position in the feed (the stream's `id:`).
     pub seq: i64,
     /// The person.
-    pub user_id: Uuid,
+    pub user_id: UserId,
     /// Why she receives it.
     pub reason: Reason,
     /// The report's status just after the event.
@@ -27,7 +27,7 @@ pub struct FeedItem {
     /// The report's case number.
     pub case_number: String,
     /// Who reported it (hidden from other villagers as the actor of her own events).
-    pub reporter_id: Uuid,
+    pub reporter_id: UserId,
     /// Whether the report is anonymous.
     pub anonymous: bool,
     /// The event.
@@ -54,7 +54,7 @@ pub fn insert(
     conn: &mut DbConn,
     event: &ReportEvent,
     status: ReportStatus,
-    recipients: &[(Uuid, Reason)],
+    recipients: &[(UserId, Reason)],
 ) -> Result<()> {
     if recipients.is_empty() {
         return Ok(());
@@ -105,7 +105,12 @@ pub fn latest(conn: &mut DbConn) -> Result<i64> {
 
 /// Feed rows after `seq`, in order, at most `limit`: everyone's (`user` = `None`, what an
 /// instance fans out to its streams) or one person's (a stream catching up).
-pub fn after(conn: &mut DbConn, seq: i64, user: Option<Uuid>, limit: i64) -> Result<Vec<FeedItem>> {
+pub fn after(
+    conn: &mut DbConn,
+    seq: i64,
+    user: Option<UserId>,
+    limit: i64,
+) -> Result<Vec<FeedItem>> {
     let mut query = event_recipients::table
         .inner_join(report_events::table)
         .inner_join(reports::table.on(reports::id.eq(event_recipients::report_id)))

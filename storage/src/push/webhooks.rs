@@ -2,13 +2,14 @@
 //! which region, and the secret the calls are signed with.
 
 use chrono::{DateTime, Utc};
+use cunxiang_core::UserId;
 use cunxiang_core::push::{DeliveryChannel, DeliveryStatus};
 use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::conn::DbConn;
 use crate::error::{Result, StorageError};
-use crate::regions::parse_id;
+use crate::regions::{parse_id, parse_opt_id};
 use crate::schema::{deliveries, regions, webhooks};
 use crate::time;
 
@@ -32,7 +33,7 @@ pub struct Webhook {
     /// Whether events are sent.
     pub active: bool,
     /// The admin who registered it.
-    pub created_by: Option<Uuid>,
+    pub created_by: Option<UserId>,
     /// Registered.
     pub created_at: DateTime<Utc>,
 }
@@ -76,7 +77,6 @@ type Row = (
 
 fn from_row(row: Row) -> Result<Webhook> {
     let (id, name, url, types, region_id, region_path, secret, active, by, at) = row;
-    let opt = |v: Option<String>| v.map(|v| parse_id("webhooks", &v)).transpose();
     Ok(Webhook {
         id: parse_id("webhooks", &id)?,
         name,
@@ -85,11 +85,11 @@ fn from_row(row: Row) -> Result<Webhook> {
             table: "webhooks",
             reason: e.to_string(),
         })?,
-        region_id: opt(region_id)?,
+        region_id: parse_opt_id("webhooks", region_id.as_deref())?,
         region_path,
         secret,
         active,
-        created_by: opt(by)?,
+        created_by: parse_opt_id("webhooks", by.as_deref())?,
         created_at: time::from_db(at),
     })
 }
@@ -150,7 +150,7 @@ pub struct NewWebhook<'a> {
     /// The signing secret.
     pub secret: &'a str,
     /// Who registers it.
-    pub created_by: Uuid,
+    pub created_by: UserId,
 }
 
 /// Registers a webhook; returns its id.

@@ -2,10 +2,9 @@
 //! check, and finding the reports that a queue or the deadline worker needs.
 
 use chrono::{DateTime, Utc};
-use cunxiang_core::ReportId;
 use cunxiang_core::lifecycle::ReportStatus;
+use cunxiang_core::{ReportId, UnitId};
 use diesel::prelude::*;
-use uuid::Uuid;
 
 use super::Report;
 use super::row::ReportRow;
@@ -74,8 +73,8 @@ pub fn postpone(conn: &mut DbConn, id: ReportId, until: DateTime<Utc>) -> Result
 }
 
 /// Open work of these units (assigned and accepted reports), the oldest `cap` of them.
-pub fn held_by(conn: &mut DbConn, units: &[Uuid], cap: i64) -> Result<Vec<Report>> {
-    let units: Vec<String> = units.iter().map(Uuid::to_string).collect();
+pub fn held_by(conn: &mut DbConn, units: &[UnitId], cap: i64) -> Result<Vec<Report>> {
+    let units: Vec<String> = units.iter().map(UnitId::to_string).collect();
     let rows: Vec<ReportRow> = reports::table
         .filter(reports::unit_id.eq_any(units))
         .filter(reports::status.eq_any([ReportStatus::Assigned, ReportStatus::Accepted]))

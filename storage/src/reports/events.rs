@@ -2,15 +2,14 @@
 //! record, read back in order.
 
 use chrono::{DateTime, Utc};
-use cunxiang_core::EventKind;
-use cunxiang_core::ReportId;
+use cunxiang_core::{EventKind, ReportId, UnitId, UserId};
 use diesel::prelude::*;
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::conn::DbConn;
 use crate::error::{Result, StorageError};
-use crate::regions::parse_id;
+use crate::regions::{parse_id, parse_opt_id};
 use crate::schema::report_events;
 use crate::time;
 
@@ -24,9 +23,9 @@ pub struct ReportEvent {
     /// What happened.
     pub kind: EventKind,
     /// Who did it; `None` for the system.
-    pub actor_id: Option<Uuid>,
+    pub actor_id: Option<UserId>,
     /// The unit concerned (the one assigned, transferred to …).
-    pub unit_id: Option<Uuid>,
+    pub unit_id: Option<UnitId>,
     /// Free text (routing reason, note …).
     pub note: Option<String>,
     /// Structured details.
@@ -53,13 +52,12 @@ pub(crate) struct EventRow {
 
 impl EventRow {
     pub(crate) fn into_event(self) -> Result<ReportEvent> {
-        let opt = |v: Option<&str>| v.map(|v| parse_id("report_events", v)).transpose();
         Ok(ReportEvent {
             id: parse_id("report_events", &self.id)?,
-            report_id: ReportId(parse_id("report_events", &self.report_id)?),
+            report_id: parse_id("report_events", &self.report_id)?,
             kind: self.kind,
-            actor_id: opt(self.actor_id.as_deref())?,
-            unit_id: opt(self.unit_id.as_deref())?,
+            actor_id: parse_opt_id("report_events", self.actor_id.as_deref())?,
+            unit_id: parse_opt_id("report_events", self.unit_id.as_deref())?,
             note: self.note,
             details: serde_json::from_str(&self.details).map_err(|e| StorageError::Corrupt {
                 table: "report_events",

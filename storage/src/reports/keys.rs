@@ -1,8 +1,7 @@
 //! Idempotency keys of `POST /v1/reports`: (user, key) → the request's hash and the report made.
 
-use cunxiang_core::ReportId;
+use cunxiang_core::{ReportId, UserId};
 use diesel::prelude::*;
-use uuid::Uuid;
 
 use crate::conn::DbConn;
 use crate::error::{Result, StorageError, unique_conflict};
@@ -20,7 +19,7 @@ pub struct UsedKey {
 }
 
 /// The report made under this key, if any.
-pub fn find(conn: &mut DbConn, user_id: Uuid, key: &str) -> Result<Option<UsedKey>> {
+pub fn find(conn: &mut DbConn, user_id: UserId, key: &str) -> Result<Option<UsedKey>> {
     let row: Option<(String, String)> = idempotency_keys::table
         .find((user_id.to_string(), key))
         .select((idempotency_keys::request_hash, idempotency_keys::report_id))
@@ -39,7 +38,7 @@ pub fn find(conn: &mut DbConn, user_id: Uuid, key: &str) -> Result<Option<UsedKe
 /// [`StorageError::Conflict`] (the caller rolls back and reads the winner's report).
 pub fn insert(
     conn: &mut DbConn,
-    user_id: Uuid,
+    user_id: UserId,
     key: &str,
     request_hash: &str,
     report_id: ReportId,

@@ -15,7 +15,6 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
-use uuid::Uuid;
 
 use super::row::ReportRow;
 use super::{Report, ReportFilter, Scope};
@@ -72,7 +71,7 @@ fn conditions(
             let me = sql.text(user_id.to_string());
             let mut any = vec![format!("{} = {me}", sql.col("reporter_id"))];
             if !units.is_empty() {
-                let ids: Vec<String> = units.iter().map(Uuid::to_string).collect();
+                let ids: Vec<String> = units.iter().map(ToString::to_string).collect();
                 let marks = sql.texts(ids.iter().map(String::as_str));
                 any.push(format!("{} IN ({marks})", sql.col("unit_id")));
             }

@@ -1,14 +1,13 @@
 //! The `reports` row and its conversion to and from [`Report`].
 
+use cunxiang_core::RegionLevel;
 use cunxiang_core::lifecycle::ReportStatus;
 use cunxiang_core::lifecycle::schedule::{Alerted, Deadlines};
 use cunxiang_core::report::{Channel, LocationSource, Progress, Report, StoredLocation};
-use cunxiang_core::{RegionLevel, ReportId};
 use diesel::prelude::*;
-use uuid::Uuid;
 
 use crate::error::{Result, StorageError};
-use crate::regions::parse_id;
+use crate::regions::{parse_id, parse_opt_id};
 use crate::schema::reports;
 use crate::time;
 
@@ -62,10 +61,6 @@ fn corrupt(reason: String) -> StorageError {
         table: "reports",
         reason,
     }
-}
-
-fn opt_id(value: Option<&str>) -> Result<Option<Uuid>> {
-    value.map(|v| parse_id("reports", v)).transpose()
 }
 
 impl ReportRow {
@@ -135,7 +130,7 @@ impl ReportRow {
             _ => None,
         };
         Ok(Report {
-            id: ReportId(parse_id("reports", &self.id)?),
+            id: parse_id("reports", &self.id)?,
             case_number: self.case_number,
             reporter_id: parse_id("reports", &self.reporter_id)?,
             submitted_by: parse_id("reports", &self.submitted_by)?,
@@ -144,10 +139,10 @@ impl ReportRow {
             status,
             location,
             address: self.address,
-            grid_id: opt_id(self.grid_id.as_deref())?,
+            grid_id: parse_opt_id("reports", self.grid_id.as_deref())?,
             region_id: parse_id("reports", &self.region_id)?,
             region_path: self.region_path,
-            unit_id: opt_id(self.unit_id.as_deref())?,
+            unit_id: parse_opt_id("reports", self.unit_id.as_deref())?,
             level,
             anonymous: self.anonymous,
             channel,
@@ -169,7 +164,7 @@ impl ReportRow {
                 rating_text: self.rating_text,
                 reopen_count: self.reopen_count,
                 escalation_count: self.escalation_count,
-                duplicate_of: opt_id(self.duplicate_of.as_deref())?.map(ReportId),
+                duplicate_of: parse_opt_id("reports", self.duplicate_of.as_deref())?,
             },
             created_at: time::from_db(self.created_at),
             updated_at: time::from_db(self.updated_at),

@@ -5,6 +5,7 @@
 use cunxiang_core::{RegionLevel, UnitKind};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
+use uuid::Uuid;
 
 use super::*;
 use crate::conn::DatabaseTarget;
@@ -81,7 +82,7 @@ pub(crate) fn region(conn: &mut DbConn, parent: Option<Uuid>) -> Uuid {
 }
 
 /// A new village committee serving `region_id`.
-pub(crate) fn unit(conn: &mut DbConn, region_id: Uuid) -> Uuid {
+pub(crate) fn unit(conn: &mut DbConn, region_id: Uuid) -> UnitId {
     let new = NewUnit {
         name: "村委会".to_owned(),
         kind: UnitKind::VillageCommittee,
@@ -142,7 +143,7 @@ fn users_are_found_by_id_phone_and_openid() {
             Some(&user)
         );
         assert_eq!(find_by_openid(conn, "o-abc").unwrap().as_ref(), Some(&user));
-        assert_eq!(find(conn, Uuid::now_v7()).unwrap(), None);
+        assert_eq!(find(conn, UserId::new()).unwrap(), None);
         assert_eq!(find_by_phone(conn, "13900000000").unwrap(), None);
         assert_eq!(find_by_openid(conn, "o-none").unwrap(), None);
     });
@@ -233,7 +234,7 @@ fn updates_change_only_the_given_fields() {
         );
         let state = login_state(conn, "zhao").unwrap().unwrap();
         assert_eq!(state.password_hash.as_deref(), Some("new-hash"));
-        assert_eq!(update(conn, Uuid::now_v7(), &changes).unwrap(), None);
+        assert_eq!(update(conn, UserId::new(), &changes).unwrap(), None);
     });
 }
 
@@ -258,7 +259,7 @@ fn set_units_replaces_and_rejects_unknown_units_atomically() {
             [(c, village_path.clone())]
         );
 
-        let ghost = Uuid::now_v7();
+        let ghost = UnitId::new();
         let err = set_units(conn, user.id, &[a, ghost]).unwrap_err();
         assert_eq!(err.to_string(), format!("unit {ghost} not found"));
         assert_eq!(
@@ -267,7 +268,7 @@ fn set_units_replaces_and_rejects_unknown_units_atomically() {
             "unchanged"
         );
 
-        let nobody = set_units(conn, Uuid::now_v7(), &[a]).unwrap_err();
+        let nobody = set_units(conn, UserId::new(), &[a]).unwrap_err();
         assert!(matches!(nobody, StorageError::NotFound(_)), "{nobody}");
 
         set_units(conn, user.id, &[]).unwrap();

@@ -71,7 +71,7 @@ async fn every_roles_list_walks_the_order_index_and_sorts_nothing(
             .take(2)
             .collect::<String>();
         let staff = Scope::Staff {
-            user_id: Uuid::nil(),
+            user_id: cunxiang_core::UserId(Uuid::nil()),
             paths: vec![county_path.clone()],
             units: template.unit_id.into_iter().collect(),
         };

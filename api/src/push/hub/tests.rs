@@ -3,14 +3,14 @@
 
 use super::*;
 
-fn live(seq: i64, user: Uuid) -> Item {
+fn live(seq: i64, user: UserId) -> Item {
     sample(seq, user)
 }
 
 #[test]
 fn items_reach_only_their_users_streams() {
     let hub = Arc::new(Hub::default());
-    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    let (a, b) = (UserId::new(), UserId::new());
     let mut a1 = hub.subscribe(a);
     let mut a2 = hub.subscribe(a);
     let mut b1 = hub.subscribe(b);
@@ -27,7 +27,7 @@ fn items_reach_only_their_users_streams() {
 #[test]
 fn a_full_stream_is_cut_off_and_others_keep_going() {
     let hub = Arc::new(Hub::default());
-    let user = Uuid::now_v7();
+    let user = UserId::new();
     let mut slow = hub.subscribe(user);
     let mut fast = hub.subscribe(user);
     for seq in 1..=STREAM_BUFFER as i64 {
@@ -53,7 +53,7 @@ fn a_full_stream_is_cut_off_and_others_keep_going() {
 #[test]
 fn permits_count_streams_up_to_the_limit_and_come_back_when_dropped() {
     let hub = Arc::new(Hub::default());
-    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    let (a, b) = (UserId::new(), UserId::new());
     let first = hub.admit(a, 2).expect("first");
     let second = hub.admit(a, 2).expect("second");
     assert!(hub.admit(a, 2).is_none(), "a third is over the limit");
@@ -80,7 +80,7 @@ fn closing_reaches_receivers_taken_before_and_after() {
 #[test]
 fn dropping_a_subscription_unregisters_it() {
     let hub = Arc::new(Hub::default());
-    let user = Uuid::now_v7();
+    let user = UserId::new();
     let first = hub.subscribe(user);
     let second = hub.subscribe(user);
     drop(first);

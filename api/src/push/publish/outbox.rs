@@ -3,8 +3,8 @@
 //! events, only for kinds with a template). Who is addressed is read first ([`addressees`]);
 //! the messages are made from the report as it finally stands ([`messages`]).
 
-use cunxiang_core::Role;
 use cunxiang_core::push::{DeliveryChannel, Reason, Recipient};
+use cunxiang_core::{Role, UserId};
 use cunxiang_storage::DbConn;
 use cunxiang_storage::push::deliveries::NewDelivery;
 use cunxiang_storage::push::people::{self, Contact};
@@ -54,7 +54,7 @@ pub(super) fn addressees(
     if wechat.is_none() && sms.is_none() {
         return Ok(to);
     }
-    let villagers: Vec<Uuid> = recipients
+    let villagers: Vec<UserId> = recipients
         .iter()
         .filter(|r| matches!(r.reason, Reason::Reporter | Reason::Follower))
         .map(|r| r.user_id)
@@ -119,7 +119,7 @@ pub(super) fn messages(
                 event_id: event.id,
                 report_id: report.id,
                 channel,
-                target: contact.id,
+                target: contact.id.into(),
                 payload: body.to_string(),
             });
         }

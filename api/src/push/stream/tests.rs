@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::*;
 use crate::push::hub::STREAM_BUFFER;
 
-fn live(seq: i64, user: Uuid) -> Item {
+fn live(seq: i64, user: UserId) -> Item {
     crate::push::hub::sample(seq, user)
 }
 
@@ -17,7 +17,7 @@ type Db = Rc<RefCell<Vec<Item>>>;
 /// A feed over `db`, reading pages of two rows.
 fn feed(
     hub: &Arc<Hub>,
-    user: Uuid,
+    user: UserId,
     after: Option<i64>,
     latest: i64,
     db: &Db,
@@ -65,7 +65,7 @@ where
 #[tokio::test]
 async fn catch_up_then_live_without_gaps_or_repeats() {
     let hub = Arc::new(Hub::default());
-    let user = Uuid::now_v7();
+    let user = UserId::new();
     let db: Db = Rc::new(RefCell::new((1..=5).map(|s| live(s, user)).collect()));
     let mut feed = feed(&hub, user, Some(2), 5, &db);
     // The follower hands over rows the catch-up also reads, and a newer one.
@@ -78,7 +78,7 @@ async fn catch_up_then_live_without_gaps_or_repeats() {
 #[tokio::test]
 async fn a_cursor_beyond_the_feed_starts_at_its_end() {
     let hub = Arc::new(Hub::default());
-    let user = Uuid::now_v7();
+    let user = UserId::new();
     let db: Db = Rc::new(RefCell::new((1..=5).map(|s| live(s, user)).collect()));
     // A client that saw seq 100 before the database was restored to seq 5.
     let mut feed = feed(&hub, user, Some(100), 5, &db);
@@ -89,7 +89,7 @@ async fn a_cursor_beyond_the_feed_starts_at_its_end() {
 #[tokio::test]
 async fn without_a_cursor_only_newer_rows_come() {
     let hub = Arc::new(Hub::default());
-    let user = Uuid::now_v7();
+    let user = UserId::new();
     let db: Db = Rc::new(RefCell::new((1..=10).map(|s| live(s, user)).collect()));
     let mut feed = feed(&hub, user, None, 10, &db);
     hub.dispatch(&[live(10, user), live(11, user)]);
@@ -99,7 +99,7 @@ async fn without_a_cursor_only_newer_rows_come() {
 #[tokio::test]
 async fn a_lagging_stream_catches_up_from_the_database() {
     let hub = Arc::new(Hub::default());
-    let user = Uuid::now_v7();
+    let user = UserId::new();
     let total = STREAM_BUFFER as i64 + 10;
     let db: Db = Rc::new(RefCell::new((1..=total).map(|s| live(s, user)).collect()));
     let mut feed = feed(&hub, user, None, 0, &db);
@@ -144,7 +144,7 @@ async fn bytes(event: sse::Event) -> String {
 
 #[actix_web::test]
 async fn events_carry_seq_kind_and_the_cut_view() {
-    let user = Uuid::now_v7();
+    let user = UserId::new();
     let mut item = (*live(7, user)).clone();
     item.item.event.actor_id = Some(item.reporter_id);
     let text = bytes(render(&item, Role::Villager).unwrap()).await;

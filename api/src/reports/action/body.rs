@@ -2,6 +2,7 @@
 //! checks that need nothing but the body (required text, rating 1–5, photo count).
 
 use chrono::{DateTime, Utc};
+use cunxiang_core::UnitId;
 use cunxiang_core::lifecycle::Action;
 use cunxiang_core::report::MAX_PHOTOS;
 use serde::Deserialize;
@@ -22,7 +23,7 @@ struct RawBody {
     version: Option<i32>,
     note: Option<String>,
     reason: Option<String>,
-    unit_id: Option<Uuid>,
+    unit_id: Option<UnitId>,
     media_ids: Option<Vec<Uuid>>,
     rating: Option<i64>,
     text: Option<String>,

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::*;
 use crate::lifecycle::schedule::Deadlines;
 use crate::report::{Channel, Progress};
-use crate::{RegionLevel, ReportId};
+use crate::{RegionLevel, ReportId, UnitId, UserId};
 
 fn received() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 5, 9, 0, 0).unwrap()
@@ -17,8 +17,8 @@ fn report(status: ReportStatus) -> Report {
     Report {
         id: ReportId(Uuid::from_u128(1)),
         case_number: "YJ-20261205-0001".into(),
-        reporter_id: Uuid::from_u128(2),
-        submitted_by: Uuid::from_u128(2),
+        reporter_id: UserId(Uuid::from_u128(2)),
+        submitted_by: UserId(Uuid::from_u128(2)),
         category: "garbage".into(),
         description: "路边垃圾".into(),
         status,
@@ -27,7 +27,7 @@ fn report(status: ReportStatus) -> Report {
         grid_id: None,
         region_id: Uuid::from_u128(3),
         region_path: "/county/".into(),
-        unit_id: Some(Uuid::from_u128(4)),
+        unit_id: Some(UnitId(Uuid::from_u128(4))),
         level: Some(RegionLevel::Group),
         anonymous: false,
         channel: Channel::MiniProgram,
