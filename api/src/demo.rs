@@ -8,7 +8,7 @@
 use anyhow::{Context, anyhow};
 use std::path::Path;
 
-use cunxiang_core::{Category, RegionLevel, UnitKind};
+use cunxiang_core::{Category, RegionLevel, UnitKind, Workflow};
 use cunxiang_storage::DbConn;
 use cunxiang_storage::units::NewUnit;
 use serde_json::Value;
@@ -186,6 +186,11 @@ fn seed_committees_and_offices(conn: &mut DbConn) -> anyhow::Result<usize> {
     Ok(new_units.len())
 }
 
+/// The demo categories worked as mediation cases (矛盾纠纷): private, mediated by the
+/// 调委会 on the ladder, one month to conclude (人民调解 is normally concluded within 30 days)
+/// — except `dispute` (neighbours), which the demo has always given three days.
+const MEDIATED: [&str; 5] = ["dispute", "family", "land", "wages", "damages"];
+
 /// The demo categories with their starting level and time limits.
 pub fn categories() -> Vec<Category> {
     let c = |code: &str,
@@ -207,8 +212,13 @@ pub fn categories() -> Vec<Category> {
         department: department.map(str::to_owned),
         sort_order,
         active: true,
-        // Disputes stay between the parties and the staff.
-        public: code != "dispute",
+        // Disputes are mediated, and stay between the parties and the staff.
+        public: !MEDIATED.contains(&code),
+        workflow: if MEDIATED.contains(&code) {
+            Workflow::Mediation
+        } else {
+            Workflow::Standard
+        },
     };
     use RegionLevel::{Group, Township, Village};
     vec![
@@ -244,6 +254,50 @@ pub fn categories() -> Vec<Category> {
             false,
             Some("justice"),
             30,
+        ),
+        c(
+            "family",
+            "婚姻家庭",
+            "Marriage and family disputes",
+            Village,
+            1440,
+            43200,
+            false,
+            Some("justice"),
+            31,
+        ),
+        c(
+            "land",
+            "土地山林",
+            "Land and forest disputes",
+            Village,
+            1440,
+            43200,
+            false,
+            Some("justice"),
+            32,
+        ),
+        c(
+            "wages",
+            "劳资纠纷",
+            "Unpaid wages",
+            Village,
+            1440,
+            43200,
+            false,
+            Some("justice"),
+            33,
+        ),
+        c(
+            "damages",
+            "损害赔偿",
+            "Damage and compensation disputes",
+            Village,
+            1440,
+            43200,
+            false,
+            Some("justice"),
+            34,
         ),
         c(
             "water",
@@ -301,6 +355,18 @@ mod tests {
         for category in categories() {
             assert_eq!(category.validate(), Ok(()), "{}", category.code);
         }
+    }
+
+    #[test]
+    fn the_five_dispute_kinds_are_private_mediation_cases() {
+        let mediated: Vec<(String, bool)> = categories()
+            .into_iter()
+            .filter(|c| c.workflow == Workflow::Mediation)
+            .map(|c| (c.code, c.public))
+            .collect();
+        let codes: Vec<&str> = mediated.iter().map(|(c, _)| c.as_str()).collect();
+        assert_eq!(codes, ["dispute", "family", "land", "wages", "damages"]);
+        assert!(mediated.iter().all(|(_, public)| !public));
     }
 
     #[test]

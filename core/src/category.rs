@@ -1,11 +1,46 @@
 //! Categories (事项分类): what kind of problem a report is, where it starts and how long each step may take.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::region::RegionLevel;
 
 /// Longest accepted time limit: 90 days, in minutes.
 pub const MAX_LIMIT_MINUTES: i32 = 90 * 24 * 60;
+
+/// How reports of a category are worked: the standard lifecycle, or a mediation case
+/// (矛盾纠纷调解: parties, sessions, a conclusion and a follow-up on top of it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "diesel",
+    derive(diesel::AsExpression, diesel::FromSqlRow),
+    diesel(sql_type = diesel::sql_types::Text)
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Workflow {
+    /// Accept, handle, resolve, confirm (rubbish, roads, lights …).
+    #[default]
+    Standard,
+    /// A dispute mediated by a 人民调解委员会 (邻里, 婚姻家庭, 土地山林, 劳资, 损害赔偿 …).
+    Mediation,
+}
+
+impl Workflow {
+    /// Every workflow.
+    pub const ALL: [Workflow; 2] = [Self::Standard, Self::Mediation];
+
+    /// The snake_case name used in the database and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Standard => "standard",
+            Self::Mediation => "mediation",
+        }
+    }
+
+    /// Parses the snake_case name; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|w| w.as_str() == s)
+    }
+}
 
 /// One category of report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -33,6 +68,8 @@ pub struct Category {
     /// Whether villagers other than the reporter see its reports (without her identity);
     /// private categories (neighbour disputes, petitions) are seen by the parties and staff only.
     pub public: bool,
+    /// How its reports are worked.
+    pub workflow: Workflow,
 }
 
 /// Why a category definition is refused.
@@ -54,10 +91,14 @@ pub enum CategoryError {
         /// Which limit.
         field: &'static str,
     },
+    /// A mediation category marked public: disputes stay between the parties and the staff.
+    #[error("category {0} is a mediation category and cannot be public")]
+    PublicMediation(String),
 }
 
 impl Category {
-    /// Checks the definition: a well-formed code, names, and sane time limits.
+    /// Checks the definition: a well-formed code, names, sane time limits, and a mediation
+    /// category kept private.
     pub fn validate(&self) -> Result<(), CategoryError> {
         let code_ok = (1..=32).contains(&self.code.len())
             && self.code.starts_with(|c: char| c.is_ascii_lowercase())
@@ -82,6 +123,9 @@ impl Category {
                 });
             }
         }
+        if self.workflow == Workflow::Mediation && self.public {
+            return Err(CategoryError::PublicMediation(self.code.clone()));
+        }
         Ok(())
     }
 }
@@ -103,6 +147,7 @@ mod tests {
             sort_order: 1,
             active: true,
             public: true,
+            workflow: Default::default(),
         }
     }
 

@@ -25,7 +25,7 @@ pub mod text;
 pub mod unit;
 pub mod visibility;
 
-pub use category::{Category, CategoryError};
+pub use category::{Category, CategoryError, Workflow};
 pub use event::EventKind;
 pub use grid::{BoundingBox, Grid, GridGeometry, GridGeometryError, parse_geometry};
 pub use identity::{ApiClient, AuditEntry, ClientScope, Role, User, UserStatus};

@@ -8,6 +8,7 @@ use diesel::deserialize::{self, FromSql};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
+use crate::category::Workflow;
 use crate::event::EventKind;
 use crate::lifecycle::ReportStatus;
 use crate::push::{DeliveryChannel, DeliveryStatus, Reason};
@@ -78,3 +79,4 @@ text_column!(DeliveryChannel, "delivery channel");
 text_column!(Reason, "feed reason");
 text_column!(DeliveryStatus, "delivery status");
 text_column!(OrderStatus, "supervision order status");
+text_column!(Workflow, "category workflow");

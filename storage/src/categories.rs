@@ -1,6 +1,6 @@
 //! Categories: the kinds of report with their starting level and time limits.
 
-use cunxiang_core::{Category, RegionLevel};
+use cunxiang_core::{Category, RegionLevel, Workflow};
 use diesel::prelude::*;
 
 use crate::conn::DbConn;
@@ -23,6 +23,7 @@ struct CategoryRow {
     active: bool,
     created_at: chrono::NaiveDateTime,
     public: bool,
+    workflow: Workflow,
 }
 
 impl CategoryRow {
@@ -44,6 +45,7 @@ impl CategoryRow {
             sort_order: self.sort_order,
             active: self.active,
             public: self.public,
+            workflow: self.workflow,
         })
     }
 }
@@ -63,6 +65,7 @@ pub fn insert(conn: &mut DbConn, category: &Category) -> Result<()> {
         active: category.active,
         created_at: time::to_db(time::now()),
         public: category.public,
+        workflow: category.workflow,
     };
     diesel::insert_into(categories::table)
         .values(&row)
@@ -112,6 +115,7 @@ pub fn update(conn: &mut DbConn, category: &Category) -> Result<bool> {
             categories::sort_order.eq(category.sort_order),
             categories::active.eq(category.active),
             categories::public.eq(category.public),
+            categories::workflow.eq(category.workflow),
         ))
         .execute(conn)?;
     Ok(changed == 1)

@@ -56,6 +56,7 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         public -> Bool,
+        workflow -> Text,
     }
 }
 

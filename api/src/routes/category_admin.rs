@@ -4,7 +4,7 @@
 //! never deleted: reports and rules refer to them; a disabled one only leaves the picker.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use cunxiang_core::{Category, CategoryError, Permission, RegionLevel, Target};
+use cunxiang_core::{Category, CategoryError, Permission, RegionLevel, Target, Workflow};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -32,6 +32,8 @@ pub struct CreateCategory {
     /// Whether other villagers see its reports; private unless said (disputes, petitions).
     #[serde(default)]
     public: bool,
+    /// `standard` unless said; fixed once created (make a new category to change it).
+    workflow: Option<String>,
 }
 
 /// Body of `PATCH /v1/categories/{code}`: any subset of the fields.
@@ -49,6 +51,14 @@ pub struct ChangeCategory {
     sort_order: Option<i32>,
     active: Option<bool>,
     public: Option<bool>,
+}
+
+fn workflow(s: Option<&str>) -> Result<Workflow, ApiError> {
+    s.map_or(Ok(Workflow::Standard), |s| {
+        Workflow::parse(s).ok_or_else(|| {
+            ApiError::invalid_field("workflow", "workflow must be standard or mediation")
+        })
+    })
 }
 
 fn level(s: &str) -> Result<RegionLevel, ApiError> {
@@ -72,6 +82,7 @@ fn validated(category: Category) -> Result<Category, ApiError> {
                 CategoryError::BadCode(_) => "code",
                 CategoryError::EmptyName(_) => "name",
                 CategoryError::BadLimit { field, .. } => field,
+                CategoryError::PublicMediation(_) => "public",
             };
             Err(ApiError::invalid_field(field, e.to_string()))
         }
@@ -99,6 +110,7 @@ pub async fn create(
         sort_order: b.sort_order,
         active: true,
         public: b.public,
+        workflow: workflow(b.workflow.as_deref())?,
     })?;
     let ip = client_ip(&req, state.settings.trust_proxy);
     let category = state

@@ -279,6 +279,7 @@ fn categories() -> Vec<Category> {
         sort_order: i as i32,
         active: true,
         public: true,
+        workflow: Default::default(),
     })
     .collect()
 }

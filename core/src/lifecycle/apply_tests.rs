@@ -60,6 +60,7 @@ fn category(evidence_required: bool) -> Category {
         sort_order: 1,
         active: true,
         public: true,
+        workflow: Default::default(),
     }
 }
 

@@ -147,6 +147,7 @@ pub(super) fn category(code: &str, name: &str, level: RegionLevel, dept: Option<
         sort_order: 0,
         active: true,
         public: true,
+        workflow: Default::default(),
     }
 }
 

@@ -67,7 +67,9 @@ fn the_contract_lists_exactly_the_core_vocabularies() {
     use cunxiang_core::push::{DeliveryChannel, DeliveryStatus, Reason};
     use cunxiang_core::report::Channel;
     use cunxiang_core::supervision::OrderStatus;
-    use cunxiang_core::{ClientScope, EventKind, RegionLevel, ReportStatus, Role, UnitKind};
+    use cunxiang_core::{
+        ClientScope, EventKind, RegionLevel, ReportStatus, Role, UnitKind, Workflow,
+    };
     let contract = Contract::load();
     let schemas = "/components/schemas";
     let cases: Vec<(String, Vec<String>)> = vec![
@@ -122,6 +124,10 @@ fn the_contract_lists_exactly_the_core_vocabularies() {
         (
             format!("{schemas}/UnitKind/enum"),
             sorted(UnitKind::ALL.iter().map(|k| k.as_str())),
+        ),
+        (
+            format!("{schemas}/Workflow/enum"),
+            sorted(Workflow::ALL.iter().map(|w| w.as_str())),
         ),
     ];
     for (pointer, core) in cases {

@@ -140,6 +140,16 @@ async fn the_sqlite_key_rebuild_keeps_every_row_both_ways() {
     let db = srv.stop();
     let mut conn = db.connect();
 
+    let dir = format!("{}/../migrations/sqlite", env!("CARGO_MANIFEST_DIR"));
+    let source = FileBasedMigrations::from_path(dir).unwrap();
+    // 000014 (the category workflow) came after it: take it back first, and put it back last.
+    {
+        let DbConn::Sqlite(sqlite) = &mut conn else {
+            panic!("a SQLite connection")
+        };
+        let later = sqlite.revert_last_migration(source.clone()).unwrap();
+        assert_eq!(later.to_string(), "20261206000014");
+    }
     let before = rows(&mut conn);
     for table in [
         "reports",
@@ -152,20 +162,27 @@ async fn the_sqlite_key_rebuild_keeps_every_row_both_ways() {
         assert!(!before[table].is_empty(), "{table} has rows to keep");
     }
     assert_eq!(added_keys_present(&mut conn), [true, true]);
-    let dir = format!("{}/../migrations/sqlite", env!("CARGO_MANIFEST_DIR"));
-    let source = FileBasedMigrations::from_path(dir).unwrap();
-    let DbConn::Sqlite(sqlite) = &mut conn else {
-        panic!("a SQLite connection")
-    };
-    let reverted = sqlite.revert_last_migration(source).unwrap();
-    assert_eq!(reverted.to_string(), "20261205000013");
+    {
+        let DbConn::Sqlite(sqlite) = &mut conn else {
+            panic!("a SQLite connection")
+        };
+        let reverted = sqlite.revert_last_migration(source.clone()).unwrap();
+        assert_eq!(reverted.to_string(), "20261205000013");
+    }
     assert_eq!(rows(&mut conn), before, "rows after the down");
     assert_eq!(added_keys_present(&mut conn), [false, false]);
 
-    let applied = cunxiang_storage::migrate::run_pending(&mut conn).unwrap();
-    assert_eq!(applied, ["20261205000013"]);
+    {
+        let DbConn::Sqlite(sqlite) = &mut conn else {
+            panic!("a SQLite connection")
+        };
+        let applied = sqlite.run_next_migration(source).unwrap();
+        assert_eq!(applied.to_string(), "20261205000013");
+    }
     assert_eq!(rows(&mut conn), before, "rows after the up");
     assert_eq!(added_keys_present(&mut conn), [true, true]);
+    let rest = cunxiang_storage::migrate::run_pending(&mut conn).unwrap();
+    assert_eq!(rest, ["20261206000014"]);
     let dangling = "UPDATE reports SET duplicate_of = 'nowhere' WHERE duplicate_of IS NOT NULL";
     let refused = conn.batch_execute(dangling).unwrap_err().to_string();
     assert!(refused.contains("FOREIGN KEY"), "{refused}");

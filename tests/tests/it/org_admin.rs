@@ -233,6 +233,14 @@ async fn categories_are_managed_by_admins_only(#[case] backend: Backend) {
                 json!({ "code": "b4", "start_level": "province" }),
                 "start_level",
             ),
+            (
+                json!({ "code": "b5", "workflow": "arbitration" }),
+                "workflow",
+            ),
+            (
+                json!({ "code": "b6", "workflow": "mediation", "public": true }),
+                "public",
+            ),
         ] {
             let mut body = bridge.clone();
             for (k, v) in change.as_object().unwrap() {
@@ -243,6 +251,29 @@ async fn categories_are_managed_by_admins_only(#[case] backend: Backend) {
             assert_eq!(answer["error"]["details"]["field"], field, "{answer}");
         }
         assert_eq!(count(&srv, "/v1/categories").await, visible);
+        assert_eq!(created["workflow"], "standard", "standard unless said");
+        let mut inheritance = bridge.clone();
+        inheritance["code"] = json!("inheritance");
+        inheritance["workflow"] = json!("mediation");
+        let (status, mediated) = srv.post(Some(t), "/v1/categories", inheritance).await;
+        assert_eq!(status, 201, "{mediated}");
+        assert_eq!(mediated["workflow"], "mediation");
+        assert_eq!(mediated["public"], false);
+        let (status, refused) = srv
+            .patch(
+                t,
+                "/v1/categories/inheritance",
+                json!({ "workflow": "standard" }),
+            )
+            .await;
+        assert_eq!(status, 422, "the workflow is fixed once created: {refused}");
+        assert_eq!(refused["error"]["code"], "invalid_body");
+        let (status, refused) = srv
+            .patch(t, "/v1/categories/inheritance", json!({ "public": true }))
+            .await;
+        assert_eq!(status, 422, "{refused}");
+        assert_eq!(refused["error"]["details"]["field"], "public");
+        let visible = count(&srv, "/v1/categories").await;
 
         let hx = srv.login("hx-supervisor").await;
         let mut other = bridge.clone();
