@@ -9,5 +9,5 @@ pub mod act;
 pub mod deadlines;
 mod load;
 mod persist;
-mod standing;
+pub mod standing;
 mod step;

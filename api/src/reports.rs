@@ -16,5 +16,6 @@ pub mod follow;
 pub mod get;
 pub mod list;
 pub mod nearby;
+pub mod parties;
 pub mod stream;
 pub mod submission;

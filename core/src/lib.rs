@@ -11,6 +11,7 @@ pub mod grid;
 pub mod identity;
 pub mod ids;
 pub mod lifecycle;
+pub mod mediation;
 pub mod permission;
 pub mod push;
 pub mod region;

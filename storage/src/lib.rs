@@ -12,6 +12,7 @@ pub mod grids;
 pub mod leftovers;
 pub mod login_throttle;
 pub mod media;
+pub mod mediation;
 pub mod migrate;
 pub mod open311;
 pub mod otp;

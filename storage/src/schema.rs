@@ -288,6 +288,20 @@ diesel::joinable!(grids -> regions (region_id));
 diesel::joinable!(report_events -> reports (report_id));
 diesel::joinable!(event_recipients -> report_events (event_id));
 diesel::joinable!(media -> reports (report_id));
+diesel::table! {
+    mediation_parties (id) {
+        id -> Text,
+        report_id -> Text,
+        role -> Text,
+        name -> Text,
+        phone -> Nullable<Text>,
+        relation -> Nullable<Text>,
+        added_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(mediation_parties -> reports (report_id));
 diesel::joinable!(reports -> categories (category_code));
 diesel::joinable!(units -> regions (region_id));
 diesel::joinable!(user_units -> users (user_id));
@@ -375,4 +389,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     case_sequences,
     supervision_orders,
+    mediation_parties,
 );

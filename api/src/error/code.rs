@@ -87,6 +87,8 @@ pub enum ErrorCode {
     RuleNotFound,
     /// No such photo (or the caller may not see it).
     MediaNotFound,
+    /// No such party on this mediation case.
+    PartyNotFound,
     // 405, 406, 408, 411, 413, 414, 415, 431: actix's own refusals
     /// The method is not allowed on this path.
     MethodNotAllowed,
@@ -133,6 +135,10 @@ pub enum ErrorCode {
     IdempotencyKeyReused,
     /// A delivery that is neither dead nor refused cannot be retried.
     NotRetryable,
+    /// A mediation action on a report whose category is not worked as a mediation case.
+    NotMediation,
+    /// A mediation case already has the most parties it may carry.
+    TooManyParties,
     /// A category with this code already exists.
     CategoryExists,
     /// Active routing rules still send reports to the unit.
@@ -191,7 +197,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 84] = [
+    pub const ALL: [ErrorCode; 87] = [
         Self::BadRequest,
         Self::InvalidParameter,
         Self::InvalidQuery,
@@ -230,6 +236,7 @@ impl ErrorCode {
         Self::DeliveryNotFound,
         Self::RuleNotFound,
         Self::MediaNotFound,
+        Self::PartyNotFound,
         Self::MethodNotAllowed,
         Self::NotAcceptable,
         Self::RequestTimeout,
@@ -251,6 +258,8 @@ impl ErrorCode {
         Self::MediaTaken,
         Self::IdempotencyKeyReused,
         Self::NotRetryable,
+        Self::NotMediation,
+        Self::TooManyParties,
         Self::CategoryExists,
         Self::UnitInUse,
         Self::RegionInUse,
@@ -319,6 +328,7 @@ impl ErrorCode {
             Self::DeliveryNotFound => "delivery_not_found",
             Self::RuleNotFound => "rule_not_found",
             Self::MediaNotFound => "media_not_found",
+            Self::PartyNotFound => "party_not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::NotAcceptable => "not_acceptable",
             Self::RequestTimeout => "request_timeout",
@@ -340,6 +350,8 @@ impl ErrorCode {
             Self::MediaTaken => "media_taken",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::NotRetryable => "not_retryable",
+            Self::NotMediation => "not_mediation",
+            Self::TooManyParties => "too_many_parties",
             Self::CategoryExists => "category_exists",
             Self::UnitInUse => "unit_in_use",
             Self::RegionInUse => "region_in_use",

@@ -148,6 +148,11 @@ pub fn endpoints() -> Vec<Endpoint> {
         get("/v1/reports/{id}/events", |r| r.to(reports::events::list)),
         get("/v1/events", |r| r.to(reports::stream::stream)),
         post("/v1/reports/{id}/follow", |r| r.to(reports::follow::follow)),
+        get("/v1/reports/{id}/parties", |r| r.to(reports::parties::list)),
+        post("/v1/reports/{id}/parties", |r| r.to(reports::parties::add)),
+        delete("/v1/reports/{id}/parties/{party}", |r| {
+            r.to(reports::parties::remove)
+        }),
         post("/v1/reports/{id}/accept", |r| r.to(reports::action::act)),
         post("/v1/reports/{id}/transfer", |r| r.to(reports::action::act)),
         post("/v1/reports/{id}/return", |r| r.to(reports::action::act)),

@@ -129,6 +129,14 @@ fn the_contract_lists_exactly_the_core_vocabularies() {
             format!("{schemas}/Workflow/enum"),
             sorted(Workflow::ALL.iter().map(|w| w.as_str())),
         ),
+        (
+            format!("{schemas}/PartyRole/enum"),
+            sorted(
+                cunxiang_core::mediation::PartyRole::ALL
+                    .iter()
+                    .map(|r| r.as_str()),
+            ),
+        ),
     ];
     for (pointer, core) in cases {
         assert_eq!(documented_enum(&contract, &pointer), core, "{pointer}");

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Duration, Utc};
-use cunxiang_tests::intake::{ANNA, BAO};
+use cunxiang_tests::intake::{ANNA, BAO, DUKOU};
 use cunxiang_tests::lifecycle::{DUKOU_TEAM, DUKOU_VILLAGE, HX_CENTRE, STAFF_PASSWORD};
 use cunxiang_tests::session::session_of;
 use cunxiang_tests::{Session, TestServer};
@@ -64,6 +64,11 @@ pub struct Fixture {
     pub dead_deliveries: Vec<String>,
     /// Report ids in the state each action needs, by action.
     pub reports: BTreeMap<&'static str, Vec<String>>,
+    /// A mediator of 渡口村民委员会, her accepted dispute, and its parties to remove
+    /// ([`N`] − 1: the last request removes one already gone).
+    pub mediator: String,
+    pub case: String,
+    pub parties: Vec<String>,
     /// Second round: villagers and admins.
     pub villagers: Vec<String>,
     pub admins: Vec<String>,
@@ -152,6 +157,8 @@ pub async fn prepare(srv: &TestServer) -> Fixture {
         .await;
     let dead_deliveries: Vec<String> = dead["items"].as_array().unwrap().iter().map(id).collect();
     assert_eq!(dead_deliveries.len(), N - 1, "{dead}");
+
+    let (mediator, case, parties) = mediation_case(srv, &admin, &anna).await;
 
     let mut regions = Vec::new();
     let mut doomed_regions = Vec::new();
@@ -295,9 +302,38 @@ pub async fn prepare(srv: &TestServer) -> Fixture {
         webhooks,
         dead_deliveries,
         reports,
+        mediator,
+        case,
+        parties,
         villagers,
         admins,
     }
+}
+
+/// A dispute at 渡口村 accepted by a new mediator of its committee, with [`N`] − 1 parties:
+/// (the mediator's token, the case, the parties' ids).
+async fn mediation_case(
+    srv: &TestServer,
+    admin: &Session,
+    anna: &Session,
+) -> (String, String, Vec<String>) {
+    let mediator = srv
+        .staff_in(admin, "cw-mediator", "unit_staff", DUKOU_VILLAGE)
+        .await;
+    let body = json!({ "category": "dispute", "description": "并发调解",
+                       "location": { "lat": DUKOU.0, "lon": DUKOU.1, "coord_system": "wgs84" } });
+    let key = uuid::Uuid::now_v7().to_string();
+    let (status, case) = srv.report(&anna.access_token, Some(&key), &body).await;
+    assert_eq!(status, 201, "{case}");
+    let case = id(&case);
+    srv.act_ok(&mediator, &case, "accept", json!({})).await;
+    let path = format!("/v1/reports/{case}/parties");
+    let mut parties = Vec::new();
+    for k in 0..N - 1 {
+        let party = json!({ "role": "other", "name": format!("预备当事人{k}") });
+        parties.push(id(&made(srv, &mediator.access_token, &path, party).await));
+    }
+    (mediator.access_token, case, parties)
 }
 
 /// A category definition with `code`.

@@ -244,6 +244,17 @@ pub const ROUTES: &[(&str, &str, Maker)] = &[
     ("POST", "/v1/reports/{id}/follow", |f, i| {
         act(f, &f.bao, "follow", i, json!({}))
     }),
+    ("POST", "/v1/reports/{id}/parties", |f, i| {
+        let body = json!({ "role": "other", "name": format!("并发当事人{i}") });
+        post(&f.mediator, format!("/v1/reports/{}/parties", f.case), body)
+    }),
+    ("DELETE", "/v1/reports/{id}/parties/{party}", |f, i| {
+        let party = pick(&f.parties, i);
+        delete(
+            &f.mediator,
+            format!("/v1/reports/{}/parties/{party}", f.case),
+        )
+    }),
     ("POST", "/v1/reports/{id}/accept", |f, i| {
         act(f, &f.worker, "accept", i, json!({ "note": "马上去" }))
     }),
