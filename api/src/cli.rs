@@ -151,8 +151,9 @@ fn print_banner(url: &str, database: &str, demo: Option<crate::demo::DemoSummary
     let county = crate::demo::COUNTY_CODE;
     let demo_line = match demo {
         Some(d) => format!(
-            "余江区 ({county}) seeded: {} regions, {} grids, {} units, {} categories, {} staff",
-            d.regions, d.grids, d.units, d.categories, d.users
+            "余江区 ({county}) seeded: {} regions, {} grids, {} units, {} categories, {} staff, \
+             a {}-item patrol checklist",
+            d.regions, d.grids, d.units, d.categories, d.users, d.patrol_items
         ),
         None => "not seeded (the database already holds regions, or --no-demo)".to_owned(),
     };

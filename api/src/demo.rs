@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::import::{ImportError, import_regions};
 
+pub mod patrol;
 mod staff;
 use staff::seed_staff;
 
@@ -41,6 +42,8 @@ pub struct DemoSummary {
     pub units: usize,
     /// Categories stored.
     pub categories: usize,
+    /// Items of the patrol checklist stored.
+    pub patrol_items: usize,
 }
 
 /// Seeds the demo county when the database holds no region yet, in one transaction, and
@@ -86,12 +89,14 @@ fn seed(conn: &mut DbConn) -> anyhow::Result<DemoSummary> {
     let county =
         cunxiang_storage::regions::find_by_code(conn, COUNTY_CODE)?.context("demo county")?;
     cunxiang_storage::regions::set_case_prefix(conn, county.id, "YJ")?;
+    let patrol_items = patrol::seed_checklist(conn, county.id)?;
     Ok(DemoSummary {
         users: 0,
         regions: summary.inserted,
         grids,
         units,
         categories: categories.len(),
+        patrol_items,
     })
 }
 

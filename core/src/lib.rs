@@ -12,6 +12,7 @@ pub mod identity;
 pub mod ids;
 pub mod lifecycle;
 pub mod mediation;
+pub mod patrol;
 pub mod permission;
 pub mod push;
 pub mod region;

@@ -17,6 +17,7 @@ pub mod migrate;
 pub mod open311;
 pub mod otp;
 pub mod page;
+pub mod patrols;
 pub mod private;
 pub mod push;
 pub mod refresh_tokens;

@@ -301,6 +301,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    patrol_checklists (id) {
+        id -> Text,
+        name -> Text,
+        region_id -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    patrol_items (id) {
+        id -> Text,
+        checklist_id -> Text,
+        position -> Integer,
+        section -> Text,
+        title -> Text,
+        instruction -> Text,
+        category_code -> Text,
+    }
+}
+
+diesel::table! {
+    patrol_schedules (grid_id, checklist_id) {
+        grid_id -> Text,
+        checklist_id -> Text,
+        frequency -> Text,
+    }
+}
+
+diesel::joinable!(patrol_items -> patrol_checklists (checklist_id));
+diesel::joinable!(patrol_schedules -> patrol_checklists (checklist_id));
+diesel::joinable!(patrol_schedules -> grids (grid_id));
 diesel::joinable!(mediation_parties -> reports (report_id));
 diesel::joinable!(reports -> categories (category_code));
 diesel::joinable!(units -> regions (region_id));
@@ -390,4 +423,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_sequences,
     supervision_orders,
     mediation_parties,
+    patrol_checklists,
+    patrol_items,
+    patrol_schedules,
 );

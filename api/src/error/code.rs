@@ -89,6 +89,8 @@ pub enum ErrorCode {
     MediaNotFound,
     /// No such party on this mediation case.
     PartyNotFound,
+    /// No such patrol checklist.
+    ChecklistNotFound,
     // 405, 406, 408, 411, 413, 414, 415, 431: actix's own refusals
     /// The method is not allowed on this path.
     MethodNotAllowed,
@@ -197,7 +199,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 87] = [
+    pub const ALL: [ErrorCode; 88] = [
         Self::BadRequest,
         Self::InvalidParameter,
         Self::InvalidQuery,
@@ -237,6 +239,7 @@ impl ErrorCode {
         Self::RuleNotFound,
         Self::MediaNotFound,
         Self::PartyNotFound,
+        Self::ChecklistNotFound,
         Self::MethodNotAllowed,
         Self::NotAcceptable,
         Self::RequestTimeout,
@@ -329,6 +332,7 @@ impl ErrorCode {
             Self::RuleNotFound => "rule_not_found",
             Self::MediaNotFound => "media_not_found",
             Self::PartyNotFound => "party_not_found",
+            Self::ChecklistNotFound => "checklist_not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::NotAcceptable => "not_acceptable",
             Self::RequestTimeout => "request_timeout",

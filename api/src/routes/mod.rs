@@ -12,6 +12,7 @@ mod audit_log;
 mod auth;
 mod categories;
 mod category_admin;
+mod checklists;
 mod clients;
 mod deliveries;
 mod grids;
@@ -169,6 +170,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         post("/v1/reports/{id}/reject", |r| r.to(reports::action::act)),
         post("/v1/reports/{id}/comment", |r| r.to(reports::action::act)),
         get("/v1/tasks", |r| r.to(tasks::list)).needs(Permission::WorkTasks),
+        get("/v1/checklists", |r| r.to(checklists::list)).needs(Permission::WorkTasks),
+        get("/v1/checklists/{id}", |r| r.to(checklists::get)).needs(Permission::WorkTasks),
         get("/v1/supervision", |r| r.to(supervision::list)).needs(Permission::Oversee),
         get("/v1/stats/summary", |r| r.to(stats::summary)).needs(Permission::ReadStats),
         get("/v1/stats/breakdown", |r| r.to(stats::breakdown)).needs(Permission::ReadStats),

@@ -130,6 +130,14 @@ fn the_contract_lists_exactly_the_core_vocabularies() {
             sorted(Workflow::ALL.iter().map(|w| w.as_str())),
         ),
         (
+            format!("{schemas}/Frequency/enum"),
+            sorted(
+                cunxiang_core::patrol::Frequency::ALL
+                    .iter()
+                    .map(|f| f.as_str()),
+            ),
+        ),
+        (
             format!("{schemas}/PartyRole/enum"),
             sorted(
                 cunxiang_core::mediation::PartyRole::ALL

@@ -38,6 +38,7 @@ mod open311_spec;
 mod open311_tenancy;
 mod org_admin;
 mod organisation;
+mod patrol_checklists;
 mod photo_memory;
 mod private_files;
 mod push_journey;

@@ -1,0 +1,3 @@
+DROP TABLE patrol_schedules;
+DROP TABLE patrol_items;
+DROP TABLE patrol_checklists;
