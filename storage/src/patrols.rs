@@ -121,6 +121,39 @@ pub fn schedule(
     })
 }
 
+/// Stops patrolling `grid_id` against `checklist_id`; whether it was scheduled.
+pub fn unschedule(conn: &mut DbConn, checklist_id: Uuid, grid_id: Uuid) -> Result<bool> {
+    let n = diesel::delete(
+        ps::table
+            .filter(ps::checklist_id.eq(checklist_id.to_string()))
+            .filter(ps::grid_id.eq(grid_id.to_string())),
+    )
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Renames, disables or enables a checklist (only the `Some` parts); whether it exists.
+pub fn update(
+    conn: &mut DbConn,
+    id: Uuid,
+    name: Option<&str>,
+    active: Option<bool>,
+) -> Result<bool> {
+    let key = id.to_string();
+    let exists: i64 = pc::table.filter(pc::id.eq(&key)).count().get_result(conn)?;
+    if let Some(name) = name {
+        diesel::update(pc::table.find(&key))
+            .set(pc::name.eq(name.trim()))
+            .execute(conn)?;
+    }
+    if let Some(active) = active {
+        diesel::update(pc::table.find(&key))
+            .set(pc::active.eq(active))
+            .execute(conn)?;
+    }
+    Ok(exists == 1)
+}
+
 /// Every checklist, oldest first, with items and schedules (three queries in all).
 pub fn all(conn: &mut DbConn) -> Result<Vec<Checklist>> {
     let rows: Vec<ChecklistRow> = pc::table

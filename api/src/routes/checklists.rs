@@ -33,8 +33,8 @@ pub struct SectionView {
 /// A grid patrolled against the checklist.
 #[derive(Debug, Serialize)]
 pub struct ScheduleView {
-    grid_id: Uuid,
-    frequency: Frequency,
+    pub(super) grid_id: Uuid,
+    pub(super) frequency: Frequency,
 }
 
 /// A checklist as the API shows it.
@@ -51,7 +51,7 @@ pub struct ChecklistView {
 }
 
 impl ChecklistView {
-    fn of(c: Checklist) -> Self {
+    pub(super) fn of(c: Checklist) -> Self {
         let item_count = c.items.len();
         let mut sections: Vec<SectionView> = Vec::new();
         for item in c.items {

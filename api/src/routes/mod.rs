@@ -12,6 +12,7 @@ mod audit_log;
 mod auth;
 mod categories;
 mod category_admin;
+mod checklist_admin;
 mod checklists;
 mod clients;
 mod deliveries;
@@ -172,6 +173,18 @@ pub fn endpoints() -> Vec<Endpoint> {
         get("/v1/tasks", |r| r.to(tasks::list)).needs(Permission::WorkTasks),
         get("/v1/checklists", |r| r.to(checklists::list)).needs(Permission::WorkTasks),
         get("/v1/checklists/{id}", |r| r.to(checklists::get)).needs(Permission::WorkTasks),
+        post("/v1/checklists", |r| r.to(checklist_admin::create))
+            .needs(Permission::ManageOrganisation),
+        patch("/v1/checklists/{id}", |r| r.to(checklist_admin::change))
+            .needs(Permission::ManageOrganisation),
+        post("/v1/checklists/{id}/grids", |r| {
+            r.to(checklist_admin::schedule)
+        })
+        .needs(Permission::ManageOrganisation),
+        delete("/v1/checklists/{id}/grids/{grid}", |r| {
+            r.to(checklist_admin::unschedule)
+        })
+        .needs(Permission::ManageOrganisation),
         get("/v1/supervision", |r| r.to(supervision::list)).needs(Permission::Oversee),
         get("/v1/stats/summary", |r| r.to(stats::summary)).needs(Permission::ReadStats),
         get("/v1/stats/breakdown", |r| r.to(stats::breakdown)).needs(Permission::ReadStats),

@@ -69,6 +69,10 @@ pub struct Fixture {
     pub mediator: String,
     pub case: String,
     pub parties: Vec<String>,
+    /// Patrol checklists of 潢溪镇 to rename and schedule, and (checklist, grid) pairs
+    /// scheduled to remove ([`N`] − 1: the last request removes one already gone).
+    pub checklists: Vec<String>,
+    pub patrols: Vec<(String, String)>,
     /// Second round: villagers and admins.
     pub villagers: Vec<String>,
     pub admins: Vec<String>,
@@ -204,6 +208,7 @@ pub async fn prepare(srv: &TestServer) -> Fixture {
                            "unit_id": hx_centre });
         rules.push(id(&made(srv, h, "/v1/routing-rules", body).await));
     }
+    let (checklists, patrols) = checklists(srv, h, &grids).await;
     let village_unit = srv.unit_id(DUKOU_VILLAGE).await;
     let mut users = Vec::new();
     for k in 0..3 {
@@ -305,6 +310,8 @@ pub async fn prepare(srv: &TestServer) -> Fixture {
         mediator,
         case,
         parties,
+        checklists,
+        patrols,
         villagers,
         admins,
     }
@@ -334,6 +341,49 @@ async fn mediation_case(
         parties.push(id(&made(srv, &mediator.access_token, &path, party).await));
     }
     (mediator.access_token, case, parties)
+}
+
+/// A patrol checklist body for 潢溪镇, named `name`.
+pub fn checklist(name: &str) -> Value {
+    json!({ "name": name, "region": "360603102",
+            "items": [{ "section": "安全隐患", "title": "房屋安全", "instruction": "看墙体",
+                        "category": "safety" }] })
+}
+
+/// [`N`] − 1 checklists of 潢溪镇 (made by the supervisor `token`), and [`N`] − 1
+/// (checklist, grid) pairs scheduled on them.
+async fn checklists(
+    srv: &TestServer,
+    token: &str,
+    grids: &[String],
+) -> (Vec<String>, Vec<(String, String)>) {
+    let mut checklists = Vec::new();
+    for k in 0..N - 1 {
+        let made = made(
+            srv,
+            token,
+            "/v1/checklists",
+            checklist(&format!("预备清单{k}")),
+        )
+        .await;
+        checklists.push(id(&made));
+    }
+    let mut patrols = Vec::new();
+    for checklist in &checklists {
+        for grid in grids {
+            if patrols.len() < N - 1 {
+                patrols.push((checklist.clone(), grid.clone()));
+            }
+        }
+    }
+    for (checklist, grid) in &patrols {
+        let body = json!({ "grid_id": grid, "frequency": "weekly" });
+        let path = format!("/v1/checklists/{checklist}/grids");
+        let (status, answer) = srv.post(Some(token), &path, body).await;
+        assert_eq!(status, 200, "{answer}");
+    }
+    assert_eq!(patrols.len(), N - 1, "enough grids to schedule");
+    (checklists, patrols)
 }
 
 /// A category definition with `code`.

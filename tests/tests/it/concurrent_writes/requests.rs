@@ -8,7 +8,7 @@ use cunxiang_tests::lifecycle::STAFF_PASSWORD;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::fixture::{Fixture, N, category, phone, pick};
+use super::fixture::{Fixture, N, category, checklist, phone, pick};
 
 /// How a request carries its body.
 pub enum Body {
@@ -243,6 +243,22 @@ pub const ROUTES: &[(&str, &str, Maker)] = &[
     }),
     ("POST", "/v1/reports/{id}/follow", |f, i| {
         act(f, &f.bao, "follow", i, json!({}))
+    }),
+    ("POST", "/v1/checklists", |f, i| {
+        post(&f.hx, "/v1/checklists", checklist(&format!("并发清单{i}")))
+    }),
+    ("PATCH", "/v1/checklists/{id}", |f, i| {
+        let path = format!("/v1/checklists/{}", pick(&f.checklists, i));
+        patch(&f.hx, path, json!({ "name": format!("改名清单{i}") }))
+    }),
+    ("POST", "/v1/checklists/{id}/grids", |f, i| {
+        let path = format!("/v1/checklists/{}/grids", pick(&f.checklists, i));
+        let body = json!({ "grid_id": pick(&f.grids, i), "frequency": "daily" });
+        post(&f.hx, path, body)
+    }),
+    ("DELETE", "/v1/checklists/{id}/grids/{grid}", |f, i| {
+        let (checklist, grid) = &f.patrols[i % f.patrols.len()];
+        delete(&f.hx, format!("/v1/checklists/{checklist}/grids/{grid}"))
     }),
     ("POST", "/v1/reports/{id}/parties", |f, i| {
         let body = json!({ "role": "other", "name": format!("并发当事人{i}") });
