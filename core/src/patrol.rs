@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod track;
+
 /// The most items one checklist may hold.
 pub const MAX_ITEMS: usize = 100;
 

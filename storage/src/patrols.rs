@@ -15,6 +15,8 @@ use crate::regions::parse_id;
 use crate::schema::{patrol_checklists as pc, patrol_items as pi, patrol_schedules as ps};
 use crate::time;
 
+pub mod walks;
+
 /// One item of a stored checklist.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {

@@ -331,6 +331,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    patrols (id) {
+        id -> Text,
+        grid_id -> Text,
+        checklist_id -> Text,
+        walker_id -> Text,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        length_m -> Nullable<Double>,
+        inside_share -> Nullable<Double>,
+    }
+}
+
+diesel::table! {
+    patrol_points (patrol_id, at) {
+        patrol_id -> Text,
+        at -> Timestamp,
+        lat -> Double,
+        lon -> Double,
+    }
+}
+
+diesel::joinable!(patrol_points -> patrols (patrol_id));
 diesel::joinable!(patrol_items -> patrol_checklists (checklist_id));
 diesel::joinable!(patrol_schedules -> patrol_checklists (checklist_id));
 diesel::joinable!(patrol_schedules -> grids (grid_id));
@@ -426,4 +449,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     patrol_checklists,
     patrol_items,
     patrol_schedules,
+    patrols,
+    patrol_points,
 );

@@ -5,10 +5,12 @@
 //! and printed by route), but no answer may be 5xx — a busy SQLite waits on its timeout rather
 //! than failing — and every route must see at least one request write. The 5xx are printed
 //! with the server's log lines. A second test fails when a write route has no request maker
-//! in the table (`concurrent_writes/requests.rs`). `--nocapture` shows the counts.
+//! in the tables (`concurrent_writes/requests.rs`, `workflows.rs`). `--nocapture` shows the
+//! counts.
 
 mod fixture;
 mod requests;
+mod workflows;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -28,6 +30,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 use fixture::{CALLERS, N, PER_CALLER};
 use requests::{OPEN311_POST, ROUTES, Req, region, report, rule, send};
+use workflows::WORKFLOW_ROUTES;
 
 #[test]
 fn every_write_route_has_a_request_maker() {
@@ -39,12 +42,13 @@ fn every_write_route_has_a_request_maker() {
         .collect();
     let mut table: Vec<(String, String)> = ROUTES
         .iter()
+        .chain(WORKFLOW_ROUTES)
         .map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned()))
         .collect();
     let missing: Vec<_> = writes.iter().filter(|w| !table.contains(w)).collect();
     assert!(
         missing.is_empty(),
-        "write routes without a request maker in concurrent_writes/requests.rs: {missing:?}"
+        "write routes without a request maker in concurrent_writes/requests.rs or workflows.rs: {missing:?}"
     );
     let open311 = (OPEN311_POST.0.to_owned(), OPEN311_POST.1.to_owned());
     let stale: Vec<_> = table
@@ -229,7 +233,7 @@ async fn concurrent_writers_on_every_write_route_get_no_5xx(#[case] backend: Bac
         // Round 1: N requests on every write route, all at once, the routes interleaved.
         let mut burst = Vec::new();
         for i in 0..N {
-            for (method, route, make) in ROUTES {
+            for (method, route, make) in ROUTES.iter().chain(WORKFLOW_ROUTES) {
                 burst.push((*method, *route, make(&f, i)));
             }
         }

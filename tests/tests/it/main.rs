@@ -39,6 +39,7 @@ mod open311_tenancy;
 mod org_admin;
 mod organisation;
 mod patrol_checklists;
+mod patrol_walks;
 mod photo_memory;
 mod private_files;
 mod push_journey;

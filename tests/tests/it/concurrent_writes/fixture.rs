@@ -6,11 +6,13 @@
 use std::collections::BTreeMap;
 
 use chrono::{Duration, Utc};
-use cunxiang_tests::intake::{ANNA, BAO, DUKOU};
+use cunxiang_tests::intake::{ANNA, BAO};
 use cunxiang_tests::lifecycle::{DUKOU_TEAM, DUKOU_VILLAGE, HX_CENTRE, STAFF_PASSWORD};
 use cunxiang_tests::session::session_of;
 use cunxiang_tests::{Session, TestServer};
 use serde_json::{Value, json};
+
+use super::workflows::{Walking, checklists, mediation_case, patrols};
 
 /// Requests per route in the burst.
 pub const N: usize = 6;
@@ -73,6 +75,11 @@ pub struct Fixture {
     /// scheduled to remove ([`N`] − 1: the last request removes one already gone).
     pub checklists: Vec<String>,
     pub patrols: Vec<(String, String)>,
+    /// The body starting a patrol of 渡口村网格 (the burst's worker has none under way), and
+    /// patrols under way to feed points to and to finish.
+    pub patrol_start: Value,
+    pub walking: Walking,
+    pub finishing: Walking,
     /// Second round: villagers and admins.
     pub villagers: Vec<String>,
     pub admins: Vec<String>,
@@ -103,13 +110,13 @@ const STATES: [(&str, &str); 14] = [
 ];
 
 /// `POST` as `token`, which must answer 201; returns the body.
-async fn made(srv: &TestServer, token: &str, path: &str, body: Value) -> Value {
+pub(super) async fn made(srv: &TestServer, token: &str, path: &str, body: Value) -> Value {
     let (status, answer) = srv.post(Some(token), path, body.clone()).await;
     assert_eq!(status, 201, "{path} {body}: {answer}");
     answer
 }
 
-fn id(v: &Value) -> String {
+pub(super) fn id(v: &Value) -> String {
     v["id"]
         .as_str()
         .unwrap_or_else(|| panic!("no id: {v}"))
@@ -208,7 +215,8 @@ pub async fn prepare(srv: &TestServer) -> Fixture {
                            "unit_id": hx_centre });
         rules.push(id(&made(srv, h, "/v1/routing-rules", body).await));
     }
-    let (checklists, patrols) = checklists(srv, h, &grids).await;
+    let (checklists, patrols_scheduled) = checklists(srv, h, &grids).await;
+    let (patrol_start, walking, finishing) = patrols(srv, &admin).await;
     let village_unit = srv.unit_id(DUKOU_VILLAGE).await;
     let mut users = Vec::new();
     for k in 0..3 {
@@ -311,79 +319,13 @@ pub async fn prepare(srv: &TestServer) -> Fixture {
         case,
         parties,
         checklists,
-        patrols,
+        patrols: patrols_scheduled,
+        patrol_start,
+        walking,
+        finishing,
         villagers,
         admins,
     }
-}
-
-/// A dispute at 渡口村 accepted by a new mediator of its committee, with [`N`] − 1 parties:
-/// (the mediator's token, the case, the parties' ids).
-async fn mediation_case(
-    srv: &TestServer,
-    admin: &Session,
-    anna: &Session,
-) -> (String, String, Vec<String>) {
-    let mediator = srv
-        .staff_in(admin, "cw-mediator", "unit_staff", DUKOU_VILLAGE)
-        .await;
-    let body = json!({ "category": "dispute", "description": "并发调解",
-                       "location": { "lat": DUKOU.0, "lon": DUKOU.1, "coord_system": "wgs84" } });
-    let key = uuid::Uuid::now_v7().to_string();
-    let (status, case) = srv.report(&anna.access_token, Some(&key), &body).await;
-    assert_eq!(status, 201, "{case}");
-    let case = id(&case);
-    srv.act_ok(&mediator, &case, "accept", json!({})).await;
-    let path = format!("/v1/reports/{case}/parties");
-    let mut parties = Vec::new();
-    for k in 0..N - 1 {
-        let party = json!({ "role": "other", "name": format!("预备当事人{k}") });
-        parties.push(id(&made(srv, &mediator.access_token, &path, party).await));
-    }
-    (mediator.access_token, case, parties)
-}
-
-/// A patrol checklist body for 潢溪镇, named `name`.
-pub fn checklist(name: &str) -> Value {
-    json!({ "name": name, "region": "360603102",
-            "items": [{ "section": "安全隐患", "title": "房屋安全", "instruction": "看墙体",
-                        "category": "safety" }] })
-}
-
-/// [`N`] − 1 checklists of 潢溪镇 (made by the supervisor `token`), and [`N`] − 1
-/// (checklist, grid) pairs scheduled on them.
-async fn checklists(
-    srv: &TestServer,
-    token: &str,
-    grids: &[String],
-) -> (Vec<String>, Vec<(String, String)>) {
-    let mut checklists = Vec::new();
-    for k in 0..N - 1 {
-        let made = made(
-            srv,
-            token,
-            "/v1/checklists",
-            checklist(&format!("预备清单{k}")),
-        )
-        .await;
-        checklists.push(id(&made));
-    }
-    let mut patrols = Vec::new();
-    for checklist in &checklists {
-        for grid in grids {
-            if patrols.len() < N - 1 {
-                patrols.push((checklist.clone(), grid.clone()));
-            }
-        }
-    }
-    for (checklist, grid) in &patrols {
-        let body = json!({ "grid_id": grid, "frequency": "weekly" });
-        let path = format!("/v1/checklists/{checklist}/grids");
-        let (status, answer) = srv.post(Some(token), &path, body).await;
-        assert_eq!(status, 200, "{answer}");
-    }
-    assert_eq!(patrols.len(), N - 1, "enough grids to schedule");
-    (checklists, patrols)
 }
 
 /// A category definition with `code`.

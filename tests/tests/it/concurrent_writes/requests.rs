@@ -8,7 +8,7 @@ use cunxiang_tests::lifecycle::STAFF_PASSWORD;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::fixture::{Fixture, N, category, checklist, phone, pick};
+use super::fixture::{Fixture, N, category, phone, pick};
 
 /// How a request carries its body.
 pub enum Body {
@@ -42,7 +42,7 @@ fn req(method: Method, token: Option<&str>, path: String, body: Body) -> Req {
     }
 }
 
-fn post(token: &str, path: impl Into<String>, body: Value) -> Req {
+pub(super) fn post(token: &str, path: impl Into<String>, body: Value) -> Req {
     req(Method::POST, Some(token), path.into(), Body::Json(body))
 }
 
@@ -51,11 +51,11 @@ fn anonymous(path: &str, body: Value) -> Req {
     req(Method::POST, None, path.into(), Body::Json(body))
 }
 
-fn patch(token: &str, path: String, body: Value) -> Req {
+pub(super) fn patch(token: &str, path: String, body: Value) -> Req {
     req(Method::PATCH, Some(token), path, Body::Json(body))
 }
 
-fn delete(token: &str, path: String) -> Req {
+pub(super) fn delete(token: &str, path: String) -> Req {
     req(Method::DELETE, Some(token), path, Body::Empty)
 }
 
@@ -243,33 +243,6 @@ pub const ROUTES: &[(&str, &str, Maker)] = &[
     }),
     ("POST", "/v1/reports/{id}/follow", |f, i| {
         act(f, &f.bao, "follow", i, json!({}))
-    }),
-    ("POST", "/v1/checklists", |f, i| {
-        post(&f.hx, "/v1/checklists", checklist(&format!("并发清单{i}")))
-    }),
-    ("PATCH", "/v1/checklists/{id}", |f, i| {
-        let path = format!("/v1/checklists/{}", pick(&f.checklists, i));
-        patch(&f.hx, path, json!({ "name": format!("改名清单{i}") }))
-    }),
-    ("POST", "/v1/checklists/{id}/grids", |f, i| {
-        let path = format!("/v1/checklists/{}/grids", pick(&f.checklists, i));
-        let body = json!({ "grid_id": pick(&f.grids, i), "frequency": "daily" });
-        post(&f.hx, path, body)
-    }),
-    ("DELETE", "/v1/checklists/{id}/grids/{grid}", |f, i| {
-        let (checklist, grid) = &f.patrols[i % f.patrols.len()];
-        delete(&f.hx, format!("/v1/checklists/{checklist}/grids/{grid}"))
-    }),
-    ("POST", "/v1/reports/{id}/parties", |f, i| {
-        let body = json!({ "role": "other", "name": format!("并发当事人{i}") });
-        post(&f.mediator, format!("/v1/reports/{}/parties", f.case), body)
-    }),
-    ("DELETE", "/v1/reports/{id}/parties/{party}", |f, i| {
-        let party = pick(&f.parties, i);
-        delete(
-            &f.mediator,
-            format!("/v1/reports/{}/parties/{party}", f.case),
-        )
     }),
     ("POST", "/v1/reports/{id}/accept", |f, i| {
         act(f, &f.worker, "accept", i, json!({ "note": "马上去" }))

@@ -1,0 +1,2 @@
+DROP TABLE patrol_points;
+DROP TABLE patrols;

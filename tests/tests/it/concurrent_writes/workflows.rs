@@ -1,0 +1,157 @@
+//! The fixture's parts for the newer workflows: a mediation case with parties, patrol
+//! checklists with scheduled grids, and patrols under way for the walkers' bursts.
+
+use cunxiang_tests::intake::DUKOU;
+use cunxiang_tests::lifecycle::{DUKOU_TEAM, DUKOU_VILLAGE};
+use cunxiang_tests::{Session, TestServer};
+use serde_json::{Value, json};
+
+use super::fixture::{N, id, made, pick};
+use super::requests::{Maker, delete, patch, post};
+
+/// A dispute at 渡口村 accepted by a new mediator of its committee, with [`N`] − 1 parties:
+/// (the mediator's token, the case, the parties' ids).
+pub(super) async fn mediation_case(
+    srv: &TestServer,
+    admin: &Session,
+    anna: &Session,
+) -> (String, String, Vec<String>) {
+    let mediator = srv
+        .staff_in(admin, "cw-mediator", "unit_staff", DUKOU_VILLAGE)
+        .await;
+    let body = json!({ "category": "dispute", "description": "并发调解",
+                       "location": { "lat": DUKOU.0, "lon": DUKOU.1, "coord_system": "wgs84" } });
+    let key = uuid::Uuid::now_v7().to_string();
+    let (status, case) = srv.report(&anna.access_token, Some(&key), &body).await;
+    assert_eq!(status, 201, "{case}");
+    let case = id(&case);
+    srv.act_ok(&mediator, &case, "accept", json!({})).await;
+    let path = format!("/v1/reports/{case}/parties");
+    let mut parties = Vec::new();
+    for k in 0..N - 1 {
+        let party = json!({ "role": "other", "name": format!("预备当事人{k}") });
+        parties.push(id(&made(srv, &mediator.access_token, &path, party).await));
+    }
+    (mediator.access_token, case, parties)
+}
+
+/// A patrol checklist body for 潢溪镇, named `name`.
+pub fn checklist(name: &str) -> Value {
+    json!({ "name": name, "region": "360603102",
+            "items": [{ "section": "安全隐患", "title": "房屋安全", "instruction": "看墙体",
+                        "category": "safety" }] })
+}
+
+/// [`N`] − 1 checklists of 潢溪镇 (made by the supervisor `token`), and [`N`] − 1
+/// (checklist, grid) pairs scheduled on them.
+pub(super) async fn checklists(
+    srv: &TestServer,
+    token: &str,
+    grids: &[String],
+) -> (Vec<String>, Vec<(String, String)>) {
+    let mut checklists = Vec::new();
+    for k in 0..N - 1 {
+        let made = made(
+            srv,
+            token,
+            "/v1/checklists",
+            checklist(&format!("预备清单{k}")),
+        )
+        .await;
+        checklists.push(id(&made));
+    }
+    let mut patrols = Vec::new();
+    for checklist in &checklists {
+        for grid in grids {
+            if patrols.len() < N - 1 {
+                patrols.push((checklist.clone(), grid.clone()));
+            }
+        }
+    }
+    for (checklist, grid) in &patrols {
+        let body = json!({ "grid_id": grid, "frequency": "weekly" });
+        let path = format!("/v1/checklists/{checklist}/grids");
+        let (status, answer) = srv.post(Some(token), &path, body).await;
+        assert_eq!(status, 200, "{answer}");
+    }
+    assert_eq!(patrols.len(), N - 1, "enough grids to schedule");
+    (checklists, patrols)
+}
+
+/// A patrol under way: its walker's token and its id.
+pub type Walking = (String, String);
+
+/// The body that starts a patrol of 渡口村网格 against the demo checklist, and two patrols
+/// of it under way by two new walkers of its team (one to feed points, one to finish).
+pub(super) async fn patrols(srv: &TestServer, admin: &Session) -> (Value, Walking, Walking) {
+    let (_, list) = srv.get_as(&admin.access_token, "/v1/checklists").await;
+    let checklist = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "网格员每周巡查清单")
+        .map(id)
+        .unwrap_or_else(|| panic!("no demo checklist: {list}"));
+    let (_, grids) = srv.get("/v1/grids?region=360603102&limit=100").await;
+    let grid = grids["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "渡口村网格")
+        .map(id)
+        .unwrap_or_else(|| panic!("no 渡口村网格: {grids}"));
+    let start = json!({ "grid_id": grid, "checklist_id": checklist });
+    let mut walking = Vec::new();
+    for name in ["cw-walker", "cw-finisher"] {
+        let walker = srv.staff_in(admin, name, "grid_worker", DUKOU_TEAM).await;
+        let patrol = made(srv, &walker.access_token, "/v1/patrols", start.clone()).await;
+        walking.push((walker.access_token, id(&patrol)));
+    }
+    let finishing = walking.pop().unwrap_or_default();
+    let feeding = walking.pop().unwrap_or_default();
+    (start, feeding, finishing)
+}
+
+/// The request makers of the newer workflows' write routes (the rest: `requests::ROUTES`).
+pub const WORKFLOW_ROUTES: &[(&str, &str, Maker)] = &[
+    ("POST", "/v1/patrols", |f, _| {
+        post(&f.worker, "/v1/patrols", f.patrol_start.clone())
+    }),
+    ("POST", "/v1/patrols/{id}/points", |f, i| {
+        let (token, id) = &f.walking;
+        let at = chrono::Utc::now() - chrono::Duration::minutes(60 - i as i64);
+        let body = json!({ "points": [{ "at": at.to_rfc3339(), "lat": DUKOU.0, "lon": DUKOU.1 }] });
+        post(token, format!("/v1/patrols/{id}/points"), body)
+    }),
+    ("POST", "/v1/patrols/{id}/finish", |f, _| {
+        let (token, id) = &f.finishing;
+        post(token, format!("/v1/patrols/{id}/finish"), json!({}))
+    }),
+    ("POST", "/v1/checklists", |f, i| {
+        post(&f.hx, "/v1/checklists", checklist(&format!("并发清单{i}")))
+    }),
+    ("PATCH", "/v1/checklists/{id}", |f, i| {
+        let path = format!("/v1/checklists/{}", pick(&f.checklists, i));
+        patch(&f.hx, path, json!({ "name": format!("改名清单{i}") }))
+    }),
+    ("POST", "/v1/checklists/{id}/grids", |f, i| {
+        let path = format!("/v1/checklists/{}/grids", pick(&f.checklists, i));
+        let body = json!({ "grid_id": pick(&f.grids, i), "frequency": "daily" });
+        post(&f.hx, path, body)
+    }),
+    ("DELETE", "/v1/checklists/{id}/grids/{grid}", |f, i| {
+        let (checklist, grid) = &f.patrols[i % f.patrols.len()];
+        delete(&f.hx, format!("/v1/checklists/{checklist}/grids/{grid}"))
+    }),
+    ("POST", "/v1/reports/{id}/parties", |f, i| {
+        let body = json!({ "role": "other", "name": format!("并发当事人{i}") });
+        post(&f.mediator, format!("/v1/reports/{}/parties", f.case), body)
+    }),
+    ("DELETE", "/v1/reports/{id}/parties/{party}", |f, i| {
+        let party = pick(&f.parties, i);
+        delete(
+            &f.mediator,
+            format!("/v1/reports/{}/parties/{party}", f.case),
+        )
+    }),
+];
