@@ -51,6 +51,42 @@ impl Frequency {
     }
 }
 
+/// What a walker found at one item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "diesel",
+    derive(diesel::AsExpression, diesel::FromSqlRow),
+    diesel(sql_type = diesel::sql_types::Text)
+)]
+#[serde(rename_all = "snake_case")]
+pub enum MarkResult {
+    /// Checked, nothing wrong.
+    Ok,
+    /// A problem: filed as a report of the item's category, in the same transaction.
+    Problem,
+    /// Nothing of the kind in this grid (no pond, no bridge …).
+    NotApplicable,
+}
+
+impl MarkResult {
+    /// Every result.
+    pub const ALL: [MarkResult; 3] = [Self::Ok, Self::Problem, Self::NotApplicable];
+
+    /// The snake_case name used in the database and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Problem => "problem",
+            Self::NotApplicable => "not_applicable",
+        }
+    }
+
+    /// Parses the snake_case name; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
 /// One item of a checklist, as defined.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ItemDefinition {

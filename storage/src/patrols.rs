@@ -15,6 +15,7 @@ use crate::regions::parse_id;
 use crate::schema::{patrol_checklists as pc, patrol_items as pi, patrol_schedules as ps};
 use crate::time;
 
+pub mod marks;
 pub mod walks;
 
 /// One item of a stored checklist.

@@ -353,6 +353,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    patrol_marks (patrol_id, item_id) {
+        patrol_id -> Text,
+        item_id -> Text,
+        result -> Text,
+        note -> Nullable<Text>,
+        report_id -> Nullable<Text>,
+        marked_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(patrol_marks -> patrols (patrol_id));
 diesel::joinable!(patrol_points -> patrols (patrol_id));
 diesel::joinable!(patrol_items -> patrol_checklists (checklist_id));
 diesel::joinable!(patrol_schedules -> patrol_checklists (checklist_id));
@@ -451,4 +463,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     patrol_schedules,
     patrols,
     patrol_points,
+    patrol_marks,
 );

@@ -20,6 +20,7 @@ mod grids;
 mod health;
 mod media;
 mod needs;
+mod patrol_marks;
 mod patrols;
 mod region_admin;
 mod regions;
@@ -185,6 +186,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         post("/v1/patrols", |r| r.to(patrols::start)).needs(Permission::WorkTasks),
         get("/v1/patrols/{id}", |r| r.to(patrols::get)).needs(Permission::WorkTasks),
         post("/v1/patrols/{id}/points", |r| r.to(patrols::add_points)).needs(Permission::WorkTasks),
+        post("/v1/patrols/{id}/marks", |r| r.to(patrol_marks::mark)).needs(Permission::WorkTasks),
         post("/v1/patrols/{id}/finish", |r| r.to(patrols::finish)).needs(Permission::WorkTasks),
         delete("/v1/checklists/{id}/grids/{grid}", |r| {
             r.to(checklist_admin::unschedule)

@@ -2,7 +2,8 @@
 //! checklist the grid is patrolled against), `POST /v1/patrols/{id}/points` (GPS batches from
 //! a phone that goes offline: any order, repeats dropped by timestamp, impossible speeds and
 //! future timestamps refused), `POST /v1/patrols/{id}/finish` (the track's length, time and
-//! share inside the grid, recorded once) and `GET /v1/patrols/{id}`. A patrol walked
+//! share inside the grid, recorded once) and `GET /v1/patrols/{id}` (with the marks made in
+//! `super::patrol_marks`). A patrol walked
 //! elsewhere is kept and shows as such (a low `inside_share`), not refused.
 //!
 //! Who: the walker acts on her patrol; she, the supervisors over the grid and admins read
@@ -11,9 +12,11 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, SubsecRound, Utc};
 use cunxiang_core::coords::{self, CoordSystem};
+use cunxiang_core::patrol::MarkResult;
 use cunxiang_core::patrol::track::{self, MAX_BATCH, TrackPoint};
-use cunxiang_core::{Permission, Target, UserId};
+use cunxiang_core::{Permission, ReportId, Target, UserId};
 use cunxiang_storage::DbConn;
+use cunxiang_storage::patrols::marks::{self, Mark};
 use cunxiang_storage::patrols::walks::{self, Patrol};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -36,9 +39,10 @@ pub struct PatrolView {
     length_m: Option<f64>,
     duration_s: Option<i64>,
     inside_share: Option<f64>,
+    marks: Vec<MarkView>,
 }
 
-fn view(p: Patrol, points: usize) -> PatrolView {
+fn view(p: Patrol, points: usize, marks: Vec<Mark>) -> PatrolView {
     PatrolView {
         duration_s: p.finished_at.map(|f| (f - p.started_at).num_seconds()),
         id: p.id,
@@ -50,6 +54,30 @@ fn view(p: Patrol, points: usize) -> PatrolView {
         points,
         length_m: p.length_m,
         inside_share: p.inside_share,
+        marks: marks.into_iter().map(MarkView::of).collect(),
+    }
+}
+
+/// A mark as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct MarkView {
+    item_id: Uuid,
+    result: MarkResult,
+    note: Option<String>,
+    report_id: Option<ReportId>,
+    marked_at: DateTime<Utc>,
+}
+
+impl MarkView {
+    /// The view of a stored mark.
+    pub fn of(m: Mark) -> Self {
+        MarkView {
+            item_id: m.item_id,
+            result: m.result,
+            note: m.note,
+            report_id: m.report_id,
+            marked_at: m.marked_at,
+        }
     }
 }
 
@@ -104,7 +132,7 @@ fn readable(conn: &mut DbConn, me: &AuthUser, id: Uuid) -> Result<Patrol, ApiErr
 }
 
 /// The patrol `id` if `me` walks it and it is under way (locked for the transaction).
-fn walking(conn: &mut DbConn, me: &AuthUser, id: Uuid) -> Result<Patrol, ApiError> {
+pub(super) fn walking(conn: &mut DbConn, me: &AuthUser, id: Uuid) -> Result<Patrol, ApiError> {
     let patrol = readable(conn, me, id)?;
     if patrol.walker_id != me.user.id {
         return Err(ApiError::forbidden("only the patrol's walker changes it"));
@@ -157,7 +185,7 @@ pub async fn start(
                 }
                 let id = walks::start(conn, grid.id, checklist.id, me.user.id, now)?;
                 let patrol = walks::find(conn, id)?.ok_or_else(|| not_found(id))?;
-                Ok(view(patrol, 0))
+                Ok(view(patrol, 0, Vec::new()))
             })
         })
         .await?;
@@ -175,7 +203,8 @@ pub async fn get(
         .db(move |conn| {
             let patrol = readable(conn, &me, id)?;
             let points = walks::points(conn, id)?.len();
-            Ok(view(patrol, points))
+            let marks = marks::of_patrol(conn, id)?;
+            Ok(view(patrol, points, marks))
         })
         .await?;
     Ok(web::Json(patrol))
@@ -261,7 +290,8 @@ pub async fn finish(
                 });
                 walks::finish(conn, id, now, summary.length_m, summary.inside_share)?;
                 let done = walks::find(conn, id)?.ok_or_else(|| not_found(id))?;
-                Ok(view(done, summary.points))
+                let marks = marks::of_patrol(conn, id)?;
+                Ok(view(done, summary.points, marks))
             })
         })
         .await?;

@@ -138,6 +138,14 @@ fn the_contract_lists_exactly_the_core_vocabularies() {
             ),
         ),
         (
+            format!("{schemas}/MarkResult/enum"),
+            sorted(
+                cunxiang_core::patrol::MarkResult::ALL
+                    .iter()
+                    .map(|r| r.as_str()),
+            ),
+        ),
+        (
             format!("{schemas}/PartyRole/enum"),
             sorted(
                 cunxiang_core::mediation::PartyRole::ALL

@@ -141,3 +141,144 @@ async fn a_patrol_is_walked_with_an_offline_phone_and_finished_once(#[case] back
         assert_eq!(status, 409, "no points after the finish");
     }
 }
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_problem_found_on_patrol_is_filed_as_a_routed_report_with_its_mark(
+    #[case] backend: Backend,
+) {
+    let contract = Contract::load();
+    if covered(backend) {
+        let srv = TestServer::start(backend).await;
+        let walker = srv.login("gw-2").await;
+        let neighbour = srv.login("gw-1").await;
+        let (_, list) = srv.get_as(&walker.access_token, "/v1/checklists").await;
+        let checklist = &list["items"][0];
+        let item = |section: usize, n: usize| {
+            checklist["sections"][section]["items"][n]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        };
+        let (_, grids) = srv.get("/v1/grids?limit=100").await;
+        let dukou = grids["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == "渡口村网格")
+            .unwrap()["id"]
+            .clone();
+        let body = json!({ "grid_id": dukou, "checklist_id": checklist["id"] });
+        let (_, patrol) = srv
+            .post(Some(&walker.access_token), "/v1/patrols", body)
+            .await;
+        let id = patrol["id"].as_str().unwrap().to_owned();
+        let points = json!({ "points": [fix(5, 28.363789, 116.938969)] });
+        srv.post(
+            Some(&walker.access_token),
+            &format!("/v1/patrols/{id}/points"),
+            points,
+        )
+        .await;
+        let marks = format!("/v1/patrols/{id}/marks");
+
+        let ok = json!({ "item_id": item(0, 0), "result": "ok" });
+        let (status, marked) = srv
+            .post(Some(&walker.access_token), &marks, ok.clone())
+            .await;
+        assert_eq!(status, 201, "{marked}");
+        contract.check("POST", "/v1/patrols/{id}/marks", 201, &marked);
+        let (status, again) = srv.post(Some(&walker.access_token), &marks, ok).await;
+        assert_eq!(
+            (status.as_u16(), &again),
+            (200, &marked),
+            "the same mark again"
+        );
+        let (status, refused) = srv
+            .post(
+                Some(&walker.access_token),
+                &marks,
+                json!({ "item_id": item(0, 0), "result": "not_applicable" }),
+            )
+            .await;
+        assert_eq!(status, 409, "{refused}");
+
+        // The garbage point of 环境卫生: a report of `garbage`, routed to 渡口村's team.
+        let problem = json!({ "item_id": item(1, 0), "result": "problem",
+                              "note": "垃圾桶满溢，周边散落" });
+        let (status, marked) = srv.post(Some(&walker.access_token), &marks, problem).await;
+        assert_eq!(status, 201, "{marked}");
+        let report_id = marked["report_id"].as_str().unwrap();
+        let report = srv.report_as(&walker, report_id).await;
+        assert_eq!(report["channel"], "patrol");
+        assert_eq!(report["category"], "garbage");
+        assert_eq!(report["status"], "assigned");
+        assert_eq!(report["unit"]["name"], "渡口村网格工作组");
+        assert_eq!(
+            report["description"],
+            "环境卫生·垃圾收集点：垃圾桶满溢，周边散落"
+        );
+
+        for (body, field) in [
+            (
+                json!({ "item_id": item(2, 0), "result": "problem" }),
+                "note",
+            ),
+            (
+                json!({ "item_id": item(2, 0), "result": "ok",
+                        "media_ids": [uuid::Uuid::now_v7()] }),
+                "result",
+            ),
+            (
+                json!({ "item_id": uuid::Uuid::now_v7(), "result": "ok" }),
+                "item_id",
+            ),
+            (json!({ "item_id": item(2, 0), "result": "fine" }), "result"),
+        ] {
+            let (status, refused) = srv
+                .post(Some(&walker.access_token), &marks, body.clone())
+                .await;
+            assert_eq!(status, 422, "{body}: {refused}");
+            assert_eq!(refused["error"]["details"]["field"], field, "{refused}");
+        }
+        let (status, _) = srv
+            .post(
+                Some(&neighbour.access_token),
+                &marks,
+                json!({ "item_id": item(2, 0), "result": "ok" }),
+            )
+            .await;
+        assert_eq!(status, 403);
+
+        let (_, read) = srv
+            .get_as(&walker.access_token, &format!("/v1/patrols/{id}"))
+            .await;
+        contract.check("GET", "/v1/patrols/{id}", 200, &read);
+        let results: Vec<(&str, bool)> = read["marks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| (m["result"].as_str().unwrap(), m["report_id"].is_string()))
+            .collect();
+        let mut results = results;
+        results.sort_unstable();
+        assert_eq!(results, [("ok", false), ("problem", true)]);
+
+        srv.post(
+            Some(&walker.access_token),
+            &format!("/v1/patrols/{id}/finish"),
+            json!({}),
+        )
+        .await;
+        let (status, _) = srv
+            .post(
+                Some(&walker.access_token),
+                &marks,
+                json!({ "item_id": item(2, 0), "result": "ok" }),
+            )
+            .await;
+        assert_eq!(status, 409, "no marks after the finish");
+    }
+}

@@ -80,6 +80,7 @@ pub struct Fixture {
     pub patrol_start: Value,
     pub walking: Walking,
     pub finishing: Walking,
+    pub patrol_items: Vec<String>,
     /// Second round: villagers and admins.
     pub villagers: Vec<String>,
     pub admins: Vec<String>,
@@ -216,7 +217,7 @@ pub async fn prepare(srv: &TestServer) -> Fixture {
         rules.push(id(&made(srv, h, "/v1/routing-rules", body).await));
     }
     let (checklists, patrols_scheduled) = checklists(srv, h, &grids).await;
-    let (patrol_start, walking, finishing) = patrols(srv, &admin).await;
+    let (patrol_start, walking, finishing, patrol_items) = patrols(srv, &admin).await;
     let village_unit = srv.unit_id(DUKOU_VILLAGE).await;
     let mut users = Vec::new();
     for k in 0..3 {
@@ -323,6 +324,7 @@ pub async fn prepare(srv: &TestServer) -> Fixture {
         patrol_start,
         walking,
         finishing,
+        patrol_items,
         villagers,
         admins,
     }

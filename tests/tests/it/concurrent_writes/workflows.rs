@@ -81,17 +81,27 @@ pub(super) async fn checklists(
 /// A patrol under way: its walker's token and its id.
 pub type Walking = (String, String);
 
-/// The body that starts a patrol of 渡口村网格 against the demo checklist, and two patrols
-/// of it under way by two new walkers of its team (one to feed points, one to finish).
-pub(super) async fn patrols(srv: &TestServer, admin: &Session) -> (Value, Walking, Walking) {
+/// The body that starts a patrol of 渡口村网格 against the demo checklist, two patrols of it
+/// under way by two new walkers of its team (one to feed points and marks, one to finish),
+/// and the checklist's item ids.
+pub(super) async fn patrols(
+    srv: &TestServer,
+    admin: &Session,
+) -> (Value, Walking, Walking, Vec<String>) {
     let (_, list) = srv.get_as(&admin.access_token, "/v1/checklists").await;
-    let checklist = list["items"]
+    let demo = list["items"]
         .as_array()
         .unwrap()
         .iter()
         .find(|c| c["name"] == "网格员每周巡查清单")
-        .map(id)
         .unwrap_or_else(|| panic!("no demo checklist: {list}"));
+    let checklist = id(demo);
+    let items: Vec<String> = demo["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["items"].as_array().unwrap().iter().map(id))
+        .collect();
     let (_, grids) = srv.get("/v1/grids?region=360603102&limit=100").await;
     let grid = grids["items"]
         .as_array()
@@ -109,7 +119,7 @@ pub(super) async fn patrols(srv: &TestServer, admin: &Session) -> (Value, Walkin
     }
     let finishing = walking.pop().unwrap_or_default();
     let feeding = walking.pop().unwrap_or_default();
-    (start, feeding, finishing)
+    (start, feeding, finishing, items)
 }
 
 /// The request makers of the newer workflows' write routes (the rest: `requests::ROUTES`).
@@ -122,6 +132,11 @@ pub const WORKFLOW_ROUTES: &[(&str, &str, Maker)] = &[
         let at = chrono::Utc::now() - chrono::Duration::minutes(60 - i as i64);
         let body = json!({ "points": [{ "at": at.to_rfc3339(), "lat": DUKOU.0, "lon": DUKOU.1 }] });
         post(token, format!("/v1/patrols/{id}/points"), body)
+    }),
+    ("POST", "/v1/patrols/{id}/marks", |f, i| {
+        let (token, id) = &f.walking;
+        let body = json!({ "item_id": pick(&f.patrol_items, i), "result": "ok" });
+        post(token, format!("/v1/patrols/{id}/marks"), body)
     }),
     ("POST", "/v1/patrols/{id}/finish", |f, _| {
         let (token, id) = &f.finishing;
