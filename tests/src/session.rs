@@ -144,6 +144,19 @@ impl TestServer {
             .to_owned()
     }
 
+    /// The id of the demo grid named `name` (public list, no token needed).
+    pub async fn grid_id(&self, name: &str) -> String {
+        let (_, grids) = self.get("/v1/grids?limit=100").await;
+        grids["items"]
+            .as_array()
+            .expect("grid list")
+            .iter()
+            .find(|g| g["name"] == name)
+            .and_then(|g| g["id"].as_str())
+            .unwrap_or_else(|| panic!("no grid {name}"))
+            .to_owned()
+    }
+
     /// The shared password of the demo staff accounts, from the data dir's log-ins file.
     pub fn demo_password(&self) -> String {
         let path = self.db.dir.path().join("data").join("demo-logins.txt");

@@ -123,26 +123,8 @@ async fn supervisors_define_checklists_and_patrols_within_their_township(#[case]
         assert_eq!(status, 403, "another township's supervisor");
 
         // Grids: inside 潢溪镇 yes, outside no; another township's supervisor not at all.
-        let (_, inside) = srv.get("/v1/grids?region=360603102&limit=100").await;
-        let dukou = inside["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|g| g["name"] == "渡口村网格")
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let (_, all) = srv.get("/v1/grids?limit=100").await;
-        let outside = all["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|g| g["name"] == "中心街居委会网格")
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let dukou = srv.grid_id("渡口村网格").await;
+        let outside = srv.grid_id("中心街居委会网格").await;
         let grids = format!("/v1/checklists/{id}/grids");
         let daily = json!({ "grid_id": dukou, "frequency": "daily" });
         let (status, scheduled) = srv

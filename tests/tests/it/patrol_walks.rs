@@ -26,16 +26,7 @@ async fn a_patrol_is_walked_with_an_offline_phone_and_finished_once(#[case] back
         let hx = srv.login("hx-supervisor").await;
         let (_, list) = srv.get_as(&walker.access_token, "/v1/checklists").await;
         let checklist = list["items"][0]["id"].as_str().unwrap().to_owned();
-        let (_, grids) = srv.get("/v1/grids?limit=100").await;
-        let dukou = grids["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|g| g["name"] == "渡口村网格")
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let dukou = srv.grid_id("渡口村网格").await;
         let body = json!({ "grid_id": dukou, "checklist_id": checklist });
 
         let (status, _) = srv
@@ -162,14 +153,7 @@ async fn a_problem_found_on_patrol_is_filed_as_a_routed_report_with_its_mark(
                 .unwrap()
                 .to_owned()
         };
-        let (_, grids) = srv.get("/v1/grids?limit=100").await;
-        let dukou = grids["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|g| g["name"] == "渡口村网格")
-            .unwrap()["id"]
-            .clone();
+        let dukou = srv.grid_id("渡口村网格").await;
         let body = json!({ "grid_id": dukou, "checklist_id": checklist["id"] });
         let (_, patrol) = srv
             .post(Some(&walker.access_token), "/v1/patrols", body)

@@ -102,14 +102,7 @@ pub(super) async fn patrols(
         .iter()
         .flat_map(|s| s["items"].as_array().unwrap().iter().map(id))
         .collect();
-    let (_, grids) = srv.get("/v1/grids?region=360603102&limit=100").await;
-    let grid = grids["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["name"] == "渡口村网格")
-        .map(id)
-        .unwrap_or_else(|| panic!("no 渡口村网格: {grids}"));
+    let grid = srv.grid_id("渡口村网格").await;
     let start = json!({ "grid_id": grid, "checklist_id": checklist });
     let mut walking = Vec::new();
     for name in ["cw-walker", "cw-finisher"] {
