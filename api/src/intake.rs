@@ -177,6 +177,8 @@ pub fn file_report(
                 evidence: std::collections::HashMap::new(),
                 reporter: Some(reporter),
                 unit_name: placement.unit_name.clone(),
+                // A patrol's problem is linked after filing, in the same transaction.
+                patrol_id: None,
             };
             Ok(Outcome::Created(parts.view(sight, f.now)))
         }

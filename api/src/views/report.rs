@@ -54,6 +54,8 @@ pub struct ReportView {
     reopen_count: i32,
     escalation_count: i32,
     duplicate_of: Option<ReportId>,
+    /// The patrol whose problem it was filed as (staff only).
+    patrol_id: Option<Uuid>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     photos: Vec<PhotoView>,
@@ -211,6 +213,8 @@ pub struct ReportParts {
     pub reporter: Option<User>,
     /// The responsible unit's name.
     pub unit_name: Option<String>,
+    /// The patrol it was filed from, if any.
+    pub patrol_id: Option<Uuid>,
 }
 
 impl ReportParts {
@@ -239,6 +243,7 @@ impl ReportParts {
         let ids: Vec<ReportId> = reports.iter().map(|r| r.id).collect();
         let reporter_ids: Vec<UserId> = reports.iter().map(|r| r.reporter_id).collect();
         let unit_ids: Vec<UnitId> = reports.iter().filter_map(|r| r.unit_id).collect();
+        let patrols = cunxiang_storage::patrols::marks::patrols_of_reports(conn, &ids)?;
         let mut photos: HashMap<ReportId, Vec<Media>> = HashMap::new();
         for m in cunxiang_storage::media::of_reports(conn, &ids)? {
             if let Some(report) = m.report_id {
@@ -263,6 +268,7 @@ impl ReportParts {
                 evidence: HashMap::new(),
                 reporter: people.get(&report.reporter_id).cloned(),
                 unit_name: report.unit_id.and_then(|u| unit_names.get(&u).cloned()),
+                patrol_id: patrols.get(&report.id).copied(),
                 report,
             })
             .collect())
@@ -330,6 +336,10 @@ impl ReportParts {
             reopen_count: r.progress.reopen_count,
             escalation_count: r.progress.escalation_count,
             duplicate_of: r.progress.duplicate_of,
+            // Staff and the walker who filed it (only staff walk patrols); not the public.
+            patrol_id: self
+                .patrol_id
+                .filter(|_| sight.sees_internal() || sight == Sight::Reporter),
             created_at: r.created_at,
             updated_at: r.updated_at,
             photos: self.photos.iter().map(PhotoView::of).collect(),

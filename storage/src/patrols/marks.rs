@@ -65,6 +65,25 @@ pub fn insert(conn: &mut DbConn, patrol_id: Uuid, m: &Mark) -> Result<()> {
     Ok(())
 }
 
+/// The patrols whose problems the reports among `ids` were filed from, by report.
+pub fn patrols_of_reports(
+    conn: &mut DbConn,
+    ids: &[ReportId],
+) -> Result<std::collections::HashMap<ReportId, Uuid>> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let wanted: Vec<String> = ids.iter().map(ReportId::to_string).collect();
+    let rows: Vec<(Option<String>, String)> = pm::table
+        .filter(pm::report_id.eq_any(wanted))
+        .select((pm::report_id, pm::patrol_id))
+        .load(conn)?;
+    rows.into_iter()
+        .filter_map(|(report, patrol)| report.map(|r| (r, patrol)))
+        .map(|(report, patrol)| Ok((parse_id(TABLE, &report)?, parse_id(TABLE, &patrol)?)))
+        .collect()
+}
+
 /// The patrol's marks, by item id.
 pub fn of_patrol(conn: &mut DbConn, patrol_id: Uuid) -> Result<Vec<Mark>> {
     pm::table

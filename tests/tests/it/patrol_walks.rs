@@ -204,6 +204,11 @@ async fn a_problem_found_on_patrol_is_filed_as_a_routed_report_with_its_mark(
             report["description"],
             "环境卫生·垃圾收集点：垃圾桶满溢，周边散落"
         );
+        assert_eq!(
+            report["patrol_id"],
+            id.as_str(),
+            "the report links back to its patrol"
+        );
 
         for (body, field) in [
             (
