@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod coverage;
 pub mod track;
 
 /// The most items one checklist may hold.

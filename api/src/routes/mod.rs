@@ -20,6 +20,7 @@ mod grids;
 mod health;
 mod media;
 mod needs;
+mod patrol_coverage;
 mod patrol_marks;
 mod patrols;
 mod region_admin;
@@ -184,6 +185,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         })
         .needs(Permission::ManageOrganisation),
         post("/v1/patrols", |r| r.to(patrols::start)).needs(Permission::WorkTasks),
+        get("/v1/patrol-coverage", |r| r.to(patrol_coverage::list)).needs(Permission::WorkTasks),
         get("/v1/patrols/{id}", |r| r.to(patrols::get)).needs(Permission::WorkTasks),
         post("/v1/patrols/{id}/points", |r| r.to(patrols::add_points)).needs(Permission::WorkTasks),
         post("/v1/patrols/{id}/marks", |r| r.to(patrol_marks::mark)).needs(Permission::WorkTasks),

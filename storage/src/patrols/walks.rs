@@ -195,3 +195,27 @@ pub fn finish(
     .execute(conn)?;
     Ok(n == 1)
 }
+
+/// When the last patrol of each (grid, checklist) finished, keyed by their ids.
+pub fn last_finished(
+    conn: &mut DbConn,
+) -> Result<std::collections::HashMap<(Uuid, Uuid), DateTime<Utc>>> {
+    let rows: Vec<(String, String, Option<chrono::NaiveDateTime>)> = pa::table
+        .filter(pa::finished_at.is_not_null())
+        .group_by((pa::grid_id, pa::checklist_id))
+        .select((
+            pa::grid_id,
+            pa::checklist_id,
+            diesel::dsl::max(pa::finished_at),
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .filter_map(|(grid, checklist, at)| at.map(|at| (grid, checklist, at)))
+        .map(|(grid, checklist, at)| {
+            Ok((
+                (parse_id(TABLE, &grid)?, parse_id(TABLE, &checklist)?),
+                time::from_db(at),
+            ))
+        })
+        .collect()
+}

@@ -24,6 +24,7 @@ async fn a_patrol_is_walked_with_an_offline_phone_and_finished_once(#[case] back
         let walker = srv.login("gw-2").await;
         let neighbour = srv.login("gw-1").await;
         let hx = srv.login("hx-supervisor").await;
+        let admin = srv.login("admin").await;
         let (_, list) = srv.get_as(&walker.access_token, "/v1/checklists").await;
         let checklist = list["items"][0]["id"].as_str().unwrap().to_owned();
         let dukou = srv.grid_id("渡口村网格").await;
@@ -130,6 +131,35 @@ async fn a_patrol_is_walked_with_an_offline_phone_and_finished_once(#[case] back
         let late = json!({ "points": [fix(1, 28.364, 116.939)] });
         let (status, _) = srv.post(Some(&walker.access_token), &points, late).await;
         assert_eq!(status, 409, "no points after the finish");
+
+        // Coverage: 渡口村网格 patrolled this week (green); the other grids of 潢溪镇 never (red).
+        let (status, cover) = srv.get_as(&hx.access_token, "/v1/patrol-coverage").await;
+        assert_eq!(status, 200, "{cover}");
+        contract.check("GET", "/v1/patrol-coverage", 200, &cover);
+        let lights: Vec<(bool, &str, bool)> = cover["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["grid_id"] == dukou.as_str(),
+                    c["light"].as_str().unwrap(),
+                    c["patrolled"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        assert!(lights.contains(&(true, "green", true)), "{cover}");
+        assert!(lights.contains(&(false, "red", false)), "{cover}");
+        let (_, everywhere) = srv.get_as(&admin.access_token, "/v1/patrol-coverage").await;
+        assert_eq!(
+            everywhere["items"].as_array().unwrap().len(),
+            6,
+            "every demo grid"
+        );
+        assert!(
+            cover["items"].as_array().unwrap().len() < 6,
+            "hx sees 潢溪镇 only"
+        );
     }
 }
 
