@@ -65,6 +65,29 @@ pub fn region_path(conn: &mut DbConn, reference: &str) -> Result<String, ApiErro
     })
 }
 
+/// A client error about a referenced value becomes 422 naming the field; a server error stays.
+pub fn as_field(field: &str, e: ApiError) -> ApiError {
+    if e.status.is_client_error() {
+        ApiError::invalid_field(field, e.message)
+    } else {
+        e
+    }
+}
+
+/// The coordinate system a body names in `field` (`wgs84`, `gcj02`, `bd09`), `default` when
+/// it names none; 422 naming the field otherwise.
+pub fn coord_system_field(
+    field: &str,
+    named: Option<&str>,
+    default: cunxiang_core::coords::CoordSystem,
+) -> Result<cunxiang_core::coords::CoordSystem, ApiError> {
+    named.map_or(Ok(default), |s| {
+        cunxiang_core::coords::CoordSystem::parse(s).ok_or_else(|| {
+            ApiError::invalid_field(field, "coord_system must be wgs84, gcj02 or bd09")
+        })
+    })
+}
+
 /// Longest name of a region, unit or category.
 pub const MAX_NAME: usize = 64;
 

@@ -18,7 +18,7 @@ use super::checklists::{ChecklistView, ScheduleView};
 use crate::audit;
 use crate::auth::{AuthUser, client_ip};
 use crate::error::{ApiError, ErrorCode};
-use crate::params::{checked_name, find_region};
+use crate::params::{as_field, checked_name, find_region};
 use crate::state::AppState;
 
 /// Body of `POST /v1/checklists`.
@@ -95,13 +95,7 @@ pub async fn create(
     let now = state.clock.now();
     let view = state
         .db(move |conn| {
-            let region = find_region(conn, &b.region).map_err(|e| {
-                if e.status.is_client_error() {
-                    ApiError::invalid_field("region", e.message)
-                } else {
-                    e
-                }
-            })?;
+            let region = find_region(conn, &b.region).map_err(|e| as_field("region", e))?;
             let path = cunxiang_storage::regions::path_of(conn, region.id)?.unwrap_or_default();
             me.require(
                 Permission::ManageOrganisation,

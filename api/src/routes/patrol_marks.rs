@@ -18,6 +18,7 @@ use super::patrols::{MarkView, walking};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorCode};
 use crate::intake::{Filing, Outcome, Submission, file_report};
+use crate::params::coord_system_field;
 use crate::state::AppState;
 
 /// The longest note, in characters (as a report's description).
@@ -90,12 +91,8 @@ fn checked(b: NewMark) -> Result<Checked, ApiError> {
     let place = b
         .location
         .map(|p| {
-            let system = match p.coord_system.as_deref() {
-                None => CoordSystem::Wgs84,
-                Some(s) => CoordSystem::parse(s).ok_or_else(|| {
-                    ApiError::invalid_field("location", "coord_system must be wgs84, gcj02 or bd09")
-                })?,
-            };
+            let system =
+                coord_system_field("location", p.coord_system.as_deref(), CoordSystem::Wgs84)?;
             let at = coords::checked(p.lat, p.lon)
                 .map_err(|e| ApiError::invalid_field("location", e.to_string()))?;
             let wgs = coords::to_wgs84(at, system);

@@ -24,6 +24,7 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorCode};
+use crate::params::coord_system_field;
 use crate::state::AppState;
 
 /// A patrol as the API shows it.
@@ -212,12 +213,11 @@ pub async fn get(
 
 /// Checks a batch and turns it into WGS-84 fixes; 422 naming `points[i]`.
 fn fixes(batch: PointBatch) -> Result<Vec<TrackPoint>, ApiError> {
-    let system = match batch.coord_system.as_deref() {
-        None => CoordSystem::Wgs84,
-        Some(s) => CoordSystem::parse(s).ok_or_else(|| {
-            ApiError::invalid_field("coord_system", "coord_system must be wgs84, gcj02 or bd09")
-        })?,
-    };
+    let system = coord_system_field(
+        "coord_system",
+        batch.coord_system.as_deref(),
+        CoordSystem::Wgs84,
+    )?;
     if batch.points.is_empty() || batch.points.len() > MAX_BATCH {
         return Err(ApiError::invalid_field(
             "points",

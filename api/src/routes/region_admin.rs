@@ -16,7 +16,7 @@ use super::regions::RegionView;
 use crate::audit;
 use crate::auth::{AuthUser, client_ip};
 use crate::error::{ApiError, ErrorCode};
-use crate::params::{checked_name, double_option, find_region};
+use crate::params::{as_field, checked_name, double_option, find_region};
 use crate::state::AppState;
 
 /// Body of `POST /v1/regions`.
@@ -97,13 +97,9 @@ pub async fn create(
     let region = state
         .db(move |conn| {
             let parent = match &body.parent {
-                Some(reference) => Some(find_region(conn, reference).map_err(|e| {
-                    if e.status.is_client_error() {
-                        ApiError::invalid_field("parent", e.message)
-                    } else {
-                        e
-                    }
-                })?),
+                Some(reference) => {
+                    Some(find_region(conn, reference).map_err(|e| as_field("parent", e))?)
+                }
                 None => None,
             };
             let level = match &parent {

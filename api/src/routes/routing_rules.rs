@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::audit;
 use crate::auth::{AuthUser, client_ip};
 use crate::error::{ApiError, ErrorCode};
-use crate::params::find_region;
+use crate::params::{as_field, find_region};
 use crate::state::AppState;
 
 /// Response body of `GET /v1/routing-rules`.
@@ -66,13 +66,7 @@ pub async fn create(
                     format!("no category {code}"),
                 ));
             }
-            let region = find_region(conn, &body.region).map_err(|e| {
-                if e.status.is_client_error() {
-                    ApiError::invalid_field("region", e.message)
-                } else {
-                    e
-                }
-            })?;
+            let region = find_region(conn, &body.region).map_err(|e| as_field("region", e))?;
             let region_path =
                 cunxiang_storage::regions::path_of(conn, region.id)?.unwrap_or_default();
             let unit_path = cunxiang_storage::units::region_path_of(conn, body.unit_id)?

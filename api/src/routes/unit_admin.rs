@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::audit;
 use crate::auth::{AuthUser, client_ip};
 use crate::error::{ApiError, ErrorCode};
-use crate::params::{checked_department, checked_name, double_option, find_region};
+use crate::params::{as_field, checked_department, checked_name, double_option, find_region};
 use crate::state::AppState;
 
 /// Body of `POST /v1/units`.
@@ -40,15 +40,6 @@ pub struct ChangeUnit {
     #[serde(default, with = "double_option")]
     department: Option<Option<String>>,
     active: Option<bool>,
-}
-
-/// A client error about a referenced value becomes 422 naming the field; a server error stays.
-fn as_field(field: &str, e: ApiError) -> ApiError {
-    if e.status.is_client_error() {
-        ApiError::invalid_field(field, e.message)
-    } else {
-        e
-    }
 }
 
 /// Adds a unit.

@@ -159,17 +159,31 @@ pub fn points(conn: &mut DbConn, id: Uuid) -> Result<Vec<TrackPoint>> {
         .collect())
 }
 
-/// Adds points (already merged: none of their timestamps is stored yet).
+/// Adds points (already merged: none of their timestamps is stored yet), in one statement.
 pub fn add_points(conn: &mut DbConn, id: Uuid, points: &[TrackPoint]) -> Result<()> {
-    for p in points {
-        diesel::insert_into(pp::table)
-            .values((
-                pp::patrol_id.eq(id.to_string()),
+    if points.is_empty() {
+        return Ok(());
+    }
+    let patrol = id.to_string();
+    let rows: Vec<_> = points
+        .iter()
+        .map(|p| {
+            (
+                pp::patrol_id.eq(patrol.clone()),
                 pp::at.eq(time::to_db(p.at)),
                 pp::lat.eq(p.at_place.lat),
                 pp::lon.eq(p.at_place.lon),
-            ))
-            .execute(conn)?;
+            )
+        })
+        .collect();
+    // Batch inserts need the concrete connection (as in `push::feed::insert`); chunks keep a
+    // statement under both databases' bound-parameter limits.
+    for chunk in rows.chunks(1000) {
+        let insert = diesel::insert_into(pp::table).values(chunk);
+        match conn {
+            DbConn::Sqlite(c) => insert.execute(c)?,
+            DbConn::Postgres(c) => insert.execute(c)?,
+        };
     }
     Ok(())
 }
