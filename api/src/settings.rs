@@ -108,6 +108,9 @@ pub struct Settings {
     /// Days after closing during which the reporter may still rate or reopen
     /// (`CUNXIANG_REOPEN_DAYS`, default 7).
     pub reopen_days: i64,
+    /// Days from a mediation agreement to its follow-up (回访)
+    /// (`CUNXIANG_FOLLOW_UP_DAYS`, default 15).
+    pub follow_up_days: i64,
     /// How far from the report a resolve photo's GPS may be before it is flagged, in metres
     /// (`CUNXIANG_EVIDENCE_MAX_DISTANCE_M`, default 500).
     pub evidence_max_distance_m: f64,
@@ -146,6 +149,7 @@ impl Settings {
             confirm: chrono::Duration::days(self.auto_confirm_days),
             reopen: chrono::Duration::days(self.reopen_days),
             evidence_max_distance_m: self.evidence_max_distance_m,
+            follow_up: chrono::Duration::days(self.follow_up_days),
         }
     }
 
@@ -214,6 +218,11 @@ impl Settings {
             nearby_days: number(&get, "CUNXIANG_NEARBY_DAYS", 30)?,
             auto_confirm_days: number(&get, "CUNXIANG_AUTO_CONFIRM_DAYS", 3)?,
             reopen_days: number(&get, "CUNXIANG_REOPEN_DAYS", 7)?,
+            follow_up_days: number(
+                &get,
+                "CUNXIANG_FOLLOW_UP_DAYS",
+                cunxiang_core::mediation::DEFAULT_FOLLOW_UP_DAYS,
+            )?,
             evidence_max_distance_m: number(&get, "CUNXIANG_EVIDENCE_MAX_DISTANCE_M", 500.0)?,
             deadline_interval_secs: number(&get, "CUNXIANG_DEADLINE_INTERVAL_SECS", 30)?,
             push: PushSettings::read(&get)?,

@@ -51,11 +51,21 @@ pub enum EventKind {
     Rejected,
     /// A timeline entry (staff only when marked internal).
     Commented,
+    /// A mediation session (调解会) was scheduled: when, and where or online.
+    SessionScheduled,
+    /// A mediation session was recorded: who came, what was said (staff only).
+    SessionRecorded,
+    /// A mediation case ended: agreement, no agreement (referred), or withdrawn.
+    Concluded,
+    /// An agreement's follow-up (回访) came due: the mediators are reminded (staff only).
+    FollowUpDue,
+    /// The follow-up was recorded: the agreement is kept (closed) or broken (reopened).
+    FollowedUp,
 }
 
 impl EventKind {
     /// Every kind, in lifecycle order.
-    pub const ALL: [EventKind; 19] = [
+    pub const ALL: [EventKind; 24] = [
         Self::Submitted,
         Self::Assigned,
         Self::Dispatched,
@@ -75,6 +85,11 @@ impl EventKind {
         Self::Reopened,
         Self::Rejected,
         Self::Commented,
+        Self::SessionScheduled,
+        Self::SessionRecorded,
+        Self::Concluded,
+        Self::FollowUpDue,
+        Self::FollowedUp,
     ];
 
     /// The snake_case name used in storage, the API, webhooks and template settings.
@@ -99,6 +114,11 @@ impl EventKind {
             Self::Reopened => "reopened",
             Self::Rejected => "rejected",
             Self::Commented => "commented",
+            Self::SessionScheduled => "session_scheduled",
+            Self::SessionRecorded => "session_recorded",
+            Self::Concluded => "concluded",
+            Self::FollowUpDue => "follow_up_due",
+            Self::FollowedUp => "followed_up",
         }
     }
 
@@ -107,9 +127,10 @@ impl EventKind {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
-    /// Whether events of this kind are always staff-only — supervision orders, their replies
-    /// and their overrun — and so never reach the reporter's side or a webhook (a comment may
-    /// be internal too, but not always: see the event's own flag).
+    /// Whether events of this kind are about supervision — orders, their replies and their
+    /// overrun — and so always staff-only, never on the reporter's side or in a webhook. Other
+    /// kinds may be staff-only too (an internal comment, a session's record, a follow-up
+    /// reminder): the event's own flag says so.
     pub fn internal(self) -> bool {
         matches!(
             self,

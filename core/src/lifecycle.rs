@@ -123,11 +123,21 @@ pub enum Action {
     Comment,
     /// Follow the report's updates ("me too", +1).
     Follow,
+    /// Mediation: schedule a session (调解会), in a place or online.
+    ScheduleSession,
+    /// Mediation: record a scheduled session (attendees, summary, next step).
+    RecordSession,
+    /// Mediation: conclude the case (agreement, no agreement with a referral, withdrawn);
+    /// this resolves the report.
+    Conclude,
+    /// Mediation: the follow-up (回访) of an agreement — kept closes the case, broken reopens
+    /// it.
+    FollowUp,
 }
 
 impl Action {
     /// Every action, for exhaustive tests.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 20] = [
         Self::Submit,
         Self::Accept,
         Self::Transfer,
@@ -144,6 +154,10 @@ impl Action {
         Self::Reject,
         Self::Comment,
         Self::Follow,
+        Self::ScheduleSession,
+        Self::RecordSession,
+        Self::Conclude,
+        Self::FollowUp,
     ];
 
     /// The snake_case name used in event rows, paths and the API.
@@ -165,6 +179,10 @@ impl Action {
             Self::Reject => "reject",
             Self::Comment => "comment",
             Self::Follow => "follow",
+            Self::ScheduleSession => "schedule_session",
+            Self::RecordSession => "record_session",
+            Self::Conclude => "conclude",
+            Self::FollowUp => "follow_up",
         }
     }
 
@@ -175,11 +193,14 @@ impl Action {
 
     /// Whether a person doing this must give a non-blank reason, note or text (422 without):
     /// the reason of a transfer, return, reopen or rejection, the note of a resolution, the
-    /// text of a supervision order, of its reply and of a comment.
+    /// text of a supervision order, of its reply and of a comment, the summary of a mediation
+    /// session and what a follow-up found (an agreement's terms are checked with its outcome).
     pub fn requires_text(self) -> bool {
         matches!(
             self,
-            Self::Transfer
+            Self::RecordSession
+                | Self::FollowUp
+                | Self::Transfer
                 | Self::Return
                 | Self::Resolve
                 | Self::Reopen
@@ -187,6 +208,14 @@ impl Action {
                 | Self::Supervise
                 | Self::SuperviseReply
                 | Self::Comment
+        )
+    }
+
+    /// Whether this action belongs to mediation cases only.
+    pub fn is_mediation(self) -> bool {
+        matches!(
+            self,
+            Self::ScheduleSession | Self::RecordSession | Self::Conclude | Self::FollowUp
         )
     }
 }
@@ -213,6 +242,7 @@ fn eligible(action: Action, who: &Standing) -> bool {
     match action {
         Submit => !who.is_system(),
         Accept | Return | SuperviseReply | Resolve => who.handles(),
+        ScheduleSession | RecordSession | Conclude | FollowUp => who.handles(),
         Transfer => who.handles() || who.oversees(),
         Escalate => who.is_system() || who.handles() || who.oversees(),
         Urge => who.is_system() || who.oversees(),
@@ -249,7 +279,15 @@ fn eligible(action: Action, who: &Standing) -> bool {
 /// | reject | submitted, assigned, returned | supervisor | rejected |
 /// | comment | any | a person who can see it | unchanged |
 /// | follow | open | a person who can see it | unchanged |
+/// | schedule_session, record_session | accepted (mediation) | handler | unchanged |
+/// | conclude | accepted (mediation) | handler | resolved |
+/// | follow_up | resolved, an agreement awaiting it | handler | closed (kept) / accepted (broken: `apply` reopens) |
+/// | confirm, rate | resolved, an agreement awaiting follow-up | reporter | unchanged (closed at the follow-up) |
 /// | submit | – (see [`submit`]) | | always refused here |
+///
+/// A mediation case ([`Facts::mediation`]) is concluded, never resolved
+/// ([`Conflict::MediatedCase`]); the mediation actions on any other report answer
+/// [`Conflict::NotMediation`].
 pub fn decide(
     status: ReportStatus,
     action: Action,
@@ -261,8 +299,20 @@ pub fn decide(
     if !eligible(action, who) {
         return Err(Refusal::Forbidden);
     }
+    if action.is_mediation() && !facts.mediation {
+        return Err(Refusal::Conflict(Conflict::NotMediation));
+    }
+    if action == Resolve && facts.mediation {
+        return Err(Refusal::Conflict(Conflict::MediatedCase));
+    }
     let stay = Outcome::to(status, Timer::Keep);
     let ok = match (action, status) {
+        (ScheduleSession | RecordSession, Accepted) => stay,
+        (Conclude, Accepted) => Outcome::to(Resolved, Timer::StartConfirm),
+        (FollowUp, Resolved) if facts.follow_up_pending => Outcome::to(Closed, Timer::Clear),
+        (FollowUp, _) => return Err(Refusal::Conflict(Conflict::NoFollowUpDue)),
+        (Confirm, Resolved) if facts.follow_up_pending => stay,
+        (Rate, Resolved) if facts.follow_up_pending && !facts.rated => stay,
         (Accept, Assigned) => Outcome::to(Accepted, Timer::StartResolve),
         (Transfer, Assigned | Accepted) => Outcome::to(Assigned, Timer::StartAccept),
         (Transfer, Submitted | Returned) if who.oversees() => {
@@ -319,6 +369,8 @@ pub fn decide(
 
 #[cfg(test)]
 mod apply_tests;
+#[cfg(test)]
+mod mediation_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

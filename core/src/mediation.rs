@@ -3,10 +3,60 @@
 //! workflow is [`crate::Workflow::Mediation`]; its mediators are the members of the unit
 //! holding it (村调委会, then up the ladder).
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::identity::normalise_phone;
 use crate::lifecycle::{ReportStatus, Standing};
+
+pub mod conclusion;
+pub mod session;
+
+pub use conclusion::{Conclusion, DEFAULT_FOLLOW_UP_DAYS, MediationOutcome, Referral};
+pub use session::{ScheduledSession, SessionPlan, SessionRecord, Venue};
+
+/// The mediation part of a lifecycle action's input — the body of `schedule_session`,
+/// `record_session`, `conclude` or `follow_up` as parsed; the step checks it against the case
+/// (the note of the action is the record's summary, the agreement's terms or what the
+/// follow-up found).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseInput {
+    /// Schedule a session.
+    Schedule {
+        /// When it starts.
+        at: DateTime<Utc>,
+        /// Where, unless online.
+        place: Option<String>,
+        /// 云端调解.
+        online: bool,
+        /// The meeting link of an online session.
+        meeting_link: Option<String>,
+    },
+    /// Record a scheduled session.
+    Record {
+        /// The session.
+        session_id: Uuid,
+        /// Who took part.
+        attendees: Vec<String>,
+        /// What happens next.
+        next_step: Option<String>,
+    },
+    /// Conclude the case.
+    Conclude {
+        /// How it ended.
+        outcome: MediationOutcome,
+        /// No agreement: where it is referred.
+        referral: Option<Referral>,
+        /// No agreement: to whom.
+        referred_to: Option<String>,
+    },
+    /// Record the follow-up (回访) of an agreement.
+    FollowUp {
+        /// Whether the agreement is being kept.
+        kept: bool,
+    },
+}
 
 /// The most parties one case may carry.
 pub const MAX_PARTIES: usize = 20;

@@ -14,6 +14,9 @@ use crate::regions::parse_id;
 use crate::schema::mediation_parties as mp;
 use crate::time;
 
+pub mod conclusions;
+pub mod sessions;
+
 const TABLE: &str = "mediation_parties";
 
 /// One party to a case.

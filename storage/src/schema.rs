@@ -302,6 +302,42 @@ diesel::table! {
 }
 
 diesel::table! {
+    mediation_sessions (id) {
+        id -> Text,
+        report_id -> Text,
+        starts_at -> Timestamp,
+        place -> Nullable<Text>,
+        meeting_link -> Nullable<Text>,
+        scheduled_by -> Text,
+        created_at -> Timestamp,
+        attendees -> Nullable<Text>,
+        summary -> Nullable<Text>,
+        next_step -> Nullable<Text>,
+        recorded_by -> Nullable<Text>,
+        recorded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mediation_conclusions (report_id) {
+        report_id -> Text,
+        outcome -> Text,
+        terms -> Nullable<Text>,
+        referral -> Nullable<Text>,
+        referred_to -> Nullable<Text>,
+        unit_id -> Nullable<Text>,
+        level -> Nullable<Text>,
+        concluded_by -> Text,
+        concluded_at -> Timestamp,
+        follow_up_due_at -> Nullable<Timestamp>,
+        reminded_at -> Nullable<Timestamp>,
+        kept -> Nullable<Bool>,
+        followed_up_by -> Nullable<Text>,
+        followed_up_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     patrol_checklists (id) {
         id -> Text,
         name -> Text,
@@ -370,6 +406,8 @@ diesel::joinable!(patrol_items -> patrol_checklists (checklist_id));
 diesel::joinable!(patrol_schedules -> patrol_checklists (checklist_id));
 diesel::joinable!(patrol_schedules -> grids (grid_id));
 diesel::joinable!(mediation_parties -> reports (report_id));
+diesel::joinable!(mediation_sessions -> reports (report_id));
+diesel::joinable!(mediation_conclusions -> reports (report_id));
 diesel::joinable!(reports -> categories (category_code));
 diesel::joinable!(units -> regions (region_id));
 diesel::joinable!(user_units -> users (user_id));
@@ -458,6 +496,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_sequences,
     supervision_orders,
     mediation_parties,
+    mediation_sessions,
+    mediation_conclusions,
     patrol_checklists,
     patrol_items,
     patrol_schedules,

@@ -10,6 +10,7 @@ pub mod db;
 pub mod inputs;
 pub mod intake;
 pub mod lifecycle;
+pub mod mediation;
 pub mod push;
 pub mod schema;
 pub mod server;

@@ -213,6 +213,11 @@ impl TestServer {
         }
     }
 
+    /// The server's (shifted) now.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        cunxiang_core::clock::Clock::now(&*self.clock)
+    }
+
     /// Moves the server's clock forward.
     pub fn advance(&self, by: chrono::Duration) {
         self.clock.advance(by);

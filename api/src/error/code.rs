@@ -141,6 +141,14 @@ pub enum ErrorCode {
     NotMediation,
     /// A mediation case already has the most parties it may carry.
     TooManyParties,
+    /// `resolve` on a mediation case, which is concluded instead.
+    MediatedCase,
+    /// The mediation session was recorded already.
+    SessionRecorded,
+    /// The mediation session's time has not come.
+    SessionNotHeld,
+    /// A follow-up, but no agreement of the case awaits one.
+    NoFollowUpDue,
     /// A category with this code already exists.
     CategoryExists,
     /// Active routing rules still send reports to the unit.
@@ -199,7 +207,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 88] = [
+    pub const ALL: [ErrorCode; 92] = [
         Self::BadRequest,
         Self::InvalidParameter,
         Self::InvalidQuery,
@@ -263,6 +271,10 @@ impl ErrorCode {
         Self::NotRetryable,
         Self::NotMediation,
         Self::TooManyParties,
+        Self::MediatedCase,
+        Self::SessionRecorded,
+        Self::SessionNotHeld,
+        Self::NoFollowUpDue,
         Self::CategoryExists,
         Self::UnitInUse,
         Self::RegionInUse,
@@ -356,6 +368,10 @@ impl ErrorCode {
             Self::NotRetryable => "not_retryable",
             Self::NotMediation => "not_mediation",
             Self::TooManyParties => "too_many_parties",
+            Self::MediatedCase => "mediated_case",
+            Self::SessionRecorded => "session_recorded",
+            Self::SessionNotHeld => "session_not_held",
+            Self::NoFollowUpDue => "no_follow_up_due",
             Self::CategoryExists => "category_exists",
             Self::UnitInUse => "unit_in_use",
             Self::RegionInUse => "region_in_use",

@@ -22,6 +22,11 @@ impl From<Refusal> for ApiError {
                     Conflict::OrderClosed => ErrorCode::OrderClosed,
                     Conflict::NoLevelAbove => ErrorCode::NoLevelAbove,
                     Conflict::NoHandler => ErrorCode::NoHandler,
+                    Conflict::NotMediation => ErrorCode::NotMediation,
+                    Conflict::MediatedCase => ErrorCode::MediatedCase,
+                    Conflict::SessionRecorded => ErrorCode::SessionRecorded,
+                    Conflict::SessionNotHeld => ErrorCode::SessionNotHeld,
+                    Conflict::NoFollowUpDue => ErrorCode::NoFollowUpDue,
                 };
                 ApiError::new(StatusCode::CONFLICT, code, message)
             }

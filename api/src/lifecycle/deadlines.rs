@@ -1,7 +1,8 @@
 //! The deadline worker: one task per server that wakes every few seconds and acts on every
 //! report whose time has come — the yellow urge at 80 % of a limit, the red escalation one level
-//! up the ladder at 100 %, auto-confirm when the reporter stays silent — and escalates
-//! supervision orders left unanswered. Each report is handled in its own transaction; on
+//! up the ladder at 100 %, auto-confirm when the reporter stays silent — escalates
+//! supervision orders left unanswered, and reminds mediators of an agreement's follow-up
+//! (回访) when it comes due. Each report is handled in its own transaction; on
 //! PostgreSQL it is claimed with `FOR UPDATE SKIP LOCKED`, so several instances share the work
 //! without doing anything twice.
 
@@ -59,11 +60,18 @@ pub struct TickSummary {
     pub auto_confirmed: usize,
     /// Supervision orders escalated for want of a reply.
     pub orders_escalated: usize,
+    /// Mediators reminded of an agreement's follow-up (回访) that came due.
+    pub follow_ups_due: usize,
 }
 
 impl TickSummary {
     fn total(&self) -> usize {
-        self.urged + self.escalated + self.overdue + self.auto_confirmed + self.orders_escalated
+        self.urged
+            + self.escalated
+            + self.overdue
+            + self.auto_confirmed
+            + self.orders_escalated
+            + self.follow_ups_due
     }
 }
 
@@ -112,6 +120,11 @@ pub async fn run_once(ctx: &Context) -> anyhow::Result<TickSummary> {
         }
         for _ in 0..MAX_PER_PASS {
             if !one_order(conn, now, settings.fan_out(), &mut done)? {
+                break;
+            }
+        }
+        for _ in 0..MAX_PER_PASS {
+            if !one_follow_up(conn, now, settings.fan_out(), &mut done)? {
                 break;
             }
         }
@@ -238,6 +251,38 @@ fn one_order(
             .context("a supervision order names a missing report")?;
         crate::push::publish::record(conn, fan_out, &report, None, &event)?;
         done.orders_escalated += 1;
+        Ok(true)
+    })
+}
+
+/// Claims one mediation agreement whose follow-up came due and reminds the case's mediators
+/// (a staff-only `follow_up_due` event); `false` when none is due.
+fn one_follow_up(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    fan_out: FanOut<'_>,
+    done: &mut TickSummary,
+) -> anyhow::Result<bool> {
+    cunxiang_storage::conn::transaction(conn, |conn| {
+        let Some((id, due)) = cunxiang_storage::mediation::conclusions::claim_due(conn, now)?
+        else {
+            return Ok(false);
+        };
+        let report = cunxiang_storage::reports::find(conn, id)?
+            .context("a mediation conclusion names a missing report")?;
+        let event = ReportEvent {
+            id: Uuid::now_v7(),
+            report_id: report.id,
+            kind: EventKind::FollowUpDue,
+            actor_id: None,
+            unit_id: report.unit_id,
+            note: None,
+            details: json!({ "due_at": due }),
+            internal: true,
+            at: now,
+        };
+        crate::push::publish::record(conn, fan_out, &report, None, &event)?;
+        done.follow_ups_due += 1;
         Ok(true)
     })
 }

@@ -7,8 +7,10 @@ use cunxiang_core::coords::LonLat;
 use cunxiang_core::lifecycle::{
     Action, Destination, Facts, Loaded, OrderRef, Original, Photo, ReportStatus, Standing,
 };
-use cunxiang_core::{ReportId, UnitId};
+use cunxiang_core::mediation::CaseInput;
+use cunxiang_core::{ReportId, UnitId, Workflow};
 use cunxiang_storage::DbConn;
+use cunxiang_storage::mediation::{conclusions, sessions};
 use cunxiang_storage::reports::Report;
 use cunxiang_storage::supervision::{self, OrderStatus};
 use uuid::Uuid;
@@ -32,9 +34,21 @@ pub fn facts(conn: &mut DbConn, report: &Report, act: &Act<'_>) -> Result<Loaded
         ),
         _ => (None, false),
     };
+    let mediation = category.workflow == Workflow::Mediation;
+    let mut facts = history(report, open_order, act.now, act.policy.reopen);
+    facts.mediation = mediation;
+    facts.follow_up_pending = mediation
+        && report.status == ReportStatus::Resolved
+        && conclusions::follow_up_pending(conn, report.id)?;
+    let session = match (act.action, &act.input.mediation) {
+        (Action::RecordSession, Some(CaseInput::Record { session_id, .. })) => {
+            sessions::find(conn, report.id, *session_id)?
+        }
+        _ => None,
+    };
     Ok(Loaded {
         standing,
-        facts: history(report, open_order, act.now, act.policy.reopen),
+        facts,
         category,
         destination: match act.action {
             Action::Transfer => destination(conn, act.input.unit_id)?,
@@ -46,14 +60,15 @@ pub fn facts(conn: &mut DbConn, report: &Report, act: &Act<'_>) -> Result<Loaded
         },
         order,
         photos: match act.action {
-            Action::Resolve => photos(conn, &act.input.media_ids, act.who)?,
+            Action::Resolve | Action::Conclude => photos(conn, &act.input.media_ids, act.who)?,
             _ => Vec::new(),
         },
         original: match act.action {
             Action::Reject => original(conn, act.input.duplicate_of.as_deref(), act.who)?,
             _ => None,
         },
-        new_order_id: Uuid::now_v7(),
+        new_id: Uuid::now_v7(),
+        session,
     })
 }
 
@@ -68,6 +83,8 @@ fn history(report: &Report, open_order: bool, now: DateTime<Utc>, reopen: Durati
                 .is_some_and(|closed| now < closed + reopen),
         rated: report.progress.rating.is_some(),
         open_order,
+        mediation: false,
+        follow_up_pending: false,
     }
 }
 

@@ -5,6 +5,7 @@
 
 use cunxiang_core::lifecycle::{Conflict, Doer, Effect, Refusal, Transition};
 use cunxiang_storage::DbConn;
+use cunxiang_storage::mediation::{conclusions, sessions};
 use cunxiang_storage::reports::Report;
 use cunxiang_storage::reports::events::ReportEvent;
 use cunxiang_storage::supervision::{self, Order, OrderStatus};
@@ -73,6 +74,43 @@ pub fn transition(
             }
             Effect::CloseOrders => {
                 supervision::close_for_report(conn, before.id)?;
+            }
+            Effect::ScheduleSession { id, plan, by } => {
+                sessions::insert(conn, before.id, id, &plan, by, act.now)?;
+            }
+            Effect::RecordSession {
+                id,
+                record,
+                summary,
+                by,
+            } => {
+                if !sessions::record(conn, id, &record, &summary, by, act.now)? {
+                    return Err(Refusal::Conflict(Conflict::SessionRecorded).into());
+                }
+            }
+            Effect::Conclude {
+                conclusion,
+                text,
+                unit_id,
+                level,
+                follow_up_due,
+                by,
+            } => conclusions::put(
+                conn,
+                &conclusions::NewConclusion {
+                    report_id: before.id,
+                    conclusion: &conclusion,
+                    terms: text.as_deref(),
+                    unit: (unit_id, level),
+                    by,
+                    at: act.now,
+                    follow_up_due,
+                },
+            )?,
+            Effect::FollowUp { kept, by } => {
+                if !conclusions::record_follow_up(conn, before.id, kept, by, act.now)? {
+                    return Err(Refusal::Conflict(Conflict::NoFollowUpDue).into());
+                }
             }
         }
     }

@@ -17,7 +17,7 @@ use crate::views::report::{ReportParts, ReportView};
 
 /// The actions people take over `POST /v1/reports/{id}/{action}`, in the route table's order
 /// (`submit` and `follow` have their own endpoints; `auto_confirm` is the system's).
-pub const BY_PATH: [Action; 13] = [
+pub const BY_PATH: [Action; 17] = [
     Action::Accept,
     Action::Transfer,
     Action::Return,
@@ -31,6 +31,10 @@ pub const BY_PATH: [Action; 13] = [
     Action::Reopen,
     Action::Reject,
     Action::Comment,
+    Action::ScheduleSession,
+    Action::RecordSession,
+    Action::Conclude,
+    Action::FollowUp,
 ];
 
 /// The action a request's path names (its last segment).
@@ -44,7 +48,7 @@ fn action_of(req: &HttpRequest) -> Result<Action, ApiError> {
 }
 
 /// `POST /v1/reports/{id}/{action}` (接单, 转办, 退回, 上报升级, 催办, 督办, 督办回复, 办结, 确认,
-/// 评价, 重新办理, 驳回, comment).
+/// 评价, 重新办理, 驳回, comment; for mediation cases 安排调解, 调解记录, 调解结案, 回访).
 pub async fn act(
     state: web::Data<AppState>,
     me: AuthUser,

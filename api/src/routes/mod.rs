@@ -173,6 +173,14 @@ pub fn endpoints() -> Vec<Endpoint> {
         post("/v1/reports/{id}/reopen", |r| r.to(reports::action::act)),
         post("/v1/reports/{id}/reject", |r| r.to(reports::action::act)),
         post("/v1/reports/{id}/comment", |r| r.to(reports::action::act)),
+        post("/v1/reports/{id}/schedule_session", |r| {
+            r.to(reports::action::act)
+        }),
+        post("/v1/reports/{id}/record_session", |r| {
+            r.to(reports::action::act)
+        }),
+        post("/v1/reports/{id}/conclude", |r| r.to(reports::action::act)),
+        post("/v1/reports/{id}/follow_up", |r| r.to(reports::action::act)),
         get("/v1/tasks", |r| r.to(tasks::list)).needs(Permission::WorkTasks),
         get("/v1/checklists", |r| r.to(checklists::list)).needs(Permission::WorkTasks),
         get("/v1/checklists/{id}", |r| r.to(checklists::get)).needs(Permission::WorkTasks),

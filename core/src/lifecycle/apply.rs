@@ -13,6 +13,7 @@ use super::{Action, Conflict, Invalid, Outcome, Refusal, ReportStatus, decide};
 use crate::report::Report;
 use crate::{Category, EventKind, Role, UnitId};
 
+mod mediation;
 mod named;
 
 use named::{destination, evidence_details, original};
@@ -126,6 +127,10 @@ pub fn apply(
         Action::Reopen => reopen(&mut step),
         Action::Reject => reject(&mut step)?,
         Action::Comment => comment(&step)?,
+        Action::ScheduleSession => mediation::schedule_session(&mut step)?,
+        Action::RecordSession => mediation::record_session(&mut step)?,
+        Action::Conclude => mediation::conclude(&mut step)?,
+        Action::FollowUp => mediation::follow_up(&mut step)?,
         Action::Submit | Action::Follow => return Err(Refusal::NotAStep),
     };
     if !step.next.status.is_open() && before.status != step.next.status {
@@ -213,7 +218,10 @@ fn resolve(step: &mut Step<'_>) -> Result<EventDraft, Refusal> {
 }
 
 fn close(step: &mut Step<'_>, action: Action) -> EventDraft {
-    step.next.progress.closed_at = Some(step.now);
+    // A confirmed agreement stays resolved until its follow-up closes it.
+    if step.next.status == ReportStatus::Closed {
+        step.next.progress.closed_at = Some(step.now);
+    }
     let kind = if action == Action::Confirm {
         EventKind::Confirmed
     } else {
@@ -223,7 +231,7 @@ fn close(step: &mut Step<'_>, action: Action) -> EventDraft {
 }
 
 fn rate(step: &mut Step<'_>) -> EventDraft {
-    if step.before.status == ReportStatus::Resolved {
+    if step.next.status == ReportStatus::Closed && step.before.status == ReportStatus::Resolved {
         step.next.progress.closed_at = Some(step.now);
     }
     step.next.progress.rating = step.input.rating;
@@ -299,7 +307,7 @@ fn supervise(step: &mut Step<'_>) -> Result<EventDraft, Refusal> {
         return Err(Refusal::Conflict(Conflict::NoHandler));
     }
     let order = NewOrder {
-        id: step.loaded.new_order_id,
+        id: step.loaded.new_id,
         issued_by,
         unit_id: step.unit(),
         note: step.text().unwrap_or_default(),

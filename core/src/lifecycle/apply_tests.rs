@@ -9,18 +9,18 @@ use super::*;
 use crate::report::{Channel, Progress, Report};
 use crate::{Category, EventKind, RegionLevel, ReportId, Role, Unit, UnitId, UnitKind, UserId};
 
-const GRID_TEAM: UnitId = UnitId(Uuid::from_u128(10));
+pub(super) const GRID_TEAM: UnitId = UnitId(Uuid::from_u128(10));
 const TOWNSHIP: UnitId = UnitId(Uuid::from_u128(11));
 const OTHER_COUNTY: UnitId = UnitId(Uuid::from_u128(12));
 const WORKER: UserId = UserId(Uuid::from_u128(20));
 const SUPERVISOR: UserId = UserId(Uuid::from_u128(21));
 const VILLAGER: UserId = UserId(Uuid::from_u128(22));
 
-fn now() -> DateTime<Utc> {
+pub(super) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 5, 9, 0, 0).unwrap()
 }
 
-fn report(status: ReportStatus) -> Report {
+pub(super) fn report(status: ReportStatus) -> Report {
     Report {
         id: ReportId(Uuid::from_u128(1)),
         case_number: "YJ-20261205-0001".into(),
@@ -47,7 +47,7 @@ fn report(status: ReportStatus) -> Report {
     }
 }
 
-fn category(evidence_required: bool) -> Category {
+pub(super) fn category(evidence_required: bool) -> Category {
     Category {
         code: "garbage".into(),
         name: "垃圾".into(),
@@ -77,7 +77,7 @@ fn unit(id: UnitId, kind: UnitKind) -> Unit {
     }
 }
 
-fn handler() -> (Doer, Standing) {
+pub(super) fn handler() -> (Doer, Standing) {
     let doer = Doer::Person {
         id: WORKER,
         role: Role::GridWorker,
@@ -99,7 +99,7 @@ fn supervisor() -> (Doer, Standing) {
     (doer, standing)
 }
 
-fn loaded(standing: Standing) -> Loaded {
+pub(super) fn loaded(standing: Standing) -> Loaded {
     Loaded {
         standing,
         facts: Facts::default(),
@@ -109,17 +109,19 @@ fn loaded(standing: Standing) -> Loaded {
         order: None,
         photos: Vec::new(),
         original: None,
-        new_order_id: Uuid::from_u128(99),
+        new_id: Uuid::from_u128(99),
+        session: None,
     }
 }
 
-const POLICY: Policy = Policy {
+pub(super) const POLICY: Policy = Policy {
     confirm: Duration::days(3),
     reopen: Duration::days(7),
     evidence_max_distance_m: 500.0,
+    follow_up: Duration::days(15),
 };
 
-fn step(
+pub(super) fn step(
     before: &Report,
     action: Action,
     (doer, loaded): (Doer, &Loaded),
@@ -262,7 +264,7 @@ fn supervision_opens_an_order_with_a_deadline_in_range() {
     let Some(Effect::OpenOrder(opened)) = t.effects.first() else {
         panic!("{:?}", t.effects);
     };
-    assert_eq!(opened.id, facts.new_order_id);
+    assert_eq!(opened.id, facts.new_id);
     assert_eq!(opened.unit_id, Some(GRID_TEAM));
     assert_eq!(opened.issued_by, SUPERVISOR);
 

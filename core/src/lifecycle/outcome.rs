@@ -104,4 +104,19 @@ pub enum Conflict {
     /// Supervision of a report no unit holds (it waits in a dispatch queue).
     #[error("the report waits in a dispatch queue: assign it before supervising")]
     NoHandler,
+    /// A mediation action on a report whose category is not mediated.
+    #[error("this report is not a mediation case")]
+    NotMediation,
+    /// `resolve` on a mediation case, which ends with `conclude`.
+    #[error("a mediation case is concluded, not resolved")]
+    MediatedCase,
+    /// The session named was recorded already.
+    #[error("this session has been recorded already")]
+    SessionRecorded,
+    /// The session named is not due yet.
+    #[error("this session has not been held yet")]
+    SessionNotHeld,
+    /// A follow-up, but no agreement awaits one.
+    #[error("no agreement of this case awaits a follow-up")]
+    NoFollowUpDue,
 }

@@ -79,4 +79,8 @@ pub struct Facts {
     pub rated: bool,
     /// A supervision order on the report is still waiting for its reply.
     pub open_order: bool,
+    /// Its category is worked as a mediation case ([`crate::Workflow::Mediation`]).
+    pub mediation: bool,
+    /// Its mediation ended in an agreement whose follow-up (回访) has not been recorded.
+    pub follow_up_pending: bool,
 }

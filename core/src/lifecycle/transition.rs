@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::schedule::Deadline;
 use super::{Facts, Standing};
 use crate::coords::LonLat;
+use crate::mediation::{CaseInput, Conclusion, ScheduledSession, SessionPlan, SessionRecord};
 use crate::report::Report;
 use crate::{Category, EventKind, ReportId, Role, Unit, UnitId, UserId};
 
@@ -34,6 +35,8 @@ pub struct Input {
     pub order_id: Option<Uuid>,
     /// A comment for staff only.
     pub internal: bool,
+    /// A mediation action's own fields.
+    pub mediation: Option<CaseInput>,
 }
 
 /// Who acts.
@@ -72,6 +75,8 @@ pub struct Policy {
     pub reopen: Duration,
     /// How far (metres) an "after" photo may be from the report before it is flagged.
     pub evidence_max_distance_m: f64,
+    /// How long after an agreement its follow-up (回访) comes due.
+    pub follow_up: Duration,
 }
 
 /// The unit a transfer names, with the materialised path of its region.
@@ -132,8 +137,10 @@ pub struct Loaded {
     pub photos: Vec<Photo>,
     /// Reject: the report `input.duplicate_of` names, if it exists and the doer may see it.
     pub original: Option<Original>,
-    /// Supervise: the id the new order gets.
-    pub new_order_id: Uuid,
+    /// Supervise: the id the new order gets; schedule_session: the new session's.
+    pub new_id: Uuid,
+    /// Record_session: the session named (on this report), if it exists.
+    pub session: Option<ScheduledSession>,
 }
 
 /// What an event will say, before it has an id.
@@ -185,6 +192,49 @@ pub enum Effect {
     AttachEvidence(Vec<Uuid>),
     /// Close the report's open supervision orders (it is closed or rejected).
     CloseOrders,
+    /// Add a mediation session to the case's schedule.
+    ScheduleSession {
+        /// Its id.
+        id: Uuid,
+        /// When and where.
+        plan: SessionPlan,
+        /// The mediator scheduling it.
+        by: UserId,
+    },
+    /// Record a scheduled session (the writer refuses with [`Conflict::SessionRecorded`]
+    /// if it was recorded meanwhile).
+    RecordSession {
+        /// The session.
+        id: Uuid,
+        /// Attendees and next step.
+        record: SessionRecord,
+        /// What was said.
+        summary: String,
+        /// The mediator recording it.
+        by: UserId,
+    },
+    /// Store the case's conclusion (replacing an earlier one whose agreement was broken).
+    Conclude {
+        /// How it ended.
+        conclusion: Conclusion,
+        /// The agreement's terms, or the note of another outcome.
+        text: Option<String>,
+        /// The unit that concluded it.
+        unit_id: Option<UnitId>,
+        /// Its ladder level.
+        level: Option<crate::RegionLevel>,
+        /// When an agreement's follow-up comes due.
+        follow_up_due: Option<DateTime<Utc>>,
+        /// The mediator.
+        by: UserId,
+    },
+    /// Record the follow-up of the case's agreement.
+    FollowUp {
+        /// Whether the agreement is kept.
+        kept: bool,
+        /// The mediator.
+        by: UserId,
+    },
 }
 
 /// The whole outcome of an allowed step.

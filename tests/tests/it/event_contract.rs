@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use chrono::Duration;
 use cunxiang_tests::intake::{ANNA, BAO, DUKOU};
 use cunxiang_tests::lifecycle::{DUKOU_TEAM, DUKOU_VILLAGE, at, photo_taken};
+use cunxiang_tests::mediation::{online_session, scheduled_session, session_record};
 use cunxiang_tests::{Backend, Contract, Session, TestServer, covered};
 use rstest::rstest;
 use serde_json::{Value, json};
@@ -143,11 +144,32 @@ async fn every_kind_of_event_carries_the_details_the_contract_describes_in_id_or
         srv.act_ok(&hx, &id, "supervise", order).await;
         reports.push((id, &anna));
 
-        // The deadline worker: the order and the county's limit pass; later the reporter's.
+        // A mediation case: a session scheduled and recorded, an agreement whose follow-up
+        // comes due (below) and is recorded.
+        let mediator = srv
+            .staff_in(&admin, "dk-ev-mediator", "unit_staff", DUKOU_VILLAGE)
+            .await;
+        let case = srv.dispute(&anna, "邻里纠纷").await;
+        srv.act_ok(&mediator, &case, "accept", json!({})).await;
+        let session = online_session(srv.now(), 5);
+        let report = srv
+            .act_ok(&mediator, &case, "schedule_session", session)
+            .await;
+        let record = session_record(&scheduled_session(&report));
+        srv.act_ok(&mediator, &case, "record_session", record).await;
+        srv.agree(&mediator, &case, 60).await;
+        reports.push((case.clone(), &anna));
+
+        // The deadline worker: the order and the county's limit pass; later the reporter's,
+        // then the agreement's follow-up.
         srv.advance(Duration::minutes(61));
         srv.tick().await;
         srv.advance(Duration::days(4));
         srv.tick().await;
+        srv.advance(Duration::days(12));
+        assert_eq!(srv.tick().await.follow_ups_due, 1, "{backend:?}");
+        let kept = json!({ "kept": true, "note": "已履行" });
+        srv.act_ok(&mediator, &case, "follow_up", kept).await;
 
         let mut seen = BTreeSet::new();
         let mut shared_at = 0;

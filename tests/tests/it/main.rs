@@ -30,6 +30,7 @@ mod lifecycle_dispatch;
 mod lifecycle_refusals;
 mod lifecycle_trust;
 mod list_plan;
+mod mediation_cases;
 mod mediation_parties;
 mod migrations;
 mod open311;

@@ -31,7 +31,20 @@ struct RawBody {
     duplicate_of: Option<String>,
     order_id: Option<Uuid>,
     internal: Option<bool>,
+    at: Option<DateTime<Utc>>,
+    place: Option<String>,
+    online: Option<bool>,
+    meeting_link: Option<String>,
+    session_id: Option<Uuid>,
+    attendees: Option<Vec<String>>,
+    next_step: Option<String>,
+    outcome: Option<String>,
+    referral: Option<String>,
+    referred_to: Option<String>,
+    kept: Option<bool>,
 }
+
+mod mediation;
 
 use cunxiang_core::lifecycle::Input as ActionInput;
 
@@ -49,6 +62,19 @@ fn fields(action: Action) -> (&'static [&'static str], Option<&'static str>) {
         Rate => (&["rating", "text"], Some("text")),
         Reject => (&["reason", "duplicate_of"], Some("reason")),
         Comment => (&["note", "internal"], Some("note")),
+        ScheduleSession => (
+            &["at", "place", "online", "meeting_link", "note"],
+            Some("note"),
+        ),
+        RecordSession => (
+            &["session_id", "attendees", "next_step", "note"],
+            Some("note"),
+        ),
+        Conclude => (
+            &["outcome", "note", "media_ids", "referral", "referred_to"],
+            Some("note"),
+        ),
+        FollowUp => (&["kept", "note"], Some("note")),
         Confirm | AutoConfirm | Submit | Follow => (&[], None),
     }
 }
@@ -88,6 +114,7 @@ pub fn parse(action: Action, bytes: &[u8]) -> Result<ActionInput, ApiError> {
         )));
     }
     let raw: RawBody = serde_json::from_value(value).map_err(|e| invalid_body(e.to_string()))?;
+    let case = mediation::case_input(action, &raw)?;
     let text = match text_field {
         Some("reason") => raw.reason,
         Some("text") => raw.text,
@@ -143,6 +170,7 @@ pub fn parse(action: Action, bytes: &[u8]) -> Result<ActionInput, ApiError> {
         duplicate_of: raw.duplicate_of.map(|d| d.trim().to_owned()),
         order_id: raw.order_id,
         internal: raw.internal.unwrap_or(false),
+        mediation: case,
     })
 }
 

@@ -12,7 +12,7 @@ use cunxiang_tests::session::session_of;
 use cunxiang_tests::{Session, TestServer};
 use serde_json::{Value, json};
 
-use super::workflows::{Walking, checklists, mediation_case, patrols};
+use super::workflows::{Mediation, Walking, checklists, mediation, patrols};
 
 /// Requests per route in the burst.
 pub const N: usize = 6;
@@ -66,11 +66,8 @@ pub struct Fixture {
     pub dead_deliveries: Vec<String>,
     /// Report ids in the state each action needs, by action.
     pub reports: BTreeMap<&'static str, Vec<String>>,
-    /// A mediator of 渡口村民委员会, her accepted dispute, and its parties to remove
-    /// ([`N`] − 1: the last request removes one already gone).
-    pub mediator: String,
-    pub case: String,
-    pub parties: Vec<String>,
+    /// Mediation cases in the states the mediation routes need.
+    pub mediation: Mediation,
     /// Patrol checklists of 潢溪镇 to rename and schedule, and (checklist, grid) pairs
     /// scheduled to remove ([`N`] − 1: the last request removes one already gone).
     pub checklists: Vec<String>,
@@ -170,7 +167,7 @@ pub async fn prepare(srv: &TestServer) -> Fixture {
     let dead_deliveries: Vec<String> = dead["items"].as_array().unwrap().iter().map(id).collect();
     assert_eq!(dead_deliveries.len(), N - 1, "{dead}");
 
-    let (mediator, case, parties) = mediation_case(srv, &admin, &anna).await;
+    let mediation = mediation(srv, &admin, &anna).await;
 
     let mut regions = Vec::new();
     let mut doomed_regions = Vec::new();
@@ -316,9 +313,7 @@ pub async fn prepare(srv: &TestServer) -> Fixture {
         webhooks,
         dead_deliveries,
         reports,
-        mediator,
-        case,
-        parties,
+        mediation,
         checklists,
         patrols: patrols_scheduled,
         patrol_start,

@@ -3,36 +3,68 @@
 
 use cunxiang_tests::intake::DUKOU;
 use cunxiang_tests::lifecycle::{DUKOU_TEAM, DUKOU_VILLAGE};
+use cunxiang_tests::mediation::{online_session, scheduled_session, session_record};
 use cunxiang_tests::{Session, TestServer};
 use serde_json::{Value, json};
 
 use super::fixture::{N, id, made, pick};
 use super::requests::{Maker, delete, patch, post};
 
-/// A dispute at 渡口村 accepted by a new mediator of its committee, with [`N`] − 1 parties:
-/// (the mediator's token, the case, the parties' ids).
-pub(super) async fn mediation_case(
-    srv: &TestServer,
-    admin: &Session,
-    anna: &Session,
-) -> (String, String, Vec<String>) {
+/// The mediation parts of the fixture: a new mediator of 渡口村's committee (her token), an
+/// accepted dispute with [`N`] − 1 parties and [`N`] − 1 sessions scheduled, and [`N`] − 2
+/// accepted disputes to conclude and [`N`] − 2 agreements awaiting their follow-up (the last
+/// two requests race another on the same case).
+pub struct Mediation {
+    pub mediator: String,
+    pub case: String,
+    pub parties: Vec<String>,
+    pub sessions: Vec<String>,
+    pub to_conclude: Vec<String>,
+    pub to_follow_up: Vec<String>,
+}
+
+/// A dispute at 渡口村 by `anna`, accepted by `mediator`.
+async fn accepted_dispute(srv: &TestServer, mediator: &Session, anna: &Session) -> String {
+    let case = srv.dispute(anna, "并发调解").await;
+    srv.act_ok(mediator, &case, "accept", json!({})).await;
+    case
+}
+
+/// Makes the [`Mediation`] parts.
+pub(super) async fn mediation(srv: &TestServer, admin: &Session, anna: &Session) -> Mediation {
     let mediator = srv
         .staff_in(admin, "cw-mediator", "unit_staff", DUKOU_VILLAGE)
         .await;
-    let body = json!({ "category": "dispute", "description": "并发调解",
-                       "location": { "lat": DUKOU.0, "lon": DUKOU.1, "coord_system": "wgs84" } });
-    let key = uuid::Uuid::now_v7().to_string();
-    let (status, case) = srv.report(&anna.access_token, Some(&key), &body).await;
-    assert_eq!(status, 201, "{case}");
-    let case = id(&case);
-    srv.act_ok(&mediator, &case, "accept", json!({})).await;
+    let case = accepted_dispute(srv, &mediator, anna).await;
     let path = format!("/v1/reports/{case}/parties");
     let mut parties = Vec::new();
+    let mut sessions = Vec::new();
     for k in 0..N - 1 {
         let party = json!({ "role": "other", "name": format!("预备当事人{k}") });
         parties.push(id(&made(srv, &mediator.access_token, &path, party).await));
+        let planned = online_session(srv.now(), 10);
+        let report = srv
+            .act_ok(&mediator, &case, "schedule_session", planned)
+            .await;
+        sessions.push(scheduled_session(&report));
     }
-    (mediator.access_token, case, parties)
+    let mut to_conclude = Vec::new();
+    let mut to_follow_up = Vec::new();
+    for k in 0..N - 2 {
+        to_conclude.push(accepted_dispute(srv, &mediator, anna).await);
+        let agreed = accepted_dispute(srv, &mediator, anna).await;
+        srv.agree(&mediator, &agreed, 70 + u32::try_from(k).unwrap_or(0))
+            .await;
+        to_follow_up.push(agreed);
+    }
+    Mediation {
+        mediator: mediator.access_token,
+        case,
+        parties,
+        sessions,
+        to_conclude,
+        to_follow_up,
+    }
 }
 
 /// A patrol checklist body for 潢溪镇, named `name`.
@@ -152,14 +184,47 @@ pub const WORKFLOW_ROUTES: &[(&str, &str, Maker)] = &[
         delete(&f.hx, format!("/v1/checklists/{checklist}/grids/{grid}"))
     }),
     ("POST", "/v1/reports/{id}/parties", |f, i| {
+        let m = &f.mediation;
         let body = json!({ "role": "other", "name": format!("并发当事人{i}") });
-        post(&f.mediator, format!("/v1/reports/{}/parties", f.case), body)
+        post(&m.mediator, format!("/v1/reports/{}/parties", m.case), body)
     }),
     ("DELETE", "/v1/reports/{id}/parties/{party}", |f, i| {
-        let party = pick(&f.parties, i);
+        let m = &f.mediation;
+        let party = pick(&m.parties, i);
         delete(
-            &f.mediator,
-            format!("/v1/reports/{}/parties/{party}", f.case),
+            &m.mediator,
+            format!("/v1/reports/{}/parties/{party}", m.case),
         )
+    }),
+    ("POST", "/v1/reports/{id}/schedule_session", |f, i| {
+        let m = &f.mediation;
+        let at = chrono::Utc::now() + chrono::Duration::days(1 + i as i64);
+        let body = json!({ "at": at.to_rfc3339(), "place": format!("调解室{i}") });
+        post(
+            &m.mediator,
+            format!("/v1/reports/{}/schedule_session", m.case),
+            body,
+        )
+    }),
+    ("POST", "/v1/reports/{id}/record_session", |f, i| {
+        let m = &f.mediation;
+        let body = session_record(pick(&m.sessions, i));
+        post(
+            &m.mediator,
+            format!("/v1/reports/{}/record_session", m.case),
+            body,
+        )
+    }),
+    ("POST", "/v1/reports/{id}/conclude", |f, i| {
+        let m = &f.mediation;
+        let case = pick(&m.to_conclude, i);
+        let body = json!({ "outcome": "withdrawn", "note": "申请人撤回" });
+        post(&m.mediator, format!("/v1/reports/{case}/conclude"), body)
+    }),
+    ("POST", "/v1/reports/{id}/follow_up", |f, i| {
+        let m = &f.mediation;
+        let case = pick(&m.to_follow_up, i);
+        let body = json!({ "kept": i % 2 == 0, "note": "并发回访" });
+        post(&m.mediator, format!("/v1/reports/{case}/follow_up"), body)
     }),
 ];

@@ -1,0 +1,2 @@
+DROP TABLE mediation_conclusions;
+DROP TABLE mediation_sessions;
