@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use cunxiang_core::lifecycle::schedule::Light;
 use cunxiang_core::patrol::{Frequency, ItemDefinition};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -36,6 +37,10 @@ pub struct Schedule {
     pub grid_id: Uuid,
     /// How often.
     pub frequency: Frequency,
+    /// When it was scheduled (`None`: before that was recorded).
+    pub since: Option<DateTime<Utc>>,
+    /// The last light the deadline worker raised: the period it was for, and the light.
+    pub alert: Option<(DateTime<Utc>, Light)>,
 }
 
 /// A stored checklist with its items (in order) and schedules (by grid id).
@@ -61,7 +66,14 @@ const TABLE: &str = "patrol_checklists";
 
 type ChecklistRow = (String, String, String, bool, chrono::NaiveDateTime);
 type ItemRow = (String, String, i32, String, String, String, String);
-type ScheduleRow = (String, String, Frequency);
+type ScheduleRow = (
+    String,
+    String,
+    Frequency,
+    Option<chrono::NaiveDateTime>,
+    Option<String>,
+    Option<chrono::NaiveDateTime>,
+);
 
 /// Stores a checklist (already checked with `cunxiang_core::patrol::check_checklist`) with its
 /// items in the given order; call inside a transaction.
@@ -98,12 +110,14 @@ pub fn insert(
     Ok(id)
 }
 
-/// Sets how often `grid_id` is patrolled against `checklist_id` (replacing what was set).
+/// Sets how often `grid_id` is patrolled against `checklist_id` from `at` on (replacing what
+/// was set: the new schedule's first period is free again).
 pub fn schedule(
     conn: &mut DbConn,
     checklist_id: Uuid,
     grid_id: Uuid,
     frequency: Frequency,
+    at: DateTime<Utc>,
 ) -> Result<()> {
     let (checklist, grid) = (checklist_id.to_string(), grid_id.to_string());
     crate::conn::transaction(conn, |conn| {
@@ -118,10 +132,51 @@ pub fn schedule(
                 ps::grid_id.eq(&grid),
                 ps::checklist_id.eq(&checklist),
                 ps::frequency.eq(frequency),
+                ps::created_at.eq(Some(time::to_db(at))),
             ))
             .execute(conn)?;
         Ok(())
     })
+}
+
+fn light_name(light: Light) -> &'static str {
+    match light {
+        Light::Green => "green",
+        Light::Yellow => "yellow",
+        Light::Red => "red",
+    }
+}
+
+/// Records that the deadline worker raised `light` for `grid_id`'s patrols against
+/// `checklist_id` in the period starting `period`, unless that (or red) was raised for it
+/// already; whether this call raised it (several instances: one wins).
+pub fn raise_alert(
+    conn: &mut DbConn,
+    checklist_id: Uuid,
+    grid_id: Uuid,
+    period: DateTime<Utc>,
+    light: Light,
+    at: DateTime<Utc>,
+) -> Result<bool> {
+    let period = time::to_db(period);
+    let fresh = ps::alert_period.is_null().or(ps::alert_period.ne(period));
+    let mut update = diesel::update(ps::table)
+        .filter(ps::checklist_id.eq(checklist_id.to_string()))
+        .filter(ps::grid_id.eq(grid_id.to_string()))
+        .into_boxed();
+    update = if light == Light::Red {
+        update.filter(fresh.or(ps::alert.eq("yellow")))
+    } else {
+        update.filter(fresh)
+    };
+    let n = update
+        .set((
+            ps::alert.eq(light_name(light)),
+            ps::alert_period.eq(period),
+            ps::alerted_at.eq(time::to_db(at)),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
 }
 
 /// Stops patrolling `grid_id` against `checklist_id`; whether it was scheduled.
@@ -193,7 +248,14 @@ fn assemble(
         .order((pi::checklist_id, pi::position))
         .into_boxed();
     let mut schedules_query = ps::table
-        .select((ps::grid_id, ps::checklist_id, ps::frequency))
+        .select((
+            ps::grid_id,
+            ps::checklist_id,
+            ps::frequency,
+            ps::created_at,
+            ps::alert,
+            ps::alert_period,
+        ))
         .order((ps::checklist_id, ps::grid_id))
         .into_boxed();
     if let Some(id) = only {
@@ -216,10 +278,19 @@ fn assemble(
         });
     }
     let mut schedules: HashMap<String, Vec<Schedule>> = HashMap::new();
-    for (grid, checklist, frequency) in schedules_query.load::<ScheduleRow>(conn)? {
+    for (grid, checklist, frequency, since, alert, period) in
+        schedules_query.load::<ScheduleRow>(conn)?
+    {
+        let light = match alert.as_deref() {
+            Some("red") => Some(Light::Red),
+            Some("yellow") => Some(Light::Yellow),
+            _ => None,
+        };
         schedules.entry(checklist).or_default().push(Schedule {
             grid_id: parse_id("patrol_schedules", &grid)?,
             frequency,
+            since: since.map(time::from_db),
+            alert: period.map(time::from_db).zip(light),
         });
     }
     rows.into_iter()

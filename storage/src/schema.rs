@@ -364,6 +364,10 @@ diesel::table! {
         grid_id -> Text,
         checklist_id -> Text,
         frequency -> Text,
+        created_at -> Nullable<Timestamp>,
+        alert -> Nullable<Text>,
+        alert_period -> Nullable<Timestamp>,
+        alerted_at -> Nullable<Timestamp>,
     }
 }
 

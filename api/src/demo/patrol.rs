@@ -141,7 +141,7 @@ pub(super) fn seed_checklist(conn: &mut DbConn, county_id: Uuid) -> anyhow::Resu
     let now = cunxiang_storage::time::now();
     let id = cunxiang_storage::patrols::insert(conn, CHECKLIST_NAME, county_id, &items, now)?;
     for (grid, _, _) in cunxiang_storage::routing::active_grid_outlines(conn)? {
-        cunxiang_storage::patrols::schedule(conn, id, grid, Frequency::Weekly)?;
+        cunxiang_storage::patrols::schedule(conn, id, grid, Frequency::Weekly, now)?;
     }
     Ok(items.len())
 }

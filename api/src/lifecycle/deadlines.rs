@@ -1,8 +1,8 @@
 //! The deadline worker: one task per server that wakes every few seconds and acts on every
 //! report whose time has come — the yellow urge at 80 % of a limit, the red escalation one level
 //! up the ladder at 100 %, auto-confirm when the reporter stays silent — escalates
-//! supervision orders left unanswered, and reminds mediators of an agreement's follow-up
-//! (回访) when it comes due. Each report is handled in its own transaction; on
+//! supervision orders left unanswered, reminds mediators of an agreement's follow-up (回访)
+//! when it comes due, and raises grids whose patrol is late ([`patrols`]). Each report is handled in its own transaction; on
 //! PostgreSQL it is claimed with `FOR UPDATE SKIP LOCKED`, so several instances share the work
 //! without doing anything twice.
 
@@ -22,6 +22,8 @@ use anyhow::Context as _;
 use cunxiang_core::lifecycle::{Conflict, Refusal};
 
 use super::act::{Act, ActError, Who, perform};
+
+mod patrols;
 use crate::blocking::with_conn;
 use crate::route_index::RoutingCache;
 use crate::settings::{FanOut, Settings};
@@ -62,6 +64,10 @@ pub struct TickSummary {
     pub orders_escalated: usize,
     /// Mediators reminded of an agreement's follow-up (回访) that came due.
     pub follow_ups_due: usize,
+    /// Grids whose patrol turned yellow (80 % of its period gone without one).
+    pub patrols_yellow: usize,
+    /// Grids whose patrol turned red (a whole period gone without one).
+    pub patrols_red: usize,
 }
 
 impl TickSummary {
@@ -72,6 +78,8 @@ impl TickSummary {
             + self.auto_confirmed
             + self.orders_escalated
             + self.follow_ups_due
+            + self.patrols_yellow
+            + self.patrols_red
     }
 }
 
@@ -128,6 +136,7 @@ pub async fn run_once(ctx: &Context) -> anyhow::Result<TickSummary> {
                 break;
             }
         }
+        patrols::raise_late(conn, now, &routing, &mut done)?;
         Ok(done)
     })
     .await

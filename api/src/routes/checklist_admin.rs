@@ -174,6 +174,7 @@ pub async fn schedule(
         ApiError::invalid_field("frequency", "frequency must be daily, weekly or monthly")
     })?;
     let ip = client_ip(&req, state.settings.trust_proxy);
+    let now = state.clock.now();
     let view = state
         .db(move |conn| {
             cunxiang_storage::conn::transaction(conn, |conn| {
@@ -193,7 +194,7 @@ pub async fn schedule(
                     Permission::ManageOrganisation,
                     &Target::Region { path: &grid_path },
                 )?;
-                cunxiang_storage::patrols::schedule(conn, id, grid.id, frequency)?;
+                cunxiang_storage::patrols::schedule(conn, id, grid.id, frequency, now)?;
                 audit::record(
                     conn,
                     Some(&me.user.id.to_string()),

@@ -81,7 +81,10 @@ impl ChecklistView {
             schedules: c
                 .schedules
                 .into_iter()
-                .map(|Schedule { grid_id, frequency }| ScheduleView { grid_id, frequency })
+                .map(|s: Schedule| ScheduleView {
+                    grid_id: s.grid_id,
+                    frequency: s.frequency,
+                })
                 .collect(),
         }
     }

@@ -25,6 +25,8 @@ pub struct CoverageView {
     due_at: DateTime<Utc>,
     patrolled: bool,
     light: Light,
+    /// The light the deadline worker raised for the current period, if any.
+    alert: Option<Light>,
 }
 
 /// Response of `GET /v1/patrol-coverage`.
@@ -65,7 +67,11 @@ pub async fn list(
                         continue;
                     }
                     let last_finished_at = last.get(&(s.grid_id, checklist.id)).copied();
-                    let c = coverage(s.frequency, last_finished_at, now);
+                    let c = coverage(s.frequency, last_finished_at, s.since, now);
+                    let alert = s
+                        .alert
+                        .filter(|(period, _)| *period == c.period_start)
+                        .map(|(_, light)| light);
                     items.push(CoverageView {
                         grid_id: s.grid_id,
                         checklist_id: checklist.id,
@@ -75,6 +81,7 @@ pub async fn list(
                         due_at: c.due_at,
                         patrolled: c.patrolled,
                         light: c.light,
+                        alert,
                     });
                 }
             }

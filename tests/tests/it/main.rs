@@ -39,6 +39,7 @@ mod open311_spec;
 mod open311_tenancy;
 mod org_admin;
 mod organisation;
+mod patrol_alerts;
 mod patrol_checklists;
 mod patrol_walks;
 mod photo_memory;
