@@ -5,6 +5,8 @@
 use serde::Serialize;
 
 pub mod definition;
+pub mod mediation;
+pub mod patrol;
 
 /// Raw counts over one set of reports, as the storage layer gathers them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

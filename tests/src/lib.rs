@@ -7,6 +7,7 @@
 
 pub mod contract;
 pub mod db;
+pub mod export;
 pub mod inputs;
 pub mod intake;
 pub mod lifecycle;
@@ -20,3 +21,24 @@ pub use contract::Contract;
 pub use db::{Backend, TestDb, backends, covered};
 pub use server::TestServer;
 pub use session::Session;
+
+/// The report KPI fields of a stats answer (a summary or a breakdown item): without the period,
+/// the key and the workflows' figures (which have their own scenario).
+pub fn report_kpis(v: &serde_json::Value) -> serde_json::Value {
+    let mut v = v.clone();
+    if let Some(o) = v.as_object_mut() {
+        for k in [
+            "region",
+            "from",
+            "to",
+            "as_of",
+            "key",
+            "label",
+            "mediation",
+            "patrols",
+        ] {
+            o.remove(k);
+        }
+    }
+    v
+}

@@ -10,7 +10,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, FixedOffset, Utc};
 use cunxiang_core::identity::mask_phone;
-use cunxiang_core::{UnitId, UserId};
+use cunxiang_core::{ReportId, UnitId, UserId, Workflow};
 use cunxiang_storage::DbConn;
 use cunxiang_storage::reports::{Report, ReportFilter};
 use uuid::Uuid;
@@ -27,7 +27,7 @@ const PAGE: i64 = 500;
 const BUFFERED_PAGES: usize = 2;
 
 /// The header row.
-const COLUMNS: [&str; 17] = [
+const COLUMNS: [&str; 22] = [
     "case_number",
     "category",
     "status",
@@ -45,6 +45,11 @@ const COLUMNS: [&str; 17] = [
     "escalation_count",
     "channel",
     "reporter_phone",
+    "workflow",
+    "outcome",
+    "concluded_at",
+    "conclusion_level",
+    "agreement_kept",
 ];
 
 /// Names of regions, grids and units met so far (a county has a few thousand at most).
@@ -53,6 +58,7 @@ struct Names {
     regions: HashMap<Uuid, String>,
     grids: HashMap<Uuid, String>,
     units: HashMap<UnitId, String>,
+    workflows: HashMap<String, Workflow>,
 }
 
 impl Names {
@@ -79,6 +85,17 @@ impl Names {
             .unwrap_or_default();
         self.grids.insert(id, name.clone());
         Ok(name)
+    }
+
+    fn workflow(&mut self, conn: &mut DbConn, code: &str) -> Result<Workflow, ApiError> {
+        if let Some(w) = self.workflows.get(code) {
+            return Ok(*w);
+        }
+        let workflow = cunxiang_storage::categories::find(conn, code)?
+            .map(|c| c.workflow)
+            .unwrap_or_default();
+        self.workflows.insert(code.to_owned(), workflow);
+        Ok(workflow)
     }
 
     fn unit(&mut self, conn: &mut DbConn, id: Option<UnitId>) -> Result<String, ApiError> {
@@ -127,10 +144,13 @@ fn next_page(conn: &mut DbConn, mut c: Cursor) -> Result<(Vec<u8>, Option<Cursor
         .into_iter()
         .filter_map(|u| u.phone.map(|p| (u.id, p)))
         .collect();
+    let ids: Vec<ReportId> = page.items.iter().map(|r| r.id).collect();
+    let conclusions = cunxiang_storage::mediation::conclusions::of_reports(conn, &ids)?;
     let mut out = csv::Writer::from_writer(Vec::with_capacity(PAGE as usize * 200));
     for r in &page.items {
         let phone = phone_column(&c.me, r, phones.get(&r.reporter_id));
         let p = &r.progress;
+        let concluded = conclusions.get(&r.id);
         let row = [
             r.case_number.clone(),
             r.category.clone(),
@@ -149,6 +169,19 @@ fn next_page(conn: &mut DbConn, mut c: Cursor) -> Result<(Vec<u8>, Option<Cursor
             p.escalation_count.to_string(),
             r.channel.as_str().to_owned(),
             phone,
+            c.names.workflow(conn, &r.category)?.as_str().to_owned(),
+            concluded
+                .map(|m| m.outcome.as_str().to_owned())
+                .unwrap_or_default(),
+            local(concluded.map(|m| m.concluded_at)),
+            concluded
+                .and_then(|m| m.level)
+                .map(|l| l.as_str().to_owned())
+                .unwrap_or_default(),
+            concluded
+                .and_then(|m| m.kept)
+                .map(|k| k.to_string())
+                .unwrap_or_default(),
         ];
         out.write_record(row.iter().map(|cell| inert(cell).into_owned()))
             .map_err(ApiError::internal)?;

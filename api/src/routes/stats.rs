@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use actix_web::web;
 use chrono::{DateTime, Utc};
+use cunxiang_core::stats::mediation::MediationKpis;
+use cunxiang_core::stats::patrol::PatrolKpis;
 use cunxiang_core::stats::{Kpis, Tally};
 use cunxiang_core::{Permission, Target};
 use cunxiang_storage::DbConn;
@@ -17,6 +19,8 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorCode};
 use crate::params::{self, Period, find_region};
 use crate::state::AppState;
+
+mod workflows;
 
 /// Query of both KPI endpoints.
 #[derive(Debug, Deserialize)]
@@ -42,6 +46,10 @@ pub struct Summary {
     as_of: DateTime<Utc>,
     #[serde(flatten)]
     kpis: Kpis,
+    /// Mediation cases among the selected reports.
+    mediation: MediationKpis,
+    /// Patrols of the selected regions' grids in the period.
+    patrols: Option<PatrolKpis>,
 }
 
 /// One row of a breakdown.
@@ -53,6 +61,10 @@ pub struct Bucket {
     label: Option<String>,
     #[serde(flatten)]
     kpis: Kpis,
+    /// Mediation cases of the row.
+    mediation: MediationKpis,
+    /// Patrols of the row (by region and grid only; otherwise `null`).
+    patrols: Option<PatrolKpis>,
 }
 
 /// Response of `GET /v1/stats/breakdown`.
@@ -130,12 +142,15 @@ pub async fn summary(
         .db(move |conn| {
             let a = asked(conn, &me, &q)?;
             let total = cunxiang_storage::stats::summary(conn, &a.selection, now)?;
+            let flows = workflows::summary(conn, &a.selection, now)?;
             Ok(Summary {
                 region: a.region,
                 from: a.from,
                 to: a.to,
                 as_of: now,
                 kpis: total.kpis(),
+                mediation: flows.mediation,
+                patrols: flows.patrols,
             })
         })
         .await?;
@@ -217,16 +232,26 @@ pub async fn breakdown(
                 };
                 merged.entry(key).or_default().merge(&tally);
             }
+            let mut flows = workflows::by(conn, &a.selection, &group, now)?;
+            for key in flows.keys() {
+                merged.entry(key.clone()).or_default();
+            }
             let mut items = Vec::with_capacity(merged.len());
             for (key, tally) in merged {
                 let label = match &key {
                     Some(k) => label(conn, &group, k)?,
                     None => None,
                 };
+                let flow = flows.remove(&key).unwrap_or_default();
+                let patrols = flow.patrols.or_else(|| {
+                    matches!(group, Group::Region { .. } | Group::Grid).then(PatrolKpis::default)
+                });
                 items.push(Bucket {
                     key,
                     label,
                     kpis: tally.kpis(),
+                    mediation: flow.mediation,
+                    patrols,
                 });
             }
             Ok(Breakdown {

@@ -141,3 +141,55 @@ pub fn claim_due(
     let due = due.map_or(now, time::from_db);
     Ok(Some((parse_id(TABLE, &id)?, due)))
 }
+
+/// A case's current conclusion as the export shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    /// How it ended.
+    pub outcome: MediationOutcome,
+    /// When.
+    pub concluded_at: DateTime<Utc>,
+    /// The ladder level of the concluding unit.
+    pub level: Option<RegionLevel>,
+    /// The agreement's follow-up: kept or broken; `None` when not followed up.
+    pub kept: Option<bool>,
+}
+
+type SummaryRow = (
+    String,
+    MediationOutcome,
+    chrono::NaiveDateTime,
+    Option<RegionLevel>,
+    Option<bool>,
+);
+
+/// The current conclusions of these cases (those that have one), by case.
+pub fn of_reports(
+    conn: &mut DbConn,
+    ids: &[ReportId],
+) -> Result<std::collections::HashMap<ReportId, Summary>> {
+    let keys: Vec<String> = ids.iter().map(ReportId::to_string).collect();
+    let rows: Vec<SummaryRow> = mc::table
+        .filter(mc::report_id.eq_any(keys))
+        .select((
+            mc::report_id,
+            mc::outcome,
+            mc::concluded_at,
+            mc::level,
+            mc::kept,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, outcome, at, level, kept)| {
+            Ok((
+                parse_id(TABLE, &id)?,
+                Summary {
+                    outcome,
+                    concluded_at: time::from_db(at),
+                    level,
+                    kept,
+                },
+            ))
+        })
+        .collect()
+}

@@ -9,6 +9,7 @@ mod live;
 pub mod period;
 mod recount;
 pub mod rollup;
+pub mod workflows;
 
 use chrono::{DateTime, Utc};
 

@@ -4,13 +4,14 @@
 //! list alike).
 
 use chrono::Duration;
+use cunxiang_tests::export::csv_rows;
 use cunxiang_tests::intake::{ANNA, BAO};
 use cunxiang_tests::lifecycle::DUKOU_TEAM;
 use cunxiang_tests::{Backend, Session, TestServer, covered};
 use rstest::rstest;
 use serde_json::{Value, json};
 
-const HEADER: [&str; 17] = [
+const HEADER: [&str; 22] = [
     "case_number",
     "category",
     "status",
@@ -28,51 +29,23 @@ const HEADER: [&str; 17] = [
     "escalation_count",
     "channel",
     "reporter_phone",
+    "workflow",
+    "outcome",
+    "concluded_at",
+    "conclusion_level",
+    "agreement_kept",
 ];
 
 /// The export as `who` with `query`: status, content type and the raw body.
 async fn export(srv: &TestServer, who: &Session, query: &str) -> (u16, String, Vec<u8>) {
-    // A fresh client: a pooled connection may have idled past the server's keep-alive while
-    // a test filled the database behind its back.
-    let res = reqwest::Client::new()
-        .get(srv.url(&format!("/v1/reports.csv{query}")))
-        .bearer_auth(&who.access_token)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let kind = res
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, kind, res.bytes().await.unwrap().to_vec())
+    srv.export_csv(who, query).await
 }
 
 /// The rows of a CSV export (BOM and header checked and dropped), as column → value maps.
 fn rows(body: &[u8]) -> Vec<std::collections::HashMap<String, String>> {
-    let text = body
-        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
-        .expect("a BOM");
-    let mut reader = csv::Reader::from_reader(text);
-    let header: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
+    let (header, rows) = csv_rows(body);
     assert_eq!(header, HEADER);
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            header
-                .iter()
-                .cloned()
-                .zip(r.iter().map(str::to_owned))
-                .collect()
-        })
-        .collect()
+    rows
 }
 
 #[rstest]

@@ -56,4 +56,5 @@ mod routing;
 mod schema_drift;
 mod stats;
 mod stats_rollups;
+mod stats_workflows;
 mod supervision;

@@ -4,22 +4,12 @@
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use cunxiang_tests::intake::{ANNA, BAO};
 use cunxiang_tests::lifecycle::{DUKOU_TEAM, at};
-use cunxiang_tests::{Backend, Contract, Session, TestServer, covered};
+use cunxiang_tests::{Backend, Contract, Session, TestServer, covered, report_kpis};
 use rstest::rstest;
 use serde_json::{Value, json};
 
 fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
-/// The KPI fields of an answer, for comparing a summary with a breakdown item.
-fn kpis(v: &Value) -> Value {
-    let mut v = v.clone();
-    let o = v.as_object_mut().unwrap();
-    for k in ["region", "from", "to", "as_of", "key", "label"] {
-        o.remove(k);
-    }
-    v
 }
 
 /// The scenario: six reports at 渡口村 at minute 0 and a seventh at minute 4350, worked as
@@ -106,7 +96,7 @@ async fn kpis_match_a_hand_computed_scenario(#[case] backend: Backend) {
             "resolve_minutes_median": 4340, "resolve_minutes_p90": 4345,
             "overdue_now": 2, "escalations": 1,
         });
-        assert_eq!(kpis(&s), want, "{backend:?}: {s}");
+        assert_eq!(report_kpis(&s), want, "{backend:?}: {s}");
 
         // The supervisors of the township and of the county see the same; R7 counts
         // without `to`.
@@ -116,7 +106,7 @@ async fn kpis_match_a_hand_computed_scenario(#[case] backend: Backend) {
                 .get_as(&sup.access_token, &format!("/v1/stats/summary?{period}"))
                 .await;
             assert_eq!(status, 200, "{mine}");
-            assert_eq!(kpis(&mine), want, "{backend:?} {who}");
+            assert_eq!(report_kpis(&mine), want, "{backend:?} {who}");
         }
         let path = format!("/v1/stats/summary?from={}", stamp(from));
         let (_, open) = srv.get_as(&admin.access_token, &path).await;
@@ -135,7 +125,7 @@ async fn kpis_match_a_hand_computed_scenario(#[case] backend: Backend) {
             assert_eq!(sum, 5, "{by}: {b}");
             if by == "category" || by == "day" || by == "region" {
                 assert_eq!(items.len(), 1, "{by}: {b}");
-                assert_eq!(kpis(&items[0]), want, "{backend:?} {by}");
+                assert_eq!(report_kpis(&items[0]), want, "{backend:?} {by}");
             }
         }
         let path = format!("/v1/stats/breakdown?by=category&{period}");

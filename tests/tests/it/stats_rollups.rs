@@ -11,7 +11,7 @@ use cunxiang_core::stats::Tally;
 use cunxiang_storage::stats::{Group, Selection};
 use cunxiang_tests::intake::{ANNA, BAO};
 use cunxiang_tests::lifecycle::{DUKOU_TEAM, at};
-use cunxiang_tests::{Backend, Session, TestServer, covered};
+use cunxiang_tests::{Backend, Session, TestServer, covered, report_kpis};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use rstest::rstest;
@@ -19,17 +19,6 @@ use serde_json::{Value, json};
 
 fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
-/// The KPI fields of an answer (or of a breakdown item), without the period and the key.
-fn kpis(v: &Value) -> Value {
-    let mut v = v.clone();
-    if let Some(o) = v.as_object_mut() {
-        for k in ["region", "from", "to", "as_of", "key", "label"] {
-            o.remove(k);
-        }
-    }
-    v
 }
 
 fn live_kpis(t: &Tally) -> Value {
@@ -178,7 +167,7 @@ async fn rollups_give_the_live_figures_and_equal_a_recount(#[case] backend: Back
             let live = cunxiang_storage::stats::tallies(&mut conn, &selection, &Group::All, now)
                 .expect("live");
             let want = live.get(&None).map(live_kpis).unwrap_or_default();
-            assert_eq!(kpis(&s), want, "{backend:?} summary {query}");
+            assert_eq!(report_kpis(&s), want, "{backend:?} summary {query}");
 
             for (by, group) in [
                 ("day", Group::Day),
@@ -197,7 +186,7 @@ async fn rollups_give_the_live_figures_and_equal_a_recount(#[case] backend: Back
                     .map(|items| {
                         items
                             .iter()
-                            .map(|i| (i["key"].as_str().unwrap_or("-").to_owned(), kpis(i)))
+                            .map(|i| (i["key"].as_str().unwrap_or("-").to_owned(), report_kpis(i)))
                             .collect()
                     })
                     .unwrap_or_default();
