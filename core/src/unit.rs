@@ -24,15 +24,21 @@ pub enum UnitKind {
     TownshipOffice,
     /// 县直部门: a county department (环卫, 交通, 水利, 司法 …) or the county 综治中心.
     CountyDepartment,
+    /// 帮帮团: a volunteer team of a village or township. It is not a rung of the ladder:
+    /// reports reach it only when a supervisor transfers them or a routing rule sends them
+    /// (a 求助 category for elders living alone), never by default routing; it works at the
+    /// villager-group level, so its escalations go to its region's village committee.
+    VolunteerTeam,
 }
 
 impl UnitKind {
-    /// All kinds, lowest level first.
-    pub const ALL: [UnitKind; 4] = [
+    /// All kinds: the ladder's, lowest level first, then volunteer teams.
+    pub const ALL: [UnitKind; 5] = [
         Self::GridTeam,
         Self::VillageCommittee,
         Self::TownshipOffice,
         Self::CountyDepartment,
+        Self::VolunteerTeam,
     ];
 
     /// The snake_case name used in the database and the API.
@@ -42,6 +48,7 @@ impl UnitKind {
             Self::VillageCommittee => "village_committee",
             Self::TownshipOffice => "township_office",
             Self::CountyDepartment => "county_department",
+            Self::VolunteerTeam => "volunteer_team",
         }
     }
 
@@ -54,7 +61,7 @@ impl UnitKind {
     /// level of the ladder (小事不出组) even when its grid spans a whole village.
     pub fn ladder_level(self) -> RegionLevel {
         match self {
-            Self::GridTeam => RegionLevel::Group,
+            Self::GridTeam | Self::VolunteerTeam => RegionLevel::Group,
             Self::VillageCommittee => RegionLevel::Village,
             Self::TownshipOffice => RegionLevel::Township,
             Self::CountyDepartment => RegionLevel::County,
@@ -100,7 +107,8 @@ mod tests {
                 RegionLevel::Group,
                 RegionLevel::Village,
                 RegionLevel::Township,
-                RegionLevel::County
+                RegionLevel::County,
+                RegionLevel::Group
             ]
         );
         assert_eq!(UnitKind::parse("department"), None);

@@ -1,5 +1,5 @@
-//! The demo staff: an admin, the county and 潢溪镇 supervisors and a grid worker per demo
-//! grid, sharing one random password that is written to the data dir's log-ins file.
+//! The demo staff: an admin, the county and 潢溪镇 supervisors, a grid worker per demo grid
+//! and a volunteer of 渡口村帮帮团, sharing one random password that is written to the data dir's log-ins file.
 
 use std::path::Path;
 
@@ -64,6 +64,13 @@ pub(super) fn seed_staff(conn: &mut DbConn, data_dir: &Path) -> anyhow::Result<u
             team.name.clone(),
         ));
     }
+    staff.push((
+        "vt-1".into(),
+        "渡口村帮帮团志愿者".into(),
+        Role::UnitStaff,
+        Some(unit_named(conn, super::volunteers::TEAM)?),
+        super::volunteers::TEAM.into(),
+    ));
     let mut text = format!(
         "# Cunxiang demo log-ins, made when the demo county was seeded. Demo data is not for\n\
          # production: start a real deployment with --no-demo.\n\

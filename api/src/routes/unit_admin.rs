@@ -42,6 +42,23 @@ pub struct ChangeUnit {
     active: Option<bool>,
 }
 
+/// Whether a unit of `kind` may serve a region at `level`: a ladder unit serves its own level;
+/// a volunteer team (帮帮团) is a village's or a township's.
+fn serves(kind: UnitKind, level: RegionLevel) -> bool {
+    match kind {
+        UnitKind::VolunteerTeam => matches!(level, RegionLevel::Village | RegionLevel::Township),
+        _ => kind.ladder_level() == level,
+    }
+}
+
+/// The region level(s) a unit of `kind` serves, for the message.
+fn served(kind: UnitKind) -> &'static str {
+    match kind {
+        UnitKind::VolunteerTeam => "village or township",
+        _ => kind.ladder_level().as_str(),
+    }
+}
+
 /// Adds a unit.
 pub async fn create(
     state: web::Data<AppState>,
@@ -54,7 +71,7 @@ pub async fn create(
     let kind = UnitKind::parse(&body.kind).ok_or_else(|| {
         ApiError::invalid_field(
             "kind",
-            "kind must be grid_team, village_committee, township_office or county_department",
+            "kind must be grid_team, village_committee, township_office, county_department or volunteer_team",
         )
     })?;
     let department = body
@@ -100,14 +117,13 @@ pub async fn create(
                         ApiError::invalid_field("region", "the region the unit serves is required")
                     })?;
                     let region = find_region(conn, reference).map_err(|e| as_field("region", e))?;
-                    let wanted: RegionLevel = kind.ladder_level();
-                    if region.level != wanted {
+                    if !serves(kind, region.level) {
                         return Err(ApiError::invalid_field(
                             "region",
                             format!(
                                 "a {} serves a {} region, not a {}",
                                 kind.as_str(),
-                                wanted.as_str(),
+                                served(kind),
                                 region.level.as_str()
                             ),
                         ));

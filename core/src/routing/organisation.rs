@@ -113,7 +113,8 @@ impl Organisation {
                 }
                 (UnitKind::TownshipOffice, Some(node)) => node.township_offices.push(i),
                 (UnitKind::CountyDepartment, Some(node)) => node.county_departments.push(i),
-                (_, None) => {}
+                // Reached by rules and transfers only, never a default handler.
+                (UnitKind::VolunteerTeam, _) | (_, None) => {}
             }
         }
 

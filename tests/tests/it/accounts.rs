@@ -30,8 +30,8 @@ async fn staff_see_only_accounts_within_their_authority(#[case] backend: Backend
         names.sort();
         assert_eq!(
             names,
-            ["gw-1", "gw-2", "hx-supervisor"],
-            "潢溪镇's staff only"
+            ["gw-1", "gw-2", "hx-supervisor", "vt-1"],
+            "潢溪镇's staff only (vt-1: 渡口村帮帮团)"
         );
 
         // gw-3 patrols 锦江镇: a 潢溪 grid worker may not read her, nor list 锦江镇.
@@ -63,8 +63,8 @@ async fn staff_see_only_accounts_within_their_authority(#[case] backend: Backend
             .await;
         assert_eq!(
             usernames(&all).len(),
-            9,
-            "admin, two supervisors, six grid workers"
+            10,
+            "admin, two supervisors, six grid workers, a volunteer"
         );
     }
 }

@@ -58,3 +58,4 @@ mod stats;
 mod stats_rollups;
 mod stats_workflows;
 mod supervision;
+mod volunteer_teams;
