@@ -127,14 +127,18 @@ impl EventKind {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
-    /// Whether events of this kind are about supervision — orders, their replies and their
-    /// overrun — and so always staff-only, never on the reporter's side or in a webhook. Other
-    /// kinds may be staff-only too (an internal comment, a session's record, a follow-up
-    /// reminder): the event's own flag says so.
+    /// Whether events of this kind are always staff-only, and so never reach the reporter's
+    /// side or a webhook: supervision orders, their replies and their overrun, a mediation
+    /// session's record and a follow-up reminder. A comment may be internal too, but not
+    /// always: see the event's own flag.
     pub fn internal(self) -> bool {
         matches!(
             self,
-            Self::Supervised | Self::Replied | Self::SupervisionOverdue
+            Self::Supervised
+                | Self::Replied
+                | Self::SupervisionOverdue
+                | Self::SessionRecorded
+                | Self::FollowUpDue
         )
     }
 
@@ -179,10 +183,16 @@ mod tests {
     }
 
     #[test]
-    fn internal_kinds_all_concern_supervisors() {
-        for kind in EventKind::ALL.into_iter().filter(|k| k.internal()) {
-            assert!(kind.concerns_supervisors(), "{kind}");
+    fn supervision_is_internal_and_concerns_supervisors_and_mediation_records_are_internal() {
+        for kind in [
+            EventKind::Supervised,
+            EventKind::Replied,
+            EventKind::SupervisionOverdue,
+        ] {
+            assert!(kind.internal() && kind.concerns_supervisors(), "{kind}");
         }
+        assert!(EventKind::SessionRecorded.internal() && EventKind::FollowUpDue.internal());
         assert!(!EventKind::Commented.internal());
+        assert!(!EventKind::SessionScheduled.internal() && !EventKind::Concluded.internal());
     }
 }
