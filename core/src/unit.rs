@@ -57,6 +57,13 @@ impl UnitKind {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
+    /// Whether belonging to a unit of this kind gives staff sight over its region's subtree.
+    /// Every rung of the ladder does; a volunteer team's members are villagers helping out
+    /// and see only the tasks their team holds (and what any villager sees).
+    pub fn grants_authority(self) -> bool {
+        self != Self::VolunteerTeam
+    }
+
     /// The region level a unit of this kind serves. A grid team serves a villager group's
     /// level of the ladder (小事不出组) even when its grid spans a whole village.
     pub fn ladder_level(self) -> RegionLevel {

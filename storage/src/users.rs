@@ -5,7 +5,7 @@ use std::fmt;
 
 use chrono::NaiveDateTime;
 use cunxiang_core::identity::{Role, User, UserStatus, mask_phone};
-use cunxiang_core::{UnitId, UserId};
+use cunxiang_core::{UnitId, UnitKind, UserId};
 use diesel::prelude::*;
 
 use crate::conn::DbConn;
@@ -334,16 +334,17 @@ pub fn set_units(conn: &mut DbConn, user_id: UserId, unit_ids: &[UnitId]) -> Res
     })
 }
 
-/// The user's units, each with the materialised path of the unit's region, by unit id.
-pub fn units_of(conn: &mut DbConn, user_id: UserId) -> Result<Vec<(UnitId, String)>> {
-    let rows: Vec<(String, String)> = user_units::table
+/// The user's units, each with the materialised path of the unit's region and the unit's
+/// kind, by unit id.
+pub fn units_of(conn: &mut DbConn, user_id: UserId) -> Result<Vec<(UnitId, String, UnitKind)>> {
+    let rows: Vec<(String, String, UnitKind)> = user_units::table
         .inner_join(units::table.inner_join(regions::table))
         .filter(user_units::user_id.eq(user_id.to_string()))
-        .select((units::id, regions::path))
+        .select((units::id, regions::path, units::kind))
         .order(units::id)
         .load(conn)?;
     rows.into_iter()
-        .map(|(unit, path)| Ok((parse_id("user_units", &unit)?, path)))
+        .map(|(unit, path, kind)| Ok((parse_id("user_units", &unit)?, path, kind)))
         .collect()
 }
 

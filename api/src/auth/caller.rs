@@ -118,8 +118,13 @@ async fn authenticate(
     let actor = Actor {
         id: user.id,
         role: user.role,
-        authority: units.iter().map(|(_, path)| path.clone()).collect(),
-        units: units.into_iter().map(|(u, _)| u).collect(),
+        // A volunteer team's members see its tasks, not its region (UnitKind::grants_authority).
+        authority: units
+            .iter()
+            .filter(|(_, _, kind)| kind.grants_authority())
+            .map(|(_, path, _)| path.clone())
+            .collect(),
+        units: units.into_iter().map(|(u, _, _)| u).collect(),
     };
     Ok(Caller::User(AuthUser { user, actor }))
 }

@@ -49,7 +49,7 @@ pub fn issue(
         keys,
         &user.id.to_string(),
         user.role.as_str(),
-        units.first().map(|(u, _)| u.to_string()),
+        units.first().map(|(u, _, _)| u.to_string()),
         None,
         now.timestamp(),
         settings.access_token_ttl_secs,
@@ -72,7 +72,7 @@ pub fn issue(
         scope: None,
         user: Some(UserView::new(
             user,
-            units.into_iter().map(|(u, _)| u).collect(),
+            units.into_iter().map(|(u, _, _)| u).collect(),
             true,
         )),
     })

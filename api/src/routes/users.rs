@@ -31,7 +31,7 @@ pub(super) fn unit_paths(
     user: UserId,
 ) -> Result<(Vec<UnitId>, Vec<String>), ApiError> {
     let units = cunxiang_storage::users::units_of(conn, user)?;
-    Ok(units.into_iter().unzip())
+    Ok(units.into_iter().map(|(u, path, _)| (u, path)).unzip())
 }
 
 /// Region paths of the given units, refusing unknown ones with 422.

@@ -249,14 +249,18 @@ fn set_units_replaces_and_rejects_unknown_units_atomically() {
         let village_path = crate::regions::path_of(conn, village).unwrap().unwrap();
 
         set_units(conn, user.id, &[b, a, b]).unwrap();
-        let mut expected = vec![(a, county_path.clone()), (b, village_path.clone())];
-        expected.sort();
+        let kind = UnitKind::VillageCommittee;
+        let mut expected = vec![
+            (a, county_path.clone(), kind),
+            (b, village_path.clone(), kind),
+        ];
+        expected.sort_by_key(|(id, _, _)| *id);
         assert_eq!(units_of(conn, user.id).unwrap(), expected);
 
         set_units(conn, user.id, &[c]).unwrap();
         assert_eq!(
             units_of(conn, user.id).unwrap(),
-            [(c, village_path.clone())]
+            [(c, village_path.clone(), kind)]
         );
 
         let ghost = UnitId::new();
@@ -264,7 +268,7 @@ fn set_units_replaces_and_rejects_unknown_units_atomically() {
         assert_eq!(err.to_string(), format!("unit {ghost} not found"));
         assert_eq!(
             units_of(conn, user.id).unwrap(),
-            [(c, village_path)],
+            [(c, village_path, kind)],
             "unchanged"
         );
 

@@ -2,9 +2,10 @@
 //! volunteer takes them like any handler; a supervisor may transfer other tasks to the team,
 //! whose escalations climb to its village committee; default routing never picks a team; their
 //! work counts in the KPIs by unit; admins make teams for villages and townships only.
+//! Membership gives no sight over the team's region, and disputes never go to a team.
 
 use cunxiang_tests::intake::{ANNA, DUKOU};
-use cunxiang_tests::lifecycle::{DUKOU_TEAM, DUKOU_VILLAGE};
+use cunxiang_tests::lifecycle::{DUKOU_TEAM, DUKOU_VILLAGE, footprint};
 use cunxiang_tests::{Backend, Contract, Session, TestServer, covered};
 use rstest::rstest;
 use serde_json::{Value, json};
@@ -132,5 +133,52 @@ async fn a_volunteer_team_takes_what_a_rule_or_a_supervisor_sends_it(#[case] bac
             assert_eq!(status, 422, "{body}: {refused}");
             assert_eq!(refused["error"]["details"]["field"], field, "{refused}");
         }
+    }
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_volunteer_sees_her_teams_tasks_not_her_villages_disputes(#[case] backend: Backend) {
+    if covered(backend) {
+        let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
+        let anna = srv.villager(ANNA).await;
+        let volunteer = srv.login("vt-1").await;
+        let hx = srv.login("hx-supervisor").await;
+        let dispute = srv.dispute(&anna, "邻居占用我家宅基地").await;
+
+        // The team serves 渡口村, but membership gives no sight over the village: the
+        // dispute, its parties and its place in lists stay hidden from her.
+        for path in [
+            format!("/v1/reports/{dispute}"),
+            format!("/v1/reports/{dispute}/parties"),
+        ] {
+            let (status, body) = srv.get_as(&volunteer.access_token, &path).await;
+            assert_eq!(status, 404, "{path}: {body}");
+            assert_eq!(body["error"]["code"], "not_found", "{body}");
+        }
+        let (status, listed) = srv
+            .get_as(&volunteer.access_token, "/v1/reports?limit=100")
+            .await;
+        assert_eq!(status, 200, "{listed}");
+        assert!(
+            !listed["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["id"] == dispute.as_str()),
+            "a volunteer lists her village's dispute: {listed}"
+        );
+
+        // Nor may a supervisor hand a dispute to the team: nothing changes.
+        let team = srv.unit_id(TEAM).await;
+        let before = footprint(&srv.report_as(&hx, &dispute).await);
+        let body = json!({ "unit_id": team, "reason": "请帮帮团调解" });
+        let answer = srv.act(&hx, &dispute, "transfer", body).await;
+        let refused = srv
+            .refused(&hx, &dispute, before, answer, 422, "invalid_field")
+            .await;
+        assert_eq!(refused["error"]["details"]["field"], "unit_id", "{refused}");
     }
 }

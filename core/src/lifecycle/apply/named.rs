@@ -8,10 +8,11 @@ use super::super::evidence::{self, EvidenceFacts};
 use super::super::transition::{Doer, Original};
 use super::{Step, invalid};
 use crate::coords::LonLat;
-use crate::{Role, Unit};
+use crate::{Role, Unit, UnitKind};
 
-/// The unit a transfer goes to: named, active, not the one holding the report, and (unless
-/// an admin transfers) in the report's county.
+/// The unit a transfer goes to: named, active, not the one holding the report, (unless an
+/// admin transfers) in the report's county, and for a mediation case not a volunteer team
+/// (parties' details stay with mediators).
 pub(super) fn destination<'a>(step: &Step<'a>) -> Result<&'a Unit, Refusal> {
     let id = step
         .input
@@ -26,6 +27,12 @@ pub(super) fn destination<'a>(step: &Step<'a>) -> Result<&'a Unit, Refusal> {
         .as_ref()
         .filter(|d| d.unit.id == id && d.unit.active)
         .ok_or_else(|| invalid("unit_id", format!("no active unit {id}")))?;
+    if step.loaded.facts.mediation && target.unit.kind == UnitKind::VolunteerTeam {
+        return Err(invalid(
+            "unit_id",
+            "a mediation case stays with mediators: volunteer teams do not take disputes",
+        ));
+    }
     let admin = matches!(
         step.doer,
         Doer::Person {
