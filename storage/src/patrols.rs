@@ -110,8 +110,9 @@ pub fn insert(
     Ok(id)
 }
 
-/// Sets how often `grid_id` is patrolled against `checklist_id` from `at` on (replacing what
-/// was set: the new schedule's first period is free again).
+/// Sets how often `grid_id` is patrolled against `checklist_id` from `at` on. Saving the
+/// frequency it already has changes nothing (its periods and raised alerts stay); a new
+/// frequency starts a new schedule whose first period is free again.
 pub fn schedule(
     conn: &mut DbConn,
     checklist_id: Uuid,
@@ -121,20 +122,34 @@ pub fn schedule(
 ) -> Result<()> {
     let (checklist, grid) = (checklist_id.to_string(), grid_id.to_string());
     crate::conn::transaction(conn, |conn| {
-        diesel::delete(
-            ps::table
-                .filter(ps::checklist_id.eq(&checklist))
-                .filter(ps::grid_id.eq(&grid)),
-        )
-        .execute(conn)?;
-        diesel::insert_into(ps::table)
-            .values((
-                ps::grid_id.eq(&grid),
-                ps::checklist_id.eq(&checklist),
-                ps::frequency.eq(frequency),
-                ps::created_at.eq(Some(time::to_db(at))),
-            ))
-            .execute(conn)?;
+        let this = ps::table
+            .filter(ps::checklist_id.eq(&checklist))
+            .filter(ps::grid_id.eq(&grid));
+        let now: Option<Frequency> = this.select(ps::frequency).first(conn).optional()?;
+        match now {
+            Some(f) if f == frequency => {}
+            Some(_) => {
+                diesel::update(this)
+                    .set((
+                        ps::frequency.eq(frequency),
+                        ps::created_at.eq(Some(time::to_db(at))),
+                        ps::alert.eq(None::<String>),
+                        ps::alert_period.eq(None::<chrono::NaiveDateTime>),
+                        ps::alerted_at.eq(None::<chrono::NaiveDateTime>),
+                    ))
+                    .execute(conn)?;
+            }
+            None => {
+                diesel::insert_into(ps::table)
+                    .values((
+                        ps::grid_id.eq(&grid),
+                        ps::checklist_id.eq(&checklist),
+                        ps::frequency.eq(frequency),
+                        ps::created_at.eq(Some(time::to_db(at))),
+                    ))
+                    .execute(conn)?;
+            }
+        }
         Ok(())
     })
 }
@@ -149,7 +164,8 @@ fn light_name(light: Light) -> &'static str {
 
 /// Records that the deadline worker raised `light` for `grid_id`'s patrols against
 /// `checklist_id` in the period starting `period`, unless that (or red) was raised for it
-/// already; whether this call raised it (several instances: one wins).
+/// already, or a later period was raised (an instance whose clock lags does not go back);
+/// whether this call raised it (several instances: one wins).
 pub fn raise_alert(
     conn: &mut DbConn,
     checklist_id: Uuid,
@@ -159,13 +175,14 @@ pub fn raise_alert(
     at: DateTime<Utc>,
 ) -> Result<bool> {
     let period = time::to_db(period);
-    let fresh = ps::alert_period.is_null().or(ps::alert_period.ne(period));
+    let fresh = ps::alert_period.is_null().or(ps::alert_period.lt(period));
     let mut update = diesel::update(ps::table)
         .filter(ps::checklist_id.eq(checklist_id.to_string()))
         .filter(ps::grid_id.eq(grid_id.to_string()))
         .into_boxed();
     update = if light == Light::Red {
-        update.filter(fresh.or(ps::alert.eq("yellow")))
+        let same_yellow = ps::alert.eq("yellow").and(ps::alert_period.eq(period));
+        update.filter(fresh.or(same_yellow))
     } else {
         update.filter(fresh)
     };

@@ -126,17 +126,40 @@ pub async fn run_once(ctx: &Context) -> anyhow::Result<TickSummary> {
                 },
             }
         }
+        // Each part stops at its first failure (logged; tried again next pass) without
+        // holding up the parts after it.
         for _ in 0..MAX_PER_PASS {
-            if !one_order(conn, now, settings.fan_out(), &mut done)? {
-                break;
+            match one_order(conn, now, settings.fan_out(), &mut done) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    tracing::error!(
+                        error = format!("{e:#}"),
+                        "supervision overrun failed; retried next pass"
+                    );
+                    break;
+                }
             }
         }
         for _ in 0..MAX_PER_PASS {
-            if !one_follow_up(conn, now, settings.fan_out(), &mut done)? {
-                break;
+            match one_follow_up(conn, now, settings.fan_out(), &mut done) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    tracing::error!(
+                        error = format!("{e:#}"),
+                        "follow-up reminder failed; retried next pass"
+                    );
+                    break;
+                }
             }
         }
-        patrols::raise_late(conn, now, &routing, &mut done)?;
+        if let Err(e) = patrols::raise_late(conn, now, &routing, &mut done) {
+            tracing::error!(
+                error = format!("{e:#}"),
+                "patrol pass failed; retried next pass"
+            );
+        }
         Ok(done)
     })
     .await

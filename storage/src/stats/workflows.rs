@@ -199,19 +199,24 @@ pub fn walks(conn: &mut DbConn, selection: &Selection) -> Result<Vec<(Place, Wal
             Some((id, grid, path.clone(), at.map(time::from_db)?, share))
         })
         .collect();
-    let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
-    let marks: Vec<(String, MarkResult, Option<String>)> = pm::table
-        .filter(pm::patrol_id.eq_any(&ids))
-        .select((pm::patrol_id, pm::result, pm::report_id))
-        .load(conn)?;
-    let filed: Vec<String> = marks.iter().filter_map(|m| m.2.clone()).collect();
-    let done: Vec<String> = reports::table
-        .filter(reports::id.eq_any(&filed))
-        .filter(reports::status.eq_any([ReportStatus::Resolved, ReportStatus::Closed]))
-        .select(reports::id)
+    // The marks of the same patrols, joined in SQL (a year of daily patrols would overflow
+    // SQLite's bound-variable limit as an id list), each with its filed report's status.
+    let mut marks = pm::table
+        .inner_join(pa::table)
+        .left_join(reports::table.on(pm::report_id.eq(reports::id.nullable())))
+        .filter(pa::finished_at.is_not_null())
+        .into_boxed();
+    if let Some(from) = selection.from {
+        marks = marks.filter(pa::finished_at.ge(time::to_db(from)));
+    }
+    if let Some(to) = selection.to {
+        marks = marks.filter(pa::finished_at.lt(time::to_db(to)));
+    }
+    let marks: Vec<(String, MarkResult, Option<ReportStatus>)> = marks
+        .select((pm::patrol_id, pm::result, reports::status.nullable()))
         .load(conn)?;
     let mut walks: HashMap<String, Walk> = HashMap::new();
-    for (patrol, result, report) in marks {
+    for (patrol, result, filed) in marks {
         let w = walks.entry(patrol).or_insert(Walk {
             inside_share: None,
             marks: 0,
@@ -221,7 +226,10 @@ pub fn walks(conn: &mut DbConn, selection: &Selection) -> Result<Vec<(Place, Wal
         w.marks += 1;
         if result == MarkResult::Problem {
             w.problems += 1;
-            w.problems_done += i64::from(report.is_some_and(|r| done.contains(&r)));
+            w.problems_done += i64::from(matches!(
+                filed,
+                Some(ReportStatus::Resolved | ReportStatus::Closed)
+            ));
         }
     }
     Ok(rows

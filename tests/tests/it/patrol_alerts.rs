@@ -1,7 +1,8 @@
 //! Late patrols on an injected clock: the demo's weekly schedules are free in the week they
 //! were made; the next week a grid without its patrol turns yellow at 80 % of the week and red
 //! once the week has passed, each raised once by the deadline worker and shown as the
-//! coverage's `alert`; the grid patrolled that week stays green.
+//! coverage's `alert`; the grid patrolled that week stays green. Saving a schedule unchanged
+//! keeps its alert.
 
 use chrono::Duration;
 use cunxiang_core::patrol::Frequency;
@@ -89,6 +90,16 @@ async fn a_grid_without_its_weekly_patrol_turns_yellow_then_red(#[case] backend:
         );
         let yellow = (false, "yellow".to_owned(), json!("yellow"));
         assert_eq!(seen.iter().filter(|l| **l == yellow).count(), grids - 1);
+
+        // An admin saving a grid's schedule unchanged neither frees its week nor re-raises it.
+        let huangxi = srv.grid_id("潢溪村网格").await;
+        let path = format!("/v1/checklists/{checklist}/grids");
+        let same = json!({ "grid_id": huangxi, "frequency": "weekly" });
+        let (status, saved) = srv.post(Some(token), &path, same).await;
+        assert_eq!(status, 200, "{saved}");
+        let after = srv.tick().await;
+        assert_eq!((after.patrols_yellow, after.patrols_red), (0, 0));
+        assert_eq!(lights(&srv, token, &dukou).await, seen, "unchanged");
 
         // Tuesday of the week after: the whole week went by without their patrol — red, once;
         // 渡口村网格's patrol of last week keeps it green early in this one.
