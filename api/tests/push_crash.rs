@@ -291,7 +291,10 @@ fn outbox(db: &Scratch, report: Uuid) -> (BTreeSet<Uuid>, Vec<Delivery>) {
         .map(|e| e.id)
         .collect();
     let rows = deliveries::list(&mut conn, &DeliveryFilter::default(), 10_000).unwrap();
-    let rows = rows.into_iter().filter(|d| d.report_id == report).collect();
+    let rows = rows
+        .into_iter()
+        .filter(|d| d.report_id == Some(report))
+        .collect();
     (ids, rows)
 }
 

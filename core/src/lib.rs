@@ -12,6 +12,7 @@ pub mod identity;
 pub mod ids;
 pub mod lifecycle;
 pub mod mediation;
+pub mod org_event;
 pub mod patrol;
 pub mod permission;
 pub mod push;
@@ -33,6 +34,7 @@ pub use grid::{BoundingBox, Grid, GridGeometry, GridGeometryError, parse_geometr
 pub use identity::{ApiClient, AuditEntry, ClientScope, Role, User, UserStatus};
 pub use ids::{ReportId, UnitId, UserId};
 pub use lifecycle::ReportStatus;
+pub use org_event::OrgEventKind;
 pub use permission::{Actor, Permission, Target, can, may_ever};
 pub use region::{Region, RegionLevel};
 pub use region_import::{ExistingRegion, ImportProblem, RegionRecord, ValidRegion};

@@ -4,5 +4,6 @@
 pub mod claims;
 pub mod deliveries;
 pub mod feed;
+pub mod org_events;
 pub mod people;
 pub mod webhooks;

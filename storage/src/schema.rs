@@ -360,6 +360,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    org_events (id) {
+        id -> Text,
+        kind -> Text,
+        region_path -> Text,
+        grid_id -> Nullable<Text>,
+        details -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
     patrol_schedules (grid_id, checklist_id) {
         grid_id -> Text,
         checklist_id -> Text,
@@ -404,6 +415,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(event_recipients -> org_events (org_event_id));
 diesel::joinable!(patrol_marks -> patrols (patrol_id));
 diesel::joinable!(patrol_points -> patrols (patrol_id));
 diesel::joinable!(patrol_items -> patrol_checklists (checklist_id));
@@ -422,11 +434,12 @@ diesel::joinable!(webhooks -> regions (region_id));
 diesel::table! {
     event_recipients (seq) {
         seq -> BigInt,
-        event_id -> Text,
-        report_id -> Text,
+        event_id -> Nullable<Text>,
+        report_id -> Nullable<Text>,
+        org_event_id -> Nullable<Text>,
         user_id -> Text,
         reason -> Text,
-        status -> Text,
+        status -> Nullable<Text>,
     }
 }
 
@@ -448,8 +461,9 @@ diesel::table! {
 diesel::table! {
     deliveries (id) {
         id -> Text,
-        event_id -> Text,
-        report_id -> Text,
+        event_id -> Nullable<Text>,
+        report_id -> Nullable<Text>,
+        org_event_id -> Nullable<Text>,
         channel -> Text,
         target -> Text,
         payload -> Text,
@@ -508,4 +522,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     patrols,
     patrol_points,
     patrol_marks,
+    org_events,
 );

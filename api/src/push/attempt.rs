@@ -159,7 +159,7 @@ mod tests {
         Delivery {
             id: uuid::Uuid::now_v7(),
             event_id: uuid::Uuid::now_v7(),
-            report_id: cunxiang_core::ReportId::new(),
+            report_id: Some(cunxiang_core::ReportId::new()),
             channel: DeliveryChannel::Webhook,
             target: uuid::Uuid::now_v7(),
             payload: "{}".into(),

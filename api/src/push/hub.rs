@@ -45,19 +45,9 @@ const FOLLOW_BATCH: i64 = 1000;
 /// Pause after a database error before the follower tries again.
 const RETRY_PAUSE: Duration = Duration::from_secs(1);
 
-/// One feed row with what a stream needs to cut its event to the reader's sight.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Live {
-    /// The feed row.
-    pub item: FeedItem,
-    /// Who reported the report (hidden as an actor from readers who may not know).
-    pub reporter_id: UserId,
-    /// Whether the report is anonymous.
-    pub anonymous: bool,
-}
-
-/// What travels from the follower to a stream.
-pub type Item = Arc<Live>;
+/// What travels from the follower to a stream: one feed row, shared by the streams of its
+/// reader.
+pub type Item = Arc<FeedItem>;
 
 type Senders = Vec<(u64, mpsc::Sender<Item>)>;
 
@@ -189,7 +179,7 @@ impl Hub {
     pub fn dispatch(&self, items: &[Item]) {
         let mut streams = self.lock();
         for item in items {
-            let user = item.item.user_id;
+            let user = item.user_id;
             let Some(senders) = streams.get_mut(&user) else {
                 continue;
             };
@@ -213,18 +203,9 @@ impl Hub {
     }
 }
 
-/// Wraps feed rows for the streams (shared, with the report facts a stream needs at hand).
+/// Wraps feed rows for the streams (shared between a reader's streams).
 pub fn enrich(items: Vec<FeedItem>) -> Vec<Item> {
-    items
-        .into_iter()
-        .map(|item| {
-            Arc::new(Live {
-                reporter_id: item.reporter_id,
-                anonymous: item.anonymous,
-                item,
-            })
-        })
-        .collect()
+    items.into_iter().map(Arc::new).collect()
 }
 
 /// Starts this instance's feed follower (see the module doc) for `hub`, reading the database
@@ -319,14 +300,15 @@ fn step(
 /// A feed row for tests: a public `resolved` event (with evidence checks) for `user`.
 #[cfg(test)]
 pub(crate) fn sample(seq: i64, user: UserId) -> Item {
-    Arc::new(Live {
-        item: FeedItem {
-            seq,
-            user_id: user,
-            reason: cunxiang_core::push::Reason::Follower,
+    use cunxiang_storage::push::feed::{Fed, ReportFed};
+    Arc::new(FeedItem {
+        seq,
+        user_id: user,
+        reason: cunxiang_core::push::Reason::Follower,
+        fed: Fed::Report(ReportFed {
             status: cunxiang_core::ReportStatus::Resolved,
             case_number: "YJ-20261129-0001".into(),
-            reporter_id: UserId(uuid::Uuid::nil()),
+            reporter_id: UserId(uuid::Uuid::now_v7()),
             anonymous: false,
             event: cunxiang_storage::reports::events::ReportEvent {
                 id: uuid::Uuid::now_v7(),
@@ -339,9 +321,7 @@ pub(crate) fn sample(seq: i64, user: UserId) -> Item {
                 internal: false,
                 at: chrono::Utc::now(),
             },
-        },
-        reporter_id: UserId(uuid::Uuid::now_v7()),
-        anonymous: false,
+        }),
     })
 }
 

@@ -9,7 +9,10 @@
 //! finish the report under that lock (intake numbers the case there, so that the county's
 //! counter is held only while commits are serialised anyway).
 
+mod org;
 mod outbox;
+
+pub use org::record_org;
 
 use cunxiang_core::push::{Concerned, Reason, Recipient, audience};
 use cunxiang_core::{UnitId, UserId};

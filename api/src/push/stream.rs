@@ -31,9 +31,9 @@ use std::sync::Arc;
 
 use actix_web_lab::sse;
 use cunxiang_core::push::Reason;
-use cunxiang_core::{ReportId, ReportStatus, Role, UserId};
+use cunxiang_core::{OrgEventKind, ReportId, ReportStatus, Role, UserId};
 use cunxiang_storage::Pool;
-use cunxiang_storage::push::feed;
+use cunxiang_storage::push::feed::{self, Fed, FeedItem};
 use futures_util::Stream;
 use serde::Serialize;
 
@@ -109,8 +109,8 @@ where
     pub async fn next(&mut self) -> Option<Item> {
         loop {
             for item in self.pending.by_ref() {
-                if item.item.seq > self.last {
-                    self.last = item.item.seq;
+                if item.seq > self.last {
+                    self.last = item.seq;
                     return Some(item);
                 }
             }
@@ -131,8 +131,8 @@ where
                 continue;
             }
             match self.sub.rx.recv().await {
-                Some(item) if item.item.seq > self.last => {
-                    self.last = item.item.seq;
+                Some(item) if item.seq > self.last => {
+                    self.last = item.seq;
                     return Some(item);
                 }
                 Some(_) => {}
@@ -169,32 +169,64 @@ struct Message<'a> {
     event: EventView,
 }
 
-/// The SSE event for `live` as a reader with `role` sees it; `None` when she may not see it.
-pub fn render(live: &hub::Live, role: Role) -> Option<sse::Event> {
-    let item = &live.item;
-    let event = EventView::of(
-        item.event.clone(),
-        sight(role, item.reason, item.user_id == live.reporter_id),
-        live.reporter_id,
-        live.anonymous,
-        &[],
-    )?;
-    let message = Message {
-        seq: item.seq,
-        reason: item.reason,
-        report: ReportRef {
-            id: item.event.report_id,
-            case_number: &item.case_number,
-            status: item.status,
-        },
-        event,
+/// An organisation event as the stream carries it (`StreamOrgMessage`).
+#[derive(Serialize)]
+struct OrgMessage<'a> {
+    seq: i64,
+    reason: Reason,
+    org_event: OrgEventView<'a>,
+}
+
+#[derive(Serialize)]
+struct OrgEventView<'a> {
+    id: uuid::Uuid,
+    kind: OrgEventKind,
+    at: chrono::DateTime<chrono::Utc>,
+    grid_id: Option<uuid::Uuid>,
+    details: &'a serde_json::Value,
+}
+
+/// The SSE event for `item` as a reader with `role` sees it; `None` when she may not see it.
+/// Organisation events reach only the staff the fan-out chose, and are shown to them whole.
+pub fn render(item: &FeedItem, role: Role) -> Option<sse::Event> {
+    let (data, kind) = match &item.fed {
+        Fed::Report(fed) => {
+            let event = EventView::of(
+                fed.event.clone(),
+                sight(role, item.reason, item.user_id == fed.reporter_id),
+                fed.reporter_id,
+                fed.anonymous,
+                &[],
+            )?;
+            let message = Message {
+                seq: item.seq,
+                reason: item.reason,
+                report: ReportRef {
+                    id: fed.event.report_id,
+                    case_number: &fed.case_number,
+                    status: fed.status,
+                },
+                event,
+            };
+            (sse::Data::new_json(&message), fed.event.kind.as_str())
+        }
+        Fed::Org(event) => {
+            let message = OrgMessage {
+                seq: item.seq,
+                reason: item.reason,
+                org_event: OrgEventView {
+                    id: event.id,
+                    kind: event.kind,
+                    at: event.at,
+                    grid_id: event.grid_id,
+                    details: &event.details,
+                },
+            };
+            (sse::Data::new_json(&message), event.kind.as_str())
+        }
     };
-    match sse::Data::new_json(&message) {
-        Ok(data) => Some(
-            data.id(item.seq.to_string())
-                .event(item.event.kind.as_str())
-                .into(),
-        ),
+    match data {
+        Ok(data) => Some(data.id(item.seq.to_string()).event(kind).into()),
         Err(e) => {
             tracing::error!(error = %e, seq = item.seq, "cannot encode a stream event");
             None

@@ -22,8 +22,10 @@ use crate::state::AppState;
 #[derive(Debug, Serialize)]
 pub struct DeliveryView {
     id: Uuid,
+    /// The report event or, when `report_id` is null, the organisation event it carries.
     event_id: Uuid,
-    report_id: ReportId,
+    /// The event's report; `null` for an organisation event (`patrol_overdue`).
+    report_id: Option<ReportId>,
     channel: DeliveryChannel,
     /// The webhook id (webhook) or the user id (wechat, sms).
     target: Uuid,

@@ -4,7 +4,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
-use cunxiang_core::EventKind;
+use cunxiang_core::{EventKind, OrgEventKind};
 use cunxiang_core::{Permission, Target};
 use cunxiang_storage::push::webhooks::{self, NewWebhook, Webhook};
 use serde::{Deserialize, Serialize};
@@ -114,13 +114,17 @@ fn checked_url(url: &str, egress: &Egress) -> Result<String, ApiError> {
     Ok(parsed.to_string())
 }
 
-/// `types` without repeats, if each is an event kind and not all are internal ones (a webhook
-/// that would never be called).
+/// `types` without repeats, if each is an event kind (of reports or of the organisation) and
+/// not all are internal ones (a webhook that would never be called).
 fn checked_types(types: &[String]) -> Result<Vec<String>, ApiError> {
     let mut out: Vec<String> = Vec::new();
     for kind in types {
-        if EventKind::parse(kind).is_none() {
-            let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
+        if EventKind::parse(kind).is_none() && OrgEventKind::parse(kind).is_none() {
+            let known: Vec<&str> = EventKind::ALL
+                .iter()
+                .map(|k| k.as_str())
+                .chain(OrgEventKind::ALL.iter().map(|k| k.as_str()))
+                .collect();
             return Err(ApiError::invalid_field(
                 "event_types",
                 format!("unknown event type {kind:?}; known: {}", known.join(", ")),

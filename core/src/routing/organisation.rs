@@ -183,7 +183,7 @@ impl Organisation {
     }
 
     /// The active grid team of a grid with the lowest id.
-    pub(super) fn grid_team(&self, grid: Uuid) -> Option<&Unit> {
+    pub fn grid_team(&self, grid: Uuid) -> Option<&Unit> {
         self.grid_team.get(&grid).map(|&i| &self.units[i])
     }
 

@@ -20,10 +20,11 @@ use crate::time;
 pub struct Delivery {
     /// Id (also sent to webhooks as `X-Cunxiang-Delivery-Id`).
     pub id: Uuid,
-    /// The event it reports.
+    /// The event it reports: a report event, or an organisation event when `report_id` is
+    /// `None`.
     pub event_id: Uuid,
-    /// The event's report.
-    pub report_id: ReportId,
+    /// The event's report (`None` for an organisation event).
+    pub report_id: Option<ReportId>,
     /// Where it goes.
     pub channel: DeliveryChannel,
     /// The webhook id (webhook) or the user id (wechat, sms).
@@ -49,10 +50,11 @@ pub struct Delivery {
 /// A message to add to the outbox.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewDelivery {
-    /// The event it reports.
+    /// The event it reports: a report event, or an organisation event when `report_id` is
+    /// `None`.
     pub event_id: Uuid,
-    /// The event's report.
-    pub report_id: ReportId,
+    /// The event's report (`None` for an organisation event).
+    pub report_id: Option<ReportId>,
     /// Where it goes.
     pub channel: DeliveryChannel,
     /// The webhook id or user id.
@@ -65,8 +67,9 @@ pub struct NewDelivery {
 #[diesel(table_name = deliveries)]
 pub(crate) struct DeliveryRow {
     id: String,
-    event_id: String,
-    report_id: String,
+    event_id: Option<String>,
+    report_id: Option<String>,
+    org_event_id: Option<String>,
     channel: DeliveryChannel,
     target: String,
     payload: String,
@@ -84,8 +87,16 @@ impl DeliveryRow {
         let id = |v: &str| parse_id("deliveries", v);
         Ok(Delivery {
             id: id(&self.id)?,
-            event_id: id(&self.event_id)?,
-            report_id: ReportId(id(&self.report_id)?),
+            event_id: match (&self.event_id, &self.org_event_id) {
+                (Some(e), None) | (None, Some(e)) => id(e)?,
+                _ => {
+                    return Err(crate::error::StorageError::Corrupt {
+                        table: "deliveries",
+                        reason: format!("{} names no single event", self.id),
+                    });
+                }
+            },
+            report_id: self.report_id.as_deref().map(id).transpose()?.map(ReportId),
             channel: self.channel,
             target: id(&self.target)?,
             payload: self.payload,
@@ -107,8 +118,9 @@ pub fn insert(conn: &mut DbConn, new: &[NewDelivery], now: DateTime<Utc>) -> Res
         diesel::insert_into(deliveries::table)
             .values((
                 deliveries::id.eq(Uuid::now_v7().to_string()),
-                deliveries::event_id.eq(d.event_id.to_string()),
-                deliveries::report_id.eq(d.report_id.to_string()),
+                deliveries::event_id.eq(d.report_id.map(|_| d.event_id.to_string())),
+                deliveries::report_id.eq(d.report_id.map(|r| r.to_string())),
+                deliveries::org_event_id.eq(d.report_id.is_none().then(|| d.event_id.to_string())),
                 deliveries::channel.eq(d.channel),
                 deliveries::target.eq(d.target.to_string()),
                 deliveries::payload.eq(&d.payload),
@@ -246,7 +258,12 @@ pub fn list(conn: &mut DbConn, filter: &DeliveryFilter, limit: i64) -> Result<Ve
         query = query.filter(deliveries::channel.eq(channel));
     }
     if let Some(event) = filter.event_id {
-        query = query.filter(deliveries::event_id.eq(event.to_string()));
+        let event = event.to_string();
+        query = query.filter(
+            deliveries::event_id
+                .eq(event.clone())
+                .or(deliveries::org_event_id.eq(event)),
+        );
     }
     if let Some(before) = filter.before {
         query = query.filter(deliveries::id.lt(before.to_string()));

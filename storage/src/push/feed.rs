@@ -1,17 +1,20 @@
 //! The live stream's feed (`event_recipients`): one row per event and person it goes to,
-//! numbered by `seq`. Writers call [`order_commits`] first, so on PostgreSQL too the sequence
-//! is the order of commits and a reader that has seen `seq` N has seen everything below it.
+//! numbered by `seq`; the event is a report's ([`ReportFed`]) or the organisation's (an
+//! [`OrgEvent`]). Writers call [`order_commits`] first, so on PostgreSQL too the sequence is
+//! the order of commits and a reader that has seen `seq` N has seen everything below it.
 
 use cunxiang_core::UserId;
 use cunxiang_core::lifecycle::ReportStatus;
 use cunxiang_core::push::Reason;
 use diesel::prelude::*;
 
+use super::org_events::{OrgEvent, OrgEventRow};
 use crate::conn::DbConn;
 use crate::error::Result;
+use crate::error::StorageError;
 use crate::regions::parse_id;
 use crate::reports::events::{EventRow, ReportEvent};
-use crate::schema::{event_recipients, report_events, reports};
+use crate::schema::{event_recipients, org_events, report_events, reports};
 
 /// One event as it reaches one person.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +25,22 @@ pub struct FeedItem {
     pub user_id: UserId,
     /// Why she receives it.
     pub reason: Reason,
+    /// The event.
+    pub fed: Fed,
+}
+
+/// What a feed row carries.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fed {
+    /// An event of a report's timeline.
+    Report(ReportFed),
+    /// An event of the organisation.
+    Org(OrgEvent),
+}
+
+/// A report event as the stream needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportFed {
     /// The report's status just after the event.
     pub status: ReportStatus,
     /// The report's case number.
@@ -63,11 +82,11 @@ pub fn insert(
         .iter()
         .map(|(user, reason)| {
             (
-                event_recipients::event_id.eq(event.id.to_string()),
-                event_recipients::report_id.eq(event.report_id.to_string()),
+                event_recipients::event_id.eq(Some(event.id.to_string())),
+                event_recipients::report_id.eq(Some(event.report_id.to_string())),
                 event_recipients::user_id.eq(user.to_string()),
                 event_recipients::reason.eq(*reason),
-                event_recipients::status.eq(status),
+                event_recipients::status.eq(Some(status)),
             )
         })
         .collect();
@@ -83,12 +102,39 @@ pub fn insert(
     Ok(())
 }
 
+/// Adds the organisation event `event` (recorded already) to the feed of each of `recipients`.
+/// Call [`order_commits`] first, in the same transaction.
+pub fn insert_org(
+    conn: &mut DbConn,
+    event: &OrgEvent,
+    recipients: &[(UserId, Reason)],
+) -> Result<()> {
+    let rows: Vec<_> = recipients
+        .iter()
+        .map(|(user, reason)| {
+            (
+                event_recipients::org_event_id.eq(Some(event.id.to_string())),
+                event_recipients::user_id.eq(user.to_string()),
+                event_recipients::reason.eq(*reason),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let insert = diesel::insert_into(event_recipients::table).values(chunk);
+        match conn {
+            DbConn::Sqlite(c) => insert.execute(c)?,
+            DbConn::Postgres(c) => insert.execute(c)?,
+        };
+    }
+    Ok(())
+}
+
 /// seq, user, reason, status, case number, reporter, anonymous, event.
 type FeedRow = (
     i64,
     String,
     Reason,
-    ReportStatus,
+    Option<ReportStatus>,
     String,
     String,
     bool,
@@ -104,8 +150,22 @@ pub fn latest(conn: &mut DbConn) -> Result<i64> {
 }
 
 /// Feed rows after `seq`, in order, at most `limit`: everyone's (`user` = `None`, what an
-/// instance fans out to its streams) or one person's (a stream catching up).
+/// instance fans out to its streams) or one person's (a stream catching up). Report and
+/// organisation rows are read apart (each at most `limit`) and merged by `seq`.
 pub fn after(
+    conn: &mut DbConn,
+    seq: i64,
+    user: Option<UserId>,
+    limit: i64,
+) -> Result<Vec<FeedItem>> {
+    let mut items = report_rows(conn, seq, user, limit)?;
+    items.extend(org_rows(conn, seq, user, limit)?);
+    items.sort_by_key(|i| i.seq);
+    items.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(items)
+}
+
+fn report_rows(
     conn: &mut DbConn,
     seq: i64,
     user: Option<UserId>,
@@ -113,7 +173,7 @@ pub fn after(
 ) -> Result<Vec<FeedItem>> {
     let mut query = event_recipients::table
         .inner_join(report_events::table)
-        .inner_join(reports::table.on(reports::id.eq(event_recipients::report_id)))
+        .inner_join(reports::table.on(event_recipients::report_id.eq(reports::id.nullable())))
         .filter(event_recipients::seq.gt(seq))
         .order(event_recipients::seq)
         .limit(limit)
@@ -135,17 +195,57 @@ pub fn after(
     rows.into_iter()
         .map(
             |(seq, user_id, reason, status, case_number, reporter_id, anonymous, event)| {
+                let status = status.ok_or_else(|| StorageError::Corrupt {
+                    table: "event_recipients",
+                    reason: format!("row {seq} of a report event has no status"),
+                })?;
                 Ok(FeedItem {
                     seq,
                     user_id: parse_id("event_recipients", &user_id)?,
                     reason,
-                    status,
-                    case_number,
-                    reporter_id: parse_id("reports", &reporter_id)?,
-                    anonymous,
-                    event: event.into_event()?,
+                    fed: Fed::Report(ReportFed {
+                        status,
+                        case_number,
+                        reporter_id: parse_id("reports", &reporter_id)?,
+                        anonymous,
+                        event: event.into_event()?,
+                    }),
                 })
             },
         )
+        .collect()
+}
+
+fn org_rows(
+    conn: &mut DbConn,
+    seq: i64,
+    user: Option<UserId>,
+    limit: i64,
+) -> Result<Vec<FeedItem>> {
+    let mut query = event_recipients::table
+        .inner_join(org_events::table)
+        .filter(event_recipients::seq.gt(seq))
+        .order(event_recipients::seq)
+        .limit(limit)
+        .select((
+            event_recipients::seq,
+            event_recipients::user_id,
+            event_recipients::reason,
+            OrgEventRow::as_select(),
+        ))
+        .into_boxed();
+    if let Some(user) = user {
+        query = query.filter(event_recipients::user_id.eq(user.to_string()));
+    }
+    let rows: Vec<(i64, String, Reason, OrgEventRow)> = query.load(conn)?;
+    rows.into_iter()
+        .map(|(seq, user_id, reason, event)| {
+            Ok(FeedItem {
+                seq,
+                user_id: parse_id("event_recipients", &user_id)?,
+                reason,
+                fed: Fed::Org(event.into_event()?),
+            })
+        })
         .collect()
 }

@@ -51,6 +51,18 @@ impl std::fmt::Debug for Webhook {
 }
 
 impl Webhook {
+    /// Whether an organisation event of `kind` in `region_path` goes to this webhook: only
+    /// when it names the kind (a webhook asking for every kind means every report event, the
+    /// one payload shape it was written for).
+    pub fn wants_org(&self, kind: &str, region_path: &str) -> bool {
+        self.active
+            && self.event_types.iter().any(|k| k == kind)
+            && self
+                .region_path
+                .as_deref()
+                .is_none_or(|p| region_path.starts_with(p))
+    }
+
     /// Whether an event of `kind` on a report at `region_path` goes to this webhook.
     pub fn wants(&self, kind: &str, region_path: &str) -> bool {
         self.active

@@ -68,7 +68,7 @@ fn the_contract_lists_exactly_the_core_vocabularies() {
     use cunxiang_core::report::Channel;
     use cunxiang_core::supervision::OrderStatus;
     use cunxiang_core::{
-        ClientScope, EventKind, RegionLevel, ReportStatus, Role, UnitKind, Workflow,
+        ClientScope, EventKind, OrgEventKind, RegionLevel, ReportStatus, Role, UnitKind, Workflow,
     };
     let contract = Contract::load();
     let schemas = "/components/schemas";
@@ -76,6 +76,10 @@ fn the_contract_lists_exactly_the_core_vocabularies() {
         (
             format!("{schemas}/EventKind/enum"),
             sorted(EventKind::ALL.iter().map(|k| k.as_str())),
+        ),
+        (
+            format!("{schemas}/OrgEventKind/enum"),
+            sorted(OrgEventKind::ALL.iter().map(|k| k.as_str())),
         ),
         (
             format!("{schemas}/Report/properties/status/enum"),

@@ -41,6 +41,7 @@ mod org_admin;
 mod organisation;
 mod patrol_alerts;
 mod patrol_checklists;
+mod patrol_push;
 mod patrol_walks;
 mod photo_memory;
 mod private_files;

@@ -1,9 +1,11 @@
 //! The parties to a mediation case: added by its mediators while it is mediated, read by
 //! them, their supervisors and admins (phones masked but for admins), refused to everyone
-//! else, and never in the report, its timeline or the villager's view.
+//! else, and never in the report, its timeline, the villager's view or a partner's webhook.
 
 use cunxiang_tests::intake::{ANNA, BAO, DUKOU};
 use cunxiang_tests::lifecycle::{DUKOU_TEAM, DUKOU_VILLAGE};
+use cunxiang_tests::mediation::online_session;
+use cunxiang_tests::push::HookReceiver;
 use cunxiang_tests::session::Session;
 use cunxiang_tests::{Backend, Contract, TestServer, covered};
 use rstest::rstest;
@@ -192,5 +194,78 @@ async fn a_case_carries_at_most_twenty_parties_even_when_added_at_once(#[case] b
         assert_eq!((created, full), (20, 5), "{answers:?}");
         let (_, list) = srv.get_as(&mediator.access_token, &path).await;
         assert_eq!(list["items"].as_array().unwrap().len(), 20);
+    }
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn webhooks_hear_a_cases_steps_but_not_what_was_said(#[case] backend: Backend) {
+    if covered(backend) {
+        let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
+        let admin = srv.login("admin").await;
+        let mediator = srv
+            .staff_in(&admin, "dk-mediator", "unit_staff", DUKOU_VILLAGE)
+            .await;
+        let worker = srv
+            .staff_in(&admin, "dk-team", "grid_worker", DUKOU_TEAM)
+            .await;
+        let anna = srv.villager(ANNA).await;
+        let receiver = HookReceiver::start().await;
+        let body = json!({ "name": "partner", "url": receiver.url(),
+                           "event_types": ["accepted", "session_scheduled", "concluded"],
+                           "secret": "0123456789abcdef-secret" });
+        let (_, secret) = srv.webhook(&admin, body).await;
+
+        let id = dispute(&srv, &anna).await;
+        let accept = json!({ "note": "王五与李安娜的宅基地纠纷，下周调解" });
+        srv.act_ok(&mediator, &id, "accept", accept).await;
+        let session = online_session(srv.now(), 30);
+        srv.act_ok(&mediator, &id, "schedule_session", session)
+            .await;
+        srv.agree(&mediator, &id, 1).await;
+        // A standard report's note still reaches the partner.
+        let garbage = srv.report_at_dukou(&anna, "garbage", "路边垃圾").await;
+        let gid = garbage["id"].as_str().unwrap();
+        srv.act_ok(&worker, gid, "accept", json!({ "note": "马上去清理" }))
+            .await;
+
+        srv.deliver().await;
+        let calls = receiver.calls(&secret).await;
+        let mut heard: Vec<(String, String, String)> = calls
+            .iter()
+            .map(|c| {
+                (
+                    c.body["report"]["id"].as_str().unwrap_or("?").to_owned(),
+                    c.body["type"].as_str().unwrap_or("?").to_owned(),
+                    c.body["note"].to_string(),
+                )
+            })
+            .collect();
+        heard.sort();
+        let mut wanted = vec![
+            (id.clone(), "accepted".to_owned(), "null".to_owned()),
+            (
+                id.clone(),
+                "session_scheduled".to_owned(),
+                "null".to_owned(),
+            ),
+            (id.clone(), "concluded".to_owned(), "null".to_owned()),
+            (
+                gid.to_owned(),
+                "accepted".to_owned(),
+                json!("马上去清理").to_string(),
+            ),
+        ];
+        wanted.sort();
+        assert_eq!(heard, wanted);
+        for call in &calls {
+            let text = call.body.to_string();
+            assert!(
+                !text.contains("王五") && !text.contains("李安娜"),
+                "a webhook carries what the parties said: {text}"
+            );
+        }
     }
 }

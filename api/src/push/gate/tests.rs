@@ -27,7 +27,7 @@ fn delivery(channel: DeliveryChannel, target: u128) -> Delivery {
     Delivery {
         id: Uuid::now_v7(),
         event_id: Uuid::now_v7(),
-        report_id: cunxiang_core::ReportId::new(),
+        report_id: Some(cunxiang_core::ReportId::new()),
         channel,
         target: Uuid::from_u128(target),
         payload: "{}".into(),

@@ -16,11 +16,11 @@ fn items_reach_only_their_users_streams() {
     let mut b1 = hub.subscribe(b);
     hub.dispatch(&[live(1, a), live(2, b), live(3, a)]);
     for s in [&mut a1, &mut a2] {
-        assert_eq!(s.rx.try_recv().unwrap().item.seq, 1);
-        assert_eq!(s.rx.try_recv().unwrap().item.seq, 3);
+        assert_eq!(s.rx.try_recv().unwrap().seq, 1);
+        assert_eq!(s.rx.try_recv().unwrap().seq, 3);
         assert!(s.rx.try_recv().is_err());
     }
-    assert_eq!(b1.rx.try_recv().unwrap().item.seq, 2);
+    assert_eq!(b1.rx.try_recv().unwrap().seq, 2);
     assert_eq!(hub.stream_count(), 3);
 }
 
@@ -32,14 +32,11 @@ fn a_full_stream_is_cut_off_and_others_keep_going() {
     let mut fast = hub.subscribe(user);
     for seq in 1..=STREAM_BUFFER as i64 {
         hub.dispatch(&[live(seq, user)]);
-        assert_eq!(fast.rx.try_recv().unwrap().item.seq, seq);
+        assert_eq!(fast.rx.try_recv().unwrap().seq, seq);
     }
     hub.dispatch(&[live(STREAM_BUFFER as i64 + 1, user)]);
     assert_eq!(hub.stream_count(), 1);
-    assert_eq!(
-        fast.rx.try_recv().unwrap().item.seq,
-        STREAM_BUFFER as i64 + 1
-    );
+    assert_eq!(fast.rx.try_recv().unwrap().seq, STREAM_BUFFER as i64 + 1);
     // The slow stream drains what it had, then sees its channel closed.
     for _ in 0..STREAM_BUFFER {
         assert!(slow.rx.try_recv().is_ok());

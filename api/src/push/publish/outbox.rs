@@ -4,7 +4,7 @@
 //! the messages are made from the report as it finally stands ([`messages`]).
 
 use cunxiang_core::push::{DeliveryChannel, Reason, Recipient};
-use cunxiang_core::{Role, UserId};
+use cunxiang_core::{Role, UserId, Workflow};
 use cunxiang_storage::DbConn;
 use cunxiang_storage::push::deliveries::NewDelivery;
 use cunxiang_storage::push::people::{self, Contact};
@@ -23,6 +23,9 @@ use cunxiang_storage::StorageError;
 pub(super) struct Addressees {
     /// The webhooks that asked for it.
     hooks: Vec<Uuid>,
+    /// Whether the report is a mediation case: its notes (what was said, the agreement's
+    /// terms) are kept out of webhooks.
+    mediated: bool,
     /// Villagers to message, with the category's name for the text.
     villagers: Vec<Contact>,
     category: String,
@@ -50,6 +53,14 @@ pub(super) fn addressees(
         .filter(|h| h.wants(event.kind.as_str(), &report.region_path))
         .map(|h| h.id)
         .collect();
+    let category = if to.hooks.is_empty() {
+        None
+    } else {
+        cunxiang_storage::categories::find(conn, &report.category)?
+    };
+    to.mediated = category
+        .as_ref()
+        .is_some_and(|c| c.workflow == Workflow::Mediation);
     let (wechat, sms) = fan_out.templates(event.kind);
     if wechat.is_none() && sms.is_none() {
         return Ok(to);
@@ -65,7 +76,11 @@ pub(super) fn addressees(
         .filter(reachable)
         .collect();
     if !to.villagers.is_empty() {
-        to.category = cunxiang_storage::categories::find(conn, &report.category)?
+        let category = match category {
+            Some(c) => Some(c),
+            None => cunxiang_storage::categories::find(conn, &report.category)?,
+        };
+        to.category = category
             .map(|c| c.name)
             .unwrap_or_else(|| report.category.clone());
     }
@@ -81,10 +96,10 @@ pub(super) fn messages(
 ) -> Vec<NewDelivery> {
     let mut out = Vec::new();
     if !to.hooks.is_empty() {
-        let body = webhook_body(report, event);
+        let body = webhook_body(report, event, to.mediated);
         out.extend(to.hooks.iter().map(|h| NewDelivery {
             event_id: event.id,
-            report_id: report.id,
+            report_id: Some(report.id),
             channel: DeliveryChannel::Webhook,
             target: *h,
             payload: body.clone(),
@@ -117,7 +132,7 @@ pub(super) fn messages(
         if let Some((channel, body)) = message {
             out.push(NewDelivery {
                 event_id: event.id,
-                report_id: report.id,
+                report_id: Some(report.id),
                 channel,
                 target: contact.id.into(),
                 payload: body.to_string(),
@@ -133,13 +148,15 @@ fn reachable(contact: &Contact) -> bool {
 }
 
 /// The JSON a webhook receives: the event and the report's state after it, nothing personal
-/// (no reporter, no phone, no location). Receivers dedupe by `id`.
-fn webhook_body(report: &Report, event: &ReportEvent) -> String {
+/// (no reporter, no phone, no location; for a mediation case no note either, since notes
+/// there carry what the parties said and agreed). Receivers dedupe by `id`.
+fn webhook_body(report: &Report, event: &ReportEvent, mediated: bool) -> String {
+    let note = if mediated { None } else { event.note.as_ref() };
     json!({
         "id": event.id,
         "type": event.kind,
         "at": event.at,
-        "note": event.note,
+        "note": note,
         "report": {
             "id": report.id,
             "case_number": report.case_number,

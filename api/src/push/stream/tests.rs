@@ -27,13 +27,13 @@ fn feed(
         let items: Vec<Item> = db
             .borrow()
             .iter()
-            .filter(|i| i.item.seq > from)
+            .filter(|i| i.seq > from)
             .take(2)
             .cloned()
             .collect();
         std::future::ready(Ok(Page {
             full: items.len() == 2,
-            end: items.last().map_or(from, |i| i.item.seq),
+            end: items.last().map_or(from, |i| i.seq),
             items,
         }))
     };
@@ -51,7 +51,7 @@ where
             .await
             .expect("an item")
             .expect("no error");
-        seqs.push(item.item.seq);
+        seqs.push(item.seq);
     }
     assert!(
         tokio::time::timeout(Duration::from_millis(20), feed.next())
@@ -146,7 +146,11 @@ async fn bytes(event: sse::Event) -> String {
 async fn events_carry_seq_kind_and_the_cut_view() {
     let user = UserId::new();
     let mut item = (*live(7, user)).clone();
-    item.item.event.actor_id = Some(item.reporter_id);
+    let Fed::Report(fed) = &mut item.fed else {
+        unreachable!("the sample is a report event")
+    };
+    fed.event.actor_id = Some(fed.reporter_id);
+    let reporter = fed.reporter_id;
     let text = bytes(render(&item, Role::Villager).unwrap()).await;
     let (head, data) = text.split_once("data: ").unwrap();
     assert_eq!(head, "id: 7\nevent: resolved\n");
@@ -159,12 +163,42 @@ async fn events_carry_seq_kind_and_the_cut_view() {
     assert!(json["event"]["actor_id"].is_null(), "reporter hidden");
     assert!(json["event"]["details"].get("evidence").is_none());
 
-    item.item.reason = Reason::Reporter;
+    item.reason = Reason::Reporter;
     let text = bytes(render(&item, Role::Villager).unwrap()).await;
-    assert!(text.contains(&item.reporter_id.to_string()));
+    assert!(text.contains(&reporter.to_string()));
 
-    item.item.event.internal = true;
-    item.item.reason = Reason::Follower;
+    if let Fed::Report(fed) = &mut item.fed {
+        fed.event.internal = true;
+    }
+    item.reason = Reason::Follower;
     assert!(render(&item, Role::Villager).is_none());
     assert!(render(&item, Role::Admin).is_some());
+}
+
+#[actix_web::test]
+async fn organisation_events_carry_their_own_message() {
+    let event = cunxiang_storage::push::org_events::OrgEvent {
+        id: uuid::Uuid::now_v7(),
+        kind: cunxiang_core::OrgEventKind::PatrolOverdue,
+        region_path: "/a/b/".into(),
+        grid_id: Some(uuid::Uuid::now_v7()),
+        details: serde_json::json!({ "light": "red" }),
+        at: chrono::Utc::now(),
+    };
+    let item = FeedItem {
+        seq: 9,
+        user_id: UserId::new(),
+        reason: Reason::Supervisor,
+        fed: Fed::Org(event.clone()),
+    };
+    let text = bytes(render(&item, Role::Supervisor).unwrap()).await;
+    let (head, data) = text.split_once("data: ").unwrap();
+    assert_eq!(head, "id: 9\nevent: patrol_overdue\n");
+    let json: serde_json::Value = serde_json::from_str(data.trim_end()).unwrap();
+    assert_eq!(json["seq"], 9);
+    assert_eq!(json["reason"], "supervisor");
+    assert_eq!(json["org_event"]["id"], event.id.to_string());
+    assert_eq!(json["org_event"]["kind"], "patrol_overdue");
+    assert_eq!(json["org_event"]["details"]["light"], "red");
+    assert!(json.get("report").is_none());
 }
