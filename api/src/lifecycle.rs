@@ -11,3 +11,5 @@ mod load;
 mod persist;
 pub mod standing;
 mod step;
+
+pub use load::facts_now;

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod action;
+pub mod actions;
 pub mod create;
 pub mod events;
 pub mod export;

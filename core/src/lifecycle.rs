@@ -12,6 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 mod apply;
+mod available;
 pub mod evidence;
 mod outcome;
 pub mod schedule;
@@ -19,6 +20,7 @@ mod standing;
 mod transition;
 
 pub use apply::{MAX_REPLY_DAYS, apply, limits};
+pub use available::available;
 pub use outcome::{Conflict, Invalid, Outcome, Refusal, Timer};
 pub use standing::{Facts, Standing};
 pub use transition::{

@@ -72,6 +72,26 @@ pub fn facts(conn: &mut DbConn, report: &Report, act: &Act<'_>) -> Result<Loaded
     })
 }
 
+/// What `decide` reads about `report` at `now`, for any action: the history, an open
+/// supervision order, the mediation facts. For listing the actions a caller may take.
+pub fn facts_now(
+    conn: &mut DbConn,
+    report: &Report,
+    now: DateTime<Utc>,
+    reopen: Duration,
+) -> Result<Facts, ActError> {
+    let open_order = !supervision::open_of_report(conn, report.id)?.is_empty();
+    let category = cunxiang_storage::categories::find(conn, &report.category)?
+        .ok_or(ActError::Corrupt("a report names a missing category"))?;
+    let mediation = category.workflow == Workflow::Mediation;
+    let mut facts = history(report, open_order, now, reopen);
+    facts.mediation = mediation;
+    facts.follow_up_pending = mediation
+        && report.status == ReportStatus::Resolved
+        && conclusions::follow_up_pending(conn, report.id)?;
+    Ok(facts)
+}
+
 /// The report's history as `decide` reads it.
 fn history(report: &Report, open_order: bool, now: DateTime<Utc>, reopen: Duration) -> Facts {
     Facts {

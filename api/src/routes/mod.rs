@@ -151,6 +151,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         get("/v1/reports/nearby", |r| r.to(reports::nearby::nearby)),
         get("/v1/reports/{id}", |r| r.to(reports::get::get)),
         get("/v1/reports/{id}/events", |r| r.to(reports::events::list)),
+        get("/v1/reports/{id}/actions", |r| r.to(reports::actions::list)),
         get("/v1/events", |r| r.to(reports::stream::stream)),
         post("/v1/reports/{id}/follow", |r| r.to(reports::follow::follow)),
         get("/v1/reports/{id}/parties", |r| r.to(reports::parties::list)),

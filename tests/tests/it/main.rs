@@ -52,6 +52,7 @@ mod push_webhook_admin;
 mod push_webhook_egress;
 mod push_webhooks;
 mod push_wechat;
+mod report_actions;
 mod report_events;
 mod routing;
 mod schema_drift;
