@@ -14,3 +14,4 @@ pub mod message;
 pub mod publish;
 pub mod send;
 pub mod stream;
+pub mod watch;

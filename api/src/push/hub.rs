@@ -60,6 +60,8 @@ pub struct Hub {
     held: Mutex<HashMap<UserId, usize>>,
     /// `true` once the server is stopping.
     closing: watch::Sender<bool>,
+    /// The region watches of this instance (dashboards).
+    pub watchers: Arc<super::watch::Watchers>,
 }
 
 /// One stream counted against its user's limit; dropping it (with the response body, when
@@ -287,6 +289,7 @@ fn step(
     };
     let full = rows.len() as i64 >= FOLLOW_BATCH;
     if let Some(hub) = hub.upgrade() {
+        hub.watchers.notify(&rows);
         let wanted = hub.local(rows);
         if !wanted.is_empty() {
             let items = enrich(wanted);
@@ -310,6 +313,7 @@ pub(crate) fn sample(seq: i64, user: UserId) -> Item {
             case_number: "YJ-20261129-0001".into(),
             reporter_id: UserId(uuid::Uuid::now_v7()),
             anonymous: false,
+            region_path: "/360603/".into(),
             event: cunxiang_storage::reports::events::ReportEvent {
                 id: uuid::Uuid::now_v7(),
                 report_id: cunxiang_core::ReportId(uuid::Uuid::nil()),

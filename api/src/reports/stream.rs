@@ -8,8 +8,9 @@
 use std::time::Duration;
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, Responder, web};
+use actix_web::{Either, HttpRequest, Responder, web};
 use actix_web_lab::sse::Sse;
+use cunxiang_core::Role;
 use serde::Deserialize;
 
 use crate::auth::AuthUser;
@@ -25,6 +26,9 @@ pub struct StreamQuery {
     /// Replay events after this `seq` (`Last-Event-ID` wins when both are sent: a browser
     /// reconnecting keeps the first URL).
     after: Option<String>,
+    /// `region`: instead of her own events, a notice of every change to a report in her
+    /// regions (supervisors and admins; see [`crate::push::watch`]).
+    watch: Option<String>,
 }
 
 /// A non-negative `seq` given as `name`.
@@ -86,6 +90,26 @@ pub async fn stream(
     }
     let until = tokio::time::Instant::now() + Duration::from_secs(left.unsigned_abs());
     let heartbeat = Duration::from_secs(state.settings.push.heartbeat_secs.max(1));
+    if let Some(watch) = query.watch.as_deref() {
+        if watch != "region" {
+            return Err(ApiError::invalid_parameter(
+                "watch",
+                "watch must be `region`",
+            ));
+        }
+        if !matches!(me.user.role, Role::Supervisor | Role::Admin) {
+            return Err(ApiError::forbidden(
+                "only supervisors and admins watch a region",
+            ));
+        }
+        let max = state.settings.push.max_streams_per_user;
+        let notices = crate::push::watch::events(state.hub.clone(), me.actor.clone(), max, until)?;
+        return Ok(Either::Left(
+            Sse::from_infallible_stream(notices).with_keep_alive(heartbeat),
+        ));
+    }
     let events = stream::open(state.streams(), me.user.id, me.user.role, after, until).await?;
-    Ok(Sse::from_infallible_stream(events).with_keep_alive(heartbeat))
+    Ok(Either::Right(
+        Sse::from_infallible_stream(events).with_keep_alive(heartbeat),
+    ))
 }

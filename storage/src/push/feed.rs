@@ -49,6 +49,8 @@ pub struct ReportFed {
     pub reporter_id: UserId,
     /// Whether the report is anonymous.
     pub anonymous: bool,
+    /// The materialised path of the report's region (for region watches).
+    pub region_path: String,
     /// The event.
     pub event: ReportEvent,
 }
@@ -138,6 +140,7 @@ type FeedRow = (
     String,
     String,
     bool,
+    String,
     EventRow,
 );
 
@@ -185,6 +188,7 @@ fn report_rows(
             reports::case_number,
             reports::reporter_id,
             reports::anonymous,
+            reports::region_path,
             EventRow::as_select(),
         ))
         .into_boxed();
@@ -194,7 +198,17 @@ fn report_rows(
     let rows: Vec<FeedRow> = query.load(conn)?;
     rows.into_iter()
         .map(
-            |(seq, user_id, reason, status, case_number, reporter_id, anonymous, event)| {
+            |(
+                seq,
+                user_id,
+                reason,
+                status,
+                case_number,
+                reporter_id,
+                anonymous,
+                region_path,
+                event,
+            )| {
                 let status = status.ok_or_else(|| StorageError::Corrupt {
                     table: "event_recipients",
                     reason: format!("row {seq} of a report event has no status"),
@@ -208,6 +222,7 @@ fn report_rows(
                         case_number,
                         reporter_id: parse_id("reports", &reporter_id)?,
                         anonymous,
+                        region_path,
                         event: event.into_event()?,
                     }),
                 })

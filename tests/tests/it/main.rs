@@ -48,6 +48,7 @@ mod private_files;
 mod push_journey;
 mod push_slow_partner;
 mod push_stream;
+mod push_watch;
 mod push_webhook_admin;
 mod push_webhook_egress;
 mod push_webhooks;
