@@ -159,6 +159,7 @@ fn print_banner(url: &str, database: &str, demo: Option<crate::demo::DemoSummary
     };
     let banner = format!(
         "Cunxiang {version} is listening on {url}\n\
+         \x20 console    {url}/console/  (一屏观全区 and task lists; log in with a staff account below)\n\
          \x20 database   {database}\n\
          \x20 demo data  {demo_line}\n\
          \x20 try        curl '{url}/v1/regions?parent={county}'\n\

@@ -28,6 +28,7 @@ pub mod region_csv;
 pub mod reports;
 pub mod route_index;
 pub mod routes;
+pub mod screens;
 pub mod server;
 pub mod settings;
 pub mod shutdown;

@@ -9,6 +9,7 @@ mod auth_throttle;
 mod auth_tokens;
 mod busy;
 mod concurrent_writes;
+mod console_assets;
 mod contract;
 mod contract_errors;
 mod dates;
