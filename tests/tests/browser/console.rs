@@ -233,3 +233,91 @@ async fn a_grid_worker_on_a_phone_accepts_and_resolves_with_a_photo(#[case] back
     assert_eq!(resolved["media"].as_array().unwrap().len(), 1);
     browser.close().await;
 }
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn the_dispatcher_places_a_report_handed_back_to_the_queue(#[case] backend: Backend) {
+    if !covered(backend) {
+        return;
+    }
+    let name = format!("queue-{backend:?}").to_lowercase();
+    let Some(browser) = Browser::start(&name, 1366, 900).await else {
+        return;
+    };
+    let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
+    let admin = srv.login("admin").await;
+    let worker = srv
+        .staff_in(&admin, "dk-team", "grid_worker", DUKOU_TEAM)
+        .await;
+    let anna = srv.villager(ANNA).await;
+    let report = srv
+        .report_at_dukou(&anna, "garbage", "河边堆了建筑垃圾")
+        .await;
+    let id = report["id"].as_str().unwrap().to_owned();
+    srv.act_ok(
+        &worker,
+        &id,
+        "return",
+        json!({ "reason": "建筑垃圾需村委会协调清运" }),
+    )
+    .await;
+    browser
+        .log_in(&base(&srv), "hx-supervisor", &srv.demo_password())
+        .await;
+    browser.click("#nav a[href='#/queue']").await;
+    let queued = format!("#queue .task[data-id='{id}']");
+    browser
+        .until(
+            "the handed-back report",
+            PAGE,
+            &format!("document.querySelector(\"{queued}\")"),
+        )
+        .await;
+    browser.shot("queue").await;
+    browser.click(&queued).await;
+
+    browser.click("#actions button[data-action=transfer]").await;
+    browser
+        .until(
+            "the units",
+            PAGE,
+            "document.querySelectorAll('#action-form select option').length > 1",
+        )
+        .await;
+    browser
+        .fill("#action-form input[type=text]", "渡口村民委员会")
+        .await;
+    browser
+        .until(
+            "the village committee alone",
+            PAGE,
+            "document.querySelectorAll('#action-form select option').length === 1",
+        )
+        .await;
+    browser.fill("#action-form textarea", "请村委会处理").await;
+    browser.click("#action-form button[type=submit]").await;
+    browser
+        .until(
+            "assigned",
+            PAGE,
+            "document.querySelector('#status').dataset.status === 'assigned'",
+        )
+        .await;
+    browser.shot("placed").await;
+    browser.assert_clean("the queue and the report").await;
+
+    let placed = srv.report_as(&admin, &id).await;
+    assert_eq!(placed["status"], "assigned");
+    assert_eq!(placed["unit"]["name"], "渡口村民委员会");
+    browser.click("#nav a[href='#/queue']").await;
+    browser
+        .until(
+            "the queue without it",
+            PAGE,
+            &format!("document.querySelector('#queue') && !document.querySelector(\"{queued}\")"),
+        )
+        .await;
+    browser.close().await;
+}

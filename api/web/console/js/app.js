@@ -8,11 +8,13 @@ import * as loginPage from './pages/login.js';
 import * as dashboard from './pages/dashboard.js';
 import * as tasks from './pages/tasks.js';
 import * as report from './pages/report.js';
+import * as queue from './pages/queue.js';
 
 const ROLE = { admin: '管理员', supervisor: '督办员', grid_worker: '网格员', unit_staff: '工作人员' };
 
 const PAGES = [
   { path: 'dashboard', title: '一屏观全区', page: dashboard, roles: ['admin', 'supervisor'] },
+  { path: 'queue', title: '派单队列', page: queue, roles: ['admin', 'supervisor'] },
   { path: 'tasks', title: '我的任务', page: tasks, roles: ['grid_worker', 'unit_staff', 'supervisor', 'admin'] },
 ];
 

@@ -6,6 +6,7 @@ import { api, photoUrl, upload } from '../api.js';
 import { h, mount } from '../dom.js';
 import { ACTION, EVENT, STATUS, lightClass, time } from '../fmt.js';
 import { follow } from '../stream.js';
+import * as echarts from '../../../static/vendor/echarts/echarts.min.mjs';
 
 /** What each action asks for: a text field (its name and label) and extras. */
 const FORMS = {
@@ -28,13 +29,16 @@ export function render(main, { id }) {
   let alive = true;
   const shown = [];
   async function load() {
-    const [report, allowed] = await Promise.all([
+    const [report, allowed, categories] = await Promise.all([
       api('/v1/reports/' + id),
       api('/v1/reports/' + id + '/actions'),
+      api('/v1/categories'),
     ]);
+    const category = (categories.items || []).find((c) => c.code === report.category);
     if (!alive) return;
     document.title = report.case_number + ' · 村享';
     const photos = h('div.photos');
+    const minimap = h('div.minimap', { id: 'minimap' });
     const actions = h('div.actions', { id: 'actions' });
     const form = h('div', { id: 'action-form' });
     for (const name of allowed.actions.filter((a) => FORMS[a])) {
@@ -49,7 +53,7 @@ export function render(main, { id }) {
         h('div',
           h('h1', report.case_number, ' ', h('span', { className: lightClass(report.light) })),
           h('p', { id: 'status', dataset: { status: report.status } },
-            STATUS[report.status] || report.status, ' · ', report.category,
+            STATUS[report.status] || report.status, ' · ', category ? category.name : report.category,
             report.unit ? ' · ' + report.unit.name : ' · 待分派'),
           h('p', report.description),
           h('p.muted', '上报 ', time(report.created_at), report.due_at ? ' · 期限 ' + time(report.due_at) : '',
@@ -57,6 +61,7 @@ export function render(main, { id }) {
           photos,
           actions, form),
         h('div.card',
+          report.location && report.grid_id ? minimap : null,
           h('h2', '办理过程'),
           h('ol.timeline', report.timeline.map((e) => h('li',
             h('div', h('strong', EVENT[e.kind] || e.kind), e.internal ? '（内部）' : ''),
@@ -64,6 +69,7 @@ export function render(main, { id }) {
             h('div.when', time(e.at)),
             e.media.length ? h('div.photos', e.media.map((m) => thumb(m))) : null))))));
     for (const p of report.photos) photos.append(thumb(p));
+    if (report.location && report.grid_id) drawPlace(minimap, report).catch(() => {});
     main.dataset.version = String(report.version);
   }
 
@@ -92,6 +98,28 @@ export function render(main, { id }) {
   return () => { alive = false; stop(); shown.forEach((u) => URL.revokeObjectURL(u)); };
 }
 
+/** The report's grid outline with the report as a point (no tile server needed). */
+async function drawPlace(el, report) {
+  const grid = await api('/v1/grids/' + report.grid_id);
+  const name = 'report-' + report.id;
+  echarts.registerMap(name, { type: 'FeatureCollection',
+    features: [{ type: 'Feature', properties: { name: grid.name }, geometry: grid.geometry }] });
+  const chart = echarts.getInstanceByDom(el) || echarts.init(el);
+  const point = [report.location.lon, report.location.lat];
+  chart.setOption({
+    geo: { map: name, roam: true, itemStyle: { areaColor: '#e8eef6', borderColor: '#5b7aa6' },
+      label: { show: true, color: '#41556f' } },
+    series: [{ type: 'scatter', coordinateSystem: 'geo', data: [point], symbolSize: 14,
+      itemStyle: { color: '#d64541' } }],
+  }, { notMerge: true });
+}
+
+function candidateThumb(p) {
+  const img = h('img', { alt: '照片' });
+  photoUrl(p.thumb_url).then((u) => { img.src = u; }).catch(() => {});
+  return h('div.photos', img);
+}
+
 function actionForm(name, report, version, reload) {
   const spec = FORMS[name];
   const error = h('p.error', { role: 'alert' });
@@ -118,6 +146,21 @@ function actionForm(name, report, version, reload) {
       .map((u) => h('option', { value: u.id }, u.name)));
     fields.push(search, unit);
   }
+  let duplicate = null;
+  if (name === 'reject' && report.location) {
+    duplicate = h('div.photos', { id: 'candidates' }, h('span.muted', '附近的相似上报…'));
+    fields.push(h('div', h('p', '是否重复？选中原上报（可不选）：'), duplicate));
+    const near = '/v1/reports/nearby?' + new URLSearchParams({
+      lat: report.location.lat, lon: report.location.lon, coord_system: 'wgs84', category: report.category,
+    });
+    api(near).then((n) => {
+      const others = n.items.filter((c) => c.report.id !== report.id);
+      mount(duplicate, others.length ? others.map((c) => h('label.card', { style: 'width:12rem' },
+        h('input', { type: 'radio', name: 'duplicate_of', value: c.report.id }),
+        ' ', c.report.case_number, h('div.muted', Math.round(c.distance_m) + ' 米 · ' + (c.report.description || '')),
+        c.report.photos[0] ? candidateThumb(c.report.photos[0]) : null)) : h('span.muted', '附近没有相似上报'));
+    }).catch(() => mount(duplicate, h('span.muted', '无法查询附近上报')));
+  }
   let days = null;
   if (spec.replyDays) {
     days = h('input', { type: 'number', min: 1, max: 30, value: 3, name: 'reply_days' });
@@ -134,6 +177,8 @@ function actionForm(name, report, version, reload) {
         if (text && (text.value.trim() || !spec.optional)) body[spec.text] = text.value.trim();
         if (rating) body.rating = Number(rating.value);
         if (unit) body.unit_id = unit.value;
+        const dup = duplicate && duplicate.querySelector('input[name=duplicate_of]:checked');
+        if (dup) body.duplicate_of = dup.value;
         if (days) body.reply_by = new Date(Date.now() + Number(days.value) * 86400000).toISOString();
         if (files && files.files.length) {
           body.media_ids = [];
