@@ -10,6 +10,7 @@ use crate::reports;
 
 mod audit_log;
 mod auth;
+mod board;
 mod categories;
 mod category_admin;
 mod checklist_admin;
@@ -107,6 +108,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         get("/healthz", |r| r.to(health::healthz)),
         get("/readyz", |r| r.to(health::readyz)),
         get("/openapi.yaml", |r| r.to(health::openapi)),
+        get("/v1/board/{region}", |r| r.to(board::board)),
         get("/v1/regions", |r| r.to(regions::list)),
         post("/v1/regions", |r| r.to(region_admin::create)).needs(Permission::ManageOrganisation),
         patch("/v1/regions/{region}", |r| r.to(region_admin::change))

@@ -7,5 +7,6 @@
 //! under `target/tmp/screenshots/`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod board;
 mod browser;
 mod console;

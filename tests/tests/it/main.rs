@@ -7,6 +7,7 @@ mod auth_codes;
 mod auth_partners;
 mod auth_throttle;
 mod auth_tokens;
+mod board;
 mod busy;
 mod concurrent_writes;
 mod console_assets;
