@@ -69,6 +69,22 @@ pub struct GridImportSummary {
     /// With `repair`: the features the repair changed (possibly none); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repaired: Option<Vec<FeatureRepair>>,
+    /// With `dry_run`: every grid as it would be stored (nothing was); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preview: Option<Vec<GridPreview>>,
+}
+
+/// One grid of a dry run: what the import would do with it, and its outline in WGS-84.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GridPreview {
+    /// The grid's name.
+    pub name: String,
+    /// Its region.
+    pub region_id: Uuid,
+    /// `create` or `update` (an existing grid of that name in that region).
+    pub action: &'static str,
+    /// The outline as it would be stored (GeoJSON geometry, WGS-84, after any repair).
+    pub geometry: serde_json::Value,
 }
 
 /// Who imports grids.
@@ -259,6 +275,44 @@ pub fn import_grids(
         audit(conn, importer, doc.system, &summary)?;
         Ok(summary)
     })
+}
+
+/// Checks (with `repair`, repairs) the collection as [`import_grids`] would and says what it
+/// would store, storing nothing and writing no audit entry: the preview before an import.
+pub fn preview_grids(
+    conn: &mut DbConn,
+    importer: Importer<'_>,
+    doc: GridImport<'_>,
+) -> Result<GridImportSummary, GridImportError> {
+    if let Importer::Staff { actor, .. } = importer
+        && !can(actor, Permission::ManageOrganisation, &Target::Deployment)
+    {
+        return Err(GridImportError::Refused);
+    }
+    let (checked, repairs) = check(conn, doc.text, doc.system, doc.repair)?;
+    let mut summary = GridImportSummary {
+        repaired: doc.repair.then_some(repairs),
+        ..GridImportSummary::default()
+    };
+    let mut preview = Vec::with_capacity(checked.len());
+    for grid in checked {
+        let exists = cunxiang_storage::grids::find_by_name(conn, grid.region_id, &grid.name)?;
+        let action = if exists.is_some() {
+            summary.updated += 1;
+            "update"
+        } else {
+            summary.created += 1;
+            "create"
+        };
+        preview.push(GridPreview {
+            geometry: serde_json::from_str(&grid.outline.geojson).unwrap_or_default(),
+            name: grid.name,
+            region_id: grid.region_id,
+            action,
+        });
+    }
+    summary.preview = Some(preview);
+    Ok(summary)
 }
 
 /// Stores one checked grid: replaces the outline of the grid of that name in its region, or

@@ -17,7 +17,7 @@ use cunxiang_storage::grids::GridChange;
 
 use crate::auth::{AuthUser, client_ip};
 use crate::error::{ApiError, ErrorCode};
-use crate::grid_import::{GridImport, GridImportSummary, Importer, import_grids};
+use crate::grid_import::{GridImport, GridImportSummary, Importer, import_grids, preview_grids};
 use crate::params::{checked_name, checked_page, region_path};
 use crate::state::AppState;
 
@@ -187,6 +187,9 @@ pub struct ImportQuery {
     /// Make outlines whose rings cross or touch valid instead of refusing them.
     #[serde(default)]
     repair: bool,
+    /// Check and preview only: nothing is stored.
+    #[serde(default)]
+    dry_run: bool,
 }
 
 /// `POST /v1/grids/import` (admins): a FeatureCollection of grid outlines, all or nothing.
@@ -231,6 +234,7 @@ pub async fn import(
     })?;
     let ip = client_ip(&req, state.settings.trust_proxy);
     let repair = query.repair;
+    let dry_run = query.dry_run;
     let summary = state
         .db(move |conn| {
             let importer = Importer::Staff {
@@ -242,6 +246,9 @@ pub async fn import(
                 system,
                 repair,
             };
+            if dry_run {
+                return preview_grids(conn, importer, doc).map_err(ApiError::from);
+            }
             import_grids(conn, importer, doc, &mut |_| {}, &mut || {}).map_err(ApiError::from)
         })
         .await?;

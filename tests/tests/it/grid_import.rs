@@ -351,3 +351,51 @@ async fn repeated_positions_are_dropped_without_a_word(#[case] backend: Backend)
         assert!(ring.windows(2).all(|w| w[0] != w[1]), "{grid}");
     }
 }
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_dry_run_shows_what_would_be_stored_and_stores_nothing(#[case] backend: Backend) {
+    let contract = Contract::load();
+    if covered(backend) {
+        let srv = TestServer::start(backend).await;
+        let admin = srv.login("admin").await;
+        let t = admin.access_token.as_str();
+        let (_, grids_before) = srv.get("/v1/grids?limit=1000").await;
+        let doc = json!({ "type": "FeatureCollection", "features": [
+            feature("大桥村网格", "360603105200", square(DAQIAO, CoordSystem::Gcj02)),
+        ]});
+        let (status, body) = import_with(&srv, t, "coord_system=gcj02&dry_run=true", &doc).await;
+        assert_eq!(status, 200, "{body}");
+        contract.check("POST", "/v1/grids/import", 200, &body);
+        assert_eq!((&body["created"], &body["updated"]), (&json!(1), &json!(0)));
+        let preview = &body["preview"][0];
+        assert_eq!(
+            (&preview["name"], &preview["action"]),
+            (&json!("大桥村网格"), &json!("create"))
+        );
+        let first = &preview["geometry"]["coordinates"][0][0];
+        assert!(
+            (first[0].as_f64().unwrap() - (DAQIAO.lon - 0.005)).abs() < 1e-6,
+            "the preview is in WGS-84: {first}"
+        );
+        let (_, grids_after) = srv.get("/v1/grids?limit=1000").await;
+        assert_eq!(grids_after, grids_before, "nothing stored");
+        let (_, audit) = srv.get_as(t, "/v1/audit?action=grids_imported").await;
+        assert_eq!(audit["items"], json!([]), "nothing audited");
+
+        // A bad feature: the same 422 as an import.
+        let bad = json!({ "type": "FeatureCollection", "features": [
+            feature("坏网格", "360603105200", json!({ "type": "Polygon", "coordinates": [[[116.8, 28.3], [116.81, 28.3]]] })),
+        ]});
+        let (status, refused) = import_with(&srv, t, "dry_run=true", &bad).await;
+        assert_eq!(status, 422, "{refused}");
+        assert!(
+            refused["error"]["details"]["features"][0]["problems"]
+                .as_array()
+                .is_some_and(|p| !p.is_empty()),
+            "{refused}"
+        );
+    }
+}
