@@ -16,6 +16,8 @@ pub struct Browser {
     driver: Child,
     port: u16,
     name: String,
+    /// Log entries already returned by [`Browser::log`] (chromedriver may return them again).
+    seen: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 fn find(env: &str, candidates: &[&str]) -> Option<String> {
@@ -96,6 +98,7 @@ impl Browser {
             driver: child,
             port,
             name: name.to_owned(),
+            seen: Default::default(),
         })
     }
 
@@ -199,7 +202,17 @@ impl Browser {
             .json()
             .await
             .expect("log JSON");
-        answer["value"].as_array().cloned().unwrap_or_default()
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        answer["value"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| seen.insert(e.to_string()))
+            .collect()
     }
 
     /// Fails on any error the page logged and any request that failed.

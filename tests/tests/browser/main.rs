@@ -7,6 +7,7 @@
 //! under `target/tmp/screenshots/`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod admin;
 mod board;
 mod browser;
 mod console;

@@ -9,12 +9,14 @@ import * as dashboard from './pages/dashboard.js';
 import * as tasks from './pages/tasks.js';
 import * as report from './pages/report.js';
 import * as queue from './pages/queue.js';
+import * as admin from './pages/admin.js';
 
 const ROLE = { admin: '管理员', supervisor: '督办员', grid_worker: '网格员', unit_staff: '工作人员' };
 
 const PAGES = [
   { path: 'dashboard', title: '一屏观全区', page: dashboard, roles: ['admin', 'supervisor'] },
   { path: 'queue', title: '派单队列', page: queue, roles: ['admin', 'supervisor'] },
+  { path: 'admin', title: '系统管理', page: admin, roles: ['admin'] },
   { path: 'tasks', title: '我的任务', page: tasks, roles: ['grid_worker', 'unit_staff', 'supervisor', 'admin'] },
 ];
 
@@ -52,7 +54,7 @@ function route() {
   const page = allowed.find((p) => p.path === parts[0]);
   if (!page) { location.replace('#/' + home(user)); return; }
   document.title = page.title + ' · 村享';
-  cleanup = page.page.render(main, {});
+  cleanup = page.page.render(main, { tab: parts[1] });
 }
 
 document.getElementById('logout').addEventListener('click', () => {
