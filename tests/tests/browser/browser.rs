@@ -215,6 +215,43 @@ impl Browser {
             .collect()
     }
 
+    /// Runs a Chrome DevTools command in the page (chromedriver's `goog/cdp/execute`).
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        let id = self
+            .client
+            .session_id()
+            .await
+            .expect("session id")
+            .expect("a session");
+        let url = format!(
+            "http://127.0.0.1:{}/session/{id}/goog/cdp/execute",
+            self.port
+        );
+        reqwest::Client::new()
+            .post(url)
+            .json(&json!({ "cmd": cmd, "params": params }))
+            .send()
+            .await
+            .expect("cdp")
+            .json()
+            .await
+            .expect("cdp JSON")
+    }
+
+    /// Puts the phone at `lat`, `lon` (WGS-84), with the page allowed to ask.
+    pub async fn geolocate(&self, origin: &str, lat: f64, lon: f64) {
+        self.cdp(
+            "Browser.grantPermissions",
+            json!({ "origin": origin, "permissions": ["geolocation"] }),
+        )
+        .await;
+        self.cdp(
+            "Emulation.setGeolocationOverride",
+            json!({ "latitude": lat, "longitude": lon, "accuracy": 5 }),
+        )
+        .await;
+    }
+
     /// Fails on any error the page logged and any request that failed.
     pub async fn assert_clean(&self, page: &str) {
         let severe: Vec<Value> = self

@@ -11,3 +11,4 @@ mod admin;
 mod board;
 mod browser;
 mod console;
+mod patrol;

@@ -10,12 +10,14 @@ import * as tasks from './pages/tasks.js';
 import * as report from './pages/report.js';
 import * as queue from './pages/queue.js';
 import * as admin from './pages/admin.js';
+import * as patrols from './pages/patrols.js';
 
 const ROLE = { admin: '管理员', supervisor: '督办员', grid_worker: '网格员', unit_staff: '工作人员' };
 
 const PAGES = [
   { path: 'dashboard', title: '一屏观全区', page: dashboard, roles: ['admin', 'supervisor'] },
   { path: 'queue', title: '派单队列', page: queue, roles: ['admin', 'supervisor'] },
+  { path: 'patrols', title: '巡查', page: patrols, roles: ['grid_worker'] },
   { path: 'admin', title: '系统管理', page: admin, roles: ['admin'] },
   { path: 'tasks', title: '我的任务', page: tasks, roles: ['grid_worker', 'unit_staff', 'supervisor', 'admin'] },
 ];
