@@ -11,4 +11,5 @@ mod admin;
 mod board;
 mod browser;
 mod console;
+mod mediation;
 mod patrol;

@@ -34,9 +34,8 @@ export function users(el) {
         { name: 'username', label: '用户名' },
         { name: 'password', label: '初始密码（至少12位）', type: 'password' },
         { name: 'phone', label: '手机（可选）' },
-        { name: 'unit_ids', label: '所属单位 id（逗号分隔）' },
+        { name: 'unit_ids', label: '所属单位（可多选）', type: 'units' },
       ], '新建', async (v) => {
-        if (v.unit_ids) v.unit_ids = v.unit_ids.split(/[,，\s]+/).filter(Boolean);
         await api('/v1/users', { method: 'POST', body: v });
         await load();
       }));

@@ -1,6 +1,7 @@
 // What the admin pages share: a table of rows, a form from a field list whose answer is an
 // object, a "shown once" secret box, and error text from the API's JSON errors.
 
+import { api } from '../api.js';
 import { h, mount } from '../dom.js';
 
 /** A table: `columns` is [[label, row => cell]]. */
@@ -20,7 +21,9 @@ export function form(id, fields, submitLabel, submit) {
   const error = h('p.error', { role: 'alert' });
   const rows = fields.map((f) => {
     let input;
-    if (f.type === 'select') {
+    if (f.type === 'unit' || f.type === 'units') {
+      input = unitPicker(f.type === 'units');
+    } else if (f.type === 'select') {
       input = h('select', { name: f.name }, (f.options || []).map(([v, l]) => h('option', { value: v, selected: v === f.value }, l)));
     } else if (f.type === 'textarea') {
       input = h('textarea', { name: f.name, rows: 3, value: f.value || '' });
@@ -41,7 +44,8 @@ export function form(id, fields, submitLabel, submit) {
       button.disabled = true;
       const values = {};
       for (const [name, [f, input]] of Object.entries(inputs)) {
-        if (f.type === 'checkbox') values[name] = input.checked;
+        if (f.type === 'unit' || f.type === 'units') { const v = input.value(); if (v.length) values[name] = f.type === 'unit' ? v[0] : v; }
+        else if (f.type === 'checkbox') values[name] = input.checked;
         else if (f.type === 'number') { if (input.value !== '') values[name] = Number(input.value); }
         else if (input.value.trim() !== '') values[name] = input.value.trim();
       }
@@ -55,6 +59,21 @@ export function form(id, fields, submitLabel, submit) {
       }
     },
   }, rows, button, error);
+}
+
+/**
+ * A unit picker: a search box over every unit's name and a list to choose from (several with
+ * `multiple`). The element's `value()` gives the chosen ids.
+ */
+export function unitPicker(multiple) {
+  const list = h('select', { multiple, size: multiple ? 5 : 1, className: 'unit-list' });
+  const search = h('input', { type: 'text', placeholder: '搜索单位名称', className: 'unit-search', oninput: () => fill(search.value) });
+  let units = [];
+  const fill = (q) => mount(list, units.filter((u) => u.name.includes(q)).slice(0, 200).map((u) => h('option', { value: u.id }, u.name)));
+  api('/v1/units?limit=1000').then((u) => { units = u.items; fill(''); }).catch(() => {});
+  const box = h('div', { style: 'display:grid;gap:.3rem' }, search, list);
+  box.value = () => [...list.selectedOptions].map((o) => o.value);
+  return box;
 }
 
 /** A secret shown once, with the warning. */

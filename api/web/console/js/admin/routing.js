@@ -10,11 +10,13 @@ import * as echarts from '../../../../static/vendor/echarts/echarts.min.mjs';
 export function render(el) {
   let chart = null;
   async function load() {
-    const [rules, categories, grids] = await Promise.all([
+    const [rules, categories, grids, units] = await Promise.all([
       api('/v1/routing-rules'),
       api('/v1/categories'),
       api('/v1/grids?limit=1000'),
+      api('/v1/units?limit=1000'),
     ]);
+    const unitName = Object.fromEntries(units.items.map((u) => [u.id, u.name]));
     const names = Object.fromEntries(categories.items.map((c) => [c.code, c.name]));
     const category = h('select', { id: 'preview-category' }, categories.items.map((c) => h('option', { value: c.code }, c.name)));
     const answer = h('div.card', { id: 'preview-answer' }, h('span.muted', '在地图上点一下，看这里的上报会派给谁。'));
@@ -26,7 +28,7 @@ export function render(el) {
         ['编号', (r) => r.number],
         ['事项', (r) => (r.category ? names[r.category] || r.category : '全部')],
         ['区划', (r) => r.region_id],
-        ['派给', (r) => r.unit_id],
+        ['派给', (r) => unitName[r.unit_id] || r.unit_id],
         ['启用', (r) => yes(r.active)],
         ['', (r) => h('button', {
           type: 'button',
@@ -40,7 +42,7 @@ export function render(el) {
       form('rule-form', [
         { name: 'category', label: '事项代码（空：全部事项）' },
         { name: 'region', label: '区划代码', required: true },
-        { name: 'unit_id', label: '派给单位（id）', required: true },
+        { name: 'unit_id', label: '派给单位', type: 'unit' },
       ], '新增', async (v) => {
         await api('/v1/routing-rules', { method: 'POST', body: v });
         await load();

@@ -11,14 +11,15 @@ import { follow } from '../stream.js';
 export function render(main) {
   const list = h('div.tasks', { id: 'queue' });
   const orders = h('div', { id: 'orders' });
-  mount(main, h('h1', '派单队列'), list, h('h2', '督办单（待回复）'), orders);
+  mount(main, h('h1', '派单队列'), list, h('h2', '督办单'), orders);
   let alive = true;
   let timer = null;
 
   async function load() {
-    const [queue, open] = await Promise.all([
+    const [queue, open, answered] = await Promise.all([
       api('/v1/tasks?queue=dispatch&limit=500'),
       api('/v1/supervision?status=open&limit=100'),
+      api('/v1/supervision?status=answered&limit=100'),
     ]);
     if (!alive) return;
     const items = queue.items.slice().sort((a, b) => a.created_at.localeCompare(b.created_at));
@@ -26,11 +27,14 @@ export function render(main) {
       h('div.top', h('strong', r.case_number), h('span.muted', '等待 ' + age(r.updated_at))),
       h('div', STATUS[r.status] || r.status, ' · ', r.category, ' · ', r.description),
       h('div.muted', '上报 ', time(r.created_at), r.address ? ' · ' + r.address : ''))) : h('p.muted', '队列为空'));
-    mount(orders, open.items.length ? h('table',
-      h('thead', h('tr', ['案件', '要求', '回复期限'].map((t) => h('th', t)))),
-      h('tbody', open.items.map((o) => h('tr', { className: 'drill', onclick: () => { location.hash = '#/reports/' + o.report_id; } },
-        h('td', o.case_number || o.report_id), h('td', o.note || ''), h('td', time(o.reply_by))))))
-      : h('p.muted', '没有待回复的督办单'));
+    const all = open.items.concat(answered.items);
+    mount(orders, all.length ? h('table',
+      h('thead', h('tr', ['案件', '要求', '回复期限', '回复'].map((t) => h('th', t)))),
+      h('tbody', all.map((o) => h('tr', { className: 'drill', onclick: () => { location.hash = '#/reports/' + o.report_id; } },
+        h('td', o.case_number || o.report_id), h('td', o.note || ''),
+        h('td', time(o.reply_by), o.overdue ? h('span.error', ' 已超期') : ''),
+        h('td', o.reply_note || (o.status === 'open' ? '待回复' : '—'))))))
+      : h('p.muted', '没有督办单'));
     main.dataset.loaded = String(Date.now());
   }
 

@@ -23,6 +23,11 @@ const FORMS = {
   reject: { text: 'reason', label: '驳回理由' },
   comment: { text: 'note', label: '留言' },
   follow: {},
+  supervise_reply: { text: 'note', label: '督办回复' },
+  schedule_session: { text: 'note', label: '说明（可选）', optional: true, session: true },
+  record_session: { text: 'note', label: '调解记录（各方陈述、达成的意见）', record: true },
+  conclude: { text: 'note', label: '结案说明（协议内容）', photos: true, conclusion: true },
+  follow_up: { text: 'note', label: '回访情况', kept: true },
 };
 
 export function render(main, { id }) {
@@ -161,6 +166,33 @@ function actionForm(name, report, version, reload) {
         c.report.photos[0] ? candidateThumb(c.report.photos[0]) : null)) : h('span.muted', '附近没有相似上报'));
     }).catch(() => mount(duplicate, h('span.muted', '无法查询附近上报')));
   }
+  const extra = {};
+  if (spec.session) {
+    extra.at = h('input', { type: 'datetime-local', name: 'at', required: true });
+    extra.place = h('input', { type: 'text', name: 'place', placeholder: '地点（线下调解）' });
+    extra.meeting_link = h('input', { type: 'text', name: 'meeting_link', placeholder: '会议链接（云端调解）' });
+    fields.unshift(h('label', '时间 ', extra.at), extra.place, extra.meeting_link);
+  }
+  if (spec.record) {
+    const sessions = report.timeline.filter((e) => e.kind === 'session_scheduled' && e.details && e.details.session_id);
+    extra.session_id = h('select', { name: 'session_id' }, sessions.map((e) =>
+      h('option', { value: e.details.session_id }, time(e.details.at) + ' ' + (e.details.place || '云端调解'))));
+    extra.attendees = h('input', { type: 'text', name: 'attendees', placeholder: '到场人员（逗号分隔）' });
+    extra.next_step = h('input', { type: 'text', name: 'next_step', placeholder: '下一步' });
+    fields.unshift(extra.session_id, extra.attendees, extra.next_step);
+  }
+  if (spec.conclusion) {
+    extra.outcome = h('select', { name: 'outcome' }, [['agreement', '达成协议（需上传签字的调解协议书照片）'], ['no_agreement', '未达成协议（转其他途径）'], ['withdrawn', '撤回']]
+      .map(([v, l]) => h('option', { value: v }, l)));
+    extra.referral = h('select', { name: 'referral' }, [['', '（未达成协议时）转办途径'], ['litigation', '诉讼'], ['arbitration', '仲裁'], ['petition', '信访'], ['administrative', '行政处理']]
+      .map(([v, l]) => h('option', { value: v }, l)));
+    extra.referred_to = h('input', { type: 'text', name: 'referred_to', placeholder: '转至（机构）' });
+    fields.unshift(extra.outcome, extra.referral, extra.referred_to);
+  }
+  if (spec.kept) {
+    extra.kept = h('select', { name: 'kept' }, [['true', '协议已履行'], ['false', '协议未履行（重新调解）']].map(([v, l]) => h('option', { value: v }, l)));
+    fields.unshift(extra.kept);
+  }
   let days = null;
   if (spec.replyDays) {
     days = h('input', { type: 'number', min: 1, max: 30, value: 3, name: 'reply_days' });
@@ -177,6 +209,16 @@ function actionForm(name, report, version, reload) {
         if (text && (text.value.trim() || !spec.optional)) body[spec.text] = text.value.trim();
         if (rating) body.rating = Number(rating.value);
         if (unit) body.unit_id = unit.value;
+        if (extra.at) body.at = new Date(extra.at.value).toISOString();
+        if (extra.place && extra.place.value.trim()) body.place = extra.place.value.trim();
+        if (extra.meeting_link && extra.meeting_link.value.trim()) { body.online = true; body.meeting_link = extra.meeting_link.value.trim(); }
+        if (extra.session_id) body.session_id = extra.session_id.value;
+        if (extra.attendees) body.attendees = extra.attendees.value.split(/[,，、\s]+/).filter(Boolean);
+        if (extra.next_step && extra.next_step.value.trim()) body.next_step = extra.next_step.value.trim();
+        if (extra.outcome) body.outcome = extra.outcome.value;
+        if (extra.referral && extra.referral.value) body.referral = extra.referral.value;
+        if (extra.referred_to && extra.referred_to.value.trim()) body.referred_to = extra.referred_to.value.trim();
+        if (extra.kept) body.kept = extra.kept.value === 'true';
         const dup = duplicate && duplicate.querySelector('input[name=duplicate_of]:checked');
         if (dup) body.duplicate_of = dup.value;
         if (days) body.reply_by = new Date(Date.now() + Number(days.value) * 86400000).toISOString();
