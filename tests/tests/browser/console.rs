@@ -135,6 +135,16 @@ async fn the_dashboard_shows_the_county_and_follows_it_live(#[case] backend: Bac
     browser
         .assert_clean("the dashboard after live updates")
         .await;
+    // The same page at a phone's width, for the screenshots.
+    browser.client.set_window_size(360, 740).await.unwrap();
+    browser
+        .until(
+            "the phone layout",
+            PAGE,
+            "document.documentElement.clientWidth <= 360",
+        )
+        .await;
+    browser.shot("phone").await;
     browser.close().await;
 }
 
@@ -306,6 +316,9 @@ async fn the_dispatcher_places_a_report_handed_back_to_the_queue(#[case] backend
         )
         .await;
     browser.shot("placed").await;
+    browser.client.set_window_size(360, 740).await.unwrap();
+    browser.shot("placed-phone").await;
+    browser.client.set_window_size(1366, 900).await.unwrap();
     browser.assert_clean("the queue and the report").await;
 
     let placed = srv.report_as(&admin, &id).await;
