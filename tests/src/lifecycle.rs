@@ -230,3 +230,44 @@ impl TestServer {
         body
     }
 }
+
+/// A garbage report at 渡口村 with its photos before and after: filed by `villager` with one
+/// photo, accepted and resolved by `worker` with another, rated `rating` by her.
+pub struct Resolved {
+    /// The report as filed.
+    pub report: Value,
+    /// The media id of the villager's photo.
+    pub before: String,
+    /// The media id of the resolution's photo.
+    pub after: String,
+}
+
+impl TestServer {
+    /// Files, resolves and rates a garbage report at 渡口村 (see [`Resolved`]).
+    pub async fn resolved_at_dukou(
+        &self,
+        villager: &Session,
+        worker: &Session,
+        text: &str,
+        rating: u8,
+    ) -> Resolved {
+        let before = self.evidence(villager, crate::intake::dukou_photo(1)).await;
+        let body = json!({ "category": "garbage", "description": text, "media_ids": [before],
+                           "location": { "lat": DUKOU.0, "lon": DUKOU.1, "coord_system": "wgs84" } });
+        let key = uuid::Uuid::now_v7().to_string();
+        let (status, report) = self.report(&villager.access_token, Some(&key), &body).await;
+        assert_eq!(status, 201, "{report}");
+        let id = report["id"].as_str().expect("id").to_owned();
+        self.act_ok(worker, &id, "accept", json!({})).await;
+        let after = self.evidence(worker, crate::intake::dukou_photo(2)).await;
+        let resolve = json!({ "note": "已清运", "media_ids": [after] });
+        self.act_ok(worker, &id, "resolve", resolve).await;
+        self.act_ok(villager, &id, "rate", json!({ "rating": rating }))
+            .await;
+        Resolved {
+            report,
+            before,
+            after,
+        }
+    }
+}

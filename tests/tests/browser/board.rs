@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use cunxiang_tests::intake::{ANNA, DUKOU, dukou_photo};
+use cunxiang_tests::intake::ANNA;
 use cunxiang_tests::lifecycle::DUKOU_TEAM;
 use cunxiang_tests::{Backend, TestServer, covered};
 use rstest::rstest;
@@ -29,22 +29,10 @@ async fn a_villager_opens_the_board_without_logging_in(#[case] backend: Backend)
         .staff_in(&admin, "dk-team", "grid_worker", DUKOU_TEAM)
         .await;
     let anna = srv.villager(ANNA).await;
-    let before = srv.evidence(&anna, dukou_photo(4)).await;
-    let body = json!({ "category": "garbage", "description": "村口垃圾桶满了", "media_ids": [before],
-                       "location": { "lat": DUKOU.0, "lon": DUKOU.1, "coord_system": "wgs84" } });
-    let (status, report) = srv.report(&anna.access_token, Some("b-1"), &body).await;
-    assert_eq!(status, 201, "{report}");
-    let id = report["id"].as_str().unwrap();
-    srv.act_ok(&worker, id, "accept", json!({})).await;
-    let after = srv.evidence(&worker, dukou_photo(5)).await;
-    srv.act_ok(
-        &worker,
-        id,
-        "resolve",
-        json!({ "note": "已清运", "media_ids": [after] }),
-    )
-    .await;
-    srv.act_ok(&anna, id, "rate", json!({ "rating": 4 })).await;
+    let report = srv
+        .resolved_at_dukou(&anna, &worker, "村口垃圾桶满了", 4)
+        .await
+        .report;
     let (_, _, board) = srv
         .call(
             reqwest::Method::GET,

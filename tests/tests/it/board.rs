@@ -2,8 +2,8 @@
 //! figures over all its reports, and only its resolved reports of public categories, with
 //! their photos before and after, none of them carrying anything personal.
 
-use cunxiang_tests::intake::{ANNA, DUKOU, dukou_photo};
-use cunxiang_tests::lifecycle::DUKOU_TEAM;
+use cunxiang_tests::intake::{ANNA, DUKOU};
+use cunxiang_tests::lifecycle::{DUKOU_TEAM, Resolved};
 use cunxiang_tests::{Backend, Contract, TestServer, covered};
 use rstest::rstest;
 use serde_json::json;
@@ -29,22 +29,11 @@ async fn the_board_shows_the_months_resolved_public_reports_and_nothing_personal
             .staff_in(&admin, "dk-team", "grid_worker", DUKOU_TEAM)
             .await;
         let anna = srv.villager(ANNA).await;
-        let before = srv.evidence(&anna, dukou_photo(1)).await;
-        let body = json!({ "category": "garbage", "description": "桥头垃圾堆", "media_ids": [before],
-                           "location": { "lat": DUKOU.0, "lon": DUKOU.1, "coord_system": "wgs84" } });
-        let (status, done) = srv.report(&anna.access_token, Some("board-1"), &body).await;
-        assert_eq!(status, 201, "{done}");
-        let id = done["id"].as_str().unwrap();
-        srv.act_ok(&worker, id, "accept", json!({})).await;
-        let after = srv.evidence(&worker, dukou_photo(2)).await;
-        srv.act_ok(
-            &worker,
-            id,
-            "resolve",
-            json!({ "note": "已清运", "media_ids": [after] }),
-        )
-        .await;
-        srv.act_ok(&anna, id, "rate", json!({ "rating": 5 })).await;
+        let Resolved {
+            report: done,
+            before,
+            after,
+        } = srv.resolved_at_dukou(&anna, &worker, "桥头垃圾堆", 5).await;
         // Still open, and a dispute (a private mediation case): counted, never listed.
         srv.report_at_dukou(&anna, "garbage", "还有一堆").await;
         let dispute = json!({ "category": "dispute", "description": "王五占了我家宅基地",
