@@ -164,6 +164,7 @@ pub fn file_report(
     });
     match stored {
         Ok((record, reporter, events)) => {
+            crate::metrics::report_filed(record.channel.as_str());
             let sight = sight_of(f.actor, &record, true).unwrap_or(Sight::Public);
             // What was just written, as a read would give it back.
             for (position, photo) in photos.iter_mut().enumerate() {

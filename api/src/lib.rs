@@ -18,6 +18,7 @@ pub mod intake;
 pub mod keys;
 pub mod leftovers;
 pub mod lifecycle;
+pub mod metrics;
 pub mod middleware;
 pub mod open311;
 pub mod origin;

@@ -127,6 +127,7 @@ pub async fn prepare(
         max_decoded_bytes: state.settings.max_decoded_bytes,
         ..Limits::default()
     };
+    let started = std::time::Instant::now();
     let (upload, bytes, plan) = actix_web::web::block(move || {
         let bytes = read_spooled(&upload).map_err(ApiError::internal)?;
         let plan = cunxiang_photo::plan(&bytes, &limits).map_err(|e| photo_error(&e))?;
@@ -136,7 +137,7 @@ pub async fn prepare(
     let _memory = reserve_memory(state, plan.peak_bytes).await?;
     let blobs = state.blobs.clone();
     let keep_original = state.settings.keep_originals;
-    actix_web::web::block(move || {
+    let stored = actix_web::web::block(move || {
         render(
             &upload,
             &bytes,
@@ -146,7 +147,9 @@ pub async fn prepare(
             uploader,
         )
     })
-    .await?
+    .await?;
+    crate::metrics::photo_processed(started.elapsed());
+    stored
 }
 
 /// Reserves `bytes` of the photo memory budget, rounded up to whole MiB: waits while other

@@ -185,6 +185,7 @@ fn ensure_writable(dir: &Path) -> Result<(), StartError> {
 /// actix/tokio runtime.
 pub fn bind(state: AppState) -> Result<(actix_web::dev::Server, Vec<SocketAddr>), StartError> {
     let settings = state.settings.clone();
+    crate::metrics::install();
     let data = web::Data::new(state);
     let json_limit = settings.json_limit;
     let server = HttpServer::new(move || {
@@ -196,6 +197,7 @@ pub fn bind(state: AppState) -> Result<(actix_web::dev::Server, Vec<SocketAddr>)
             .app_data(form_config())
             .configure(routes::configure)
             .configure(crate::screens::configure)
+            .route("/metrics", web::get().to(crate::metrics::scrape))
             .default_service(web::to(|| async { HttpResponse::NotFound().finish() }))
             .wrap(from_fn(crate::edge::refuse_control_characters))
             .wrap(from_fn(body_deadline))
@@ -205,6 +207,7 @@ pub fn bind(state: AppState) -> Result<(actix_web::dev::Server, Vec<SocketAddr>)
             .wrap(Compress::default())
             .wrap(from_fn(request_id_and_log))
             .wrap(TracingLogger::default())
+            .wrap(from_fn(crate::metrics::track))
     })
     .workers(settings.workers)
     // A client whose end of the connection closes (EOF) is gone: its response is dropped at

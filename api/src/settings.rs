@@ -58,6 +58,9 @@ pub struct Settings {
     pub sms_url: Option<String>,
     /// SMS provider key, sent as a bearer token (`CUNXIANG_SMS_KEY`).
     pub sms_key: Option<Secret>,
+    /// The bearer token a Prometheus scraper sends to `/metrics` (`CUNXIANG_METRICS_TOKEN`,
+    /// at least 16 characters); without it `/metrics` is not served (404).
+    pub metrics_token: Option<Secret>,
     /// WeChat API base URL (`CUNXIANG_WECHAT_URL`, default `https://api.weixin.qq.com`).
     pub wechat_url: String,
     /// Mini-program app id (`CUNXIANG_WECHAT_APP_ID`); WeChat log-in is off without it.
@@ -199,6 +202,16 @@ impl Settings {
             refresh_token_ttl_secs: number(&get, "CUNXIANG_REFRESH_TOKEN_TTL", 30 * 24 * 3600)?,
             sms_url: get("CUNXIANG_SMS_URL"),
             sms_key: get("CUNXIANG_SMS_KEY").map(Secret),
+            metrics_token: match get("CUNXIANG_METRICS_TOKEN") {
+                Some(s) if s.len() < 16 => {
+                    return Err(SettingsError {
+                        name: "CUNXIANG_METRICS_TOKEN",
+                        problem: "must be at least 16 bytes",
+                        value: "(hidden)".into(),
+                    });
+                }
+                other => other.map(Secret),
+            },
             wechat_url: get("CUNXIANG_WECHAT_URL")
                 .unwrap_or_else(|| "https://api.weixin.qq.com".into()),
             wechat_app_id: get("CUNXIANG_WECHAT_APP_ID"),

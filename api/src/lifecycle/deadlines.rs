@@ -93,7 +93,9 @@ pub async fn run(ctx: Context, mut stop: Stop) {
             _ = stop.stopped() => break,
             _ = ticks.tick() => {}
         }
-        match run_once(&ctx).await {
+        let pass = run_once(&ctx).await;
+        crate::metrics::deadline_pass_done();
+        match pass {
             Ok(done) if done.total() > 0 => tracing::info!(?done, "deadline pass"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = format!("{e:#}"), "deadline pass failed"),

@@ -274,3 +274,17 @@ pub fn list(conn: &mut DbConn, filter: &DeliveryFilter, limit: i64) -> Result<Ve
         .map(DeliveryRow::into_delivery)
         .collect()
 }
+
+/// How many deliveries are waiting (`pending`) and how many could not be delivered (`dead`),
+/// by channel: the outbox's gauges for `/metrics`. Channels without such rows are left out.
+pub fn backlog(conn: &mut DbConn) -> Result<Vec<(DeliveryChannel, DeliveryStatus, i64)>> {
+    Ok(deliveries::table
+        .filter(deliveries::status.eq_any([DeliveryStatus::Pending, DeliveryStatus::Dead]))
+        .group_by((deliveries::channel, deliveries::status))
+        .select((
+            deliveries::channel,
+            deliveries::status,
+            diesel::dsl::count_star(),
+        ))
+        .load::<(DeliveryChannel, DeliveryStatus, i64)>(conn)?)
+}

@@ -34,6 +34,7 @@ mod lifecycle_trust;
 mod list_plan;
 mod mediation_cases;
 mod mediation_parties;
+mod metrics;
 mod migrations;
 mod open311;
 mod open311_post;
