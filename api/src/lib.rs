@@ -13,6 +13,7 @@ pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod grid_import;
+pub mod housekeeping;
 pub mod import;
 pub mod intake;
 pub mod keys;

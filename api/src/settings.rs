@@ -26,6 +26,19 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// What the housekeeping worker removes, and when (see `crate::housekeeping`).
+#[derive(Debug, Clone)]
+pub struct Housekeeping {
+    /// Seconds between passes (`CUNXIANG_HOUSEKEEPING_INTERVAL_SECS`, 3600).
+    pub interval_secs: u64,
+    /// Days an idempotency key is kept (`CUNXIANG_IDEMPOTENCY_DAYS`, 7).
+    pub idempotency_days: i64,
+    /// Hours a photo may stay unattached to a report (`CUNXIANG_UNATTACHED_PHOTO_HOURS`, 24).
+    pub unattached_photo_hours: i64,
+    /// Days sent deliveries and feed rows are kept (`CUNXIANG_RETENTION_DAYS`, 90).
+    pub retention_days: i64,
+}
+
 /// Everything the server needs to know about its surroundings.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -120,6 +133,8 @@ pub struct Settings {
     /// Seconds between the deadline worker's passes (`CUNXIANG_DEADLINE_INTERVAL_SECS`,
     /// default 30).
     pub deadline_interval_secs: u64,
+    /// What the housekeeping worker keeps, and how often it looks.
+    pub housekeeping: Housekeeping,
     /// Live stream, outbox and provider templates (see [`PushSettings`]).
     pub push: PushSettings,
 }
@@ -238,6 +253,12 @@ impl Settings {
             )?,
             evidence_max_distance_m: number(&get, "CUNXIANG_EVIDENCE_MAX_DISTANCE_M", 500.0)?,
             deadline_interval_secs: number(&get, "CUNXIANG_DEADLINE_INTERVAL_SECS", 30)?,
+            housekeeping: Housekeeping {
+                interval_secs: number(&get, "CUNXIANG_HOUSEKEEPING_INTERVAL_SECS", 3600)?,
+                idempotency_days: number(&get, "CUNXIANG_IDEMPOTENCY_DAYS", 7)?,
+                unattached_photo_hours: number(&get, "CUNXIANG_UNATTACHED_PHOTO_HOURS", 24)?,
+                retention_days: number(&get, "CUNXIANG_RETENTION_DAYS", 90)?,
+            },
             push: PushSettings::read(&get)?,
         })
     }

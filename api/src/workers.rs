@@ -37,6 +37,10 @@ impl Workers {
                 "leftovers",
                 actix_web::rt::spawn(crate::leftovers::run(state.clone(), stop.clone())),
             ),
+            (
+                "housekeeping",
+                actix_web::rt::spawn(crate::housekeeping::run(state.clone(), stop.clone())),
+            ),
             ("feed", follow_feed(state, stop)),
         ];
         Workers { running }

@@ -9,6 +9,7 @@ pub mod clients;
 pub mod conn;
 pub mod error;
 pub mod grids;
+pub mod housekeeping;
 pub mod leftovers;
 pub mod login_throttle;
 pub mod media;

@@ -64,7 +64,7 @@ pub struct Rendition {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = media)]
-struct MediaRow {
+pub(crate) struct MediaRow {
     id: String,
     uploader_id: String,
     sha256: String,
@@ -90,7 +90,7 @@ struct MediaRow {
 }
 
 impl MediaRow {
-    fn into_media(self) -> Result<Media> {
+    pub(crate) fn into_media(self) -> Result<Media> {
         Ok(Media {
             id: parse_id("media", &self.id)?,
             uploader_id: parse_id("media", &self.uploader_id)?,

@@ -230,6 +230,13 @@ impl TestServer {
             .unwrap_or_else(|e| panic!("deadline pass failed: {e:#}"))
     }
 
+    /// Runs one pass of the housekeeping worker at the server's (shifted) now.
+    pub async fn housekeep(&self) -> cunxiang_api::housekeeping::Removed {
+        cunxiang_api::housekeeping::run_once(&self.state)
+            .await
+            .unwrap_or_else(|e| panic!("housekeeping pass failed: {e}"))
+    }
+
     /// Runs one pass of the delivery worker at the server's (shifted) now.
     pub async fn deliver(&self) -> DeliverySummary {
         deliver::run_once(&self.state.deliveries())

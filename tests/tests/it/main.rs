@@ -22,6 +22,7 @@ mod event_contract;
 mod export;
 mod grid_import;
 mod health;
+mod housekeeping;
 mod http_details;
 mod intake;
 mod intake_reading;

@@ -1,0 +1,111 @@
+//! What grows without bound, removed in batches: idempotency keys past their use, photos
+//! never attached to a report (they carry the villager's EXIF GPS), sent deliveries and feed
+//! rows past the retention period. Each function removes at most `batch` rows in one short
+//! statement pair (select the keys, delete those), so writers are never held up by a long
+//! delete, and answers how many it removed; the caller repeats until fewer than `batch` come
+//! back. Both databases run the same statements (SQLite has no `DELETE … LIMIT`).
+
+use chrono::{DateTime, Utc};
+use cunxiang_core::push::DeliveryStatus;
+use diesel::prelude::*;
+
+use crate::conn::DbConn;
+use crate::error::Result;
+use crate::media::Media;
+use crate::schema::{
+    deliveries, event_recipients, idempotency_keys, media, org_events, report_events,
+};
+use crate::time;
+
+/// Removes up to `batch` idempotency keys made before `before`; a retry after that makes a
+/// new report instead of replaying the old answer.
+pub fn expire_keys(conn: &mut DbConn, before: DateTime<Utc>, batch: i64) -> Result<usize> {
+    let keys: Vec<(String, String)> = idempotency_keys::table
+        .filter(idempotency_keys::created_at.lt(time::to_db(before)))
+        .select((idempotency_keys::user_id, idempotency_keys::idem_key))
+        .limit(batch)
+        .load(conn)?;
+    let mut removed = 0;
+    for (user, key) in keys {
+        removed += diesel::delete(
+            idempotency_keys::table
+                .filter(idempotency_keys::user_id.eq(user))
+                .filter(idempotency_keys::idem_key.eq(key)),
+        )
+        .execute(conn)?;
+    }
+    Ok(removed)
+}
+
+/// Up to `batch` photos uploaded before `before` and never attached to a report.
+pub fn unattached_photos(
+    conn: &mut DbConn,
+    before: DateTime<Utc>,
+    batch: i64,
+) -> Result<Vec<Media>> {
+    media::table
+        .filter(media::report_id.is_null())
+        .filter(media::created_at.lt(time::to_db(before)))
+        .select(crate::media::MediaRow::as_select())
+        .order(media::created_at)
+        .limit(batch)
+        .load(conn)?
+        .into_iter()
+        .map(crate::media::MediaRow::into_media)
+        .collect()
+}
+
+/// Deletes the photo rows among `ids` that are still unattached (a report filed meanwhile
+/// keeps its photos); answers how many went.
+pub fn delete_unattached(conn: &mut DbConn, ids: &[uuid::Uuid]) -> Result<usize> {
+    let ids: Vec<String> = ids.iter().map(uuid::Uuid::to_string).collect();
+    Ok(diesel::delete(
+        media::table
+            .filter(media::id.eq_any(ids))
+            .filter(media::report_id.is_null()),
+    )
+    .execute(conn)?)
+}
+
+/// Removes up to `batch` deliveries sent before `before` (pending and dead ones stay: they
+/// are work, or evidence of a failure an admin may retry).
+pub fn prune_sent_deliveries(
+    conn: &mut DbConn,
+    before: DateTime<Utc>,
+    batch: i64,
+) -> Result<usize> {
+    let ids: Vec<String> = deliveries::table
+        .filter(deliveries::status.eq(DeliveryStatus::Sent))
+        .filter(deliveries::sent_at.lt(time::to_db(before)))
+        .select(deliveries::id)
+        .limit(batch)
+        .load(conn)?;
+    Ok(diesel::delete(deliveries::table.filter(deliveries::id.eq_any(ids))).execute(conn)?)
+}
+
+/// Removes up to `batch` feed rows whose event happened before `before` (a stream resuming
+/// from further back than the retention simply gets less).
+pub fn prune_feed(conn: &mut DbConn, before: DateTime<Utc>, batch: i64) -> Result<usize> {
+    let cutoff = time::to_db(before);
+    let mut seqs: Vec<i64> = event_recipients::table
+        .inner_join(report_events::table)
+        .filter(report_events::at.lt(cutoff))
+        .select(event_recipients::seq)
+        .limit(batch)
+        .load(conn)?;
+    if (seqs.len() as i64) < batch {
+        let room = batch - seqs.len() as i64;
+        seqs.extend(
+            event_recipients::table
+                .inner_join(org_events::table)
+                .filter(org_events::at.lt(cutoff))
+                .select(event_recipients::seq)
+                .limit(room)
+                .load::<i64>(conn)?,
+        );
+    }
+    Ok(
+        diesel::delete(event_recipients::table.filter(event_recipients::seq.eq_any(seqs)))
+            .execute(conn)?,
+    )
+}
