@@ -13,3 +13,4 @@ mod browser;
 mod console;
 mod mediation;
 mod patrol;
+mod restart;
