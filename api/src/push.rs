@@ -14,4 +14,5 @@ pub mod message;
 pub mod publish;
 pub mod send;
 pub mod stream;
+pub mod wake;
 pub mod watch;

@@ -2,7 +2,8 @@
 //! channels) and the feed follower that reads new rows of the feed and hands them to them.
 //!
 //! **One follower per instance, on its own thread and connection.** Every instance (one or
-//! several on one PostgreSQL) reads `event_recipients` after its cursor every `poll_ms` and
+//! several on one PostgreSQL) reads `event_recipients` after its cursor when a writer's
+//! NOTIFY wakes it (PostgreSQL; see [`super::wake`]) or at the latest every `poll_ms`, and
 //! fans the rows out to its local streams; that is how an event written by one instance
 //! reaches streams held by another, with no broker. The follower runs on a dedicated OS
 //! thread holding its own connection (opened from `database_url`, reopened after errors),
@@ -244,6 +245,7 @@ fn follow(hub: &Weak<Hub>, url: &str, poll: Duration, stop: &Stop) {
     };
     let mut conn: Option<DbConn> = None;
     let mut cursor: Option<i64> = None;
+    let mut waiter = super::wake::Waiter::new(&target, url);
     while hub.strong_count() > 0 && !stop.is_stopping() {
         let c = match conn.as_mut() {
             Some(c) => c,
@@ -258,7 +260,7 @@ fn follow(hub: &Weak<Hub>, url: &str, poll: Duration, stop: &Stop) {
         };
         match step(hub, c, &mut cursor) {
             Ok(true) => {}
-            Ok(false) => std::thread::sleep(poll),
+            Ok(false) => waiter.wait(poll),
             Err(e) => {
                 tracing::warn!(error = %e, "feed follower: database error; retrying");
                 conn = None;

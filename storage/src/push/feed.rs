@@ -66,8 +66,17 @@ const INSERT_CHUNK: usize = 1000;
 /// stretch from taking sequence numbers to committing; SQLite writers are serial already.
 /// Call it inside the transaction, as late as possible.
 pub fn order_commits(conn: &mut DbConn) -> Result<()> {
-    crate::conn::serialise(conn, FEED_LOCK)
+    crate::conn::serialise(conn, FEED_LOCK)?;
+    // Wakes the instances listening on PostgreSQL at this transaction's commit (a rolled-back
+    // one notifies nobody); they read the feed at once instead of at their next poll.
+    if let DbConn::Postgres(c) = conn {
+        diesel::sql_query(format!("NOTIFY {FEED_CHANNEL}")).execute(c)?;
+    }
+    Ok(())
 }
+
+/// The PostgreSQL channel writers notify when they commit feed rows.
+pub const FEED_CHANNEL: &str = "cunxiang_feed";
 
 /// Adds `event` to the feed of each of `recipients` (user id, reason), with the report's
 /// `status` after it. Call [`order_commits`] first, in the same transaction.

@@ -50,6 +50,7 @@ mod patrol_walks;
 mod photo_memory;
 mod private_files;
 mod push_journey;
+mod push_notify;
 mod push_slow_partner;
 mod push_stream;
 mod push_watch;
