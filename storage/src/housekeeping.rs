@@ -20,21 +20,22 @@ use crate::time;
 /// Removes up to `batch` idempotency keys made before `before`; a retry after that makes a
 /// new report instead of replaying the old answer.
 pub fn expire_keys(conn: &mut DbConn, before: DateTime<Utc>, batch: i64) -> Result<usize> {
-    let keys: Vec<(String, String)> = idempotency_keys::table
-        .filter(idempotency_keys::created_at.lt(time::to_db(before)))
-        .select((idempotency_keys::user_id, idempotency_keys::idem_key))
-        .limit(batch)
-        .load(conn)?;
-    let mut removed = 0;
-    for (user, key) in keys {
-        removed += diesel::delete(
-            idempotency_keys::table
-                .filter(idempotency_keys::user_id.eq(user))
-                .filter(idempotency_keys::idem_key.eq(key)),
-        )
-        .execute(conn)?;
-    }
-    Ok(removed)
+    // The key table has a two-column key: delete by time up to the batch's newest instead
+    // of key by key (keys made at that same instant go in the same batch).
+    let cutoff = time::to_db(before);
+    let newest: Option<chrono::NaiveDateTime> = idempotency_keys::table
+        .filter(idempotency_keys::created_at.lt(cutoff))
+        .select(idempotency_keys::created_at)
+        .order(idempotency_keys::created_at)
+        .offset(batch - 1)
+        .first(conn)
+        .optional()?;
+    Ok(diesel::delete(
+        idempotency_keys::table
+            .filter(idempotency_keys::created_at.lt(cutoff))
+            .filter(idempotency_keys::created_at.le(newest.unwrap_or(cutoff))),
+    )
+    .execute(conn)?)
 }
 
 /// Up to `batch` photos uploaded before `before` and never attached to a report.
