@@ -241,6 +241,19 @@ pub fn of_events(conn: &mut DbConn, report_id: ReportId) -> Result<Vec<Media>> {
         .collect()
 }
 
+/// The evidence photos of the events `events`, by event and then in order.
+pub fn of_event_ids(conn: &mut DbConn, events: &[Uuid]) -> Result<Vec<Media>> {
+    let ids: Vec<String> = events.iter().map(Uuid::to_string).collect();
+    media::table
+        .filter(media::event_id.eq_any(ids))
+        .order((media::event_id, media::position))
+        .select(MediaRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(MediaRow::into_media)
+        .collect()
+}
+
 /// The own photos (not evidence) of several reports, by report and then in order.
 pub fn of_reports(conn: &mut DbConn, report_ids: &[ReportId]) -> Result<Vec<Media>> {
     let ids: Vec<String> = report_ids.iter().map(ReportId::to_string).collect();

@@ -158,20 +158,21 @@ fn resolved_items(
             before.entry(report).or_default().push(photo(m.id));
         }
     }
+    let resolutions =
+        cunxiang_storage::reports::events::latest_of_kind(conn, &ids, EventKind::Resolved)?;
+    let events: Vec<Uuid> = resolutions.values().copied().collect();
+    let mut after_photos: HashMap<Uuid, Vec<BoardPhoto>> = HashMap::new();
+    for m in cunxiang_storage::media::of_event_ids(conn, &events)? {
+        if let Some(event) = m.event_id {
+            after_photos.entry(event).or_default().push(photo(m.id));
+        }
+    }
     let mut items = Vec::with_capacity(reports.len());
     for report in reports {
-        let resolution = cunxiang_storage::reports::events::of_report(conn, report.id)?
-            .into_iter()
-            .rfind(|e| e.kind == EventKind::Resolved)
-            .map(|e| e.id);
-        let after = match resolution {
-            Some(event) => cunxiang_storage::media::of_events(conn, report.id)?
-                .into_iter()
-                .filter(|m| m.event_id == Some(event))
-                .map(|m| photo(m.id))
-                .collect(),
-            None => Vec::new(),
-        };
+        let after = resolutions
+            .get(&report.id)
+            .and_then(|event| after_photos.remove(event))
+            .unwrap_or_default();
         items.push(BoardItem {
             category_name: names
                 .get(&report.category)

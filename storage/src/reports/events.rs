@@ -104,3 +104,27 @@ pub fn of_report(conn: &mut DbConn, report_id: ReportId) -> Result<Vec<ReportEve
 pub fn count(conn: &mut DbConn) -> Result<i64> {
     Ok(report_events::table.count().get_result(conn)?)
 }
+
+/// The id of the latest event of `kind` of each of `reports` that has one (ids are UUIDv7:
+/// the greatest is the latest).
+pub fn latest_of_kind(
+    conn: &mut DbConn,
+    reports: &[ReportId],
+    kind: EventKind,
+) -> Result<std::collections::HashMap<ReportId, Uuid>> {
+    let ids: Vec<String> = reports.iter().map(ReportId::to_string).collect();
+    let rows: Vec<(String, String)> = report_events::table
+        .filter(report_events::report_id.eq_any(ids))
+        .filter(report_events::kind.eq(kind))
+        .order(report_events::id)
+        .select((report_events::report_id, report_events::id))
+        .load(conn)?;
+    let mut latest = std::collections::HashMap::new();
+    for (report, event) in rows {
+        latest.insert(
+            ReportId(parse_id("report_events", &report)?),
+            parse_id("report_events", &event)?,
+        );
+    }
+    Ok(latest)
+}
