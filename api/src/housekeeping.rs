@@ -6,17 +6,21 @@
 //! - photos never attached to a report after `CUNXIANG_UNATTACHED_PHOTO_HOURS` (24): the row,
 //!   then each of its blobs no other photo row uses (identical uploads share blobs) — they
 //!   carry the villager's EXIF GPS;
-//! - sent deliveries and feed rows older than `CUNXIANG_RETENTION_DAYS` (90).
+//! - sent deliveries and feed rows older than `CUNXIANG_RETENTION_DAYS` (90);
+//! - blobs no photo row refers to (an upload a crash cut off between its blobs and its row),
+//!   once older than the unattached-photo period, every `CUNXIANG_ORPHAN_SWEEP_HOURS` (24; it
+//!   lists the whole store, see [`orphans`]). Temporary files a crash left are swept by
+//!   `crate::leftovers`.
 //!
 //! Several instances may run it at once: each batch deletes what is still there, so a row
 //! removed by another instance is simply not counted twice. Each removal is counted in
 //! `cunxiang_housekeeping_removed_total{what}`.
 
-use std::sync::Arc;
+pub mod orphans;
+
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
-use cunxiang_storage::blobs::BlobStore;
 use cunxiang_storage::housekeeping as rules;
 use serde::Serialize;
 
@@ -40,12 +44,14 @@ pub struct Removed {
     pub deliveries: usize,
     /// Feed rows.
     pub feed_rows: usize,
+    /// Blobs no row referred to (only in an orphan sweep).
+    pub orphan_blobs: usize,
 }
 
 impl Removed {
     /// Everything removed.
     pub fn total(&self) -> usize {
-        self.keys + self.photos + self.blobs + self.deliveries + self.feed_rows
+        self.keys + self.photos + self.blobs + self.deliveries + self.feed_rows + self.orphan_blobs
     }
 }
 
@@ -68,14 +74,14 @@ fn drain(mut step: impl FnMut() -> Result<usize, ApiError>) -> Result<usize, Api
     }
 }
 
-/// One pass at the clock's now.
+/// One pass at the clock's now (without the orphan sweep, see [`orphans::sweep`]).
 pub async fn run_once(state: &AppState) -> Result<Removed, ApiError> {
     let now = state.clock.now();
     let keep = state.settings.housekeeping.clone();
-    let blobs: Arc<dyn BlobStore> = state.blobs.clone();
-    state
+    let (mut removed, unused_blobs) = state
         .db(move |conn| {
             let mut removed = Removed::default();
+            let mut unused_blobs = Vec::new();
             let keys_before = now - Duration::days(keep.idempotency_days);
             removed.keys = drain(|| Ok(rules::expire_keys(conn, keys_before, BATCH)?))?;
             let photos_before = now - Duration::hours(keep.unattached_photo_hours);
@@ -83,19 +89,22 @@ pub async fn run_once(state: &AppState) -> Result<Removed, ApiError> {
                 let found = rules::unattached_photos(conn, photos_before, BATCH)?;
                 let ids: Vec<_> = found.iter().map(|m| m.id).collect();
                 removed.photos += rules::delete_unattached(conn, &ids)?;
-                for photo in &found {
-                    let keys = [
-                        Some(&photo.display.key),
-                        Some(&photo.thumb.key),
-                        photo.original_key.as_ref(),
-                    ];
-                    for key in keys.into_iter().flatten() {
-                        if !cunxiang_storage::media::blob_in_use(conn, key)? {
-                            blobs.delete(key).map_err(ApiError::internal)?;
-                            removed.blobs += 1;
-                        }
-                    }
-                }
+                let mut keys: Vec<String> = found
+                    .iter()
+                    .flat_map(|p| {
+                        [
+                            Some(&p.display.key),
+                            Some(&p.thumb.key),
+                            p.original_key.as_ref(),
+                        ]
+                    })
+                    .flatten()
+                    .cloned()
+                    .collect();
+                keys.sort();
+                keys.dedup();
+                let used = cunxiang_storage::media::blobs_in_use(conn, &keys)?;
+                unused_blobs.extend(keys.into_iter().filter(|k| !used.contains(k)));
                 if (found.len() as i64) < BATCH {
                     break;
                 }
@@ -104,22 +113,31 @@ pub async fn run_once(state: &AppState) -> Result<Removed, ApiError> {
             removed.deliveries =
                 drain(|| Ok(rules::prune_sent_deliveries(conn, retained, BATCH)?))?;
             removed.feed_rows = drain(|| Ok(rules::prune_feed(conn, retained, BATCH)?))?;
-            Ok(removed)
+            Ok((removed, unused_blobs))
         })
-        .await
-        .inspect(|r| {
-            count("idempotency_keys", r.keys);
-            count("photos", r.photos);
-            count("blobs", r.blobs);
-            count("deliveries", r.deliveries);
-            count("feed_rows", r.feed_rows);
-        })
+        .await?;
+    // The rows are gone: their blobs go after, so a failure here leaves only orphans, which
+    // the orphan sweep finds, never a row without its blob.
+    for key in &unused_blobs {
+        state.blobs.delete(key).await.map_err(ApiError::internal)?;
+        removed.blobs += 1;
+    }
+    count("idempotency_keys", removed.keys);
+    count("photos", removed.photos);
+    count("blobs", removed.blobs);
+    count("deliveries", removed.deliveries);
+    count("feed_rows", removed.feed_rows);
+    Ok(removed)
 }
 
-/// The worker's loop: a pass every interval until `stop`.
+/// The worker's loop: a pass every interval, and an orphan sweep every
+/// `CUNXIANG_ORPHAN_SWEEP_HOURS`, until `stop`.
 pub async fn run(state: AppState, mut stop: Stop) {
     let every = StdDuration::from_secs(state.settings.housekeeping.interval_secs.max(1));
+    let sweep_every =
+        StdDuration::from_secs(3600 * state.settings.housekeeping.orphan_sweep_hours.max(1));
     let mut ticks = actix_web::rt::time::interval(every);
+    let mut last_sweep: Option<std::time::Instant> = None;
     loop {
         tokio::select! {
             _ = stop.stopped() => break,
@@ -129,6 +147,18 @@ pub async fn run(state: AppState, mut stop: Stop) {
             Ok(r) if r.total() > 0 => tracing::info!(removed = ?r, "housekeeping pass"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "housekeeping pass failed"),
+        }
+        if last_sweep.is_none_or(|at| at.elapsed() >= sweep_every) {
+            last_sweep = Some(std::time::Instant::now());
+            let swept = tokio::select! {
+                _ = stop.stopped() => break,
+                swept = orphans::sweep(&state) => swept,
+            };
+            match swept {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(blobs = n, "removed blobs no photo refers to"),
+                Err(e) => tracing::warn!(error = %e, "orphan blob sweep failed"),
+            }
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod blobs;
 pub mod blocking;
 pub mod cli;
 pub mod client_limits;

@@ -5,26 +5,26 @@
 //! CPU) and by memory (`photo_memory`, one permit a MiB): each decode first reserves the peak
 //! its header predicts ([`cunxiang_photo::plan`]), so however many worst-case photos arrive at
 //! once, what they hold stays within `CUNXIANG_PHOTO_MEMORY_MB`. Any failure removes the
-//! temporary file and the blobs this upload created: nothing half-written stays behind.
-//! [`prepare`] stops before the row, for a caller that writes it in its own transaction (the
-//! Open311 POST) and [`discard`]s the blobs when that transaction fails.
+//! temporary file and the blobs this upload created ([`CreatedBlobs`], which also removes
+//! them when the request is dropped half-way): nothing half-written stays behind. [`prepare`]
+//! stops before the row, for a caller that writes it in its own transaction (the Open311
+//! POST) and keeps or discards the blobs by that transaction's outcome.
 
+mod guard;
 mod spool;
-
-use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use chrono::{DateTime, TimeZone, Utc};
 use cunxiang_core::UserId;
 use cunxiang_photo::{Limits, PhotoError, Processed};
 use cunxiang_storage::StorageError;
-use cunxiang_storage::blobs::BlobStore;
 use cunxiang_storage::media::{Media, Rendition};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
+pub use guard::CreatedBlobs;
 pub use spool::{Spooled, spool_upload};
 
 /// What an upload ended as: a new photo, or the one these bytes already made.
@@ -79,7 +79,7 @@ pub async fn store(
     if let Some(media) = existing {
         return Ok(Stored::Existing(media));
     }
-    let (media, created_keys) = prepare(state, uploader, upload).await?;
+    let (media, created) = prepare(state, uploader, upload).await?;
     let row = media.clone();
     let outcome = state
         .db(
@@ -96,26 +96,29 @@ pub async fn store(
         )
         .await;
     match outcome {
-        Ok(None) => Ok(Stored::Created(media)),
+        Ok(None) => {
+            created.keep();
+            Ok(Stored::Created(media))
+        }
         Ok(Some(other)) => {
-            discard(state, created_keys).await;
+            created.discard().await;
             Ok(Stored::Existing(other))
         }
         Err(e) => {
-            discard(state, created_keys).await;
+            created.discard().await;
             Err(e)
         }
     }
 }
 
 /// Runs a spooled upload through the pipeline and stores its blobs, but writes no row: the
-/// photo row to insert (uploaded by `uploader`) and the blob keys this call created, for the
-/// caller to insert in its own transaction or to [`discard`] when that fails.
+/// photo row to insert (uploaded by `uploader`) and the blobs this call created, which the
+/// caller keeps once its transaction committed (else they are removed).
 pub async fn prepare(
     state: &AppState,
     uploader: UserId,
     upload: Spooled,
-) -> Result<(Media, Vec<String>), ApiError> {
+) -> Result<(Media, CreatedBlobs), ApiError> {
     let _slot = state
         .photo_slots
         .clone()
@@ -134,22 +137,29 @@ pub async fn prepare(
         Ok::<_, ApiError>((upload, bytes, plan))
     })
     .await??;
-    let _memory = reserve_memory(state, plan.peak_bytes).await?;
-    let blobs = state.blobs.clone();
-    let keep_original = state.settings.keep_originals;
-    let stored = actix_web::web::block(move || {
-        render(
-            &upload,
-            &bytes,
-            &limits,
-            blobs.as_ref(),
-            keep_original,
-            uploader,
-        )
+    let memory = reserve_memory(state, plan.peak_bytes).await?;
+    let (bytes, processed) = actix_web::web::block(move || {
+        let processed = cunxiang_photo::process(&bytes, &limits).map_err(|e| photo_error(&e))?;
+        Ok::<_, ApiError>((bytes, processed))
     })
-    .await?;
+    .await??;
+    drop(memory);
+    let mut created = CreatedBlobs::new(state);
+    let original = state
+        .settings
+        .keep_originals
+        .then(|| bytes::Bytes::from(bytes));
+    let media = store_renditions(state, &upload, processed, original, uploader, &mut created)
+        .await
+        .map_err(ApiError::internal);
     crate::metrics::photo_processed(started.elapsed());
-    stored
+    match media {
+        Ok(media) => Ok((media, created)),
+        Err(e) => {
+            created.discard().await;
+            Err(e)
+        }
+    }
 }
 
 /// Reserves `bytes` of the photo memory budget, rounded up to whole MiB: waits while other
@@ -179,46 +189,44 @@ fn read_spooled(upload: &Spooled) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Decodes, renders and stores the blobs of one upload (blocking). Returns the photo row to
-/// insert and the blob keys this call created (to remove if the row is not written).
-fn render(
+/// Stores the renditions (and the original, when kept) and answers the photo row to insert,
+/// recording each blob this call created in `created`.
+async fn store_renditions(
+    state: &AppState,
     upload: &Spooled,
-    bytes: &[u8],
-    limits: &Limits,
-    blobs: &dyn BlobStore,
-    keep_original: bool,
+    mut processed: Processed,
+    original: Option<bytes::Bytes>,
     uploader: UserId,
-) -> Result<(Media, Vec<String>), ApiError> {
-    let processed = cunxiang_photo::process(bytes, limits).map_err(|e| photo_error(&e))?;
-    let mut created = Vec::new();
-    let mut put = |data: &[u8]| -> Result<String, ApiError> {
-        let (key, new) = blobs.put(data).map_err(ApiError::internal)?;
+    created: &mut CreatedBlobs,
+) -> std::io::Result<Media> {
+    let blobs = state.blobs.as_ref();
+    let mut keys = Vec::with_capacity(3);
+    let renditions = [
+        Some(bytes::Bytes::from(std::mem::take(
+            &mut processed.display.bytes,
+        ))),
+        Some(bytes::Bytes::from(std::mem::take(
+            &mut processed.thumb.bytes,
+        ))),
+        original,
+    ];
+    for data in renditions {
+        let Some(data) = data else {
+            keys.push(None);
+            continue;
+        };
+        let (key, new) = blobs.put(data).await?;
         if new {
             created.push(key.clone());
         }
-        Ok(key)
-    };
-    let stored = (|| {
-        let display = put(&processed.display.bytes)?;
-        let thumb = put(&processed.thumb.bytes)?;
-        let original = if keep_original {
-            Some(put(bytes)?)
-        } else {
-            None
-        };
-        Ok::<_, ApiError>((display, thumb, original))
-    })();
-    let (display, thumb, original) = match stored {
-        Ok(keys) => keys,
-        Err(e) => {
-            for key in &created {
-                let _ = blobs.delete(key);
-            }
-            return Err(e);
-        }
-    };
+        keys.push(Some(key));
+    }
+    let [display, thumb, original]: [Option<String>; 3] = keys
+        .try_into()
+        .map_err(|_| std::io::Error::other("three renditions"))?;
+    let missing = || std::io::Error::other("a rendition was not stored");
     let dim = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
-    let media = Media {
+    Ok(Media {
         id: Uuid::now_v7(),
         uploader_id: uploader,
         sha256: upload.sha256.clone(),
@@ -227,12 +235,12 @@ fn render(
         width: dim(processed.width),
         height: dim(processed.height),
         display: Rendition {
-            key: display,
+            key: display.ok_or_else(missing)?,
             width: dim(processed.display.width),
             height: dim(processed.display.height),
         },
         thumb: Rendition {
-            key: thumb,
+            key: thumb.ok_or_else(missing)?,
             width: dim(processed.thumb.width),
             height: dim(processed.thumb.height),
         },
@@ -244,8 +252,7 @@ fn render(
         position: None,
         event_id: None,
         created_at: cunxiang_storage::time::now(),
-    };
-    Ok((media, created))
+    })
 }
 
 fn format_name(format: cunxiang_photo::PhotoFormat) -> &'static str {
@@ -254,27 +261,5 @@ fn format_name(format: cunxiang_photo::PhotoFormat) -> &'static str {
         cunxiang_photo::PhotoFormat::Png => "png",
         cunxiang_photo::PhotoFormat::Webp => "webp",
         cunxiang_photo::PhotoFormat::Heic => "heic",
-    }
-}
-
-/// Removes blobs an upload created when its row was not written (unless another photo row
-/// refers to the same content by now).
-pub async fn discard(state: &AppState, keys: Vec<String>) {
-    if keys.is_empty() {
-        return;
-    }
-    let blobs: Arc<dyn BlobStore> = state.blobs.clone();
-    let result = state
-        .db(move |conn| {
-            for key in keys {
-                if !cunxiang_storage::media::blob_in_use(conn, &key)? {
-                    blobs.delete(&key).map_err(ApiError::internal)?;
-                }
-            }
-            Ok(())
-        })
-        .await;
-    if let Err(e) = result {
-        tracing::warn!(error = %e, "could not remove the blobs of a failed upload");
     }
 }

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use cunxiang_storage::DatabaseTarget;
-use cunxiang_storage::blobs::DiskBlobStore;
 use tracing_actix_web::TracingLogger;
 
 use crate::client_limits::ClientLimits;
@@ -51,6 +50,9 @@ pub enum StartError {
     /// The outgoing HTTP client could not be built.
     #[error("HTTP client: {0}")]
     Http(String),
+    /// The object store named by `CUNXIANG_BLOB_STORE` could not be set up.
+    #[error("blob store: {0}")]
+    BlobStore(String),
     /// The listening socket could not be bound.
     #[error("cannot listen on {bind}: {reason}")]
     Bind {
@@ -109,11 +111,7 @@ pub fn prepare(settings: Settings) -> Result<Prepared, StartError> {
     let webhook_http =
         crate::push::send::webhook::client(egress).map_err(|e| StartError::Http(e.to_string()))?;
     let database = target.redacted();
-    let blobs = Arc::new(DiskBlobStore::new(
-        settings
-            .data_dir
-            .join(cunxiang_storage::leftovers::BLOBS_DIR),
-    ));
+    let blobs = crate::blobs::from_settings(&settings).map_err(StartError::BlobStore)?;
     let photo_slots = Arc::new(tokio::sync::Semaphore::new(settings.photo_workers.max(1)));
     let photo_memory = Arc::new(tokio::sync::Semaphore::new(
         settings.photo_memory_mb.max(1) as usize

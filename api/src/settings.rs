@@ -37,6 +37,8 @@ pub struct Housekeeping {
     pub unattached_photo_hours: i64,
     /// Days sent deliveries and feed rows are kept (`CUNXIANG_RETENTION_DAYS`, 90).
     pub retention_days: i64,
+    /// Hours between sweeps for blobs no row refers to (`CUNXIANG_ORPHAN_SWEEP_HOURS`, 24).
+    pub orphan_sweep_hours: u64,
 }
 
 /// Everything the server needs to know about its surroundings.
@@ -133,6 +135,9 @@ pub struct Settings {
     /// Seconds between the deadline worker's passes (`CUNXIANG_DEADLINE_INTERVAL_SECS`,
     /// default 30).
     pub deadline_interval_secs: u64,
+    /// Photos in S3-compatible object storage instead of `<data dir>/blobs`
+    /// (`CUNXIANG_BLOB_STORE=s3://bucket?endpoint=…`; see `crate::blobs::s3`).
+    pub blob_store: Option<crate::blobs::s3::S3Config>,
     /// What the housekeeping worker keeps, and how often it looks.
     pub housekeeping: Housekeeping,
     /// Live stream, outbox and provider templates (see [`PushSettings`]).
@@ -253,11 +258,24 @@ impl Settings {
             )?,
             evidence_max_distance_m: number(&get, "CUNXIANG_EVIDENCE_MAX_DISTANCE_M", 500.0)?,
             deadline_interval_secs: number(&get, "CUNXIANG_DEADLINE_INTERVAL_SECS", 30)?,
+            blob_store: match get("CUNXIANG_BLOB_STORE") {
+                None => None,
+                Some(v) => {
+                    Some(
+                        crate::blobs::s3::S3Config::parse(&v).map_err(|why| SettingsError {
+                            name: "CUNXIANG_BLOB_STORE",
+                            problem: "must be s3://bucket[/prefix]?endpoint=…&region=…",
+                            value: format!("{v} ({why})"),
+                        })?,
+                    )
+                }
+            },
             housekeeping: Housekeeping {
                 interval_secs: number(&get, "CUNXIANG_HOUSEKEEPING_INTERVAL_SECS", 3600)?,
                 idempotency_days: number(&get, "CUNXIANG_IDEMPOTENCY_DAYS", 7)?,
                 unattached_photo_hours: number(&get, "CUNXIANG_UNATTACHED_PHOTO_HOURS", 24)?,
                 retention_days: number(&get, "CUNXIANG_RETENTION_DAYS", 90)?,
+                orphan_sweep_hours: number(&get, "CUNXIANG_ORPHAN_SWEEP_HOURS", 24)?,
             },
             push: PushSettings::read(&get)?,
         })

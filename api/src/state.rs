@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use crate::blobs::BlobStore;
 use actix_web::web;
 use cunxiang_core::clock::Clock;
-use cunxiang_storage::blobs::BlobStore;
 use cunxiang_storage::{DbConn, Pool};
 
 use crate::client_limits::ClientLimits;

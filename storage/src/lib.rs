@@ -3,7 +3,6 @@
 //! Every function here is synchronous and blocking: callers run them off the async runtime.
 
 pub mod audit;
-pub mod blobs;
 pub mod categories;
 pub mod clients;
 pub mod conn;

@@ -268,18 +268,35 @@ pub fn of_reports(conn: &mut DbConn, report_ids: &[ReportId]) -> Result<Vec<Medi
         .collect()
 }
 
-/// Whether any photo row still refers to a blob (before deleting it).
-pub fn blob_in_use(conn: &mut DbConn, key: &str) -> Result<bool> {
-    let n: i64 = media::table
-        .filter(
-            media::display_key
-                .eq(key)
-                .or(media::thumb_key.eq(key))
-                .or(media::original_key.eq(key)),
-        )
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
+/// Which of `keys` a photo row still refers to (before deleting blobs), as a set.
+pub fn blobs_in_use(
+    conn: &mut DbConn,
+    keys: &[String],
+) -> Result<std::collections::HashSet<String>> {
+    let mut used = std::collections::HashSet::new();
+    for chunk in keys.chunks(300) {
+        used.extend(
+            media::table
+                .filter(media::display_key.eq_any(chunk))
+                .select(media::display_key)
+                .load::<String>(conn)?,
+        );
+        used.extend(
+            media::table
+                .filter(media::thumb_key.eq_any(chunk))
+                .select(media::thumb_key)
+                .load::<String>(conn)?,
+        );
+        used.extend(
+            media::table
+                .filter(media::original_key.eq_any(chunk))
+                .select(media::original_key)
+                .load::<Option<String>>(conn)?
+                .into_iter()
+                .flatten(),
+        );
+    }
+    Ok(used)
 }
 
 /// Counts every photo row (tests).

@@ -13,6 +13,7 @@ pub mod intake;
 pub mod lifecycle;
 pub mod mediation;
 pub mod push;
+pub mod s3;
 pub mod schema;
 pub mod server;
 pub mod session;

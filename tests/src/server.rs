@@ -100,6 +100,9 @@ pub fn test_settings(db: &TestDb) -> Settings {
     settings.deadline_interval_secs = 3600;
     // …and the delivery worker's (`deliver`).
     settings.push.delivery_interval_ms = 3_600_000;
+    if crate::s3::wanted() {
+        settings.blob_store = Some(crate::s3::config_for(&db.url));
+    }
     settings
 }
 
@@ -235,6 +238,36 @@ impl TestServer {
         cunxiang_api::housekeeping::run_once(&self.state)
             .await
             .unwrap_or_else(|e| panic!("housekeeping pass failed: {e}"))
+    }
+
+    /// Runs one orphan-blob sweep at the server's (shifted) now; answers the blobs removed.
+    pub async fn sweep_orphans(&self) -> usize {
+        cunxiang_api::housekeeping::orphans::sweep(&self.state)
+            .await
+            .unwrap_or_else(|e| panic!("orphan sweep failed: {e}"))
+    }
+
+    /// The server's blob store (on disk or in S3, as this run is set up).
+    pub fn blobs(&self) -> std::sync::Arc<dyn cunxiang_api::blobs::BlobStore> {
+        self.state.blobs.clone()
+    }
+
+    /// The server's state (to drive one of its parts directly).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// How many blobs the server's store holds.
+    pub async fn blob_count(&self) -> usize {
+        use futures_util::TryStreamExt;
+        let listed: Vec<_> = self
+            .state
+            .blobs
+            .list()
+            .try_collect()
+            .await
+            .expect("list the blob store");
+        listed.len()
     }
 
     /// Runs one pass of the delivery worker at the server's (shifted) now.

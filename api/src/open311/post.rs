@@ -23,7 +23,7 @@ use super::form::{Posted, read_body};
 use super::{Format, Open311Error, respond};
 use crate::auth::client_ip;
 use crate::intake::Submission;
-use crate::photos::{discard, prepare};
+use crate::photos::{CreatedBlobs, prepare};
 use crate::state::AppState;
 
 /// The longest `description` (GeoReport v2's limit; the native API keeps its own, shorter
@@ -85,7 +85,7 @@ async fn handle(
     }
     // The photo's blobs are stored now; its row is written with the report, or not at all.
     let (photo, created_blobs) = match posted.media {
-        None => (None, Vec::new()),
+        None => (None, CreatedBlobs::new(&state)),
         Some(photo) => {
             if cunxiang_photo::sniff(&photo.head).is_none() {
                 return Err(Open311Error::bad("media is not a JPEG, PNG or WebP image"));
@@ -113,9 +113,12 @@ async fn handle(
         })
         .await;
     let filed = match filed {
-        Ok(filed) => filed,
+        Ok(filed) => {
+            created_blobs.keep();
+            filed
+        }
         Err(e) => {
-            discard(&state, created_blobs).await;
+            created_blobs.discard().await;
             return Err(e.into());
         }
     };

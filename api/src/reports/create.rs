@@ -22,7 +22,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req, me.user.role)?;
     let body = body.into_inner();
-    let hash = cunxiang_storage::blobs::sha256_hex(body.to_string().as_bytes());
+    let hash = crate::blobs::sha256_hex(body.to_string().as_bytes());
     let input: CreateReport = serde_json::from_value(body).map_err(|e| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

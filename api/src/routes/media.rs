@@ -175,16 +175,32 @@ async fn serve(
             .insert_header((header::CACHE_CONTROL, cache))
             .finish());
     }
-    let blobs = state.blobs.clone();
-    let bytes = web::block(move || blobs.get(&key))
-        .await?
+    if let Some(signed) = state
+        .blobs
+        .presigned_url(&key)
+        .await
+        .map_err(ApiError::internal)?
+    {
+        // The bucket serves the bytes; the redirect is cached a little less long than the URL
+        // stays valid, so a cached redirect never leads to an expired URL.
+        let ttl = signed.valid_secs.saturating_sub(signed.valid_secs / 5 + 1);
+        return Ok(HttpResponse::Found()
+            .insert_header((header::LOCATION, signed.url))
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, format!("private, max-age={ttl}")))
+            .finish());
+    }
+    let blob = state
+        .blobs
+        .open(&key)
+        .await
         .map_err(ApiError::internal)?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a photo's blob is missing")))?;
     Ok(HttpResponse::Ok()
         .content_type("image/jpeg")
         .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, cache))
-        .body(bytes))
+        .body(actix_web::body::SizedStream::new(blob.size, blob.body)))
 }
 
 /// The renditions of a photo on a report of a public category (the reports the anonymous

@@ -28,7 +28,7 @@ async fn bad_uploads_and_reports_leave_nothing_behind(#[case] backend: Backend) 
         let before = (
             rows(&srv),
             srv.db.files_under("tmp"),
-            srv.db.files_under("blobs"),
+            srv.blob_count().await,
         );
 
         let good = dukou_photo(2);
@@ -75,7 +75,7 @@ async fn bad_uploads_and_reports_leave_nothing_behind(#[case] backend: Backend) 
             (
                 rows(&srv),
                 srv.db.files_under("tmp"),
-                srv.db.files_under("blobs")
+                srv.blob_count().await
             ),
             before
         );

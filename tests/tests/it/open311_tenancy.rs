@@ -73,9 +73,9 @@ async fn post_at(
     (status, serde_json::from_str(&text).unwrap())
 }
 
-/// What a request could leave behind: (reports, events, photo rows), accounts, stored blob
-/// files and spooled temporary files.
-fn footprint(srv: &TestServer) -> ((i64, i64, i64), usize, usize, usize) {
+/// What a request could leave behind: (reports, events, photo rows), accounts, stored blobs
+/// and spooled temporary files.
+async fn footprint(srv: &TestServer) -> ((i64, i64, i64), usize, usize, usize) {
     let mut conn = srv.db.connect();
     let users = cunxiang_storage::users::list(&mut conn, None, None, None, 1000)
         .unwrap()
@@ -84,7 +84,7 @@ fn footprint(srv: &TestServer) -> ((i64, i64, i64), usize, usize, usize) {
     (
         rows(srv),
         users,
-        srv.db.files_under("blobs"),
+        srv.blob_count().await,
         srv.db.files_under("tmp"),
     )
 }
@@ -104,7 +104,7 @@ async fn a_client_files_only_within_its_region_and_a_refusal_leaves_nothing(
             client_in(&srv, &admin.access_token, &["reports:write"], "360603101").await;
         let (township, _) =
             client_in(&srv, &admin.access_token, &["reports:write"], "360603102").await;
-        let before = footprint(&srv);
+        let before = footprint(&srv).await;
         for format in ["json", "xml"] {
             let path = format!("/open311/v2/requests.{format}");
             let res = srv
@@ -131,7 +131,11 @@ async fn a_client_files_only_within_its_region_and_a_refusal_leaves_nothing(
             body[0]["description"].as_str().unwrap().contains("region"),
             "{body}"
         );
-        assert_eq!(footprint(&srv), before, "{backend:?}: nothing left behind");
+        assert_eq!(
+            footprint(&srv).await,
+            before,
+            "{backend:?}: nothing left behind"
+        );
 
         // The same photo from a client of 渡口村's township is filed and routed.
         let (status, body) = post_at_dukou(&srv, &township, &[], 1).await;
@@ -142,19 +146,19 @@ async fn a_client_files_only_within_its_region_and_a_refusal_leaves_nothing(
             .await;
         assert_eq!(report["unit"]["name"], DUKOU_TEAM, "{report}");
         assert_eq!(report["photos"].as_array().unwrap().len(), 1, "{report}");
-        let ((reports, _, photos), users, blobs, _) = footprint(&srv);
+        let ((reports, _, photos), users, blobs, _) = footprint(&srv).await;
         assert_eq!((reports, photos, users), (1, 1, before.1 + 1));
         assert!(blobs > before.2, "the filed photo's blobs are kept");
 
         // Once this client's account exists, a refusal still leaves no photo behind: a point
         // in no grid goes to the county's queue, outside the township.
-        let after_one = footprint(&srv);
+        let after_one = footprint(&srv).await;
         let (status, body) = post_at(&srv, &township, (28.0, 116.5), &[], 2).await;
         assert_eq!(status, 403, "{backend:?}: {body}");
-        assert_eq!(footprint(&srv), after_one, "{backend:?}");
+        assert_eq!(footprint(&srv).await, after_one, "{backend:?}");
         let (status, body) = post_at_dukou(&srv, &township, &[("phone", ANNA)], 3).await;
         assert_eq!(status, 403, "{body}: 代办 needs reports:on_behalf");
-        assert_eq!(footprint(&srv), after_one, "{backend:?}");
+        assert_eq!(footprint(&srv).await, after_one, "{backend:?}");
     }
 }
 
@@ -185,10 +189,14 @@ async fn filing_for_a_villager_needs_the_scope_names_villagers_only_and_is_audit
         assert_eq!(status, 201, "{created}");
 
         // A staff (or admin) number is refused, with a photo, leaving nothing behind.
-        let before = footprint(&srv);
+        let before = footprint(&srv).await;
         let (status, body) = post_at_dukou(&srv, &key, &[("phone", staff_phone)], 1).await;
         assert_eq!(status, 403, "{backend:?}: {body}");
-        assert_eq!(footprint(&srv), before, "{backend:?}: nothing left behind");
+        assert_eq!(
+            footprint(&srv).await,
+            before,
+            "{backend:?}: nothing left behind"
+        );
 
         // An existing villager, and a new number (her account is made, as a villager).
         let mut filed = Vec::new();

@@ -34,7 +34,7 @@ async fn a_photo_that_decodes_too_large_is_refused_and_the_budget_never_blocks(
         assert_eq!(answer["error"]["code"], "image_too_large", "{answer}");
         contract.check("post", "/v1/media", 422, &answer);
         assert_eq!(srv.db.files_under("tmp"), 0);
-        assert_eq!(srv.db.files_under("blobs"), 0);
+        assert_eq!(srv.blob_count().await, 0);
 
         // The server is still there, and photos bigger than the budget are served in turn.
         let bao = srv.villager(BAO).await;
