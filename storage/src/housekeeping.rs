@@ -68,8 +68,20 @@ pub fn delete_unattached(conn: &mut DbConn, ids: &[uuid::Uuid]) -> Result<usize>
     .execute(conn)?)
 }
 
+/// The smallest UUIDv7 of the millisecond `t`: every v7 id made before `t` sorts below it (ids
+/// are stored as lower-case text, whose order is their time order). Bounding a query by it
+/// turns "rows older than the retention" into a range of the id's index: each batch reads only
+/// old rows, and a pass with nothing left to do reads nothing, however large the table.
+fn v7_bound(t: DateTime<Utc>) -> String {
+    let ms = u64::try_from(t.timestamp_millis()).unwrap_or(0);
+    let mut bytes = [0u8; 16];
+    bytes[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+    uuid::Uuid::from_bytes(bytes).to_string()
+}
+
 /// Removes up to `batch` deliveries sent before `before` (pending and dead ones stay: they
-/// are work, or evidence of a failure an admin may retry).
+/// are work, or evidence of a failure an admin may retry). Only deliveries created before
+/// `before` are looked at (their ids are UUIDv7), through the `(status, id)` index.
 pub fn prune_sent_deliveries(
     conn: &mut DbConn,
     before: DateTime<Utc>,
@@ -77,6 +89,7 @@ pub fn prune_sent_deliveries(
 ) -> Result<usize> {
     let ids: Vec<String> = deliveries::table
         .filter(deliveries::status.eq(DeliveryStatus::Sent))
+        .filter(deliveries::id.lt(v7_bound(before)))
         .filter(deliveries::sent_at.lt(time::to_db(before)))
         .select(deliveries::id)
         .limit(batch)
@@ -85,11 +98,14 @@ pub fn prune_sent_deliveries(
 }
 
 /// Removes up to `batch` feed rows whose event happened before `before` (a stream resuming
-/// from further back than the retention simply gets less).
+/// from further back than the retention simply gets less). Only rows of events made before
+/// `before` are looked at (event ids are UUIDv7), through the rows' event indexes.
 pub fn prune_feed(conn: &mut DbConn, before: DateTime<Utc>, batch: i64) -> Result<usize> {
     let cutoff = time::to_db(before);
+    let bound = v7_bound(before);
     let mut seqs: Vec<i64> = event_recipients::table
         .inner_join(report_events::table)
+        .filter(event_recipients::event_id.lt(&bound))
         .filter(report_events::at.lt(cutoff))
         .select(event_recipients::seq)
         .limit(batch)
@@ -99,6 +115,7 @@ pub fn prune_feed(conn: &mut DbConn, before: DateTime<Utc>, batch: i64) -> Resul
         seqs.extend(
             event_recipients::table
                 .inner_join(org_events::table)
+                .filter(event_recipients::org_event_id.lt(&bound))
                 .filter(org_events::at.lt(cutoff))
                 .select(event_recipients::seq)
                 .limit(room)
@@ -109,4 +126,29 @@ pub fn prune_feed(conn: &mut DbConn, before: DateTime<Utc>, batch: i64) -> Resul
         diesel::delete(event_recipients::table.filter(event_recipients::seq.eq_any(seqs)))
             .execute(conn)?,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_v7_bound_sorts_between_earlier_and_later_ids() {
+        let t = DateTime::parse_from_rfc3339("2026-12-07T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let id_at = |t: DateTime<Utc>| {
+            let ts = uuid::Timestamp::from_unix(
+                uuid::NoContext,
+                u64::try_from(t.timestamp()).unwrap(),
+                t.timestamp_subsec_nanos(),
+            );
+            uuid::Uuid::new_v7(ts).to_string()
+        };
+        let bound = v7_bound(t);
+        assert!(id_at(t - chrono::Duration::milliseconds(1)) < bound);
+        assert!(id_at(t - chrono::Duration::days(400)) < bound);
+        assert!(id_at(t + chrono::Duration::milliseconds(1)) > bound);
+        assert!(id_at(t) >= bound);
+    }
 }
