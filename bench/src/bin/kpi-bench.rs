@@ -172,6 +172,8 @@ async fn main() -> anyhow::Result<()> {
             requests: args.requests,
             budget_s: args.budget_s,
         };
+        let ids =
+            kpi::reads::sample_ids(&db.url, kpi::reads::REQUESTS).context("sampling report ids")?;
         let mut rounds = Vec::new();
         for r in 0..args.rounds {
             println!(
@@ -182,7 +184,7 @@ async fn main() -> anyhow::Result<()> {
             );
             let server_dir = dir.join(format!("server-{}", engine.name().to_lowercase()));
             rounds.push(
-                measure::round(&binary, &db.url, &server_dir, &client, effort)
+                measure::round(&binary, &db.url, &server_dir, &client, effort, &ids)
                     .await
                     .with_context(|| format!("{} round {}", engine.name(), r + 1))?,
             );
@@ -198,6 +200,10 @@ async fn main() -> anyhow::Result<()> {
             }
         );
         kpi::tables::print(engine.name(), &rounds);
+        match kpi::reads::table_sizes(&db.url) {
+            Ok(sizes) => kpi::tables::print_sizes(engine.name(), &sizes),
+            Err(e) => println!("  table sizes: {e:#}"),
+        }
         let worst = rounds
             .iter()
             .map(|r| r.timings.first().map_or(f64::NAN, |t| t.p50))

@@ -15,7 +15,7 @@ use super::server::Server;
 
 /// Requests before the timed ones (one only when it took longer than a tenth of the budget).
 const WARM_UP: usize = 2;
-/// Downloads of each export.
+/// Downloads of each export (one only when it takes over a minute).
 pub const DOWNLOADS: usize = 3;
 /// "Today" for the periods: the day after the generated history ends (Beijing dates).
 const LAST_365: &str = "from=2025-11-29";
@@ -154,6 +154,8 @@ pub struct Round {
     pub exports: Vec<ExportFigures>,
     /// Server memory.
     pub memory: Memory,
+    /// The report list and views (see [`super::reads`]).
+    pub reads: Vec<super::reads::ReadTiming>,
 }
 
 /// Nearest-rank percentile of sorted values.
@@ -279,6 +281,7 @@ pub async fn round(
     dir: &Path,
     client: &Client,
     effort: Effort,
+    ids: &[String],
 ) -> anyhow::Result<Round> {
     let server = Server::start(binary, database_url, dir, client).await?;
     println!(
@@ -303,6 +306,15 @@ pub async fn round(
         );
         timings.push(timing);
     }
+    let reads = super::reads::measure(client, &server.base, &admin, &supervisor, ids)
+        .await
+        .context("the report list and views")?;
+    for r in &reads {
+        println!(
+            "    {:<52} p50 {:>8.1} ms  p99 {:>8.1} ms  ({} requests)",
+            r.label, r.p50, r.p99, r.n
+        );
+    }
     memory.hwm_before_export = server.status_mb("VmHWM:")?;
     memory.rss_before_export = server.status_mb("VmRSS:")?;
     let mut exports = Vec::new();
@@ -322,6 +334,10 @@ pub async fn round(
                 .with_context(|| format!("export {label}"))?;
             (rows, bytes) = (r, b);
             runs.push(s);
+            // A province-sized export (minutes each): one download says enough.
+            if s > 60.0 {
+                break;
+            }
         }
         let seconds = median(&runs);
         println!(
@@ -343,5 +359,6 @@ pub async fn round(
         timings,
         exports,
         memory,
+        reads,
     })
 }

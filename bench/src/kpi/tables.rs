@@ -2,6 +2,7 @@
 //! rounds of p50, p90 and max, then the CSV exports, then the server's memory and start-up.
 
 use super::measure::{DOWNLOADS, ExportFigures, Memory, Round, Timing, median, queries};
+use super::reads::TableSize;
 
 fn list(values: impl Iterator<Item = f64>, digits: usize) -> String {
     values
@@ -68,6 +69,7 @@ pub fn print(engine: &str, rounds: &[Round]) {
             list(e.iter().map(|x| x.rows as f64 / x.seconds), 0),
         );
     }
+    print_reads(engine, rounds);
     let m =
         |f: fn(&Memory) -> f64| median(&rounds.iter().map(|r| f(&r.memory)).collect::<Vec<_>>());
     println!("\n### {engine}: server memory (MB, median over rounds) and start-up\n");
@@ -84,4 +86,50 @@ pub fn print(engine: &str, rounds: &[Round]) {
         m(|x| x.rss_after_export),
         list(rounds.iter().map(|r| r.startup_s), 1),
     );
+}
+
+/// The report list and views: medians over the rounds of p50, p90 and p99.
+fn print_reads(engine: &str, rounds: &[Round]) {
+    println!(
+        "\n### {engine}: report list and views (ms; median over {} rounds)\n",
+        rounds.len()
+    );
+    println!("| read | p50 | p90 | p99 | requests per round |");
+    println!("|---|---|---|---|---|");
+    let reads = rounds.first().map_or(0, |r| r.reads.len());
+    for i in 0..reads {
+        let r: Vec<_> = rounds.iter().filter_map(|x| x.reads.get(i)).collect();
+        let Some(first) = r.first() else { continue };
+        let m = |f: fn(&super::reads::ReadTiming) -> f64| {
+            median(&r.iter().map(|x| f(x)).collect::<Vec<_>>())
+        };
+        println!(
+            "| {} | {:.1} | {:.1} | **{:.1}** | {} |",
+            first.label,
+            m(|x| x.p50),
+            m(|x| x.p90),
+            m(|x| x.p99),
+            first.n
+        );
+    }
+}
+
+/// Table and index sizes (MB).
+pub fn print_sizes(engine: &str, sizes: &[TableSize]) {
+    println!("\n### {engine}: the largest tables (MB)\n");
+    println!("| table | rows | heap | indexes | total |");
+    println!("|---|---|---|---|---|");
+    let mb = |b: i64| b as f64 / 1e6;
+    for s in sizes {
+        println!(
+            "| {} | {} | {:.0} | {:.0} | **{:.0}** |",
+            s.table,
+            s.rows,
+            mb(s.heap),
+            mb(s.indexes),
+            mb(s.heap + s.indexes)
+        );
+    }
+    let total: i64 = sizes.iter().map(|s| s.heap + s.indexes).sum();
+    println!("| (these together) | | | | **{:.0}** |", mb(total));
 }
