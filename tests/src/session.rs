@@ -91,6 +91,25 @@ impl TestServer {
         session_of(&answer)
     }
 
+    /// `GET /v1/media/{id}` as the holder of `token`, which must answer 200: the ETag's key
+    /// (the display rendition's blob key) and the bytes.
+    pub async fn photo(&self, token: &str, id: &str) -> (String, Vec<u8>) {
+        let res = self
+            .client
+            .get(self.url(&format!("/v1/media/{id}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 200, "photo {id} on {}", self.base);
+        let etag = res.headers()["etag"]
+            .to_str()
+            .expect("etag")
+            .trim_matches('"')
+            .to_owned();
+        (etag, res.bytes().await.expect("body").to_vec())
+    }
+
     /// Uploads one file to `POST /v1/media` as multipart part `file`.
     pub async fn upload(&self, token: &str, bytes: Vec<u8>, filename: &str) -> (StatusCode, Value) {
         let part = reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned());

@@ -13,24 +13,6 @@ use cunxiang_tests::{Backend, TestDb, TestServer, covered, s3};
 use rstest::rstest;
 use serde_json::json;
 
-/// The display rendition's key and bytes of photo `id`, as the server serves them.
-async fn served(srv: &TestServer, token: &str, id: &str) -> (String, Vec<u8>) {
-    let res = srv
-        .client
-        .get(srv.url(&format!("/v1/media/{id}")))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let etag = res.headers()["etag"]
-        .to_str()
-        .unwrap()
-        .trim_matches('"')
-        .to_owned();
-    (etag, res.bytes().await.unwrap().to_vec())
-}
-
 /// Whether the store still holds `key`.
 async fn holds(srv: &TestServer, key: &str) -> bool {
     srv.blobs().open(key).await.unwrap().is_some()
@@ -45,7 +27,7 @@ async fn photos_come_from_the_store_and_orphans_go_once_old(#[case] backend: Bac
         let srv = TestServer::start_with_phones(backend, &[ANNA]).await;
         let anna = srv.villager(ANNA).await;
         let id = srv.evidence(&anna, dukou_photo(1)).await;
-        let (key, bytes) = served(&srv, &anna.access_token, &id).await;
+        let (key, bytes) = srv.photo(&anna.access_token, &id).await;
         let stored = cunxiang_api::blobs::read_all(srv.blobs().as_ref(), &key)
             .await
             .unwrap()
@@ -87,8 +69,8 @@ async fn photos_come_from_the_store_and_orphans_go_once_old(#[case] backend: Bac
         assert_eq!(srv.sweep_orphans().await, 1, "only the orphan");
         assert!(!holds(&srv, &orphan).await);
         assert_eq!(srv.blob_count().await, blobs - 1);
-        served(&srv, &anna.access_token, &attached).await;
-        served(&srv, &anna.access_token, &id).await;
+        srv.photo(&anna.access_token, &attached).await;
+        srv.photo(&anna.access_token, &id).await;
     }
 }
 
@@ -116,7 +98,7 @@ async fn an_upload_dropped_before_its_row_leaves_no_blob(#[case] backend: Backen
         guard.keep();
         // Dropped, but a photo row uses the same content by now: kept.
         let id = srv.evidence(&anna, dukou_photo(3)).await;
-        let (shared, _) = served(&srv, &anna.access_token, &id).await;
+        let (shared, _) = srv.photo(&anna.access_token, &id).await;
         let mut guard = CreatedBlobs::new(srv.state());
         guard.push(shared.clone());
         drop(guard);
@@ -132,7 +114,7 @@ async fn an_upload_dropped_before_its_row_leaves_no_blob(#[case] backend: Backen
         tokio::time::sleep(StdDuration::from_millis(200)).await;
         assert!(holds(&srv, &kept).await);
         assert!(holds(&srv, &shared).await);
-        served(&srv, &anna.access_token, &id).await;
+        srv.photo(&anna.access_token, &id).await;
     }
 }
 

@@ -15,18 +15,6 @@ use cunxiang_tests::{Backend, TestServer, covered, s3};
 use rstest::rstest;
 use serde_json::json;
 
-async fn photo_bytes(srv: &TestServer, token: &str, id: &str) -> Vec<u8> {
-    let res = srv
-        .client
-        .get(srv.url(&format!("/v1/media/{id}")))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "photo {id} on {}", srv.base);
-    res.bytes().await.unwrap().to_vec()
-}
-
 #[rstest]
 #[case::sqlite(Backend::Sqlite)]
 #[case::postgres(Backend::Postgres)]
@@ -61,8 +49,8 @@ async fn two_instances_serve_one_county_and_share_its_work(#[case] backend: Back
         let (status, report) = b.report(&anna.access_token, Some("two-1"), &body).await;
         assert_eq!(status, 201, "{report}");
         let id = report["id"].as_str().unwrap().to_owned();
-        let on_a = photo_bytes(&a, &anna.access_token, &photo).await;
-        let on_b = photo_bytes(&b, &anna.access_token, &photo).await;
+        let (_, on_a) = a.photo(&anna.access_token, &photo).await;
+        let (_, on_b) = b.photo(&anna.access_token, &photo).await;
         assert_eq!(on_a, on_b);
         if s3::wanted() {
             assert_eq!(a.db.files_under("blobs"), 0, "photos live in the bucket");
