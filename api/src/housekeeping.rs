@@ -78,10 +78,10 @@ fn drain(mut step: impl FnMut() -> Result<usize, ApiError>) -> Result<usize, Api
 pub async fn run_once(state: &AppState) -> Result<Removed, ApiError> {
     let now = state.clock.now();
     let keep = state.settings.housekeeping.clone();
-    let (mut removed, unused_blobs) = state
+    let (mut removed, mut expired_blobs) = state
         .db(move |conn| {
             let mut removed = Removed::default();
-            let mut unused_blobs = Vec::new();
+            let mut expired_blobs = Vec::new();
             let keys_before = now - Duration::days(keep.idempotency_days);
             removed.keys = drain(|| Ok(rules::expire_keys(conn, keys_before, BATCH)?))?;
             let photos_before = now - Duration::hours(keep.unattached_photo_hours);
@@ -89,22 +89,16 @@ pub async fn run_once(state: &AppState) -> Result<Removed, ApiError> {
                 let found = rules::unattached_photos(conn, photos_before, BATCH)?;
                 let ids: Vec<_> = found.iter().map(|m| m.id).collect();
                 removed.photos += rules::delete_unattached(conn, &ids)?;
-                let mut keys: Vec<String> = found
-                    .iter()
-                    .flat_map(|p| {
-                        [
-                            Some(&p.display.key),
-                            Some(&p.thumb.key),
-                            p.original_key.as_ref(),
-                        ]
-                    })
+                expired_blobs.extend(found.iter().flat_map(|p| {
+                    [
+                        Some(&p.display.key),
+                        Some(&p.thumb.key),
+                        p.original_key.as_ref(),
+                    ]
+                    .into_iter()
                     .flatten()
                     .cloned()
-                    .collect();
-                keys.sort();
-                keys.dedup();
-                let used = cunxiang_storage::media::blobs_in_use(conn, &keys)?;
-                unused_blobs.extend(keys.into_iter().filter(|k| !used.contains(k)));
+                }));
                 if (found.len() as i64) < BATCH {
                     break;
                 }
@@ -113,15 +107,14 @@ pub async fn run_once(state: &AppState) -> Result<Removed, ApiError> {
             removed.deliveries =
                 drain(|| Ok(rules::prune_sent_deliveries(conn, retained, BATCH)?))?;
             removed.feed_rows = drain(|| Ok(rules::prune_feed(conn, retained, BATCH)?))?;
-            Ok((removed, unused_blobs))
+            Ok((removed, expired_blobs))
         })
         .await?;
-    // The rows are gone: their blobs go after, so a failure here leaves only orphans, which
-    // the orphan sweep finds, never a row without its blob.
-    for key in &unused_blobs {
-        state.blobs.delete(key).await.map_err(ApiError::internal)?;
-        removed.blobs += 1;
-    }
+    // The rows are gone: their blobs go after (those no other photo row shares), so a failure
+    // here leaves only orphans, which the orphan sweep finds, never a row without its blob.
+    expired_blobs.sort();
+    expired_blobs.dedup();
+    removed.blobs = crate::photos::remove_unused(state, expired_blobs).await?;
     count("idempotency_keys", removed.keys);
     count("photos", removed.photos);
     count("blobs", removed.blobs);

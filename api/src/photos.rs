@@ -24,7 +24,7 @@ use uuid::Uuid;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
-pub use guard::CreatedBlobs;
+pub use guard::{CreatedBlobs, remove_unused};
 pub use spool::{Spooled, spool_upload};
 
 /// What an upload ended as: a new photo, or the one these bytes already made.

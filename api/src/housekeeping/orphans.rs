@@ -10,6 +10,7 @@ use futures_util::StreamExt;
 
 use super::BATCH;
 use crate::error::ApiError;
+use crate::photos::remove_unused;
 use crate::state::AppState;
 
 /// One sweep at the clock's now; answers how many blobs it removed.
@@ -34,21 +35,4 @@ pub async fn sweep(state: &AppState) -> Result<usize, ApiError> {
             .increment(removed as u64);
     }
     Ok(removed)
-}
-
-/// Deletes those of `keys` no photo row refers to.
-async fn remove_unused(state: &AppState, keys: Vec<String>) -> Result<usize, ApiError> {
-    if keys.is_empty() {
-        return Ok(0);
-    }
-    let unused: Vec<String> = state
-        .db(move |conn| {
-            let used = cunxiang_storage::media::blobs_in_use(conn, &keys)?;
-            Ok(keys.into_iter().filter(|k| !used.contains(k)).collect())
-        })
-        .await?;
-    for key in &unused {
-        state.blobs.delete(key).await.map_err(ApiError::internal)?;
-    }
-    Ok(unused.len())
 }

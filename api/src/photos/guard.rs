@@ -3,6 +3,7 @@
 //! dropped half-way (the client hung up, the server is stopping) the guard's `Drop` schedules
 //! the same removal, so no object outlives a photo row that was never written.
 
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Blob keys written for a photo whose row is not committed yet.
@@ -64,30 +65,25 @@ impl Drop for CreatedBlobs {
 /// Removes blobs an upload created when its row was not written (unless another photo row
 /// refers to the same content by now).
 async fn discard(state: &AppState, keys: Vec<String>) {
-    if keys.is_empty() {
-        return;
-    }
-    let unused = state
-        .db(move |conn| {
-            let used = cunxiang_storage::media::blobs_in_use(conn, &keys)?;
-            Ok(keys
-                .into_iter()
-                .filter(|k| !used.contains(k))
-                .collect::<Vec<_>>())
-        })
-        .await;
-    let result = match unused {
-        Ok(unused) => remove(state, &unused).await,
-        Err(e) => Err(std::io::Error::other(e.to_string())),
-    };
-    if let Err(e) = result {
+    if let Err(e) = remove_unused(state, keys).await {
         tracing::warn!(error = %e, "could not remove the blobs of a failed upload");
     }
 }
 
-async fn remove(state: &AppState, keys: &[String]) -> std::io::Result<()> {
-    for key in keys {
-        state.blobs.delete(key).await?;
+/// Deletes those of `keys` no photo row refers to; answers how many. The one way blobs are
+/// removed: a discarded upload, an expired unattached photo, the orphan sweep.
+pub async fn remove_unused(state: &AppState, keys: Vec<String>) -> Result<usize, ApiError> {
+    if keys.is_empty() {
+        return Ok(0);
     }
-    Ok(())
+    let unused: Vec<String> = state
+        .db(move |conn| {
+            let used = cunxiang_storage::media::blobs_in_use(conn, &keys)?;
+            Ok(keys.into_iter().filter(|k| !used.contains(k)).collect())
+        })
+        .await?;
+    for key in &unused {
+        state.blobs.delete(key).await.map_err(ApiError::internal)?;
+    }
+    Ok(unused.len())
 }
