@@ -5,6 +5,7 @@
 // Test support: a failed expectation should panic loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod big_photo;
 pub mod contract;
 pub mod db;
 pub mod export;
@@ -12,6 +13,7 @@ pub mod inputs;
 pub mod intake;
 pub mod lifecycle;
 pub mod mediation;
+pub mod proxy;
 pub mod push;
 pub mod s3;
 pub mod schema;

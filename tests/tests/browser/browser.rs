@@ -130,14 +130,22 @@ impl Browser {
             .expect("execute")
     }
 
-    /// Clicks the element `css` (waiting for it).
+    /// Clicks the element `css` (waiting for it), first scrolled to the middle of the window
+    /// so that no fixed bar (the villager page's tabs) lies over it.
     pub async fn click(&self, css: &str) {
-        self.client
+        let element = self
+            .client
             .wait()
             .at_most(Duration::from_secs(10))
             .for_element(Locator::Css(css))
             .await
-            .unwrap_or_else(|e| panic!("{}: no {css}: {e}", self.name))
+            .unwrap_or_else(|e| panic!("{}: no {css}: {e}", self.name));
+        let arg = serde_json::to_value(&element).expect("element as JSON");
+        self.client
+            .execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
+            .await
+            .expect("scroll");
+        element
             .click()
             .await
             .unwrap_or_else(|e| panic!("{}: cannot click {css}: {e}", self.name));
@@ -250,6 +258,37 @@ impl Browser {
             json!({ "latitude": lat, "longitude": lon, "accuracy": 5 }),
         )
         .await;
+    }
+
+    /// Makes the page's network slow: `kbit_per_s` each way (kilobits per second) and
+    /// `rtt_ms` added to every request's round trip.
+    pub async fn throttle(&self, kbit_per_s: u32, rtt_ms: u32) {
+        let enabled = self.cdp("Network.enable", json!({})).await;
+        assert!(
+            enabled["value"]["error"].is_null(),
+            "Network.enable: {enabled}"
+        );
+        let bytes_per_s = f64::from(kbit_per_s) * 1000.0 / 8.0;
+        let answer = self
+            .cdp(
+                "Network.emulateNetworkConditions",
+                json!({ "offline": false, "latency": rtt_ms,
+                        "downloadThroughput": bytes_per_s, "uploadThroughput": bytes_per_s }),
+            )
+            .await;
+        assert!(answer["value"]["error"].is_null(), "throttle: {answer}");
+    }
+
+    /// Gives the page its full network back (after [`Browser::throttle`]).
+    pub async fn unthrottle(&self) {
+        let answer = self
+            .cdp(
+                "Network.emulateNetworkConditions",
+                json!({ "offline": false, "latency": 0,
+                        "downloadThroughput": -1, "uploadThroughput": -1 }),
+            )
+            .await;
+        assert!(answer["value"]["error"].is_null(), "unthrottle: {answer}");
     }
 
     /// Fails on any error the page logged and any request that failed.
