@@ -114,6 +114,15 @@ pub fn find(conn: &mut DbConn, id: Uuid) -> Result<Option<Grid>> {
         .transpose()
 }
 
+/// The name of the grid with this id (active or not), without reading its outline.
+pub fn name_of(conn: &mut DbConn, id: Uuid) -> Result<Option<String>> {
+    Ok(grids::table
+        .find(id.to_string())
+        .select(grids::name)
+        .first(conn)
+        .optional()?)
+}
+
 /// The grid of this name in this region, if any (re-imports update it in place).
 pub fn find_by_name(conn: &mut DbConn, region_id: Uuid, name: &str) -> Result<Option<Grid>> {
     grids::table

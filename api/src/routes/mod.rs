@@ -19,6 +19,7 @@ mod clients;
 mod deliveries;
 mod grids;
 mod health;
+mod locate;
 mod media;
 mod needs;
 mod patrol_coverage;
@@ -119,6 +120,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         post("/v1/grids/import", |r| r.to(grids::import)).needs(Permission::ManageOrganisation),
         get("/v1/grids/{id}", |r| r.to(grids::get)),
         patch("/v1/grids/{id}", |r| r.to(grids::change)).needs(Permission::ManageOrganisation),
+        get("/v1/locate", |r| r.to(locate::locate)),
         get("/v1/units", |r| r.to(units::list)),
         post("/v1/units", |r| r.to(unit_admin::create)).needs(Permission::ManageOrganisation),
         patch("/v1/units/{id}", |r| r.to(unit_admin::change)).needs(Permission::ManageOrganisation),

@@ -246,3 +246,24 @@ fn lookups_by_id_include_disabled_units_and_the_ladder_skips_them() {
     assert_eq!(next_up(committee, &org).unwrap().id, uid(13));
     assert_eq!(first_up(committee, &org).unwrap().id, uid(13));
 }
+
+#[test]
+fn lineage_runs_from_the_top_down_and_stops_at_a_cycle_or_an_unknown_region() {
+    let f = fixture();
+    let org = Organisation::new(f.regions, f.units, Vec::new(), HashSet::new());
+    let names: Vec<&str> = org
+        .lineage(f.village)
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
+    assert_eq!(names, ["余江区", "潢溪镇", "渡口村"]);
+    assert_eq!(org.lineage(f.county).len(), 1);
+    assert!(org.lineage(id(12345)).is_empty());
+    let cyclic = vec![
+        region(1, "甲村", RegionLevel::Village, Some(2)),
+        region(2, "乙镇", RegionLevel::Township, Some(1)),
+    ];
+    let org = Organisation::new(cyclic, Vec::new(), Vec::new(), HashSet::new());
+    let ids: Vec<Uuid> = org.lineage(id(1)).iter().map(|r| r.id).collect();
+    assert_eq!(ids, [id(2), id(1)]);
+}

@@ -154,6 +154,14 @@ impl Organisation {
         self.region_by_id.get(&id).map(|&i| &self.nodes[i].region)
     }
 
+    /// The region `id` and every region above it, top first (county → … → `id`); empty for
+    /// an unknown region. Cut like the routing walk should corrupt data make a cycle.
+    pub fn lineage(&self, id: Uuid) -> Vec<&Region> {
+        let mut regions: Vec<&Region> = self.chain(id).map(|n| &n.region).collect();
+        regions.reverse();
+        regions
+    }
+
     /// Every routing rule, disabled ones too, in the order they were given.
     pub fn rules(&self) -> &[RoutingRule] {
         &self.rules

@@ -35,6 +35,7 @@ mod lifecycle_dispatch;
 mod lifecycle_refusals;
 mod lifecycle_trust;
 mod list_plan;
+mod locate;
 mod mediation_cases;
 mod mediation_parties;
 mod metrics;
