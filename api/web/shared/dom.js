@@ -1,10 +1,12 @@
-// Building the page without innerHTML: `h('tag.class', {attrs}, ...children)`. Text is always
+// Building pages without innerHTML (console and villager page): `h('tag.class', {attrs}, ...children)`. Text is always
 // text (a report's description cannot inject markup), and event handlers are properties.
 
-/** Creates an element: `h('div.card', {onclick}, 'text', child)`. */
+/** Creates an element: `h('div.card#id', {onclick}, 'text', child)` (`#id` anywhere after the tag). */
 export function h(spec, attrs, ...children) {
-  const [tag, ...classes] = spec.split('.');
+  const id = /#([\w-]+)/.exec(spec);
+  const [tag, ...classes] = spec.replace(/#[\w-]+/, '').split('.');
   const el = document.createElement(tag || 'div');
+  if (id) el.id = id[1];
   if (classes.length) el.className = classes.join(' ');
   if (attrs && (typeof attrs !== 'object' || attrs instanceof Node || Array.isArray(attrs))) {
     children.unshift(attrs);

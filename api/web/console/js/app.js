@@ -3,7 +3,7 @@
 // `render(main, params) → cleanup?`.
 
 import { me, logout } from './api.js';
-import { h, mount } from './dom.js';
+import { h, mount } from '/static/shared/dom.js';
 import * as loginPage from './pages/login.js';
 import * as dashboard from './pages/dashboard.js';
 import * as tasks from './pages/tasks.js';

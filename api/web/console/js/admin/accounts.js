@@ -2,7 +2,7 @@
 // partners (create and rotate: the secret is shown once; disable).
 
 import { api, query } from '../api.js';
-import { h, mount } from '../dom.js';
+import { h, mount } from '/static/shared/dom.js';
 import { failed, form, secretBox, table } from './kit.js';
 
 const ROLE = [['grid_worker', '网格员'], ['unit_staff', '工作人员'], ['supervisor', '督办员'], ['admin', '管理员'], ['villager', '村民']];

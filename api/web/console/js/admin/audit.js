@@ -2,7 +2,7 @@
 // filtered by action.
 
 import { api, query } from '../api.js';
-import { h, mount } from '../dom.js';
+import { h, mount } from '/static/shared/dom.js';
 import { time } from '../fmt.js';
 import { failed, form, table } from './kit.js';
 

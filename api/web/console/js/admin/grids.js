@@ -3,7 +3,7 @@
 // import it for real.
 
 import { api, token } from '../api.js';
-import { h, mount } from '../dom.js';
+import { h, mount } from '/static/shared/dom.js';
 import * as echarts from '../../../../static/vendor/echarts/echarts.min.mjs';
 
 async function send(text, system, repair, dryRun) {

@@ -2,7 +2,7 @@
 // object, a "shown once" secret box, and error text from the API's JSON errors.
 
 import { api } from '../api.js';
-import { h, mount } from '../dom.js';
+import { h, mount } from '/static/shared/dom.js';
 
 /** A table: `columns` is [[label, row => cell]]. */
 export function table(columns, rows, id) {

@@ -2,7 +2,7 @@
 // add, rename, disable) and categories (limits, level, evidence rule, publicity, disable).
 
 import { api, query } from '../api.js';
-import { h, mount } from '../dom.js';
+import { h, mount } from '/static/shared/dom.js';
 import { failed, form, table, yes } from './kit.js';
 
 const LEVEL = { county: '县区', township: '乡镇', village: '村社区', group: '村民小组' };

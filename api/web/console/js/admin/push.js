@@ -2,7 +2,7 @@
 // dead deliveries, each with its last error and a retry.
 
 import { api, query } from '../api.js';
-import { h, mount } from '../dom.js';
+import { h, mount } from '/static/shared/dom.js';
 import { time } from '../fmt.js';
 import { failed, form, secretBox, table, yes } from './kit.js';
 

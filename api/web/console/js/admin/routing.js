@@ -3,7 +3,7 @@
 // report there would go and why (GET /v1/route/preview).
 
 import { api, query } from '../api.js';
-import { h, mount } from '../dom.js';
+import { h, mount } from '/static/shared/dom.js';
 import { failed, form, table, yes } from './kit.js';
 import * as echarts from '../../../../static/vendor/echarts/echarts.min.mjs';
 

@@ -1,6 +1,6 @@
 // 系统管理 (admins): one page with a tab per area; each tab is a module of `../admin/`.
 
-import { h, mount } from '../dom.js';
+import { h, mount } from '/static/shared/dom.js';
 import * as org from '../admin/org.js';
 import * as routing from '../admin/routing.js';
 import * as grids from '../admin/grids.js';

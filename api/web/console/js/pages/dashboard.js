@@ -4,7 +4,7 @@
 // (`/v1/events?watch=region`) and reloads what changed, a moment after the last notice.
 
 import { api, query } from '../api.js';
-import { h, mount } from '../dom.js';
+import { h, mount } from '/static/shared/dom.js';
 import { daysAgo, num, pct, todayStart } from '../fmt.js';
 import { follow } from '../stream.js';
 import { drawMap } from './map.js';

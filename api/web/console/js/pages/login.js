@@ -1,7 +1,7 @@
 // The log-in page: a staff account's user name and password.
 
 import { login } from '../api.js';
-import { h, mount } from '../dom.js';
+import { h, mount } from '/static/shared/dom.js';
 
 /** Shows the form; calls `done()` once logged in. */
 export function render(main, done) {

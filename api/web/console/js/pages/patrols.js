@@ -5,7 +5,7 @@
 // finish to see the track's length, time and share inside the grid.
 
 import { api, upload } from '../api.js';
-import { h, mount } from '../dom.js';
+import { h, mount } from '/static/shared/dom.js';
 import { lightClass, time } from '../fmt.js';
 
 const FREQ = { daily: '每天', weekly: '每周', monthly: '每月' };

@@ -4,7 +4,7 @@
 // come from the server. Below, the supervision orders still waiting for a reply.
 
 import { api } from '../api.js';
-import { h, mount } from '../dom.js';
+import { h, mount } from '/static/shared/dom.js';
 import { STATUS, age, time } from '../fmt.js';
 import { follow } from '../stream.js';
 

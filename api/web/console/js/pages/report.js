@@ -3,7 +3,7 @@
 // (`GET /v1/reports/{id}/actions`); each action's form asks only for what it needs.
 
 import { api, photoUrl, upload } from '../api.js';
-import { h, mount } from '../dom.js';
+import { h, mount } from '/static/shared/dom.js';
 import { ACTION, EVENT, STATUS, lightClass, time } from '../fmt.js';
 import { follow } from '../stream.js';
 import * as echarts from '../../../static/vendor/echarts/echarts.min.mjs';

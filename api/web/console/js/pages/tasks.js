@@ -3,7 +3,7 @@
 // of her tasks changes.
 
 import { api } from '../api.js';
-import { h, mount } from '../dom.js';
+import { h, mount } from '/static/shared/dom.js';
 import { STATUS, lightClass, time } from '../fmt.js';
 import { follow } from '../stream.js';
 
