@@ -118,7 +118,14 @@ fn serve(mut settings: Settings, args: &ServeArgs) -> anyhow::Result<()> {
         let url = addrs
             .first()
             .map_or_else(String::new, |a| format!("http://{a}"));
-        print_banner(&url, &database, demo, &login_help(&settings, &url));
+        let sms_configured = settings.sms_url.is_some();
+        print_banner(
+            &url,
+            &database,
+            demo,
+            &login_help(&settings, &url),
+            sms_configured,
+        );
         let http = server.handle();
         let mut serving = actix_web::rt::spawn(server);
         let ended = tokio::select! {
@@ -147,7 +154,18 @@ fn serve(mut settings: Settings, args: &ServeArgs) -> anyhow::Result<()> {
 
 /// Tells the person who started the server where it listens and what to try. Written with
 /// errors ignored: a closed stdout must not bring the server down.
-fn print_banner(url: &str, database: &str, demo: Option<crate::demo::DemoSummary>, logins: &str) {
+fn print_banner(
+    url: &str,
+    database: &str,
+    demo: Option<crate::demo::DemoSummary>,
+    logins: &str,
+    sms_configured: bool,
+) {
+    let sms = if sms_configured {
+        "the code comes by SMS"
+    } else {
+        "no SMS provider set, the code is written to this log"
+    };
     let county = crate::demo::COUNTY_CODE;
     let demo_line = match demo {
         Some(d) => format!(
@@ -160,6 +178,7 @@ fn print_banner(url: &str, database: &str, demo: Option<crate::demo::DemoSummary
     let banner = format!(
         "Cunxiang {version} is listening on {url}\n\
          \x20 console    {url}/console/  (一屏观全区 and task lists; log in with a staff account below)\n\
+         \x20 villagers  {url}/h5/  (随手拍; log in with any phone number: {sms})\n\
          \x20 database   {database}\n\
          \x20 demo data  {demo_line}\n\
          \x20 try        curl '{url}/v1/regions?parent={county}'\n\

@@ -1,5 +1,6 @@
-//! The browser screens this binary serves: the console at `/console/`, the public village
-//! board at `/board/{region code}` and their shared files at `/static/` — all from `api/web`,
+//! The browser screens this binary serves: the console at `/console/`, the villager's page
+//! (随手拍) at `/h5/`, the public village board at `/board/{region code}` and their shared files
+//! at `/static/` — all from `api/web`,
 //! embedded at compile time (no Node at build or run time, nothing to install). Every page
 //! talks only to the public API.
 //!
@@ -14,7 +15,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use rust_embed::RustEmbed;
 
-/// The files under `api/web`: `console/`, `board/`, `shared/`, `vendor/`.
+/// The files under `api/web`: `console/`, `h5/`, `board/`, `shared/`, `vendor/`.
 #[derive(RustEmbed)]
 #[folder = "web/"]
 struct Files;
@@ -40,6 +41,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .route("/console/", web::get().to(console_index))
     .route("/console/{file:.+}", web::get().to(console_file))
+    .route("/h5", web::get().to(|| async { redirect("/h5/") }))
+    .route("/h5/", web::get().to(h5_index))
+    .route("/h5/{file:.+}", web::get().to(h5_file))
     .route("/board/{code}", web::get().to(board))
     .route("/static/{file:.+}", web::get().to(shared_file))
     .route("/", web::get().to(|| async { redirect("/console/") }));
@@ -57,6 +61,14 @@ async fn console_index(req: HttpRequest) -> HttpResponse {
 
 async fn console_file(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     serve(&req, &format!("console/{}", path.into_inner()), CSP)
+}
+
+async fn h5_index(req: HttpRequest) -> HttpResponse {
+    serve(&req, "h5/index.html", CSP)
+}
+
+async fn h5_file(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+    serve(&req, &format!("h5/{}", path.into_inner()), CSP)
 }
 
 async fn board(req: HttpRequest) -> HttpResponse {

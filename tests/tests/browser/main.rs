@@ -11,6 +11,8 @@ mod admin;
 mod board;
 mod browser;
 mod console;
+mod h5;
+mod h5_slow;
 mod mediation;
 mod patrol;
 mod restart;

@@ -1,4 +1,4 @@
-//! The console's files as the binary serves them: embedded, under a strict
+//! The console's and the villager page's files as the binary serves them: embedded, under a strict
 //! Content-Security-Policy, revalidated by ETag, with no inline script in any page, every
 //! module a page imports present, nothing outside `api/web` reachable, and the vendored
 //! ECharts with its licence.
@@ -6,7 +6,7 @@
 use cunxiang_tests::{Backend, TestServer};
 use reqwest::StatusCode;
 
-const PAGES: [&str; 1] = ["/console/"];
+const PAGES: [&str; 2] = ["/console/", "/h5/"];
 
 async fn get(srv: &TestServer, path: &str) -> reqwest::Response {
     srv.client.get(srv.url(path)).send().await.expect("GET")
@@ -66,7 +66,7 @@ async fn the_console_is_served_under_a_strict_policy() {
 #[tokio::test]
 async fn every_module_the_console_imports_is_there() {
     let srv = TestServer::start(Backend::Sqlite).await;
-    let mut todo = vec!["/console/js/app.js".to_owned()];
+    let mut todo = vec!["/console/js/app.js".to_owned(), "/h5/js/app.js".to_owned()];
     let mut seen = Vec::new();
     while let Some(path) = todo.pop() {
         if seen.contains(&path) {
@@ -91,6 +91,7 @@ async fn every_module_the_console_imports_is_there() {
         "{seen:?}"
     );
     assert!(seen.len() >= 8, "{seen:?}");
+    assert!(seen.iter().any(|p| p == "/h5/cunxiang.js"), "{seen:?}");
     let licence = get(&srv, "/static/vendor/echarts/LICENSE").await;
     assert_eq!(licence.status(), StatusCode::OK);
     assert!(licence.text().await.unwrap().contains("Apache License"));
@@ -101,6 +102,8 @@ async fn nothing_outside_the_screens_is_reachable() {
     let srv = TestServer::start(Backend::Sqlite).await;
     for path in [
         "/console/nope.js",
+        "/h5/nope.js",
+        "/h5/..%2f..%2fCargo.toml",
         "/static/console/index.html",
         "/static/vendor/../../Cargo.toml",
         "/console/..%2f..%2fCargo.toml",
@@ -109,6 +112,8 @@ async fn nothing_outside_the_screens_is_reachable() {
         let res = get(&srv, path).await;
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
     }
+    let h5 = srv.client.get(srv.url("/h5")).send().await.unwrap();
+    assert_eq!(h5.url().path(), "/h5/", "/h5 redirects to the page");
     let root = srv.client.get(srv.url("/console")).send().await.unwrap();
     assert_eq!(
         root.url().path(),
