@@ -99,7 +99,7 @@ export async function ok<T>(call: Promise<{ data?: T; error?: unknown; response:
 }
 
 function defaultShrink(): Shrink | undefined {
-  if (typeof createImageBitmap === "undefined") return undefined;
+  if (typeof createImageBitmap === "undefined" && typeof document === "undefined") return undefined;
   return async (photo) => {
     if (!(photo instanceof Blob)) return { file: photo, gps: null };
     const s = await shrinkPhoto(photo);

@@ -261,7 +261,7 @@ export class Outbox {
 
   private async save(d: Draft): Promise<void> {
     await this.deps.storage.set(`${this.deps.prefix}draft.${d.id}`, JSON.stringify(d));
-    this.notify({ kind: "changed", draft: structuredClone(d) });
+    this.notify({ kind: "changed", draft: JSON.parse(JSON.stringify(d)) as Draft });
   }
 
   private async load(id: string): Promise<Draft | null> {
@@ -295,7 +295,7 @@ export function uuid(): string {
 
 /** A photo as a string for the storage: a file path as is, a Blob's bytes in base64. */
 async function encodePhoto(photo: PhotoFile): Promise<string> {
-  if (!(photo instanceof Blob)) return JSON.stringify({ path: photo.path });
+  if (typeof Blob === "undefined" || !(photo instanceof Blob)) return JSON.stringify({ path: (photo as { path: string }).path });
   const bytes = new Uint8Array(await photo.arrayBuffer());
   let bin = "";
   for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));

@@ -30,31 +30,64 @@ export const QUALITY = 0.72;
 export async function shrinkPhoto(photo: Blob, maxSide = MAX_SIDE, quality = QUALITY): Promise<ShrunkPhoto> {
   const head = new Uint8Array(await photo.slice(0, 128 * 1024).arrayBuffer());
   const gps = exifGps(head);
-  const bitmap = await createImageBitmap(photo, { imageOrientation: "from-image" });
-  const scale = Math.min(1, maxSide / Math.max(bitmap.width, bitmap.height));
-  const width = Math.max(1, Math.round(bitmap.width * scale));
-  const height = Math.max(1, Math.round(bitmap.height * scale));
+  const picture = await decode(photo);
+  const scale = Math.min(1, maxSide / Math.max(picture.width, picture.height));
+  const width = Math.max(1, Math.round(picture.width * scale));
+  const height = Math.max(1, Math.round(picture.height * scale));
   let file: Blob;
   if (typeof OffscreenCanvas !== "undefined") {
     const canvas = new OffscreenCanvas(width, height);
-    draw(canvas.getContext("2d"), bitmap, width, height);
+    draw(canvas.getContext("2d"), picture.source, width, height);
     file = await canvas.convertToBlob({ type: "image/jpeg", quality });
   } else {
     const canvas = document.createElement("canvas");
     canvas.width = width;
     canvas.height = height;
-    draw(canvas.getContext("2d"), bitmap, width, height);
+    draw(canvas.getContext("2d"), picture.source, width, height);
     file = await new Promise<Blob>((resolve, reject) =>
       canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("the photo could not be redrawn"))), "image/jpeg", quality),
     );
   }
-  bitmap.close();
+  picture.close();
   return { file, width, height, gps };
+}
+
+/** A decoded photo, upright. */
+interface Picture {
+  source: CanvasImageSource;
+  width: number;
+  height: number;
+  close(): void;
+}
+
+/**
+ * Decodes with `createImageBitmap` (orientation applied); where it is missing or refuses the
+ * options (iOS before 15, older WebViews) through an `<img>`, which browsers draw upright too.
+ */
+async function decode(photo: Blob): Promise<Picture> {
+  if (typeof createImageBitmap !== "undefined") {
+    try {
+      const b = await createImageBitmap(photo, { imageOrientation: "from-image" });
+      return { source: b, width: b.width, height: b.height, close: () => b.close() };
+    } catch {
+      // fall through to <img>
+    }
+  }
+  const url = URL.createObjectURL(photo);
+  const img = new Image();
+  img.src = url;
+  try {
+    await img.decode();
+  } catch (e) {
+    URL.revokeObjectURL(url);
+    throw e;
+  }
+  return { source: img, width: img.naturalWidth, height: img.naturalHeight, close: () => URL.revokeObjectURL(url) };
 }
 
 function draw(
   ctx: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null,
-  bitmap: ImageBitmap,
+  bitmap: CanvasImageSource,
   width: number,
   height: number,
 ): void {

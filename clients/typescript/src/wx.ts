@@ -151,11 +151,31 @@ export class WxResponse {
   }
 }
 
-/** Installs `Headers` and `FormData` stand-ins where the runtime has none. */
+/** Installs `Headers`, `FormData` and `AbortController` stand-ins where the runtime has none. */
 function installGlobals(): void {
   const g = globalThis as Record<string, unknown>;
   if (typeof g.Headers === "undefined") g.Headers = WxHeaders;
   if (typeof g.FormData === "undefined") g.FormData = class FormData {};
+  if (typeof g.AbortController === "undefined") g.AbortController = WxAbortController;
+}
+
+/** Just enough of `AbortController` for this client (older WeChat base libraries lack it). */
+class WxAbortController {
+  readonly signal = {
+    aborted: false,
+    listeners: new Set<() => void>(),
+    addEventListener(_: string, f: () => void) {
+      this.listeners.add(f);
+    },
+    removeEventListener(_: string, f: () => void) {
+      this.listeners.delete(f);
+    },
+  };
+  abort(): void {
+    if (this.signal.aborted) return;
+    this.signal.aborted = true;
+    for (const f of [...this.signal.listeners]) f();
+  }
 }
 
 /** The WeChat transport over the mini-program's `wx`. */

@@ -2,7 +2,8 @@
 //! network: she logs in with an SMS code, takes a photo, sees the report already filed nearby
 //! and follows it (我也遇到了), then files her own while the first two tries are lost — one
 //! before the server, one after it took the report — and exactly one report exists. A grid
-//! worker's accept and resolve (over the API) show on her page within 2 s; she rates it.
+//! worker's accept and resolve (over the API) show on her page within 2 s; she rates it, then
+//! asks for it to be done again (重新办理) and confirms the second resolution.
 
 use std::time::{Duration, Instant};
 
@@ -145,6 +146,9 @@ async fn a_villager_follows_a_nearby_report_then_files_her_own_through_a_cut_net
             &format!("document.querySelector('#nearby li[data-report=\"{theirs}\"]')"),
         )
         .await;
+    browser
+        .eval("document.querySelector('#nearby').scrollIntoView({block: 'center'}) || true")
+        .await;
     browser.shot("nearby").await;
     browser
         .click(&format!(
@@ -237,6 +241,7 @@ async fn a_villager_follows_a_nearby_report_then_files_her_own_through_a_cut_net
             "document.querySelector('#after-photos img[src^=\"blob:\"]')",
         )
         .await;
+    browser.eval("window.scrollTo(0, 0) || true").await;
     browser.shot("resolved").await;
 
     // She rates it five stars.
@@ -247,6 +252,38 @@ async fn a_villager_follows_a_nearby_report_then_files_her_own_through_a_cut_net
     assert_eq!(report["status"], "closed");
     assert_eq!(report["rating"], 5);
     browser.shot("rated").await;
+
+    // Not solved after all: she asks for it to be done again; the second time she confirms.
+    browser.click("#actions details summary").await;
+    browser.fill("#reopen-reason", "垃圾又堆起来了").await;
+    browser.click("#reopen").await;
+    shows(&browser, "assigned").await;
+    let (status, again) = srv
+        .upload(&worker.access_token, dukou_photo(43), "again.jpg")
+        .await;
+    assert!(status.is_success(), "{again}");
+    for (action, body) in [
+        ("accept", json!({})),
+        (
+            "resolve",
+            json!({ "note": "已再次清运", "media_ids": [again["id"]] }),
+        ),
+    ] {
+        let (status, answer) = srv
+            .post(
+                Some(&worker.access_token),
+                &format!("/v1/reports/{id}/{action}"),
+                body,
+            )
+            .await;
+        assert_eq!(status, 200, "{action}: {answer}");
+    }
+    shows(&browser, "resolved").await;
+    browser.click("#confirm").await;
+    shows(&browser, "closed").await;
+    let report = report_of(&srv, &me, &id).await;
+    assert_eq!(report["reopen_count"], 1);
+    assert_eq!(report["rating"], Value::Null, "a reopen clears the rating");
 
     // 我的上报 lists hers and the one she follows.
     browser.click("#tab-mine").await;
@@ -261,6 +298,29 @@ async fn a_villager_follows_a_nearby_report_then_files_her_own_through_a_cut_net
         )
         .await;
     browser.shot("mine").await;
+
+    // 大字: every size is in rem, so the switch scales the whole page for elders.
+    let root = "parseFloat(getComputedStyle(document.documentElement).fontSize)";
+    let normal = browser.eval(root).await.as_f64().unwrap();
+    browser.click("#big-type").await;
+    let big = browser.eval(root).await.as_f64().unwrap();
+    assert!(big >= normal * 1.2, "large type: {normal} px → {big} px");
+    browser.shot("mine-large-type").await;
+    browser.click("#big-type").await;
+    browser
+        .client
+        .set_window_size(1920, 1080)
+        .await
+        .expect("desktop size");
+    browser.click("#tab-new").await;
+    browser
+        .until(
+            "the form on a desktop",
+            PAGE,
+            "document.querySelector('#categories button')",
+        )
+        .await;
+    browser.shot("desktop").await;
     expect_only_cut_requests(&browser).await;
     browser.close().await;
 }

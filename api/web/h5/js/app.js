@@ -14,12 +14,12 @@ const big = document.getElementById('big-type');
 const net = document.getElementById('net');
 
 function setBig(on) {
-  document.body.classList.toggle('big', on);
+  document.documentElement.classList.toggle('big', on);
   big.setAttribute('aria-pressed', String(on));
   localStorage.setItem('cunxiang.h5.big', on ? '1' : '');
 }
 setBig(!!localStorage.getItem('cunxiang.h5.big'));
-big.onclick = () => setBig(!document.body.classList.contains('big'));
+big.onclick = () => setBig(!document.documentElement.classList.contains('big'));
 
 const showNet = () => { net.hidden = navigator.onLine; };
 addEventListener('online', () => { showNet(); cx.outbox.wake(); });

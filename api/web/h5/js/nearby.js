@@ -51,7 +51,7 @@ export function nearbyPanel() {
         return h('li', { dataset: { report: report.id } },
           report.photos?.[0] ? photoImg(report.photos[0].id) : h('div.thumb'),
           h('div.what',
-            h('div.ellipsis', report.description || report.case_number),
+            h('div.desc', report.description || report.case_number),
             h('div.muted', distance(distance_m), ' · ', h('span.status', { dataset: { status: report.status } }, STATUS[report.status] || report.status))),
           button);
       }));
