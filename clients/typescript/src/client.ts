@@ -4,7 +4,7 @@
  * filing reports and the live stream.
  */
 import createClient, { type Client } from "openapi-fetch";
-import { ApiError } from "./errors.js";
+import { ApiError, retryAfterSeconds } from "./errors.js";
 import { type EventStream, type EventStreamOptions, openEventStream } from "./events.js";
 import { Outbox, type Shrink } from "./outbox.js";
 import { shrinkPhoto } from "./photo.js";
@@ -94,8 +94,7 @@ export function createCunxiang(options: CunxiangOptions): Cunxiang {
 export async function ok<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
   const { data, error, response } = await call;
   if (response.ok) return data as T;
-  const retry = response.headers.get("Retry-After");
-  throw new ApiError(response.status, error ?? null, retry ? Number(retry) : undefined);
+  throw new ApiError(response.status, error ?? null, retryAfterSeconds(response.headers.get("Retry-After")));
 }
 
 function defaultShrink(): Shrink | undefined {

@@ -7,7 +7,7 @@
  * and nothing comes twice.
  */
 import { ApiError, isRetryable } from "./errors.js";
-import { backoff, DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
+import { backoff, DEFAULT_RETRY, type RetryPolicy, Waiter } from "./retry.js";
 import { type Session, safeJson } from "./session.js";
 import { SseParser } from "./sse.js";
 import type { KeyValueStorage } from "./storage.js";
@@ -46,6 +46,8 @@ export function openEventStream(
   o: EventStreamOptions,
 ): EventStream {
   const stop = new AbortController();
+  const waiter = new Waiter();
+  const sleep = (ms: number, signal: AbortSignal) => waiter.wait(ms, signal);
   let last = o.lastEventId;
   let attempt = 0;
   const loop = async () => {
@@ -93,14 +95,4 @@ export function openEventStream(
   };
   const done = loop();
   return { close: () => stop.abort(), lastEventId: () => last, done };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
 }

@@ -11,7 +11,7 @@ import type { Location } from "./geo.js";
 import { backoff, DEFAULT_RETRY, type RetryPolicy, Waiter } from "./retry.js";
 import { safeJson, type Session } from "./session.js";
 import type { KeyValueStorage } from "./storage.js";
-import type { PhotoFile, Transport } from "./transport.js";
+import { type PhotoFile, readText, type Transport } from "./transport.js";
 import type { CreateReport, Media, Report } from "./types.js";
 
 /** What the villager files. */
@@ -228,9 +228,7 @@ export class Outbox {
         }),
       ),
     );
-    const text = await res.text().catch((e: unknown) => {
-      throw new NetworkError(`answer cut off: ${(e as Error).message}`);
-    });
+    const text = await readText(res);
     if (res.status === 200 || res.status === 201) return JSON.parse(text) as Report;
     throw new ApiError(res.status, safeJson(text), retryAfterSeconds(res.headers.get("Retry-After")));
   }

@@ -7,7 +7,7 @@
  */
 import { ApiError, NetworkError } from "./errors.js";
 import type { KeyValueStorage } from "./storage.js";
-import type { Transport } from "./transport.js";
+import { readText, type Transport } from "./transport.js";
 import type { TokenResponse, User } from "./types.js";
 
 /** What is kept of a log-in. */
@@ -130,9 +130,7 @@ export class Session {
       body: JSON.stringify({ refresh_token: spent }),
     });
     const res = await this.transport.fetch(req);
-    const text = await res.text().catch((e: unknown) => {
-      throw new NetworkError(`refresh cut off: ${(e as Error).message}`);
-    });
+    const text = await readText(res);
     if (res.status === 200) return this.accept(JSON.parse(text) as TokenResponse);
     if (res.status === 401) {
       await this.clear();

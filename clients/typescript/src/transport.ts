@@ -88,7 +88,8 @@ export function fetchTransport(fetchImpl: typeof fetch = (...a) => globalThis.fe
   };
 }
 
-async function readText(res: Response): Promise<string> {
+/** The whole body as text; a body cut off on the way is a `NetworkError`. */
+export async function readText(res: Response): Promise<string> {
   try {
     return await res.text();
   } catch (e) {
